@@ -1,0 +1,196 @@
+"""Domain models of what the chain says: frozen, plain, free of turbobt types.
+
+Units: stake and emission are kept in rao (1 TAO = 10**9 rao) as ints, so nothing is lost;
+u16 proportions (rank, trust, ...) are floats in [0, 1]. Account keys are SS58 (format 42).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+RAO_PER_TAO = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    """A block the server has resolved: every chain read is made at one of these."""
+
+    number: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: datetime.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AxonInfo:
+    ip: str
+    port: int
+    ip_type: int
+    protocol: int
+    version: int
+    block: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrometheusInfo:
+    ip: str
+    port: int
+    ip_type: int
+    version: int
+    block: int
+
+
+@dataclass(frozen=True, slots=True)
+class Neuron:
+    uid: int
+    hotkey: str
+    coldkey: str
+    active: bool
+    axon: AxonInfo
+    prometheus: PrometheusInfo
+    stake_rao: int
+    rank: float
+    emission_rao: int
+    incentive: float
+    consensus: float
+    trust: float
+    validator_trust: float
+    dividends: float
+    last_update: int
+    validator_permit: bool
+    pruning_score: int
+
+    @property
+    def stake(self) -> float:
+        """Total stake in TAO."""
+        return self.stake_rao / RAO_PER_TAO
+
+    @property
+    def emission(self) -> float:
+        """Emission in TAO."""
+        return self.emission_rao / RAO_PER_TAO
+
+
+@dataclass(frozen=True, slots=True)
+class Metagraph:
+    """All neurons of a subnet at one block, in uid order."""
+
+    netuid: int
+    block: BlockRef
+    neurons: tuple[Neuron, ...]
+    by_hotkey: dict[str, Neuron] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Lookups by hotkey are the common case for validators: index once per block.
+        object.__setattr__(self, "by_hotkey", {n.hotkey: n for n in self.neurons})
+
+    def neuron_by_uid(self, uid: int) -> Neuron | None:
+        if 0 <= uid < len(self.neurons) and self.neurons[uid].uid == uid:
+            return self.neurons[uid]
+        return next((n for n in self.neurons if n.uid == uid), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Hyperparameters:
+    """`SubnetInfoRuntimeApi_get_subnet_hyperparams`, field for field (burns in rao)."""
+
+    rho: int
+    kappa: int
+    immunity_period: int
+    min_allowed_weights: int
+    max_weights_limit: int
+    tempo: int
+    min_difficulty: int
+    max_difficulty: int
+    weights_version: int
+    weights_rate_limit: int
+    adjustment_interval: int
+    activity_cutoff: int
+    registration_allowed: bool
+    target_regs_per_interval: int
+    min_burn: int
+    max_burn: int
+    bonds_moving_avg: int
+    max_regs_per_block: int
+    serving_rate_limit: int
+    max_validators: int
+    adjustment_alpha: int
+    difficulty: int
+    commit_reveal_period: int
+    commit_reveal_weights_enabled: bool
+    alpha_high: int
+    alpha_low: int
+    liquid_alpha_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    """Identity and ownership of a subnet (`get_dynamic_info`)."""
+
+    netuid: int
+    name: str
+    symbol: str
+    owner_hotkey: str
+    owner_coldkey: str
+    tempo: int
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """What a hotkey committed (`Commitments.CommitmentOf`), and at which block."""
+
+    hotkey: str
+    block: int
+    data: bytes
+
+    @property
+    def text(self) -> str | None:
+        try:
+            return self.data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Epoch:
+    """The epoch containing a block, and the commit window inside it.
+
+    Subtensor runs a subnet's epoch at the blocks where
+    `blocks_until_next_epoch(netuid, tempo, block) = tempo - (block + netuid + 1) % (tempo + 1)`
+    is 0. As in turbobt's `Subnet.epoch`, an epoch starts at such a block and ends (inclusive)
+    the block before the next one, so it spans `tempo + 1` blocks. `index` numbers epochs:
+    `(start + netuid + 2) // (tempo + 1)`. Window bounds are inclusive block numbers.
+    """
+
+    netuid: int
+    tempo: int
+    index: int
+    start: int
+    end: int
+    block: int
+    commit_window_start: int
+    commit_window_end: int
+
+    @property
+    def blocks_remaining(self) -> int:
+        """Blocks until the next epoch runs: subtensor's `blocks_until_next_epoch`."""
+        return self.end + 1 - self.block
+
+    @property
+    def in_commit_window(self) -> bool:
+        return self.commit_window_start <= self.block <= self.commit_window_end
+
+
+@dataclass(frozen=True, slots=True)
+class ChainInfo:
+    network: str
+    simulated: bool
+    genesis_hash: str
+    spec_version: int

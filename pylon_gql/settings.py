@@ -1,0 +1,145 @@
+"""Settings, read once at start from the environment (prefix ``PYLON_``) and ``.env``.
+
+No other module reads the environment: the `Settings` object is passed down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Named networks and the node each one means; `sim` starts the embedded simulated node.
+NETWORK_URLS: dict[str, str] = {
+    "finney": "wss://entrypoint-finney.opentensor.ai:443",
+    "test": "wss://test.finney.opentensor.ai:443",
+    "archive": "wss://archive.chain.opentensor.ai:443",
+    "local": "ws://127.0.0.1:9944",
+}
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PYLON_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    # --- chain
+    network: str = Field(
+        "sim",
+        description="`sim` (embedded simulated node), `finney`, `test`, `local`, or a ws(s):// URL.",
+    )
+    archive_network: str | None = Field(
+        None,
+        description="Node asked for blocks older than `network` keeps (a name or a ws(s):// URL).",
+    )
+    netuid: int = Field(1, ge=0, le=65535, description="The subnet this server serves.")
+    chain_timeout: float = Field(15.0, gt=0, description="Seconds before a chain call fails.")
+
+    # --- simulated node (network = sim)
+    sim_block_time: float = Field(12.0, gt=0, description="Seconds between simulated blocks.")
+    sim_seed: int = Field(0, description="Seed of the simulated chain's drift.")
+
+    # --- wallet
+    wallet_name: str = Field("default", description="Wallet name (a dev wallet is made for sim).")
+    wallet_hotkey: str = Field("default", description="Hotkey name inside the wallet.")
+    wallet_path: Path = Field(
+        Path("~/.bittensor/wallets"), description="Directory that holds wallets."
+    )
+
+    # --- storage
+    data_dir: Path = Field(Path("data"), description="Directory for the database and dev wallet.")
+    database_url: str | None = Field(
+        None, description="Database URL; default: a SQLite file per network in data_dir."
+    )
+
+    # --- caches
+    cache_blocks: int = Field(
+        128, ge=1, description="Blocks whose chain data (metagraph, hyperparameters, ...) is kept."
+    )
+
+    # --- HTTP
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8000, ge=0, le=65535, description="Port to listen on (0: any free port).")
+    log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
+    introspection: bool = Field(True, description="Allow schema introspection.")
+
+    # --- limits
+    max_query_depth: int = Field(12, ge=1, description="Deepest selection a query may nest.")
+    max_aliases: int = Field(32, ge=1, description="Most aliases a query may use.")
+    max_tokens: int = Field(4000, ge=1, description="Most tokens a query document may have.")
+    max_page_size: int = Field(4096, ge=1, description="Most neurons one list returns.")
+    health_max_head_age: float = Field(
+        120.0, gt=0, description="Head older than this many seconds makes /health answer 503."
+    )
+
+    # --- epochs and the commit window
+    commit_window_start_offset: int = Field(
+        180, ge=0, description="Blocks after an epoch's start when the commit window opens."
+    )
+    commit_window_end_buffer: int = Field(
+        10, ge=0, description="Blocks before an epoch's end when the commit window closes."
+    )
+
+    @field_validator("network", "archive_network")
+    @classmethod
+    def _known_network(cls, value: str | None) -> str | None:
+        if value is None or value == "sim" or value in NETWORK_URLS:
+            return value
+        if value.startswith(("ws://", "wss://")):
+            return value
+        names = ", ".join(["sim", *NETWORK_URLS])
+        raise ValueError(f"unknown network {value!r}: use one of {names}, or a ws(s):// URL")
+
+    @model_validator(mode="after")
+    def _archive_is_real(self) -> Settings:
+        if self.archive_network == "sim":
+            raise ValueError("archive_network cannot be `sim`; the simulated node keeps its own")
+        return self
+
+    @property
+    def simulated(self) -> bool:
+        return self.network == "sim"
+
+    @property
+    def network_url(self) -> str | None:
+        """The node's URL, or None for the embedded simulated node (known once it starts)."""
+        if self.simulated:
+            return None
+        return NETWORK_URLS.get(self.network, self.network)
+
+    @property
+    def archive_url(self) -> str | None:
+        if self.archive_network is None:
+            return None
+        return NETWORK_URLS.get(self.archive_network, self.archive_network)
+
+    @property
+    def network_label(self) -> str:
+        """Short name for file names and logs."""
+        if self.simulated or self.network in NETWORK_URLS:
+            return self.network
+        return "custom"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{self.data_dir / f'pylon-{self.network_label}.sqlite3'}"
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per invalid setting, naming the environment variable to fix."""
+    lines = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"PYLON_{field.upper()}: {message} (got {item.get('input')!r})")
+    return lines
