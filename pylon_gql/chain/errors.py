@@ -28,3 +28,7 @@ class BlockPruned(ChainError):
 
 class SubnetNotFound(ChainError):
     """The subnet does not exist at this block."""
+
+
+class SubscriptionUnsupported(ChainError):
+    """The node cannot subscribe (no such RPC method): follow heads by polling instead."""

@@ -1,0 +1,370 @@
+"""ChainClient: the one adapter over turbobt.
+
+Domain calls go in, each at an explicit block hash (turbobt caches a "latest" answer forever);
+frozen `models` come out, and turbobt's and the websocket's failures come out as
+`errors.ChainError`s. A block older than the node keeps is asked again of the archive node, when
+one is configured. Every call is counted and timed in `metrics`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime
+import ipaddress
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import websockets
+from turbobt import Bittensor
+from turbobt.substrate.exceptions import SubstrateException, UnknownBlock
+
+from .. import metrics
+from ..settings import Settings
+from .errors import (
+    BlockNotFound,
+    BlockPruned,
+    ChainError,
+    ChainUnavailable,
+    SubnetNotFound,
+    SubscriptionUnsupported,
+)
+from .models import (
+    AxonInfo,
+    Block,
+    BlockRef,
+    Commitment,
+    Hyperparameters,
+    Metagraph,
+    Neuron,
+    PrometheusInfo,
+    Subnet,
+)
+from .transport import NodeConnection
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+U16_MAX = 65535
+_PRUNED_MARKERS = ("state already discarded", "pruned")
+_NO_METHOD_MARKERS = ("method not found", "not supported", "unsupported")
+
+
+class ChainClient:
+    """A connection to one subtensor node (and, optionally, an archive node behind it)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 15.0,
+        archive: ChainClient | None = None,
+        name: str = "node",
+        transport: Any | None = None,
+    ) -> None:
+        """`transport`: a turbobt-style transport instead of a websocket to `url` (tests)."""
+        self.url = url
+        self.timeout = timeout
+        self.archive = archive
+        self.name = name
+        self._connection = transport or NodeConnection(url, open_timeout=timeout)
+        self._bt = Bittensor(transport=self._connection)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, url: str | None = None) -> ChainClient:
+        """The node `settings` name (or `url`, e.g. the embedded simnet's), with its archive."""
+        url = url or settings.network_url
+        if url is None:
+            raise ValueError("network is `sim`: pass the simulated node's url")
+        archive = None
+        if settings.archive_url is not None:
+            archive = cls(settings.archive_url, timeout=settings.chain_timeout, name="archive")
+        return cls(url, timeout=settings.chain_timeout, archive=archive)
+
+    # --- lifecycle
+
+    async def connect(self) -> None:
+        """Open the connection and load the runtime metadata (about a second, once)."""
+        await self._call("connect", lambda bt: bt.subtensor._init_runtime())
+        if self.archive is not None:
+            await self.archive.connect()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._bt.close()
+        if self.archive is not None:
+            await self.archive.close()
+
+    async def __aenter__(self) -> ChainClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # --- blocks
+
+    async def genesis_hash(self) -> str:
+        block_hash = await self._call("block_hash", lambda bt: bt.subtensor.chain.getBlockHash(0))
+        if block_hash is None:
+            raise ChainError("the node has no genesis block")
+        return block_hash
+
+    async def spec_version(self, block_hash: str) -> int:
+        """Runtime spec version at a block."""
+        version = await self._at(
+            "runtime_version", lambda bt: bt.subtensor.state.getRuntimeVersion(block_hash)
+        )
+        return int(version["specVersion"])
+
+    async def best_head(self) -> BlockRef:
+        header = await self._call("header", lambda bt: bt.subtensor.chain.getHeader())
+        if header is None:
+            raise ChainError("the node has no best block")
+        number = int(header["number"])
+        return BlockRef(number, await self._require_hash(number))
+
+    async def finalized_head(self) -> BlockRef:
+        block_hash = await self._call(
+            "finalized_head", lambda bt: bt.subtensor.rpc("chain_getFinalizedHead", {})
+        )
+        block_hash = _hex(block_hash)
+        number = await self.block_number(block_hash)
+        if number is None:
+            raise ChainError(f"the node has no header for its finalized head {block_hash}")
+        return BlockRef(number, block_hash)
+
+    async def block_hash(self, number: int) -> str | None:
+        """Hash of block `number` on the node's canonical chain, None past its head."""
+        return await self._call("block_hash", lambda bt: bt.subtensor.chain.getBlockHash(number))
+
+    async def block_number(self, block_hash: str) -> int | None:
+        """Number of the block with this hash, None when the node does not know it."""
+        try:
+            header = await self._call("header", lambda bt: bt.subtensor.chain.getHeader(block_hash))
+        except BlockNotFound:
+            return None
+        return None if header is None else int(header["number"])
+
+    async def block(self, ref: BlockRef) -> Block:
+        header: Any = await self._call("header", lambda bt: bt.subtensor.chain.getHeader(ref.hash))
+        if header is None:
+            raise BlockNotFound(f"no block {ref.hash}")
+        millis: Any = await self._at(
+            "timestamp", lambda bt: bt.subtensor.timestamp.Now.get(block_hash=ref.hash)
+        )
+        timestamp = None
+        if millis is not None:
+            timestamp = datetime.datetime.fromtimestamp(int(millis) / 1000, tz=datetime.UTC)
+        return Block(
+            number=int(header["number"]),
+            hash=ref.hash,
+            parent_hash=header["parentHash"],
+            timestamp=timestamp,
+        )
+
+    async def finalized_heads(self) -> AsyncIterator[int]:
+        """Numbers of new finalized heads as the node announces them.
+
+        Raises `ChainUnavailable` when the connection drops (subscribe again), and
+        `SubscriptionUnsupported` when the node cannot subscribe at all (poll instead).
+        """
+        subtensor = self._bt.subtensor
+        subscription_id = await self._call(
+            "subscribe_finalized_heads", lambda bt: bt.subtensor.chain.subscribeFinalizedHeads()
+        )
+        subscription = await subtensor.subscribe(subscription_id)
+        try:
+            while True:
+                try:
+                    header = await subscription.__anext__()
+                except ChainError:
+                    raise
+                except Exception as exc:
+                    raise ChainUnavailable(f"{self.name}: head subscription ended: {exc}") from exc
+                yield _number(header["number"])
+        finally:
+            await subtensor.unsubscribe(subscription_id)
+            if getattr(self._connection, "connected", False):
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(1.0):
+                        await subtensor.chain.unsubscribeFinalizedHeads(subscription_id)
+
+    # --- subnet data at a block
+
+    async def metagraph(self, netuid: int, ref: BlockRef) -> Metagraph:
+        raw: Any = await self._at(
+            "neurons_lite",
+            lambda bt: bt.subtensor.neuron_info.get_neurons_lite(netuid, block_hash=ref.hash),
+        )
+        if not raw:
+            # An empty answer means either no subnet or a subnet without neurons.
+            await self.hyperparameters(netuid, ref)
+            raw = []
+        return Metagraph(netuid=netuid, block=ref, neurons=tuple(neuron_from_raw(n) for n in raw))
+
+    async def hyperparameters(self, netuid: int, ref: BlockRef) -> Hyperparameters:
+        raw: Any = await self._at(
+            "hyperparameters",
+            lambda bt: bt.subtensor.subnet_info.get_subnet_hyperparams(netuid, block_hash=ref.hash),
+        )
+        if raw is None:
+            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
+        return hyperparameters_from_raw(raw)
+
+    async def subnet(self, netuid: int, ref: BlockRef) -> Subnet:
+        raw: Any = await self._at(
+            "dynamic_info",
+            lambda bt: bt.subtensor.subnet_info.get_dynamic_info(netuid, block_hash=ref.hash),
+        )
+        if raw is None:
+            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
+        return Subnet(
+            netuid=netuid,
+            name=str(raw["subnet_name"]),
+            symbol=str(raw["token_symbol"]),
+            owner_hotkey=str(raw["owner_hotkey"]),
+            owner_coldkey=str(raw["owner_coldkey"]),
+            tempo=int(raw["tempo"]),
+        )
+
+    async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None:
+        raw: Any = await self._at(
+            "commitment",
+            lambda bt: bt.subnet(netuid).commitments.get(hotkey, block_hash=ref.hash),
+        )
+        return None if raw is None else Commitment(hotkey, int(raw["block"]), bytes(raw["data"]))
+
+    async def commitments(self, netuid: int, ref: BlockRef) -> tuple[Commitment, ...]:
+        raw: Any = await self._at(
+            "commitments", lambda bt: bt.subnet(netuid).commitments.fetch(block_hash=ref.hash)
+        )
+        return tuple(
+            Commitment(hotkey, int(item["block"]), bytes(item["data"]))
+            for hotkey, item in sorted(raw.items())
+        )
+
+    # --- plumbing
+
+    async def _require_hash(self, number: int) -> str:
+        block_hash = await self.block_hash(number)
+        if block_hash is None:
+            raise BlockNotFound(f"no block {number}")
+        return block_hash
+
+    async def _at(self, call: str, request: Callable[[Bittensor], Awaitable[T]]) -> T:
+        """A read of a block's state: retried on the archive node when this one pruned it."""
+        try:
+            return await self._call(call, request)
+        except BlockPruned:
+            if self.archive is None:
+                raise
+            logger.debug("%s: block pruned on %s, asking the archive", call, self.url)
+            return await self.archive._at(call, request)
+
+    async def _call(self, call: str, request: Callable[[Bittensor], Awaitable[T]]) -> T:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await request(self._bt)
+            outcome = "ok"
+            return result
+        except ChainError:
+            raise
+        except UnknownBlock as exc:
+            raise _block_error(str(exc), default=BlockNotFound) from exc
+        except SubstrateException as exc:
+            message = str(exc)
+            if any(marker in message.lower() for marker in _NO_METHOD_MARKERS):
+                raise SubscriptionUnsupported(f"{self.name}: {message}") from exc
+            raise _block_error(message, default=ChainError) from exc
+        except TimeoutError as exc:
+            raise ChainUnavailable(
+                f"{self.name} {self.url} did not answer {call} within {self.timeout:g} s"
+            ) from exc
+        except (OSError, websockets.WebSocketException) as exc:
+            raise ChainUnavailable(f"{self.name} {self.url} unreachable: {exc}") from exc
+        finally:
+            if outcome == "error" and self._bt.subtensor._apis is None:
+                # turbobt marks its runtime loaded before the metadata arrives: a failed first
+                # load would otherwise leave every later call without metadata.
+                self._bt.subtensor._registry = None
+            metrics.CHAIN_CALLS.labels(call, outcome).inc()
+            metrics.CHAIN_LATENCY.labels(call).observe(time.perf_counter() - started)
+
+
+def _block_error(message: str, *, default: type[ChainError]) -> ChainError:
+    if any(marker in message.lower() for marker in _PRUNED_MARKERS):
+        return BlockPruned(message)
+    return default(message)
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return str(value)
+
+
+def _number(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _ip(value: int, ip_type: int) -> str:
+    if ip_type == 6:
+        return str(ipaddress.IPv6Address(value))
+    return str(ipaddress.ip_address(value))
+
+
+def neuron_from_raw(raw: dict[str, Any]) -> Neuron:
+    """A `NeuronInfoRuntimeApi_get_neurons_lite` entry as turbobt decodes it (keys in SS58)."""
+    axon, prometheus = raw["axon_info"], raw["prometheus_info"]
+    stake = raw["stake"]
+    stake_values = stake.values() if isinstance(stake, dict) else (value for _, value in stake)
+    return Neuron(
+        uid=int(raw["uid"]),
+        hotkey=raw["hotkey"],
+        coldkey=raw["coldkey"],
+        active=bool(raw["active"]),
+        axon=AxonInfo(
+            ip=_ip(axon["ip"], axon["ip_type"]),
+            port=int(axon["port"]),
+            ip_type=int(axon["ip_type"]),
+            protocol=int(axon["protocol"]),
+            version=int(axon["version"]),
+            block=int(axon["block"]),
+        ),
+        prometheus=PrometheusInfo(
+            ip=_ip(prometheus["ip"], prometheus["ip_type"]),
+            port=int(prometheus["port"]),
+            ip_type=int(prometheus["ip_type"]),
+            version=int(prometheus["version"]),
+            block=int(prometheus["block"]),
+        ),
+        stake_rao=sum(int(value) for value in stake_values),
+        rank=raw["rank"] / U16_MAX,
+        emission_rao=int(raw["emission"]),
+        incentive=raw["incentive"] / U16_MAX,
+        consensus=raw["consensus"] / U16_MAX,
+        trust=raw["trust"] / U16_MAX,
+        validator_trust=raw["validator_trust"] / U16_MAX,
+        dividends=raw["dividends"] / U16_MAX,
+        last_update=int(raw["last_update"]),
+        validator_permit=bool(raw["validator_permit"]),
+        pruning_score=int(raw["pruning_score"]),
+    )
+
+
+_HYPERPARAMETER_FIELDS = tuple(f.name for f in dataclasses.fields(Hyperparameters))
+
+
+def hyperparameters_from_raw(raw: dict[str, Any]) -> Hyperparameters:
+    values: dict[str, Any] = {}
+    for name in _HYPERPARAMETER_FIELDS:
+        value = raw[name]
+        values[name] = value if isinstance(value, bool) else int(value)
+    return Hyperparameters(**values)

@@ -1,0 +1,48 @@
+"""Epoch arithmetic: pure functions of (block, netuid, tempo) and the commit window settings.
+
+Kept free of I/O so it can be checked exhaustively against subtensor's own formula.
+"""
+
+from __future__ import annotations
+
+from .models import Epoch
+
+
+def blocks_until_next_epoch(block: int, netuid: int, tempo: int) -> int:
+    """Subtensor's `blocks_until_next_epoch`: 0 at the blocks where the subnet's epoch runs."""
+    return tempo - (block + netuid + 1) % (tempo + 1)
+
+
+def epoch_at(
+    block: int,
+    netuid: int,
+    tempo: int,
+    *,
+    commit_window_start_offset: int,
+    commit_window_end_buffer: int,
+) -> Epoch:
+    """The epoch containing `block`, as `models.Epoch` documents it.
+
+    An epoch starts at a block where subtensor runs it (`blocks_until_next_epoch == 0`) and ends
+    the block before the next run, like turbobt's `Subnet.epoch`. The commit window opens
+    `commit_window_start_offset` blocks after the start and closes `commit_window_end_buffer`
+    blocks before the end; with a large offset or buffer it is empty (start > end).
+    """
+    if tempo <= 0:
+        # Subtensor never runs the epoch of a subnet whose tempo is 0.
+        raise ValueError(f"subnet {netuid} has tempo {tempo}: it runs no epochs")
+    if block < 0:
+        raise ValueError(f"block number must be >= 0, got {block}")
+    until = blocks_until_next_epoch(block, netuid, tempo)
+    start = block if until == 0 else block + until - (tempo + 1)
+    end = start + tempo
+    return Epoch(
+        netuid=netuid,
+        tempo=tempo,
+        index=(start + netuid + 2) // (tempo + 1),
+        start=start,
+        end=end,
+        block=block,
+        commit_window_start=start + commit_window_start_offset,
+        commit_window_end=end - commit_window_end_buffer,
+    )

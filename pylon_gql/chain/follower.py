@@ -1,0 +1,183 @@
+"""Follower: moves the server's head along the chain's finalized heads.
+
+For each new finalized block it warms the cache (metagraph and hyperparameters) before it
+announces the block, so the first queries at a new head do not all wait on the node; then it
+moves the reader's head, the head gauge, and publishes `NewBlock` on the hub. Every block is
+announced once and in order, also when the node skips numbers. It subscribes to finalized
+heads, polls when the node cannot subscribe, and restarts with backoff after any failure:
+it never dies, and shows what it is doing for /health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Literal, Protocol
+
+from .. import metrics
+from ..events import EventHub, NewBlock
+from .errors import BlockNotFound, ChainError, ChainUnavailable, SubscriptionUnsupported
+from .models import BlockRef
+from .reader import ChainReader
+
+logger = logging.getLogger(__name__)
+
+FollowerState = Literal["starting", "following", "polling", "reconnecting", "stopped"]
+
+
+class HeadSource(Protocol):
+    """What the follower needs of `ChainClient`."""
+
+    def finalized_heads(self) -> AsyncIterator[int]: ...
+    async def finalized_head(self) -> BlockRef: ...
+    async def block_hash(self, number: int) -> str | None: ...
+
+
+class Follower:
+    def __init__(
+        self,
+        client: HeadSource,
+        reader: ChainReader,
+        hub: EventHub,
+        *,
+        poll_interval: float = 2.0,
+        stall_timeout: float = 120.0,
+        max_backoff: float = 30.0,
+        max_catch_up: int | None = None,
+    ) -> None:
+        """`stall_timeout`: seconds without a head before the subscription counts as dead;
+        `max_catch_up`: most skipped blocks announced after a gap (default: cache_blocks)."""
+        self.client = client
+        self.reader = reader
+        self.hub = hub
+        self.poll_interval = poll_interval
+        self.stall_timeout = stall_timeout
+        self.max_backoff = max_backoff
+        self.max_catch_up = max_catch_up or reader.settings.cache_blocks
+        self.state: FollowerState = "stopped"
+        self.head: BlockRef | None = None
+        self.head_received_at: float | None = None
+        self.restarts = 0
+        self.last_error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._first_head = asyncio.Event()
+
+    @property
+    def head_age(self) -> float | None:
+        """Seconds since the last new head, None before the first one."""
+        if self.head_received_at is None:
+            return None
+        return time.monotonic() - self.head_received_at
+
+    async def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        self.state = "starting"
+        metrics.HEAD_AGE.set_function(lambda: self.head_age or 0.0)
+        self._task = asyncio.create_task(self._supervise(), name="chain-follower")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.state = "stopped"
+
+    async def wait_for_head(self, timeout: float | None = None) -> BlockRef:  # noqa: ASYNC109
+        """The first head, once it has been announced (raises TimeoutError after `timeout`)."""
+        async with asyncio.timeout(timeout):
+            await self._first_head.wait()
+        assert self.head is not None
+        return self.head
+
+    # --- the loops
+
+    async def _supervise(self) -> None:
+        failures = 0
+        while True:
+            try:
+                try:
+                    await self._follow()
+                except SubscriptionUnsupported as exc:
+                    logger.warning("node cannot subscribe to finalized heads (%s); polling", exc)
+                    await self._poll()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # supervised: log, back off, restart
+                failures += 1
+                self.restarts += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.state = "reconnecting"
+                delay = min(self.max_backoff, 0.5 * 2 ** min(failures - 1, 10))
+                log = logger.warning if isinstance(exc, ChainError) else logger.exception
+                log("following heads failed (%s); retrying in %.1f s", self.last_error, delay)
+                await asyncio.sleep(delay)
+            else:
+                failures = 0
+
+    async def _follow(self) -> None:
+        """Follow the subscription until it fails (raises) or stalls (raises)."""
+        heads = self.client.finalized_heads()
+        async with contextlib.aclosing(heads):  # type: ignore[type-var]
+            while True:
+                try:
+                    async with asyncio.timeout(self.stall_timeout):
+                        number = await anext(heads)
+                except TimeoutError as exc:
+                    raise ChainUnavailable(
+                        f"no finalized head for {self.stall_timeout:g} s: resubscribing"
+                    ) from exc
+                except StopAsyncIteration:
+                    raise ChainUnavailable("finalized head subscription ended") from None
+                self.state = "following"
+                await self._advance(number)
+
+    async def _poll(self) -> None:
+        self.state = "polling"
+        while True:
+            head = await self.client.finalized_head()
+            await self._advance(head.number, head)
+            await asyncio.sleep(self.poll_interval)
+
+    async def _advance(self, number: int, ref: BlockRef | None = None) -> None:
+        """Announce every block after the current head up to `number`, in order."""
+        first = number if self.head is None else self.head.number + 1
+        if number < first:
+            return  # seen already (a resubscription repeats the current head)
+        if number - first >= self.max_catch_up:
+            logger.warning(
+                "head jumped to %d; announcing only its last %d blocks", number, self.max_catch_up
+            )
+            first = number - self.max_catch_up + 1
+        for n in range(first, number + 1):
+            if ref is not None and n == ref.number:
+                block = ref
+            else:
+                block_hash = await self.client.block_hash(n)
+                if block_hash is None:
+                    raise BlockNotFound(f"the node announced block {n} but has no hash for it")
+                block = BlockRef(n, block_hash)
+            await self._announce(block)
+
+    async def _announce(self, ref: BlockRef) -> None:
+        await self._warm(ref)
+        self.reader.set_head(ref)
+        self.head = ref
+        self.head_received_at = time.monotonic()
+        self.last_error = None
+        metrics.HEAD_BLOCK.set(ref.number)
+        self._first_head.set()
+        self.hub.publish(NewBlock(ref))
+
+    async def _warm(self, ref: BlockRef) -> None:
+        try:
+            await asyncio.gather(self.reader.metagraph(ref), self.reader.hyperparameters(ref))
+        except ChainUnavailable:
+            raise
+        except ChainError as exc:
+            # The served subnet may not exist (yet): the block is still the chain's head.
+            logger.warning("could not warm the cache at block %d: %s", ref.number, exc)
