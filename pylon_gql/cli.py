@@ -2,12 +2,98 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import click
+import uvicorn
+from pydantic import ValidationError
 
 from . import __version__
+from .settings import Settings, describe_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pylon-gql")
 def main() -> None:
     """pylon-gql: a GraphQL API server for a Bittensor subnet."""
+
+
+#: uvicorn's websocket protocol: the sans-I/O one works with websockets 14 (turbobt pins it)
+#: and without uvicorn's legacy websockets implementation.
+UVICORN_WS = "websockets-sansio"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings, or exit with one line per invalid setting."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as error:
+        for line in describe_errors(error):
+            click.echo(f"invalid setting: {line}", err=True)
+        raise SystemExit(2) from None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        force=True,
+    )
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (PYLON_HOST).")
+@click.option("--port", type=int, help="Port to listen on, 0 for any free one (PYLON_PORT).")
+@click.option("--network", help="sim, finney, test, local or a ws(s):// URL (PYLON_NETWORK).")
+def serve(host: str | None, port: int | None, network: str | None) -> None:
+    """Serve the GraphQL API (by default over the embedded simulated chain)."""
+    settings = load_settings(host=host, port=port, network=network)
+    configure_logging(settings.log_level)
+    from .app import create_app
+    from .services import Services
+
+    app = create_app(settings, Services(settings))
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws=UVICORN_WS,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        raise SystemExit(1)
+
+
+@main.command("export-schema")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("schema.graphql"),
+    show_default=True,
+    help="File to write the SDL to; - for standard output.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the file differs.")
+def export_schema(output: Path, check: bool) -> None:
+    """Write the GraphQL schema (SDL) that the code defines."""
+    from .schema import schema_sdl
+
+    sdl = schema_sdl()
+    if str(output) == "-":
+        click.echo(sdl, nl=False)
+        return
+    if check:
+        if not output.exists() or output.read_text(encoding="utf-8") != sdl:
+            click.echo(
+                f"{output} differs from the code's schema: run pylon-gql export-schema", err=True
+            )
+            raise SystemExit(1)
+        return
+    output.write_text(sdl, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)

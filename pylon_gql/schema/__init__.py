@@ -1,0 +1,106 @@
+"""The GraphQL schema: types and queries, with the serving defaults the settings ask for."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+from ..settings import Settings
+from .context import Context, Info
+from .errors import classify
+from .queries import Query
+from .types import BIG_INT, BigInt
+
+__all__ = ["Context", "Info", "PylonSchema", "create_schema", "schema_sdl"]
+
+#: Documents parsed and validated once and kept, by text.
+DOCUMENT_CACHE_SIZE = 256
+#: Operation names are chosen by clients: keep the metric's label set bounded.
+MAX_OPERATION_LABELS = 200
+_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
+
+
+class PylonSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context else None
+        request_id = context.request_id if isinstance(context, Context) else "-"
+        classify(errors, request_id)
+
+
+class OperationMetrics(SchemaExtension):
+    """Counts operations by name and outcome, and times them."""
+
+    _seen: set[str] = set()
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        name = self._label(self.execution_context)
+        outcome = "error" if self.execution_context.pre_execution_errors else "ok"
+        GRAPHQL_REQUESTS.labels(name, outcome).inc()
+        GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
+
+    @classmethod
+    def _label(cls, execution_context: ExecutionContext) -> str:
+        try:
+            name = execution_context.operation_name
+        except Exception:  # an unparsable document has no operation
+            name = None
+        if not name or not _OPERATION_NAME.match(name):
+            return "anonymous"
+        if name not in cls._seen:
+            if len(cls._seen) >= MAX_OPERATION_LABELS:
+                return "other"
+            cls._seen.add(name)
+        return name
+
+
+def _config() -> StrawberryConfig:
+    return StrawberryConfig(
+        disable_field_suggestions=True,
+        scalar_map={BigInt: BIG_INT},
+    )
+
+
+def create_schema(settings: Settings) -> PylonSchema:
+    """The served schema: limits, caches, error handling and metrics from the settings."""
+    # Rule classes made once, so the validation cache recognises them on every request.
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_query_depth, None),
+        max_aliases_rule(settings.max_aliases),
+    ]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    max_tokens = settings.max_tokens
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationMetrics,
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+    ]
+    return PylonSchema(query=Query, config=_config(), extensions=extensions)
+
+
+def schema_sdl() -> str:
+    """The schema in GraphQL SDL, as `schema.graphql` holds it."""
+    return PylonSchema(query=Query, config=_config()).as_str() + "\n"

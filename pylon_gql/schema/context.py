@@ -1,0 +1,67 @@
+"""What every resolver gets: the settings, the chain reader, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeAlias
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from ..chain.models import (
+    Block,
+    BlockRef,
+    ChainInfo,
+    Commitment,
+    Epoch,
+    Hyperparameters,
+    Metagraph,
+    Subnet,
+)
+from ..settings import Settings
+
+
+class Reader(Protocol):
+    """The chain reads the schema makes (`pylon_gql.chain.reader.ChainReader`)."""
+
+    @property
+    def head(self) -> BlockRef | None: ...
+
+    async def resolve(self, number: int | None = None, hash: str | None = None) -> BlockRef: ...
+
+    async def block(self, ref: BlockRef) -> Block: ...
+
+    async def metagraph(self, ref: BlockRef) -> Metagraph: ...
+
+    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters: ...
+
+    async def subnet(self, ref: BlockRef) -> Subnet: ...
+
+    async def epoch(self, ref: BlockRef) -> Epoch: ...
+
+    async def commitment(self, ref: BlockRef, hotkey: str) -> Commitment | None: ...
+
+    async def commitments(self, ref: BlockRef) -> tuple[Commitment, ...]: ...
+
+    async def chain_info(self) -> ChainInfo: ...
+
+
+def _no_head_age() -> float | None:
+    return None
+
+
+@dataclass
+class Context:
+    settings: Settings
+    reader: Reader
+    request_id: str
+    #: Seconds since the follower last saw a new head (None before the first one).
+    head_age: Callable[[], float | None] = _no_head_age
+    request: Request | WebSocket | None = None
+    response: Response | WebSocket | None = None
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

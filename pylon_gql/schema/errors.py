@@ -1,0 +1,125 @@
+"""Errors a client sees: expected failures carry a `code`, everything else is masked.
+
+Expected failures (bad input, a block past the head, a node that does not answer) become GraphQL
+errors with `extensions.code` and a message that says what to do. Anything else is a bug: the
+client gets "Internal server error, request id ..." and the log gets the traceback under the
+same id.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSyntaxError
+
+from ..chain.errors import (
+    BlockNotFound,
+    BlockPruned,
+    ChainError,
+    ChainUnavailable,
+    FutureBlock,
+    SubnetNotFound,
+)
+
+log = logging.getLogger("pylon_gql.graphql")
+
+
+class ErrorCode(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    BLOCK_IN_FUTURE = "BLOCK_IN_FUTURE"
+    BLOCK_PRUNED = "BLOCK_PRUNED"
+    UNAVAILABLE = "UNAVAILABLE"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class ApiError(Exception):
+    """An expected failure, shown to the client as is, with its code in `extensions`."""
+
+    def __init__(self, message: str, code: ErrorCode, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.extensions: dict[str, Any] = {"code": code.value, **details}
+
+
+class BadUserInput(ApiError):
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, ErrorCode.BAD_USER_INPUT, **details)
+
+
+def from_chain_error(error: ChainError) -> ApiError:
+    """The client's view of a chain failure."""
+    if isinstance(error, FutureBlock):
+        return ApiError(
+            f"{error}; ask for a block at or below the head, or leave `block` out for the head",
+            ErrorCode.BLOCK_IN_FUTURE,
+            head=error.head,
+        )
+    if isinstance(error, BlockPruned):
+        return ApiError(
+            f"{error or 'the node no longer keeps this block'}; ask for a recent block, "
+            "or run the server with PYLON_ARCHIVE_NETWORK set to an archive node",
+            ErrorCode.BLOCK_PRUNED,
+        )
+    if isinstance(error, BlockNotFound | SubnetNotFound):
+        return ApiError(str(error) or type(error).__name__, ErrorCode.NOT_FOUND)
+    if isinstance(error, ChainUnavailable):
+        return ApiError(
+            f"the chain node is not answering ({error or 'no detail'}); retry in a few seconds",
+            ErrorCode.UNAVAILABLE,
+        )
+    return ApiError(str(error) or type(error).__name__, ErrorCode.UNAVAILABLE)
+
+
+def _expected(error: GraphQLError) -> ApiError | None:
+    original = error.original_error
+    if isinstance(original, ApiError):
+        return original
+    if isinstance(original, ChainError):
+        return from_chain_error(original)
+    return None
+
+
+def classify(errors: list[GraphQLError], request_id: str) -> None:
+    """Give every error a code, in place; mask and log the unexpected ones.
+
+    Runs before the result is sent, on the same error objects the client will see.
+    """
+    for error in errors:
+        if error.extensions and "code" in error.extensions:
+            continue
+        if isinstance(error, GraphQLSyntaxError):
+            error.extensions = {"code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
+            continue
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            # Raised by graphql-core itself: validation (depth, aliases, unknown fields,
+            # introspection off) or an argument that does not coerce.
+            error.extensions = {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value}
+            continue
+        if error.path is None and isinstance(original, ValueError | TypeError):
+            # A variable a scalar refused, before any resolver ran.
+            error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
+            continue
+        expected = _expected(error)
+        if expected is not None:
+            error.message = str(expected)
+            error.extensions = dict(expected.extensions)
+            log.info("request %s: %s: %s", request_id, expected.code, expected)
+            continue
+        log.error(
+            "request %s: unexpected error at %s",
+            request_id,
+            ".".join(str(p) for p in error.path or ()) or "(operation)",
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        error.message = f"Internal server error, request id {request_id}"
+        error.extensions = {
+            "code": ErrorCode.INTERNAL_SERVER_ERROR.value,
+            "requestId": request_id,
+        }
+        error.original_error = None

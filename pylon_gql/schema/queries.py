@@ -1,0 +1,184 @@
+"""The root Query: each field resolves its block once, reads the chain there, says which block."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import strawberry
+
+from ..chain import models
+from ..chain.errors import BlockNotFound
+from .context import Info
+from .errors import ApiError, BadUserInput, ErrorCode
+from .types import (
+    Block,
+    BlockRef,
+    Chain,
+    Commitment,
+    Epoch,
+    Hyperparameters,
+    Metagraph,
+    Neuron,
+    Subnet,
+    check_ss58,
+)
+
+BLOCK_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+BlockNumber = Annotated[
+    int | None,
+    strawberry.argument(
+        description=(
+            "Block number to answer at; the latest finalized head when left out. A negative "
+            "number is BAD_USER_INPUT, one past the head BLOCK_IN_FUTURE, one whose state the node "
+            "no longer keeps BLOCK_PRUNED."
+        )
+    ),
+]
+
+
+async def resolve_block(
+    info: Info, number: int | None = None, hash: str | None = None
+) -> models.BlockRef:
+    """The one block a field answers at: by number, by hash, or the head."""
+    reader = info.context.reader
+    if number is not None and number < 0:
+        raise BadUserInput(f"block number must be 0 or more; got {number}")
+    if hash is not None and not BLOCK_HASH.match(hash):
+        raise BadUserInput(f"block hash must be 0x and 64 hex digits; got {hash!r}")
+    if number is None and hash is None and reader.head is None:
+        raise ApiError(
+            "the server has not seen a finalized head yet; retry in a few seconds",
+            ErrorCode.UNAVAILABLE,
+        )
+    try:
+        return await reader.resolve(number=number, hash=hash)
+    except ValueError as error:
+        raise BadUserInput(str(error)) from error
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The latest finalized block the server has seen.")
+    async def head(self, info: Info) -> Block:
+        ref = await resolve_block(info)
+        return Block.from_model(await info.context.reader.block(ref))
+
+    @strawberry.field(
+        description=(
+            "A block by `number` or by `hash` (give one, or neither for the head). "
+            "An unknown hash gives null; a number past the head is a BLOCK_IN_FUTURE error, "
+            "a malformed hash or a negative number BAD_USER_INPUT."
+        )
+    )
+    async def block(
+        self, info: Info, number: int | None = None, hash: str | None = None
+    ) -> Block | None:
+        if number is not None and hash is not None:
+            raise BadUserInput("give `number` or `hash`, not both")
+        try:
+            ref = await resolve_block(info, number=number, hash=hash)
+            return Block.from_model(await info.context.reader.block(ref))
+        except BlockNotFound:
+            if hash is None:
+                raise
+            return None
+
+    @strawberry.field(description="All neurons of the subnet at a block.")
+    async def metagraph(self, info: Info, block: BlockNumber = None) -> Metagraph:
+        ref = await resolve_block(info, block)
+        return Metagraph.from_model(await info.context.reader.metagraph(ref))
+
+    @strawberry.field(
+        description=(
+            "One neuron by `uid` or by `hotkey` (give exactly one). A uid outside the subnet "
+            "or a hotkey that is not SS58 is BAD_USER_INPUT; a hotkey not registered in the "
+            "subnet gives null."
+        )
+    )
+    async def neuron(
+        self,
+        info: Info,
+        uid: int | None = None,
+        hotkey: str | None = None,
+        block: BlockNumber = None,
+    ) -> Neuron | None:
+        if (uid is None) == (hotkey is None):
+            raise BadUserInput("give exactly one of `uid` or `hotkey`")
+        if hotkey is not None:
+            check_ss58(hotkey, "hotkey")
+        ref = await resolve_block(info, block)
+        metagraph = await info.context.reader.metagraph(ref)
+        if uid is not None:
+            found = metagraph.neuron_by_uid(uid)
+            if found is None:
+                raise BadUserInput(
+                    f"uid {uid} is out of range: subnet {metagraph.netuid} has "
+                    f"{len(metagraph.neurons)} neurons at block {ref.number} "
+                    f"(uids 0 to {len(metagraph.neurons) - 1})"
+                )
+        else:
+            found = metagraph.by_hotkey.get(hotkey or "")
+            if found is None:
+                return None
+        return Neuron.from_model(found, BlockRef.from_model(ref))
+
+    @strawberry.field(
+        description=(
+            "The subnet's epoch containing a block, from the tempo on chain at that block, "
+            "and the server's commit window in it."
+        )
+    )
+    async def epoch(self, info: Info, block: BlockNumber = None) -> Epoch:
+        ref = await resolve_block(info, block)
+        return Epoch.from_model(await info.context.reader.epoch(ref), ref)
+
+    @strawberry.field(description="The subnet's hyperparameters at a block.")
+    async def hyperparameters(self, info: Info, block: BlockNumber = None) -> Hyperparameters:
+        ref = await resolve_block(info, block)
+        return Hyperparameters.from_model(await info.context.reader.hyperparameters(ref), ref)
+
+    @strawberry.field(
+        description=(
+            "The subnet's name, symbol, owner and tempo at a block; NOT_FOUND when the subnet "
+            "does not exist there."
+        )
+    )
+    async def subnet(self, info: Info, block: BlockNumber = None) -> Subnet:
+        ref = await resolve_block(info, block)
+        return Subnet.from_model(await info.context.reader.subnet(ref), ref)
+
+    @strawberry.field(
+        description=(
+            "What `hotkey` has committed, as of a block; null when it has committed nothing. "
+            "A hotkey that is not SS58 is BAD_USER_INPUT."
+        )
+    )
+    async def commitment(
+        self, info: Info, hotkey: str, block: BlockNumber = None
+    ) -> Commitment | None:
+        check_ss58(hotkey, "hotkey")
+        ref = await resolve_block(info, block)
+        found = await info.context.reader.commitment(ref, hotkey)
+        return None if found is None else Commitment.from_model(found, ref)
+
+    @strawberry.field(description="Every commitment of the subnet's hotkeys, as of a block.")
+    async def commitments(self, info: Info, block: BlockNumber = None) -> list[Commitment]:
+        ref = await resolve_block(info, block)
+        found = await info.context.reader.commitments(ref)
+        return [Commitment.from_model(c, ref) for c in found]
+
+    @strawberry.field(description="The chain this server follows, and how fresh its head is.")
+    async def chain(self, info: Info) -> Chain:
+        context = info.context
+        chain = await context.reader.chain_info()
+        head = context.reader.head
+        return Chain(
+            network=chain.network,
+            simulated=chain.simulated,
+            genesis_hash=chain.genesis_hash,
+            spec_version=chain.spec_version,
+            head=None if head is None else BlockRef.from_model(head),
+            head_age_seconds=context.head_age(),
+        )
