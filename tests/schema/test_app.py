@@ -1,0 +1,137 @@
+"""The Starlette app over a fake chain, through ASGI: /graphql, /health, /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from pylon_gql.app import create_app
+from pylon_gql.settings import Settings
+
+from .fakes import FakeReader
+
+
+class FakeChain:
+    def __init__(self) -> None:
+        self.reader = FakeReader(head_number=None)
+        self.age: float | None = None
+
+    def head_age(self) -> float | None:
+        return self.age
+
+    def status(self) -> dict[str, Any]:
+        state = "starting" if self.age is None else "following"
+        return {"connected": self.age is not None, "follower": {"state": state}}
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+@pytest.fixture
+def chain() -> FakeChain:
+    return FakeChain()
+
+
+def client_for(settings: Settings, chain: FakeChain) -> httpx.AsyncClient:
+    app = create_app(settings, chain)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+@pytest.fixture
+async def client(chain: FakeChain) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(_env_file=None, health_max_head_age=60)  # type: ignore[call-arg]
+    async with client_for(settings, chain) as client:
+        yield client
+
+
+async def test_health_is_503_until_a_fresh_head(
+    client: httpx.AsyncClient, chain: FakeChain
+) -> None:
+    starting = await client.get("/health")
+    assert starting.status_code == 503
+    assert starting.json()["status"] == "starting"
+    assert starting.json()["head"] is None
+
+    chain.reader.head_number = 1010
+    chain.age = 3.0
+    ok = await client.get("/health")
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["status"] == "ok"
+    assert body["chain"] == {"connected": True}
+    assert body["head"]["number"] == 1010
+    assert body["headAgeSeconds"] == 3.0
+    assert body["follower"] == {"state": "following"}
+
+    chain.age = 61.0
+    stale = await client.get("/health")
+    assert stale.status_code == 503
+    assert stale.json()["status"] == "stale"
+
+
+async def test_graphql_over_http_echoes_the_request_id(
+    client: httpx.AsyncClient, chain: FakeChain
+) -> None:
+    chain.reader.head_number = 1010
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ head { number } }"},
+        headers={"x-request-id": "abc-123"},
+    )
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "abc-123"
+    assert response.json() == {"data": {"head": {"number": 1010}}}
+    fresh = await client.post("/graphql", json={"query": "{ head { number } }"})
+    assert len(fresh.headers["x-request-id"]) == 32
+
+
+async def test_masked_errors_carry_the_request_id(
+    client: httpx.AsyncClient, chain: FakeChain
+) -> None:
+    chain.reader.head_number = 1010
+    chain.reader.fail_with["block"] = RuntimeError("boom")
+    response = await client.post(
+        "/graphql", json={"query": "{ head { number } }"}, headers={"x-request-id": "r-9"}
+    )
+    assert response.json()["errors"][0]["message"] == "Internal server error, request id r-9"
+    assert "boom" not in response.text
+
+
+async def test_metrics_count_queries_by_operation_and_outcome(
+    client: httpx.AsyncClient, chain: FakeChain
+) -> None:
+    def count(text: str, operation: str, outcome: str) -> float:
+        line = f'pylon_graphql_requests_total{{operation="{operation}",outcome="{outcome}"}} '
+        found = [row for row in text.splitlines() if row.startswith(line)]
+        return float(found[0].split()[-1]) if found else 0.0
+
+    before = (await client.get("/metrics")).text
+    chain.reader.head_number = 1010
+    await client.post("/graphql", json={"query": "query AppHead { head { number } }"})
+    await client.post(
+        "/graphql", json={"query": "query AppHead { block(number: 5000) { number } }"}
+    )
+    after = await client.get("/metrics")
+    assert after.headers["content-type"].startswith("text/plain")
+    for outcome in ("ok", "error"):
+        assert count(after.text, "AppHead", outcome) == count(before, "AppHead", outcome) + 1
+    assert 'pylon_graphql_request_seconds_count{operation="AppHead"}' in after.text
+
+
+async def test_graphiql_from_a_browser(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_graphiql_off_by_setting(chain: FakeChain) -> None:
+    settings = Settings(_env_file=None, graphiql=False)  # type: ignore[call-arg]
+    async with client_for(settings, chain) as client:
+        response = await client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 404
