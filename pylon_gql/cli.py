@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 
 from . import __version__
 from .settings import Settings, describe_errors
+from .simnet.cli import simnet_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,7 +67,9 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    server.run()
+    # uvicorn shuts down gracefully on Ctrl-C, then raises it again: that is not an error.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
     if not server.started:
         raise SystemExit(1)
 
@@ -97,3 +101,6 @@ def export_schema(output: Path, check: bool) -> None:
         return
     output.write_text(sdl, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
+
+
+main.add_command(simnet_command, "simnet")

@@ -1,0 +1,239 @@
+"""The runtime the simnet pretends to run: spec-318 metadata, its types, APIs and storage.
+
+Everything here is read from the data shipped in `data/` once per process (decoding the
+metadata takes about a second) and shared by every Simnet instance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import logging
+import threading
+from importlib import resources
+from typing import Any
+
+import scalecodec.base
+import scalecodec.type_registry
+from scalecodec.base import ScaleBytes
+
+from .scale import HASHERS, Codec, encode_compact, twox128
+
+logger = logging.getLogger("pylon_gql.simnet")
+
+# the hasher name -> how many bytes of hash precede the encoded key (the rest is the key itself)
+HASH_PREFIX_LENGTH = {"Blake2_128Concat": 16, "Twox64Concat": 8, "Identity": 0}
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeApiMethod:
+    name: str  # as state_call names it: "<Api>_<method>"
+    inputs: tuple[tuple[str, int], ...]
+    output: int
+
+
+@dataclasses.dataclass(frozen=True)
+class StorageEntry:
+    pallet: str
+    name: str
+    prefix: bytes  # twox128(pallet prefix) + twox128(name)
+    hashers: tuple[str, ...]
+    key_types: tuple[int, ...]
+    value_type: int
+    optional: bool
+
+    def key(self, codec: Codec, *keys: Any) -> bytes:
+        """The full storage key for `keys` (fewer keys give a prefix of the map)."""
+        out = bytearray(self.prefix)
+        for hasher, key_type, key in zip(self.hashers, self.key_types, keys, strict=False):
+            out += HASHERS[hasher](codec.encode(key_type, key))
+        return bytes(out)
+
+
+def _read_data(name: str) -> bytes:
+    return gzip.decompress(
+        resources.files("pylon_gql.simnet").joinpath("data").joinpath(name).read_bytes()
+    )
+
+
+def load_fixture_json(name: str) -> dict[str, Any]:
+    """One of the shipped chain fixtures (`finney-netuid1-block6852690.json` and kin), parsed."""
+    return json.loads(_read_data(f"{name}.gz"))
+
+
+class Runtime:
+    """Types, runtime APIs and storage entries of the shipped metadata."""
+
+    def __init__(self) -> None:
+        answer = load_fixture_json("metadata-v15.json")["result"]
+        # the runtime call answers Option<OpaqueMetadata>: 0x01 + compact length + metadata
+        self.metadata_at_version_15 = bytes.fromhex(answer.removeprefix("0x"))
+        self.runtime_version: dict[str, Any] = load_fixture_json("runtime-version-spec318.json")
+
+        config = scalecodec.base.RuntimeConfigurationObject()
+        config.update_type_registry(scalecodec.type_registry.load_type_registry_preset(name="core"))
+        config.update_type_registry_types(_v15_types())
+        config.type_registry["types"]["metadataall"].type_mapping.append(["V15", "MetadataV15"])
+        option = config.create_scale_object("Option<Vec<u8>>", data=ScaleBytes(answer))
+        option.decode()
+        opaque: Any = option.value
+        self.metadata_bytes = bytes.fromhex(opaque.removeprefix("0x"))
+        metadata = config.create_scale_object(
+            "MetadataVersioned", data=ScaleBytes(self.metadata_bytes)
+        )
+        metadata.decode()
+        decoded: Any = metadata.value
+        v15 = decoded[1]["V15"]
+
+        types = {entry["id"]: entry["type"] for entry in v15["types"]["types"]}
+        self.codec = Codec(types)
+        self.methods: dict[str, RuntimeApiMethod] = {}
+        for api in v15["apis"]:
+            for method in api["methods"]:
+                name = f"{api['name']}_{method['name']}"
+                self.methods[name] = RuntimeApiMethod(
+                    name=name,
+                    inputs=tuple((i["name"], i["type"]) for i in method["inputs"]),
+                    output=method["output"],
+                )
+        self.pallet_index: dict[str, int] = {}
+        self.storage: dict[tuple[str, str], StorageEntry] = {}
+        for pallet in v15["pallets"]:
+            self.pallet_index[pallet["name"]] = pallet["index"]
+            if not pallet["storage"]:
+                continue
+            pallet_hash = twox128(pallet["storage"]["prefix"].encode())
+            for entry in pallet["storage"]["entries"]:
+                kind = entry["type"]
+                if "Plain" in kind:
+                    hashers: tuple[str, ...] = ()
+                    key_types: tuple[int, ...] = ()
+                    value_type = kind["Plain"]
+                else:
+                    hashers = tuple(kind["Map"]["hashers"])
+                    key = kind["Map"]["key"]
+                    key_types = (key,) if len(hashers) == 1 else tuple(types[key]["def"]["tuple"])
+                    value_type = kind["Map"]["value"]
+                self.storage[(pallet["name"], entry["name"])] = StorageEntry(
+                    pallet=pallet["name"],
+                    name=entry["name"],
+                    prefix=pallet_hash + twox128(entry["name"].encode()),
+                    hashers=hashers,
+                    key_types=key_types,
+                    value_type=value_type,
+                    optional=entry["modifier"] == "Optional",
+                )
+        self.storage_by_prefix = {entry.prefix: entry for entry in self.storage.values()}
+
+    def entry(self, pallet: str, name: str) -> StorageEntry:
+        return self.storage[(pallet, name)]
+
+    def encode_call_input(self, method: str, **arguments: Any) -> bytes:
+        spec = self.methods[method]
+        return b"".join(self.codec.encode(t, arguments[n]) for n, t in spec.inputs)
+
+    def decode_call_input(self, method: str, data: bytes) -> dict[str, Any]:
+        spec = self.methods[method]
+        arguments: dict[str, Any] = {}
+        offset = 0
+        for name, type_id in spec.inputs:
+            arguments[name], offset = self.codec.decoder(type_id)(data, offset)
+        if offset != len(data):
+            raise ValueError(f"{len(data) - offset} bytes left after the arguments of {method}")
+        return arguments
+
+    def metadata_versions(self) -> bytes:
+        return encode_compact(2) + (14).to_bytes(4, "little") + (15).to_bytes(4, "little")
+
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def get_runtime() -> Runtime:
+    """The process-wide Runtime, built on first use."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = Runtime()
+            logger.debug("simnet runtime loaded: %d types", len(_runtime.codec._types))
+        return _runtime
+
+
+def _v15_types() -> dict[str, Any]:
+    """scalecodec's core preset knows metadata up to V14; these definitions add V15."""
+    return {
+        "genericruntimeapimethodmetadata": {"type": "struct"},
+        "genericruntimeapimetadata": {"type": "struct"},
+        "RuntimeApiMethodParamMetadataV15": {
+            "type": "struct",
+            "type_mapping": [["name", "Text"], ["type", "SiLookupTypeId"]],
+        },
+        "RuntimeApiMethodMetadataV15": {
+            "type": "struct",
+            "base_class": "GenericRuntimeApiMethodMetadata",
+            "type_mapping": [
+                ["name", "Text"],
+                ["inputs", "Vec<RuntimeApiMethodParamMetadataV15>"],
+                ["output", "SiLookupTypeId"],
+                ["docs", "Vec<Text>"],
+            ],
+        },
+        "RuntimeApiMetadataV15": {
+            "type": "struct",
+            "base_class": "GenericRuntimeApiMetadata",
+            "type_mapping": [
+                ["name", "Text"],
+                ["methods", "Vec<RuntimeApiMethodMetadataV15>"],
+                ["docs", "Vec<Text>"],
+            ],
+        },
+        "MetadataV15": {
+            "type": "struct",
+            "type_mapping": [
+                ["types", "PortableRegistry"],
+                ["pallets", "Vec<PalletMetadataV15>"],
+                ["extrinsic", "ExtrinsicMetadataV15"],
+                ["runtime_type", "SiLookupTypeId"],
+                ["apis", "Vec<RuntimeApiMetadataV15>"],
+                ["outer_enums", "OuterEnums15"],
+                ["custom", "Vec<CustomMetadata15>"],
+            ],
+        },
+        "PalletMetadataV15": {
+            "type": "struct",
+            "base_class": "ScaleInfoPalletMetadata",
+            "type_mapping": [
+                ["name", "Text"],
+                ["storage", "Option<StorageMetadataV14>"],
+                ["calls", "Option<PalletCallMetadataV14>"],
+                ["event", "Option<PalletEventMetadataV14>"],
+                ["constants", "Vec<PalletConstantMetadataV14>"],
+                ["error", "Option<PalletErrorMetadataV14>"],
+                ["index", "u8"],
+                ["docs", "Vec<Text>"],
+            ],
+        },
+        "ExtrinsicMetadataV15": {
+            "type": "struct",
+            "type_mapping": [
+                ["version", "u8"],
+                ["address_type", "SiLookupTypeId"],
+                ["call_type", "SiLookupTypeId"],
+                ["signature_type", "SiLookupTypeId"],
+                ["extra_type", "SiLookupTypeId"],
+                ["signed_extensions", "Vec<SignedExtensionMetadataV14>"],
+            ],
+        },
+        "OuterEnums15": {
+            "type": "struct",
+            "type_mapping": [
+                ["call_type", "SiLookupTypeId"],
+                ["event_type", "SiLookupTypeId"],
+                ["error_type", "SiLookupTypeId"],
+            ],
+        },
+        "CustomMetadata15": "BTreeMap<Text, CustomValueMetadata15>",
+        "CustomValueMetadata15": "Bytes",
+    }
