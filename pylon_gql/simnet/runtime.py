@@ -53,7 +53,7 @@ class StorageEntry:
 
 def _read_data(name: str) -> bytes:
     return gzip.decompress(
-        resources.files("pylon_gql.simnet").joinpath("data").joinpath(name).read_bytes()
+        resources.files("pylon_gql.simnet").joinpath("fixtures").joinpath(name).read_bytes()
     )
 
 
