@@ -45,16 +45,19 @@ class Follower:
         *,
         poll_interval: float = 2.0,
         stall_timeout: float = 120.0,
+        min_backoff: float = 0.5,
         max_backoff: float = 30.0,
         max_catch_up: int | None = None,
     ) -> None:
         """`stall_timeout`: seconds without a head before the subscription counts as dead;
+        backoff doubles from `min_backoff` to `max_backoff` between restarts;
         `max_catch_up`: most skipped blocks announced after a gap (default: cache_blocks)."""
         self.client = client
         self.reader = reader
         self.hub = hub
         self.poll_interval = poll_interval
         self.stall_timeout = stall_timeout
+        self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.max_catch_up = max_catch_up or reader.settings.cache_blocks
         self.state: FollowerState = "stopped"
@@ -64,6 +67,7 @@ class Follower:
         self.last_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._first_head = asyncio.Event()
+        self._failures = 0  # since the last announced head: sets the backoff
 
     @property
     def head_age(self) -> float | None:
@@ -97,7 +101,6 @@ class Follower:
     # --- the loops
 
     async def _supervise(self) -> None:
-        failures = 0
         while True:
             try:
                 try:
@@ -108,16 +111,14 @@ class Follower:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # supervised: log, back off, restart
-                failures += 1
+                self._failures += 1
                 self.restarts += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 self.state = "reconnecting"
-                delay = min(self.max_backoff, 0.5 * 2 ** min(failures - 1, 10))
+                delay = min(self.max_backoff, self.min_backoff * 2 ** min(self._failures - 1, 10))
                 log = logger.warning if isinstance(exc, ChainError) else logger.exception
                 log("following heads failed (%s); retrying in %.1f s", self.last_error, delay)
                 await asyncio.sleep(delay)
-            else:
-                failures = 0
 
     async def _follow(self) -> None:
         """Follow the subscription until it fails (raises) or stalls (raises)."""
@@ -168,7 +169,7 @@ class Follower:
         self.reader.set_head(ref)
         self.head = ref
         self.head_received_at = time.monotonic()
-        self.last_error = None
+        self._failures = 0
         metrics.HEAD_BLOCK.set(ref.number)
         self._first_head.set()
         self.hub.publish(NewBlock(ref))

@@ -10,7 +10,7 @@ import functools
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import scalecodec
 import scalecodec.type_registry
@@ -34,8 +34,8 @@ def _registry() -> tuple[RuntimeConfigurationObject, dict[str, Any]]:
     config.type_registry["types"]["metadataall"].type_mapping.append(["V15", "MetadataV15"])
     opaque = config.create_scale_object("Option<Vec<u8>>", data=scalecodec.ScaleBytes(METADATA_HEX))
     opaque.decode()
-    metadata = config.create_scale_object(
-        "MetadataVersioned", data=scalecodec.ScaleBytes(opaque.value)
+    metadata: Any = config.create_scale_object(
+        "MetadataVersioned", data=scalecodec.ScaleBytes(cast(str, opaque.value))
     )
     metadata.decode()
     config.add_portable_registry(metadata)
