@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from .chain.client import ChainClient
+from .chain.errors import ChainError
 from .chain.follower import Follower
 from .chain.reader import ChainReader
 from .events import EventHub
@@ -45,9 +46,14 @@ class Services:
             if self.settings.simulated:
                 url = await self._start_simnet()
             assert url is not None
-            self.client = ChainClient.from_settings(self.settings, url=url)
-            self._reader = ChainReader(self.client, self.settings)
-            self.follower = Follower(self.client, self._reader, self.hub)
+            client = self.client = ChainClient.from_settings(self.settings, url=url)
+            try:
+                # Loads the runtime metadata once, before anything asks for it concurrently.
+                await client.connect()
+            except ChainError as error:
+                log.warning("the node at %s is not reachable yet (%s); retrying", url, error)
+            self._reader = ChainReader(client, self.settings)
+            self.follower = Follower(client, self._reader, self.hub)
             # The follower connects, and reconnects, on its own: a node that is down at start
             # shows in /health instead of stopping the server.
             await self.follower.start()

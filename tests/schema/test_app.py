@@ -40,7 +40,8 @@ def chain() -> FakeChain:
 
 def client_for(settings: Settings, chain: FakeChain) -> httpx.AsyncClient:
     app = create_app(settings, chain)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # httpx 0.26's ASGI types
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
 @pytest.fixture

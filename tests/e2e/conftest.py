@@ -1,0 +1,100 @@
+"""The whole server over real sockets: uvicorn on a free port, the simnet as its chain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from pylon_gql.app import create_app
+from pylon_gql.cli import UVICORN_WS
+from pylon_gql.services import Services
+from pylon_gql.settings import Settings
+from pylon_gql.simnet import SimnetConfig
+
+#: Seconds a test waits for the server or the follower before it fails.
+PATIENCE = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_for(**overrides: Any) -> Settings:
+    return Settings(_env_file=None, log_level="WARNING", **overrides)  # type: ignore[call-arg]
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, services: Services) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on a free port; yields the base URL."""
+    config = uvicorn.Config(
+        create_app(settings, services),
+        host="127.0.0.1",
+        port=0,
+        ws=UVICORN_WS,
+        log_level="warning",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(PATIENCE):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("uvicorn stopped before it started")
+                await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def wait_for_health(client: httpx.AsyncClient) -> dict[str, Any]:
+    async with asyncio.timeout(PATIENCE):
+        while True:
+            response = await client.get("/health")
+            if response.status_code == 200:
+                return response.json()
+            await asyncio.sleep(0.1)
+
+
+async def graphql(
+    client: httpx.AsyncClient, document: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": document, "variables": variables})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@dataclass
+class Served:
+    url: str
+    client: httpx.AsyncClient
+    services: Services
+
+    async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict:
+        return await graphql(self.client, document, variables)
+
+
+@pytest.fixture(scope="session")
+async def served() -> AsyncIterator[Served]:
+    """The server on the simnet in manual mode (blocks only when a test produces them)."""
+    settings = settings_for(network="sim")
+    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
+    async with (
+        running(settings, services) as url,
+        httpx.AsyncClient(base_url=url, timeout=PATIENCE) as client,
+    ):
+        await wait_for_health(client)
+        yield Served(url, client, services)

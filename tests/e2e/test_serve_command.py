@@ -1,0 +1,68 @@
+"""`pylon-gql serve` as a user runs it: no configuration, the simnet in-process, real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from .conftest import PATIENCE, free_port
+
+PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
+
+
+async def test_serve_with_no_configuration_runs_on_the_simnet(tmp_path: Path) -> None:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYLON_")} | {
+        "PYLON_PORT": str(port),
+        "PYLON_SIM_BLOCK_TIME": "0.5",
+    }
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        PYLON_GQL,
+        "serve",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            async with asyncio.timeout(PATIENCE):
+                while True:
+                    try:
+                        answer = (
+                            await client.post(
+                                "/graphql",
+                                json={"query": "{ head { number } chain { simulated } }"},
+                            )
+                        ).json()
+                        if "data" in answer and answer["data"] is not None:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.1)
+            first_answer = time.monotonic() - started
+            assert answer["data"]["chain"] == {"simulated": True}
+            first_head = answer["data"]["head"]["number"]
+            assert first_head >= 6852690
+            # blocks come every half second: the head moves on its own
+            async with asyncio.timeout(PATIENCE):
+                while True:
+                    later = await client.post("/graphql", json={"query": "{ head { number } }"})
+                    if later.json()["data"]["head"]["number"] > first_head:
+                        break
+                    await asyncio.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(PATIENCE):
+            output, _ = await process.communicate()
+    log = output.decode()
+    assert "SIMULATED CHAIN" in log, log
+    assert process.returncode == 0, log
+    print(f"\npylon-gql serve -> first answer: {first_answer:.2f} s")
