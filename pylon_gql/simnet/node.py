@@ -98,6 +98,8 @@ class Node:
     def __init__(self, world: World, runtime: Runtime) -> None:
         self.world = world
         self.runtime = runtime
+        # methods the server answers itself (subscriptions), listed by rpc_methods
+        self.extra_methods: list[str] = []
         self._methods: dict[str, Callable[[dict[str, Any]], Any]] = {
             "rpc_methods": self.rpc_methods,
             "system_chain": lambda p: "Bittensor",
@@ -161,7 +163,7 @@ class Node:
         return method in self._methods
 
     def method_names(self) -> list[str]:
-        return sorted(self._methods)
+        return sorted({*self._methods, *self.extra_methods})
 
     def call(self, method: str, params: Any) -> Any:
         handler = self._methods.get(method)

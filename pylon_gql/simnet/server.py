@@ -152,6 +152,7 @@ class Simnet:
             synthetic_neurons=config.synthetic_neurons,
         )
         self._node = Node(self._world, runtime)
+        self._node.extra_methods = [*SUBSCRIPTIONS, *UNSUBSCRIBE]
         self._server = await serve(
             self._serve,
             config.host,

@@ -1,0 +1,81 @@
+"""How fast the simnet answers: prints a table (no assertions; run it by hand).
+
+    uv run python bench/simnet.py
+
+Measures, over a real websocket on localhost: a 1024-neuron `get_neurons_lite` answered the
+first time at a block (encode + send) and from the per-block cache, and producing a block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+
+import websockets.asyncio.client
+
+from pylon_gql.simnet import Simnet, SimnetConfig
+
+ROUNDS = 30
+
+
+async def _call(ws: websockets.asyncio.client.ClientConnection, method: str, params: list) -> str:
+    await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+    return await ws.recv()  # type: ignore[return-value]
+
+
+def _row(name: str, samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[min(len(ms) - 1, round(len(ms) * 0.95))]
+    return f"| {name:<44} | {statistics.median(ms):8.2f} | {p95:8.2f} | {len(ms):5d} |"
+
+
+async def main() -> None:
+    started = time.perf_counter()
+    simnet = Simnet(SimnetConfig(port=0, manual=True))
+    await simnet.start()
+    first_start = time.perf_counter() - started
+    started = time.perf_counter()
+    second = Simnet(SimnetConfig(port=0, manual=True))
+    await second.start()
+    second_start = time.perf_counter() - started
+    await second.stop()
+
+    uncached: list[float] = []
+    cached: list[float] = []
+    produce: list[float] = []
+    world_produce: list[float] = []
+    async with websockets.asyncio.client.connect(simnet.url, max_size=2**24) as ws:
+        for _ in range(ROUNDS):
+            started = time.perf_counter()
+            await simnet.produce_blocks(1)
+            produce.append(time.perf_counter() - started)
+            block = simnet.head_hash
+            params = ["NeuronInfoRuntimeApi_get_neurons_lite", "0x0100", block]
+            started = time.perf_counter()
+            answer = await _call(ws, "state_call", params)
+            uncached.append(time.perf_counter() - started)
+            assert len(answer) > 300_000, answer[:300]
+            for _ in range(3):
+                started = time.perf_counter()
+                await _call(ws, "state_call", params)
+                cached.append(time.perf_counter() - started)
+        for _ in range(100):
+            started = time.perf_counter()
+            simnet.world.produce()
+            world_produce.append(time.perf_counter() - started)
+    await simnet.stop()
+
+    print(f"simnet start: first in the process {first_start:.2f} s, next {second_start:.3f} s")
+    print()
+    print(f"| {'what':<44} | {'median ms':>8} | {'p95 ms':>8} | {'n':>5} |")
+    print(f"| {'-' * 44} | {'-' * 8}: | {'-' * 8}: | {'-' * 5}: |")
+    print(_row("get_neurons_lite 1024, uncached (new block)", uncached))
+    print(_row("get_neurons_lite 1024, cached", cached))
+    print(_row("produce a block (produce_blocks(1))", produce))
+    print(_row("produce a block (world only, no subscribers)", world_produce))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
