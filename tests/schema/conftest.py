@@ -8,14 +8,14 @@ import pytest
 from pylon_gql.schema import Context, create_schema
 from pylon_gql.settings import Settings
 
-from .fakes import FakeReader
+from .fakes import FakeReader, make_settings
 
 Execute = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(_env_file=None, max_page_size=6)  # type: ignore[call-arg]
+    return make_settings(max_page_size=6)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pylon_gql.chain.models import (
     PrometheusInfo,
     Subnet,
 )
+from pylon_gql.settings import Settings
 
 NETUID = 1
 TEMPO = 99
@@ -174,3 +175,8 @@ class FakeReader:
     async def chain_info(self) -> ChainInfo:
         self._call("chain_info")
         return ChainInfo(network="sim", simulated=True, genesis_hash=GENESIS, spec_version=318)
+
+
+def make_settings(**values: Any) -> Settings:
+    """Settings from the defaults and `values` only (no .env file)."""
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]

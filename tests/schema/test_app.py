@@ -11,7 +11,7 @@ import pytest
 from pylon_gql.app import create_app
 from pylon_gql.settings import Settings
 
-from .fakes import FakeReader
+from .fakes import FakeReader, make_settings
 
 
 class FakeChain:
@@ -46,7 +46,7 @@ def client_for(settings: Settings, chain: FakeChain) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def client(chain: FakeChain) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(_env_file=None, health_max_head_age=60)  # type: ignore[call-arg]
+    settings = make_settings(health_max_head_age=60)
     async with client_for(settings, chain) as client:
         yield client
 
@@ -132,7 +132,7 @@ async def test_graphiql_from_a_browser(client: httpx.AsyncClient) -> None:
 
 
 async def test_graphiql_off_by_setting(chain: FakeChain) -> None:
-    settings = Settings(_env_file=None, graphiql=False)  # type: ignore[call-arg]
+    settings = make_settings(graphiql=False)
     async with client_for(settings, chain) as client:
         response = await client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 404

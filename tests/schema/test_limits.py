@@ -6,7 +6,7 @@ from pylon_gql.schema import Context, create_schema
 from pylon_gql.settings import Settings
 
 from .conftest import Execute
-from .fakes import FakeReader
+from .fakes import FakeReader, make_settings
 
 
 async def run(settings: Settings, document: str) -> dict:
@@ -17,7 +17,7 @@ async def run(settings: Settings, document: str) -> dict:
 
 
 async def test_a_query_over_the_depth_limit_is_refused() -> None:
-    settings = Settings(_env_file=None, max_query_depth=2)  # type: ignore[call-arg]
+    settings = make_settings(max_query_depth=2)
     deep = await run(settings, "{ head { epoch { commitWindow { start } } } }")
     assert deep["data"] is None
     [error] = deep["errors"]
@@ -28,7 +28,7 @@ async def test_a_query_over_the_depth_limit_is_refused() -> None:
 
 
 async def test_a_query_over_the_alias_limit_is_refused() -> None:
-    settings = Settings(_env_file=None, max_aliases=2)  # type: ignore[call-arg]
+    settings = make_settings(max_aliases=2)
     ok = await run(settings, "{ a: head { number } b: head { number } }")
     assert ok["errors"] == []
     refused = await run(settings, "{ a: head { number } b: head { number } c: head { number } }")
@@ -38,7 +38,7 @@ async def test_a_query_over_the_alias_limit_is_refused() -> None:
 
 
 async def test_a_document_over_the_token_limit_is_refused() -> None:
-    settings = Settings(_env_file=None, max_tokens=20)  # type: ignore[call-arg]
+    settings = make_settings(max_tokens=20)
     refused = await run(settings, "{ " + "head { number } " * 10 + "}")
     assert refused["errors"][0]["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
     assert "more than 20 tokens" in refused["errors"][0]["message"]
@@ -47,7 +47,7 @@ async def test_a_document_over_the_token_limit_is_refused() -> None:
 async def test_introspection_is_on_by_default_and_off_by_setting(execute: Execute) -> None:
     on = await execute("{ __schema { queryType { name } } }")
     assert on["data"] == {"__schema": {"queryType": {"name": "Query"}}}
-    settings = Settings(_env_file=None, introspection=False)  # type: ignore[call-arg]
+    settings = make_settings(introspection=False)
     off = await run(settings, "{ __schema { queryType { name } } }")
     assert off["data"] is None
     assert off["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
