@@ -1,6 +1,6 @@
 """The runtime the simnet pretends to run: spec-318 metadata, its types, APIs and storage.
 
-Everything here is read from the data shipped in `data/` once per process (decoding the
+Everything here is read from the data shipped in `fixtures/` once per process (decoding the
 metadata takes about a second) and shared by every Simnet instance.
 """
 

@@ -254,6 +254,7 @@ class Simnet:
                 connection.abort()
             faults = dataclasses.replace(faults, drop_once=False)
         self._faults = faults
+        self._requests = 0  # drop_every counts from here
         logger.info("simnet faults: %s", faults.as_json() if faults.active else "off")
         return faults
 

@@ -158,8 +158,9 @@ async def test_new_heads_subscription_and_unsubscribe(simnet: Simnet, bt: turbob
     async with asyncio.timeout(10):
         numbers = [int((await subscription.__anext__())["number"], 16) for _ in range(2)]
     assert numbers == [first + 1, first + 2]
-    assert await bt.subtensor.rpc("chain_unsubscribeNewHeads", [subscription_id]) is True
-    assert await bt.subtensor.rpc("chain_unsubscribeNewHeads", [subscription_id]) is False
+    rpc: Any = bt.subtensor.rpc  # turbobt sends unsubscribe params as a list
+    assert await rpc("chain_unsubscribeNewHeads", [subscription_id]) is True
+    assert await rpc("chain_unsubscribeNewHeads", [subscription_id]) is False
     await bt.subtensor.unsubscribe(subscription_id)
 
 
