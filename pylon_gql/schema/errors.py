@@ -65,8 +65,14 @@ def from_chain_error(error: ChainError) -> ApiError:
             "or run the server with PYLON_ARCHIVE_NETWORK set to an archive node",
             ErrorCode.BLOCK_PRUNED,
         )
-    if isinstance(error, BlockNotFound | SubnetNotFound):
-        return ApiError(str(error) or type(error).__name__, ErrorCode.NOT_FOUND)
+    if isinstance(error, SubnetNotFound):
+        return ApiError(str(error) or "the subnet does not exist", ErrorCode.NOT_FOUND)
+    if isinstance(error, BlockNotFound):
+        return ApiError(
+            f"{error or 'no such block'}; ask for a block the node keeps, or run the server "
+            "with PYLON_ARCHIVE_NETWORK set to an archive node",
+            ErrorCode.NOT_FOUND,
+        )
     if isinstance(error, ChainUnavailable):
         return ApiError(
             f"the chain node is not answering ({error or 'no detail'}); retry in a few seconds",

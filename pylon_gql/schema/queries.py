@@ -31,8 +31,8 @@ BlockNumber = Annotated[
     strawberry.argument(
         description=(
             "Block number to answer at; the latest finalized head when left out. A negative "
-            "number is BAD_USER_INPUT, one past the head BLOCK_IN_FUTURE, one whose state the node "
-            "no longer keeps BLOCK_PRUNED."
+            "number is BAD_USER_INPUT, one past the head BLOCK_IN_FUTURE, one the node does "
+            "not know NOT_FOUND, one whose state the node no longer keeps BLOCK_PRUNED."
         )
     ),
 ]
@@ -68,8 +68,9 @@ class Query:
     @strawberry.field(
         description=(
             "A block by `number` or by `hash` (give one, or neither for the head). "
-            "An unknown hash gives null; a number past the head is a BLOCK_IN_FUTURE error, "
-            "a malformed hash or a negative number BAD_USER_INPUT."
+            "An unknown hash gives null; a number past the head is a BLOCK_IN_FUTURE error, one "
+            "the node does not know NOT_FOUND, a malformed hash or a negative number "
+            "BAD_USER_INPUT."
         )
     )
     async def block(

@@ -64,6 +64,13 @@ async def test_block_by_number_and_by_hash_agree(served: Served) -> None:
     assert snap["data"]["block"]["hash"] == snapshot.HASH
 
 
+async def test_an_unknown_block_hash_is_null(served: Served) -> None:
+    answer = await served.query(
+        "query($h: String) { block(hash: $h) { number } }", {"h": "0x" + "12" * 32}
+    )
+    assert answer == {"data": {"block": None}}
+
+
 async def test_epochs_follow_the_subtensor_formula(served: Served) -> None:
     head = await produce(served, 4)
     netuid = 1

@@ -12,6 +12,8 @@ from .conftest import Served
     [
         ("{ metagraph(block: -5) { netuid } }", "BAD_USER_INPUT"),
         ("{ metagraph(block: 999999999) { netuid } }", "BLOCK_IN_FUTURE"),
+        # the simulated chain begins at the snapshot: it knows no older block
+        ("{ metagraph(block: 6852000) { netuid } }", "NOT_FOUND"),
         ('{ block(hash: "0xnothex") { number } }', "BAD_USER_INPUT"),
         ('{ block(hash: "6852690") { number } }', "BAD_USER_INPUT"),
         ("{ neuron(uid: 1024) { uid } }", "BAD_USER_INPUT"),
