@@ -154,9 +154,12 @@ class ChainClient:
         header: Any = await self._call("header", lambda bt: bt.subtensor.chain.getHeader(ref.hash))
         if header is None:
             raise BlockNotFound(f"no block {ref.hash}")
-        millis: Any = await self._at(
-            "timestamp", lambda bt: bt.subtensor.timestamp.Now.get(block_hash=ref.hash)
-        )
+        try:
+            millis: Any = await self._at(
+                "timestamp", lambda bt: bt.subtensor.timestamp.Now.get(block_hash=ref.hash)
+            )
+        except BlockPruned:
+            millis = None  # the header outlives the state: still a block, without its time
         timestamp = None
         if millis is not None:
             timestamp = datetime.datetime.fromtimestamp(int(millis) / 1000, tz=datetime.UTC)
