@@ -10,6 +10,10 @@ import time
 from pathlib import Path
 
 import httpx
+from click.testing import CliRunner
+
+from pylon_gql.cli import main
+from pylon_gql.schema import schema_sdl
 
 from .conftest import PATIENCE, free_port
 
@@ -66,3 +70,26 @@ async def test_serve_with_no_configuration_runs_on_the_simnet(tmp_path: Path) ->
     assert "SIMULATED CHAIN" in log, log
     assert process.returncode == 0, log
     print(f"\npylon-gql serve -> first answer: {first_answer:.2f} s")
+
+
+def test_invalid_settings_stop_the_start_with_one_line_each() -> None:
+    env = {"PYLON_PORT": "-1", "PYLON_NETWORK": "mainnet", "PYLON_MAX_ALIASES": "many"}
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 3, result.output
+    assert lines[0].startswith("invalid setting: PYLON_NETWORK: unknown network 'mainnet'")
+    assert any(line.startswith("invalid setting: PYLON_PORT: ") for line in lines)
+    assert any(line.startswith("invalid setting: PYLON_MAX_ALIASES: ") for line in lines)
+    assert "Traceback" not in result.output
+
+
+def test_export_schema_writes_and_checks_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "schema.graphql"
+    runner = CliRunner()
+    assert runner.invoke(main, ["export-schema", "-o", str(target), "--check"]).exit_code == 1
+    assert runner.invoke(main, ["export-schema", "-o", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8") == schema_sdl()
+    assert runner.invoke(main, ["export-schema", "-o", str(target), "--check"]).exit_code == 0
+    target.write_text(schema_sdl().replace("neuronCount", "neuronTotal"), encoding="utf-8")
+    assert runner.invoke(main, ["export-schema", "-o", str(target), "--check"]).exit_code == 1
