@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +92,40 @@ def _hex(data: bytes) -> str:
     return "0x" + data.hex()
 
 
+class AnswerCache:
+    """Encoded answers by (block hash, what was asked), least recently used out first.
+
+    Bounded by size: a client that reads the 1024-neuron metagraph at every block of the kept
+    history would otherwise hold 256 copies of it. Re-encoding an evicted answer costs about a
+    millisecond, so a small cache loses little.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.size -= old[1]
+        self._items[key] = (value, size)
+        self.size += size
+        while self.size > self.max_bytes and len(self._items) > 1:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.size -= dropped
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class Node:
     """Answers JSON-RPC calls about a World. Subscriptions and control methods live in the
     server; this class is everything that is a plain question and answer."""
@@ -98,6 +133,8 @@ class Node:
     def __init__(self, world: World, runtime: Runtime) -> None:
         self.world = world
         self.runtime = runtime
+        self.cache = AnswerCache()
+        self._metadata_hex = _hex(runtime.metadata_bytes)
         # methods the server answers itself (subscriptions), listed by rpc_methods
         self.extra_methods: list[str] = []
         self._methods: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -255,11 +292,8 @@ class Node:
         return self.runtime.runtime_version
 
     def state_get_metadata(self, params: dict[str, Any]) -> Any:
-        state = self._state(params, runtime_api=True)
-        key = ("state_getMetadata",)
-        if key not in state.answers:
-            state.answers[key] = _hex(self.runtime.metadata_bytes)
-        return state.answers[key]
+        self._state(params, runtime_api=True)
+        return self._metadata_hex
 
     def state_call(self, params: dict[str, Any]) -> Any:
         name = params.get("name")
@@ -267,11 +301,12 @@ class Node:
             raise invalid_params("name must be a string")
         data = _hex_bytes(params.get("bytes", ""), "bytes")
         state = self._state(params, runtime_api=True)
-        key = ("state_call", name, data)
-        answer = state.answers.get(key)
+        # the metadata is the same at every block: cache it once, not once per block
+        key = (None if name.startswith("Metadata_") else state.hash, name, data)
+        answer = self.cache.get(key)
         if answer is None:
             answer = _hex(self._runtime_call(state, name, data))
-            state.answers[key] = answer
+            self.cache.put(key, answer, len(answer))
         return answer
 
     def _runtime_call(self, state: BlockState, name: str, data: bytes) -> bytes:
@@ -450,12 +485,12 @@ class Node:
     # -- storage ----------------------------------------------------------------------------------
 
     def _storage_map(self, state: BlockState, entry: StorageEntry) -> dict[bytes, bytes]:
-        key = (entry.pallet, entry.name)
-        found = state.storage_maps.get(key)
+        key = (state.hash, entry.pallet, entry.name)
+        found = self.cache.get(key)
         if found is None:
-            builder = self._storage.get(key)
+            builder = self._storage.get((entry.pallet, entry.name))
             found = builder(state) if builder is not None else {}
-            state.storage_maps[key] = found
+            self.cache.put(key, found, 64 + sum(len(k) + len(v) + 64 for k, v in found.items()))
         return found
 
     def _entries_under(self, prefix: bytes) -> list[StorageEntry]:
@@ -473,6 +508,14 @@ class Node:
         if not entries or len(key) < 32:
             return None
         return self._storage_map(state, entries[0]).get(key)
+
+    def storage_values(self, state: BlockState, keys: list[str]) -> dict[str, str | None]:
+        """The values (hex, None when absent) of storage keys (hex) at a block."""
+        values: dict[str, str | None] = {}
+        for key in keys:
+            value = self._lookup(state, _hex_bytes(key, "key"))
+            values[key] = None if value is None else _hex(value)
+        return values
 
     def _keys_with(self, state: BlockState, prefix: bytes) -> list[bytes]:
         keys: list[bytes] = []

@@ -68,6 +68,8 @@ class _Connection:
         self.subscriptions: dict[str, str] = {}  # id -> notification method
         # a subscription's first notification (the current head), until it is sent
         self.first_notifications: dict[str, Any] = {}
+        # storage subscription id -> the values last sent, by key
+        self.storage: dict[str, dict[str, str | None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
     def send(self, message: dict[str, Any]) -> None:
@@ -152,7 +154,12 @@ class Simnet:
             synthetic_neurons=config.synthetic_neurons,
         )
         self._node = Node(self._world, runtime)
-        self._node.extra_methods = [*SUBSCRIPTIONS, *UNSUBSCRIBE]
+        self._node.extra_methods = [
+            *SUBSCRIPTIONS,
+            *UNSUBSCRIBE,
+            "state_subscribeStorage",
+            "state_unsubscribeStorage",
+        ]
         self._server = await serve(
             self._serve,
             config.host,
@@ -174,9 +181,8 @@ class Simnet:
                 await self._producer
             self._producer = None
         if self._server is not None:
+            # closes every connection with 1001 (going away), as a node shutting down does
             self._server.close()
-            for connection in list(self._connections):
-                connection.abort()
             await self._server.wait_closed()
             self._server = None
 
@@ -282,7 +288,17 @@ class Simnet:
                 logger.exception("simnet block production failed")
 
     def _notify_heads(self, head: BlockHeader, finalized: list[BlockHeader]) -> None:
+        node = self._node
+        assert node is not None
         for connection in self._connections:
+            for subscription_id, last in connection.storage.items():
+                values = node.storage_values(self.world.head, list(last))
+                changes = [[k, v] for k, v in values.items() if last[k] != v]
+                if changes:
+                    last.update(values)
+                    connection.notify(
+                        subscription_id, "state_storage", {"block": head.hash, "changes": changes}
+                    )
             for subscription_id, method in connection.subscriptions.items():
                 if method in ("chain_newHead", "chain_allHead"):
                     connection.notify(subscription_id, method, head.as_json())
@@ -354,6 +370,17 @@ class Simnet:
                 connection.send({"jsonrpc": "2.0", "id": request_id, "error": dict(faults.error)})
                 return
 
+        if method == "state_subscribeStorage":
+            self._subscribe_storage(connection, request_id, params)
+            return
+        if method == "state_unsubscribeStorage":
+            ids = params if isinstance(params, list) else list((params or {}).values())
+            found = bool(ids) and connection.storage.pop(str(ids[0]), None) is not None
+            if ids:
+                connection.subscriptions.pop(str(ids[0]), None)
+                connection.first_notifications.pop(str(ids[0]), None)
+            connection.send(_result(request_id, found))
+            return
         if method in SUBSCRIPTIONS:
             self._subscribe(connection, request_id, method)
             return
@@ -376,6 +403,31 @@ class Simnet:
             connection.send(_error(request_id, RpcError(-32603, "Internal error")))
         else:
             connection.send(_result(request_id, result))
+
+    def _subscribe_storage(self, connection: _Connection, request_id: Any, params: Any) -> None:
+        keys = _single_param(params, ("keys",), default=None)
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            connection.send(_error(request_id, invalid_params("keys must be a list of keys")))
+            return
+        node = self._node
+        assert node is not None
+        try:
+            values = node.storage_values(self.world.head, keys)
+        except RpcError as e:
+            connection.send(_error(request_id, e))
+            return
+        subscription_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+        connection.storage[subscription_id] = dict(values)
+        connection.subscriptions[subscription_id] = "state_storage"
+        connection.send(_result(request_id, subscription_id))
+        # like a node: the current values first, then a change set whenever one changes
+        connection.first_notifications[subscription_id] = {
+            "block": self.world.head.hash,
+            "changes": [[k, v] for k, v in values.items()],
+        }
+        asyncio.get_running_loop().call_later(
+            FIRST_NOTIFICATION_DELAY, connection.send_first_notification, subscription_id
+        )
 
     def _subscribe(self, connection: _Connection, request_id: Any, method: str) -> None:
         notification, _ = SUBSCRIPTIONS[method]

@@ -42,6 +42,8 @@ OWNER_KEY = DEV_ACCOUNTS["//Alice"]
 VALIDATOR_HOTKEY = DEV_ACCOUNTS["//Bob"]
 VALIDATOR_COLDKEY = DEV_ACCOUNTS["//Charlie"]
 VALIDATOR_STAKE = 250_000 * RAO
+# a drand quicknet round near the snapshot's time (rounds are 3 s apart)
+DRAND_ROUND_AT_SNAPSHOT = 20_000_000
 
 
 def dev_keys() -> dict[str, tuple[str, str]]:
@@ -150,8 +152,7 @@ def header_hash(
 
 @dataclasses.dataclass
 class BlockState:
-    """Everything the simnet answers about one block. Frozen by convention once produced;
-    `answers` and `storage_maps` are caches filled on first use."""
+    """Everything the simnet answers about one block. Frozen by convention once produced."""
 
     header: BlockHeader
     timestamp: int  # ms
@@ -159,8 +160,6 @@ class BlockState:
     subnets: dict[int, Subnet]
     accounts: dict[bytes, dict[str, Any]]
     stake_threshold: int
-    answers: dict[Any, Any] = dataclasses.field(default_factory=dict)
-    storage_maps: dict[Any, dict[bytes, bytes]] = dataclasses.field(default_factory=dict)
 
     @property
     def number(self) -> int:
@@ -349,14 +348,18 @@ class World:
         self.headers[state.hash] = state.header
         self.hash_by_number[state.number] = state.hash
         self.states[state.hash] = state
-        if not self.archive:
-            oldest = state.number - self.history + 1
-            while True:
-                stale = self.hash_by_number.get(oldest - 1)
-                if stale is None or stale not in self.states:
-                    break
-                del self.states[stale]
-                oldest -= 1
+
+    def _prune(self) -> None:
+        """Like a pruned node: keep the state of the last `history` finalized blocks and of
+        every block above them; headers and bodies stay."""
+        if self.archive:
+            return
+        number = self.finalized_number - self.history
+        while True:
+            stale = self.hash_by_number.get(number)
+            if stale is None or self.states.pop(stale, None) is None:
+                break
+            number -= 1
 
     def produce(self) -> tuple[BlockState, list[BlockHeader]]:
         """Produce one block; return it and the headers it newly finalized, oldest first."""
@@ -368,6 +371,7 @@ class World:
         while self.finalized_number < target:
             self.finalized_number += 1
             finalized.append(self.headers[self.hash_by_number[self.finalized_number]])
+        self._prune()
         return state, finalized
 
     # -- the first block ------------------------------------------------------------------------
@@ -512,6 +516,20 @@ class World:
             neurons[10].hotkey: _registration(number - 20, [_raw(b"\x00\x01\x02\xfe\xff")]),
             neurons[0].hotkey: _registration(number - 5, [_raw(b"validator //Bob")]),
         }
+        # one validator has a commit-reveal commit pending in the current epoch
+        tempo = hyperparameters["tempo"]
+        epoch = (number + netuid + 1) // (tempo + 1)
+        committer = neurons[min(1, size - 1)]
+        weight_commits = {
+            epoch: [
+                [
+                    committer.hotkey,
+                    number - 3,
+                    bytes(rng.getrandbits(8) for _ in range(96)),
+                    DRAND_ROUND_AT_SNAPSHOT + 3 * 120,
+                ]
+            ]
+        }
         return Subnet(
             netuid=netuid,
             name=f"simnet-{netuid}",
@@ -524,7 +542,7 @@ class World:
             neurons=tuple(neurons),
             commitments=commitments,
             weights=self._initial_weights(tuple(neurons)),
-            weight_commits={},
+            weight_commits=weight_commits,
             emission_history=[],
             pool={
                 "alpha_in": 1_000_000 * RAO,

@@ -13,6 +13,7 @@ from scalecodec.utils.ss58 import ss58_encode
 from turbobt.substrate.exceptions import SubstrateException, UnknownBlock
 
 from pylon_gql.simnet import Simnet, SimnetConfig
+from pylon_gql.simnet.node import AnswerCache
 
 from .conftest import raw_request
 
@@ -94,10 +95,14 @@ async def test_system_methods(simnet: Simnet):
     assert (await raw_request(simnet.url, "account_nextIndex", {"account": alice}))["result"] == 0
 
 
-async def test_runtime_metadata_decodes(bt: turbobt.Bittensor):
-    metadata: Any = await bt.subtensor.state.getMetadata(SNAPSHOT_HASH)
-    pallets = {p["name"] for p in metadata.value[1]["V15"]["pallets"]}
-    assert {"SubtensorModule", "Commitments", "Timestamp"} <= pallets
+async def test_runtime_metadata_is_the_shipped_v15(simnet: Simnet, bt: turbobt.Bittensor):
+    metadata = (await raw_request(simnet.url, "state_getMetadata", [SNAPSHOT_HASH]))["result"]
+    assert metadata.startswith("0x" + b"meta".hex() + "0f")  # magic, then version 15
+    # turbobt's own start: the runtime call, decoded into pallets and runtime APIs
+    await bt.subtensor._init_runtime()
+    metadata_object: Any = bt.subtensor._metadata
+    assert metadata_object.get_metadata_pallet("SubtensorModule") is not None
+    assert "NeuronInfoRuntimeApi" in (bt.subtensor._apis or {})
 
 
 async def test_storage_keys_paged_and_query(simnet: Simnet, bt: turbobt.Bittensor):
@@ -168,6 +173,7 @@ async def test_pruned_state_is_already_discarded():
     config = SimnetConfig(port=0, manual=True, history=4, finality_lag=1)
     async with Simnet(config) as simnet, turbobt.Bittensor(simnet.url) as bt:
         await simnet.produce_blocks(6)
+        assert simnet.finalized_number == simnet.head_number - 1
         # headers stay (a pruned node keeps blocks); the state of old blocks does not
         snapshot = await bt.block(6852690).get()
         assert snapshot.hash == SNAPSHOT_HASH
@@ -175,12 +181,12 @@ async def test_pruned_state_is_already_discarded():
             await bt.subnet(1).list_neurons(block_hash=SNAPSHOT_HASH)
         with pytest.raises(UnknownBlock, match="State already discarded"):
             await snapshot.get_timestamp()
-        oldest_kept = await bt.block(simnet.head_number - 3).get()
+        # kept: the last 4 finalized blocks and the unfinalized head
+        oldest_kept = await bt.block(simnet.finalized_number - 3).get()
         assert len(await bt.subnet(1).list_neurons(block_hash=oldest_kept.hash)) == 1024
-        too_old = await bt.block(simnet.head_number - 4).get()
+        too_old = await bt.block(simnet.finalized_number - 4).get()
         with pytest.raises(UnknownBlock, match="State already discarded"):
             await too_old.get_timestamp()
-        assert simnet.finalized_number == simnet.head_number - 1
 
 
 async def test_archive_keeps_every_state():
@@ -262,3 +268,38 @@ async def test_deregistered_uid_gets_a_new_hotkey(simnet: Simnet, bt: turbobt.Bi
     assert neuron is not None
     assert neuron.hotkey == ss58_encode(new.hotkey)
     assert neuron.stake == 0
+
+
+async def test_storage_subscription_sends_changes(simnet: Simnet, bt: turbobt.Bittensor):
+    await bt.subtensor._init_runtime()
+    subscription = await bt.subtensor.timestamp.Now.subscribe()
+    first = await subscription.__anext__()
+    assert first["block"] == simnet.head_hash
+    ((_, now),) = first["changes"]
+    await simnet.produce_blocks(2)
+    async with asyncio.timeout(10):
+        changes = [await subscription.__anext__() for _ in range(2)]
+    assert [c["changes"][0][1] for c in changes] == [now + 12_000, now + 24_000]
+    assert changes[-1]["block"] == simnet.head_hash
+    assert await bt.subtensor.state.unsubscribeStorage(subscription.id) is True
+
+
+async def test_answers_are_cached_per_block(simnet: Simnet):
+    await simnet.produce_blocks(1)
+    cache = simnet._node.cache  # type: ignore[union-attr]
+    params = [*NEURONS_LITE_1, simnet.head_hash]
+    first = await raw_request(simnet.url, "state_call", params)
+    entries = len(cache)
+    again = await raw_request(simnet.url, "state_call", params)
+    assert again["result"] == first["result"]
+    assert len(cache) == entries
+    assert cache.get((simnet.head_hash, NEURONS_LITE_1[0], b"\x01\x00")) == first["result"]
+
+
+def test_answer_cache_is_bounded():
+    cache = AnswerCache(max_bytes=100)
+    for i in range(10):
+        cache.put(i, f"answer {i}", 30)
+    assert cache.size <= 100
+    assert cache.get(9) == "answer 9"
+    assert cache.get(0) is None

@@ -189,7 +189,16 @@ async def test_weights_storage(simnet: Simnet, bt: turbobt.Bittensor):
     validator, row = next(iter(weights.items()))
     assert max(row.values()) == 1.0
     assert await bt.subnet(2).weights.get(validator, block_hash=SNAPSHOT_HASH) == row
-    assert await bt.subnet(2).weights.fetch_pending(block_hash=SNAPSHOT_HASH) == {}
+    assert await bt.subnet(1).weights.fetch_pending(block_hash=SNAPSHOT_HASH) == {}
+    pending = await bt.subnet(2).weights.fetch_pending(block_hash=SNAPSHOT_HASH)
+    ((epoch, commits),) = pending.items()
+    assert epoch == (SNAPSHOT + 2 + 1) // 361
+    ((hotkey, commit),) = commits.items()
+    assert commit.block < SNAPSHOT
+    assert len(commit.commit) == 96
+    neuron = await bt.subnet(2).get_neuron(hotkey, block_hash=SNAPSHOT_HASH)
+    assert neuron is not None
+    assert neuron.validator_permit
 
 
 async def test_finalized_heads_subscription_gives_consecutive_blocks(
