@@ -1,3 +1,74 @@
-"""Python client for pylon-gql (filled in by the client issue)."""
+"""Python client for pylon-gql: typed, async and sync, with resumable block subscriptions."""
 
 __version__ = "0.1.0"
+
+from .client import AsyncPylonClient
+from .errors import (
+    BlockInFuture,
+    BlockPruned,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PylonError,
+    PylonTimeout,
+    RateLimited,
+    ServerError,
+    SyncClientInEventLoop,
+    Unavailable,
+)
+from .models import (
+    Axon,
+    Block,
+    BlockRef,
+    Chain,
+    Commitment,
+    CommitWindow,
+    Epoch,
+    Hyperparameters,
+    Metagraph,
+    Neuron,
+    NeuronFilter,
+    NeuronOrder,
+    NeuronOrderField,
+    NewBlock,
+    OrderDirection,
+    PartialNeuron,
+    PrometheusEndpoint,
+    Subnet,
+)
+from .sync import PylonClient
+
+__all__ = [
+    "AsyncPylonClient",
+    "Axon",
+    "Block",
+    "BlockInFuture",
+    "BlockPruned",
+    "BlockRef",
+    "Chain",
+    "CommitWindow",
+    "Commitment",
+    "Epoch",
+    "Hyperparameters",
+    "InvalidInput",
+    "Metagraph",
+    "Neuron",
+    "NeuronFilter",
+    "NeuronOrder",
+    "NeuronOrderField",
+    "NewBlock",
+    "NotFound",
+    "OrderDirection",
+    "PartialNeuron",
+    "PermissionDenied",
+    "PrometheusEndpoint",
+    "PylonClient",
+    "PylonError",
+    "PylonTimeout",
+    "RateLimited",
+    "ServerError",
+    "Subnet",
+    "SyncClientInEventLoop",
+    "Unavailable",
+    "__version__",
+]

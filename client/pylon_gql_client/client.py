@@ -1,0 +1,338 @@
+"""`AsyncPylonClient`: typed methods for every query and mutation, and a resumable block stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncGenerator, Collection, Mapping
+from types import TracebackType
+from typing import Any, Self, overload
+
+import websockets.exceptions
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import TransportError, TransportQueryError
+from gql.transport.websockets import WebsocketsTransport
+
+from . import documents
+from .errors import RETRYABLE, PylonError, Unavailable, error_from_graphql
+from .models import (
+    Block,
+    Chain,
+    Commitment,
+    Epoch,
+    Hyperparameters,
+    Metagraph,
+    Neuron,
+    NeuronFilter,
+    NeuronOrder,
+    NewBlock,
+    PartialNeuron,
+    Subnet,
+)
+from .transport import HttpCaller, auth_headers, error_from_transport, websocket_url
+
+log = logging.getLogger("pylon_gql_client")
+
+#: graphql-transport-ws, chosen explicitly: gql would offer the legacy `graphql-ws` first.
+GRAPHQL_TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
+
+NewBlockDocument = """
+subscription NewBlock($fromBlock: Int) {
+  newBlock(fromBlock: $fromBlock) { number hash timestamp }
+}
+"""
+
+
+def _filter(where: NeuronFilter | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if where is None:
+        return None
+    if isinstance(where, NeuronFilter):
+        return where.variables()
+    return NeuronFilter.model_validate(where).variables()
+
+
+def _order(order_by: NeuronOrder | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if order_by is None:
+        return None
+    if isinstance(order_by, NeuronOrder):
+        return order_by.variables()
+    return NeuronOrder.model_validate(order_by).variables()
+
+
+class AsyncPylonClient:
+    """A client of one pylon-gql server.
+
+    `url` is the server (`http://127.0.0.1:8000`, `/graphql` is added when there is no path);
+    `token` is sent as `Authorization: Bearer`. Each call takes at most `timeout` seconds, its
+    retries included; connection errors, HTTP 502/503/504 and `UNAVAILABLE` are retried up to
+    `retries` times with exponential backoff, other errors never.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+        ping_interval: float | None = 20.0,
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.ping_interval = ping_interval
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._http = HttpCaller(
+            url,
+            token=token,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.close()
+
+    @property
+    def attempts(self) -> int:
+        """HTTP requests sent so far (each retry counts)."""
+        return self._http.attempts
+
+    # --- custom documents
+
+    async def execute(
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation_name: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (a per-call budget, retries included)
+    ) -> dict[str, Any]:
+        """Any document of yours; returns the answer's `data` as JSON (BigInt as strings).
+
+        Raises a `PylonError` subclass by the first error's code; `timeout` overrides the
+        client's for this call.
+        """
+        return await self._http.call(
+            document, variables, operation_name=operation_name, timeout=timeout
+        )
+
+    async def _query(self, name: str, variables: Mapping[str, Any] | None = None) -> Any:
+        data = await self._http.call(documents.document(name), variables)
+        [value] = data.values()
+        return value
+
+    # --- queries
+
+    async def head(self) -> Block:
+        """The latest finalized block the server has seen."""
+        return Block.model_validate(await self._query("head"))
+
+    async def block(self, number: int | None = None, *, hash: str | None = None) -> Block | None:
+        """A block by number or hash (None for an unknown hash); the head when neither."""
+        value = await self._query("block", {"number": number, "hash": hash})
+        return None if value is None else Block.model_validate(value)
+
+    async def metagraph(
+        self,
+        block: int | None = None,
+        *,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        offset: int = 0,
+    ) -> Metagraph:
+        """The subnet's neurons at `block` (the head when None), filtered, ordered and paged."""
+        value = await self._query(
+            "metagraph", _neuron_list_variables(block, where, order_by, first, offset)
+        )
+        return Metagraph.model_validate(value)
+
+    @overload
+    async def neurons(
+        self,
+        block: int | None = None,
+        *,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        offset: int = 0,
+        fields: None = None,
+    ) -> list[Neuron]: ...
+
+    @overload
+    async def neurons(
+        self,
+        block: int | None = None,
+        *,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        offset: int = 0,
+        fields: Collection[str],
+    ) -> list[PartialNeuron]: ...
+
+    async def neurons(
+        self,
+        block: int | None = None,
+        *,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        offset: int = 0,
+        fields: Collection[str] | None = None,
+    ) -> list[Neuron] | list[PartialNeuron]:
+        """The neurons of `metagraph(...)`; with `fields` (snake_case names, e.g.
+        `["hotkey", "stake"]`) only those are asked for, and `PartialNeuron`s come back."""
+        variables = _neuron_list_variables(block, where, order_by, first, offset)
+        if fields is None:
+            data = await self._http.call(documents.document("metagraph"), variables)
+            return [Neuron.model_validate(n) for n in data["metagraph"]["neurons"]]
+        if isinstance(fields, str):
+            raise TypeError("fields is a collection of field names, not one string")
+        document = documents.document_with_neuron_fields("metagraph", fields)
+        data = await self._http.call(document, variables)
+        return [PartialNeuron.model_validate(n) for n in data["metagraph"]["neurons"]]
+
+    async def neuron(
+        self, uid: int | None = None, *, hotkey: str | None = None, block: int | None = None
+    ) -> Neuron | None:
+        """One neuron by uid or hotkey (give one); None for a hotkey not in the subnet."""
+        value = await self._query("neuron", {"uid": uid, "hotkey": hotkey, "block": block})
+        return None if value is None else Neuron.model_validate(value)
+
+    async def epoch(self, block: int | None = None) -> Epoch:
+        """The epoch containing `block` (the head when None) and the commit window in it."""
+        return Epoch.model_validate(await self._query("epoch", {"block": block}))
+
+    async def hyperparameters(self, block: int | None = None) -> Hyperparameters:
+        return Hyperparameters.model_validate(
+            await self._query("hyperparameters", {"block": block})
+        )
+
+    async def subnet(self, block: int | None = None) -> Subnet:
+        return Subnet.model_validate(await self._query("subnet", {"block": block}))
+
+    async def commitment(self, hotkey: str, *, block: int | None = None) -> Commitment | None:
+        """What `hotkey` has committed; None when it has committed nothing."""
+        value = await self._query("commitment", {"hotkey": hotkey, "block": block})
+        return None if value is None else Commitment.model_validate(value)
+
+    async def commitments(self, block: int | None = None) -> list[Commitment]:
+        values = await self._query("commitments", {"block": block})
+        return [Commitment.model_validate(value) for value in values]
+
+    async def chain(self) -> Chain:
+        """The chain the server follows, and how fresh its head is."""
+        return Chain.model_validate(await self._query("chain"))
+
+    # --- subscriptions
+
+    async def subscribe_blocks(
+        self, from_block: int | None = None, *, max_reconnects: int | None = None
+    ) -> AsyncGenerator[NewBlock]:
+        """Every finalized block from `from_block` (the next new one when None), each once and
+        in order, across disconnects: the stream reconnects with backoff and resumes at the
+        block after the last one it yielded. Blocks the server skipped are fetched over HTTP.
+
+        Gives up with `Unavailable` after `max_reconnects` failed reconnections in a row
+        (never, by default); other errors (bad `from_block`, ...) are raised at once.
+        """
+        next_number = from_block
+        failures = 0
+        while True:
+            stream = self._block_stream(next_number)
+            try:
+                async with contextlib.aclosing(stream):
+                    while True:
+                        try:
+                            block = await anext(stream)
+                        except StopAsyncIteration:
+                            raise Unavailable("the server ended the block stream") from None
+                        failures = 0
+                        if next_number is not None and block.number < next_number:
+                            continue  # already yielded before a reconnection
+                        if next_number is not None and block.number > next_number:
+                            async for missing in self._blocks_between(next_number, block.number):
+                                yield missing
+                        yield block
+                        next_number = block.number + 1
+            except RETRYABLE as error:
+                failures += 1
+                if max_reconnects is not None and failures > max_reconnects:
+                    raise
+                delay = min(self.max_backoff, self.backoff * 2 ** (failures - 1))
+                delay *= 0.5 + random.random() / 2
+                log.info(
+                    "block stream interrupted (%s); reconnecting in %.2f s from block %s",
+                    error,
+                    delay,
+                    next_number,
+                )
+                await asyncio.sleep(delay)
+
+    async def _blocks_between(self, start: int, end: int) -> AsyncGenerator[NewBlock]:
+        """Blocks `start` .. `end - 1`, over HTTP (a gap in the stream)."""
+        for number in range(start, end):
+            block = await self.block(number)
+            if block is None:
+                raise PylonError(f"block {number} is missing from the server")
+            yield NewBlock(number=block.number, hash=block.hash, timestamp=block.timestamp)
+
+    async def _block_stream(self, from_block: int | None) -> AsyncGenerator[NewBlock]:
+        """One websocket connection's worth of `newBlock`; connection failures are
+        `Unavailable`, error messages by their code."""
+        transport = WebsocketsTransport(
+            url=websocket_url(self.url),
+            headers=auth_headers(self.token),
+            init_payload=auth_headers(self.token),
+            subprotocols=[GRAPHQL_TRANSPORT_WS],
+            ping_interval=self.ping_interval,
+            connect_timeout=10,
+            ack_timeout=10,
+            close_timeout=2,
+        )
+        client = Client(transport=transport, execute_timeout=None)
+        request = GraphQLRequest(NewBlockDocument, variable_values={"fromBlock": from_block})
+        try:
+            async with client as session:
+                async for data in session.subscribe(request):
+                    yield NewBlock.model_validate(data["newBlock"])
+        except TransportQueryError as error:
+            raise error_from_graphql(error.errors or [{"message": str(error)}]) from error
+        except (TransportError, OSError, TimeoutError) as error:
+            raise error_from_transport(error) from error
+        except websockets.exceptions.WebSocketException as error:
+            raise Unavailable(f"websocket: {error}") from error
+
+
+def _neuron_list_variables(
+    block: int | None,
+    where: NeuronFilter | Mapping[str, Any] | None,
+    order_by: NeuronOrder | Mapping[str, Any] | None,
+    first: int | None,
+    offset: int,
+) -> dict[str, Any]:
+    return {
+        "block": block,
+        "where": _filter(where),
+        "orderBy": _order(order_by),
+        "first": first,
+        "offset": offset,
+    }

@@ -1,0 +1,245 @@
+"""Typed answers: pydantic models named and shaped like the schema's types, in snake_case.
+
+GraphQL `BigInt` (a decimal string on the wire) is a Python `int`; `DateTime` a `datetime`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+#: An integer of any size; sent and received as a decimal string, so JSON keeps every digit.
+BigInt = Annotated[int, PlainSerializer(str, return_type=str, when_used="json")]
+
+
+class Model(BaseModel):
+    """An answer: camelCase on the wire, snake_case in Python, immutable, no unknown fields."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
+    )
+
+
+class Input(BaseModel):
+    """An input object; `variables()` is its GraphQL value (unset fields left out)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def variables(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class BlockRef(Model):
+    """A block an answer is for."""
+
+    number: int
+    hash: str
+
+
+class Block(Model):
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: datetime | None
+
+
+class NewBlock(Model):
+    """A block as the `newBlock` subscription sends it."""
+
+    number: int
+    hash: str
+    timestamp: datetime | None
+
+
+class CommitWindow(Model):
+    start: int
+    end: int
+    open: bool
+
+
+class Epoch(Model):
+    block: BlockRef
+    netuid: int
+    tempo: int
+    index: int
+    start: int
+    end: int
+    blocks_remaining: int
+    commit_window: CommitWindow
+
+
+class Axon(Model):
+    ip: str
+    port: int
+    ip_type: int
+    protocol: int
+    version: int
+    block: int
+
+
+class PrometheusEndpoint(Model):
+    ip: str
+    port: int
+    ip_type: int
+    version: int
+    block: int
+
+
+class Neuron(Model):
+    block: BlockRef
+    uid: int
+    hotkey: str
+    coldkey: str
+    active: bool
+    validator_permit: bool
+    stake: float
+    stake_rao: BigInt
+    rank: float
+    emission: float
+    emission_rao: BigInt
+    incentive: float
+    consensus: float
+    trust: float
+    validator_trust: float
+    dividends: float
+    last_update: int
+    blocks_since_last_update: int
+    pruning_score: int
+    axon: Axon
+    prometheus: PrometheusEndpoint
+
+
+class PartialNeuron(Model):
+    """A neuron with only the fields a caller chose (`uid` is always there); the rest are None."""
+
+    uid: int
+    block: BlockRef | None = None
+    hotkey: str | None = None
+    coldkey: str | None = None
+    active: bool | None = None
+    validator_permit: bool | None = None
+    stake: float | None = None
+    stake_rao: BigInt | None = None
+    rank: float | None = None
+    emission: float | None = None
+    emission_rao: BigInt | None = None
+    incentive: float | None = None
+    consensus: float | None = None
+    trust: float | None = None
+    validator_trust: float | None = None
+    dividends: float | None = None
+    last_update: int | None = None
+    blocks_since_last_update: int | None = None
+    pruning_score: int | None = None
+    axon: Axon | None = None
+    prometheus: PrometheusEndpoint | None = None
+
+
+#: Neuron fields a caller may choose (`neurons(fields=...)`), in snake_case.
+NEURON_FIELDS: tuple[str, ...] = tuple(name for name in Neuron.model_fields)
+
+
+class Metagraph(Model):
+    block: BlockRef
+    netuid: int
+    neuron_count: int
+    neurons: list[Neuron]
+
+
+class Hyperparameters(Model):
+    block: BlockRef
+    rho: int
+    kappa: int
+    immunity_period: int
+    min_allowed_weights: int
+    max_weights_limit: int
+    tempo: int
+    min_difficulty: BigInt
+    max_difficulty: BigInt
+    weights_version: BigInt
+    weights_rate_limit: int
+    adjustment_interval: int
+    activity_cutoff: int
+    registration_allowed: bool
+    target_regs_per_interval: int
+    min_burn: BigInt
+    max_burn: BigInt
+    bonds_moving_avg: BigInt
+    max_regs_per_block: int
+    serving_rate_limit: int
+    max_validators: int
+    adjustment_alpha: BigInt
+    difficulty: BigInt
+    commit_reveal_period: int
+    commit_reveal_weights_enabled: bool
+    alpha_high: int
+    alpha_low: int
+    liquid_alpha_enabled: bool
+
+
+class Subnet(Model):
+    block: BlockRef
+    netuid: int
+    name: str
+    symbol: str
+    owner_hotkey: str
+    owner_coldkey: str
+    tempo: int
+
+
+class Commitment(Model):
+    block: BlockRef
+    hotkey: str
+    committed_at: int
+    data: str
+    text: str | None
+
+
+class Chain(Model):
+    network: str
+    simulated: bool
+    genesis_hash: str
+    spec_version: int
+    head: BlockRef | None
+    head_age_seconds: float | None
+
+
+class NeuronOrderField(StrEnum):
+    UID = "UID"
+    STAKE = "STAKE"
+    EMISSION = "EMISSION"
+    RANK = "RANK"
+    INCENTIVE = "INCENTIVE"
+    CONSENSUS = "CONSENSUS"
+    TRUST = "TRUST"
+    VALIDATOR_TRUST = "VALIDATOR_TRUST"
+    DIVIDENDS = "DIVIDENDS"
+    LAST_UPDATE = "LAST_UPDATE"
+    PRUNING_SCORE = "PRUNING_SCORE"
+
+
+class OrderDirection(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class NeuronFilter(Input):
+    """Neurons to keep; every condition given must hold."""
+
+    active: bool | None = None
+    validator_permit: bool | None = None
+    uids: list[int] | None = None
+    hotkeys: list[str] | None = None
+    coldkeys: list[str] | None = None
+    min_stake: float | None = None
+
+
+class NeuronOrder(Input):
+    """Order of a neuron list; ties are broken by uid, ascending."""
+
+    field: NeuronOrderField = NeuronOrderField.UID
+    direction: OrderDirection = OrderDirection.ASC

@@ -1,0 +1,180 @@
+"""`PylonClient`: the async client's API, blocking, for plain scripts.
+
+It runs the async client on its own event loop. Called from a running event loop (a coroutine,
+a Jupyter cell) it raises `SyncClientInEventLoop` instead of blocking that loop: use
+`AsyncPylonClient` there, or call the blocking client from a thread (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar, overload
+
+from .client import AsyncPylonClient
+from .errors import SyncClientInEventLoop
+from .models import Neuron, NeuronFilter, NeuronOrder, NewBlock, PartialNeuron
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _blocking(
+    method: Callable[Concatenate[AsyncPylonClient, P], Awaitable[T]],
+) -> Callable[Concatenate[PylonClient, P], T]:
+    """The blocking form of an `AsyncPylonClient` method."""
+
+    def call(self: PylonClient, *args: P.args, **kwargs: P.kwargs) -> T:
+        async def run() -> T:
+            return await method(self.aio, *args, **kwargs)
+
+        return self._run(run())
+
+    call.__name__ = method.__name__
+    call.__qualname__ = f"PylonClient.{method.__name__}"
+    call.__doc__ = method.__doc__
+    return call
+
+
+class PylonClient:
+    """The blocking client: the same methods and arguments as `AsyncPylonClient`."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+        ping_interval: float | None = 20.0,
+    ) -> None:
+        self.aio = AsyncPylonClient(
+            url,
+            token,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            ping_interval=ping_interval,
+        )
+        self._runner: asyncio.Runner | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.run(self.aio.close())
+            runner.close()
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            coroutine.close()
+            raise SyncClientInEventLoop(
+                "PylonClient blocks, and this thread runs an event loop: use AsyncPylonClient "
+                "here (await client.head()), or call PylonClient from a thread "
+                "(await asyncio.to_thread(client.head))"
+            )
+        # One loop for the client's life, so its HTTP connections are reused; one call at a time.
+        with self._lock:
+            if self._runner is None:
+                self._runner = asyncio.Runner()
+            return self._runner.run(coroutine)
+
+    @property
+    def attempts(self) -> int:
+        return self.aio.attempts
+
+    execute = _blocking(AsyncPylonClient.execute)
+    head = _blocking(AsyncPylonClient.head)
+    block = _blocking(AsyncPylonClient.block)
+    metagraph = _blocking(AsyncPylonClient.metagraph)
+    neuron = _blocking(AsyncPylonClient.neuron)
+    epoch = _blocking(AsyncPylonClient.epoch)
+    hyperparameters = _blocking(AsyncPylonClient.hyperparameters)
+    subnet = _blocking(AsyncPylonClient.subnet)
+    commitment = _blocking(AsyncPylonClient.commitment)
+    commitments = _blocking(AsyncPylonClient.commitments)
+    chain = _blocking(AsyncPylonClient.chain)
+
+    @overload
+    def neurons(
+        self,
+        block: int | None = None,
+        *,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        offset: int = 0,
+        fields: None = None,
+    ) -> list[Neuron]: ...
+
+    @overload
+    def neurons(
+        self,
+        block: int | None = None,
+        *,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        offset: int = 0,
+        fields: Collection[str],
+    ) -> list[PartialNeuron]: ...
+
+    def neurons(
+        self,
+        block: int | None = None,
+        *,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        offset: int = 0,
+        fields: Collection[str] | None = None,
+    ) -> list[Neuron] | list[PartialNeuron]:
+        async def run() -> list[Neuron] | list[PartialNeuron]:
+            if fields is None:
+                return await self.aio.neurons(
+                    block, where=where, order_by=order_by, first=first, offset=offset
+                )
+            return await self.aio.neurons(
+                block, where=where, order_by=order_by, first=first, offset=offset, fields=fields
+            )
+
+        return self._run(run())
+
+    def subscribe_blocks(
+        self, from_block: int | None = None, *, max_reconnects: int | None = None
+    ) -> Iterator[NewBlock]:
+        """Every block from `from_block`, each once and in order (see the async client)."""
+        stream = self.aio.subscribe_blocks(from_block, max_reconnects=max_reconnects)
+
+        async def next_block() -> NewBlock:
+            return await anext(stream)
+
+        try:
+            while True:
+                try:
+                    yield self._run(next_block())
+                except StopAsyncIteration:
+                    return
+        finally:
+            if self._runner is not None:
+                self._runner.run(stream.aclose())

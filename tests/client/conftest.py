@@ -1,0 +1,172 @@
+"""A real server for the client: the simnet (manual blocks) and the app under uvicorn, which a
+test may stop and start again on the same port; and a proxy that can answer in its place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+import uvicorn
+from aiohttp import web
+
+from pylon_gql.app import create_app
+from pylon_gql.cli import UVICORN_WS
+from pylon_gql.services import Services
+from pylon_gql.simnet import Simnet, SimnetConfig
+from pylon_gql_client import AsyncPylonClient
+from tests.e2e.conftest import PATIENCE, settings_for, wait_for_health
+
+
+class Server:
+    """The app under uvicorn, over services that outlive it (so a restart keeps the chain)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.port = 0
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def simnet(self) -> Simnet:
+        assert self.services.simnet is not None
+        return self.services.simnet
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            create_app(self.services.settings, self.services),
+            host="127.0.0.1",
+            port=self.port,
+            ws=UVICORN_WS,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+        server = self._server = uvicorn.Server(config)
+        task = self._task = asyncio.create_task(server.serve())
+        async with asyncio.timeout(PATIENCE):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("uvicorn stopped before it started")
+                await asyncio.sleep(0.02)
+        self.port = server.servers[0].sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        server, task = self._server, self._task
+        if server is not None and task is not None:
+            server.should_exit = True
+            await task
+        self._server = self._task = None
+
+    async def produce_blocks(self, count: int = 1) -> int:
+        """Produce blocks and wait until the server's head has them; the new head number."""
+        await self.simnet.produce_blocks(count)
+        target = self.simnet.finalized_number
+        async with asyncio.timeout(PATIENCE):
+            while (head := self.services.reader.head) is None or head.number < target:
+                await asyncio.sleep(0.02)
+        return target
+
+    async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict:
+        """The raw JSON answer over plain HTTP (httpx, not the client under test)."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=PATIENCE) as http:
+            response = await http.post("/graphql", json={"query": document, "variables": variables})
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+async def server() -> AsyncIterator[Server]:
+    settings = settings_for(network="sim")
+    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
+    await services.start()
+    served = Server(services)
+    try:
+        await served.start()
+        async with httpx.AsyncClient(base_url=served.url, timeout=PATIENCE) as http:
+            await wait_for_health(http)
+        yield served
+    finally:
+        await served.stop()
+        await services.stop()
+
+
+@pytest.fixture
+async def client(server: Server) -> AsyncIterator[AsyncPylonClient]:
+    async with AsyncPylonClient(server.url, timeout=PATIENCE, backoff=0.01) as client:
+        yield client
+
+
+@dataclass
+class Proxy:
+    """Forwards /graphql to the server, unless told to answer the next requests itself."""
+
+    upstream: str
+    url: str = ""
+    #: (status, JSON body or None) answered instead of forwarding, first in first out.
+    canned: list[tuple[int, Any]] = field(default_factory=list)
+    requests: int = 0
+    forwarded: int = 0
+
+    def answer_next(self, status: int, body: Any = None, times: int = 1) -> None:
+        self.canned.extend([(status, body)] * times)
+
+
+@pytest.fixture
+async def proxy(server: Server) -> AsyncIterator[Proxy]:
+    proxy = Proxy(upstream=server.url + "/graphql")
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        proxy.requests += 1
+        if proxy.canned:
+            status, body = proxy.canned.pop(0)
+            if body is None:
+                return web.Response(status=status, text="Service Unavailable")
+            return web.json_response(body, status=status)
+        proxy.forwarded += 1
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                proxy.upstream, data=await request.read(), headers={"content-type": "application/json"}
+            ) as answer,
+        ):
+            return web.Response(
+                status=answer.status, body=await answer.read(), content_type="application/json"
+            )
+
+    app = web.Application()
+    app.router.add_post("/graphql", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    proxy.url = f"http://127.0.0.1:{port}"
+    try:
+        yield proxy
+    finally:
+        await runner.cleanup()
+
+
+def graphql_error(code: str, message: str, **extensions: Any) -> dict[str, Any]:
+    """An answer with one GraphQL error, as the server words it."""
+    return {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+@contextlib.contextmanager
+def nothing() -> Any:
+    yield
