@@ -12,7 +12,13 @@ from .conftest import Served
 
 async def test_a_query_over_graphql_transport_ws(served: Served) -> None:
     url = served.url.replace("http://", "ws://") + "/graphql"
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+    async with websockets.connect(
+        url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        additional_headers={"x-request-id": "ws-7"},
+    ) as ws:
+        assert ws.response is not None
+        assert ws.response.headers["x-request-id"] == "ws-7"
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv()) == {"type": "connection_ack"}
         await ws.send(
