@@ -28,7 +28,7 @@ async def _call(ws: websockets.asyncio.client.ClientConnection, method: str, par
 def _row(name: str, samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[min(len(ms) - 1, round(len(ms) * 0.95))]
-    return f"| {name:<44} | {statistics.median(ms):8.2f} | {p95:8.2f} | {len(ms):5d} |"
+    return f"| {name:<44} | {statistics.median(ms):9.2f} | {p95:9.2f} | {len(ms):5d} |"
 
 
 async def main() -> None:
@@ -69,8 +69,8 @@ async def main() -> None:
 
     print(f"simnet start: first in the process {first_start:.2f} s, next {second_start:.3f} s")
     print()
-    print(f"| {'what':<44} | {'median ms':>8} | {'p95 ms':>8} | {'n':>5} |")
-    print(f"| {'-' * 44} | {'-' * 8}: | {'-' * 8}: | {'-' * 5}: |")
+    print(f"| {'what':<44} | {'median ms':>9} | {'p95 ms':>9} | {'n':>5} |")
+    print(f"| {'-' * 44} | {'-' * 8}: | {'-' * 8}: | {'-' * 4}: |")
     print(_row("get_neurons_lite 1024, uncached (new block)", uncached))
     print(_row("get_neurons_lite 1024, cached", cached))
     print(_row("produce a block (produce_blocks(1))", produce))
