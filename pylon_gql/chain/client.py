@@ -52,6 +52,8 @@ T = TypeVar("T")
 U16_MAX = 65535
 _PRUNED_MARKERS = ("state already discarded", "pruned")
 _NO_METHOD_MARKERS = ("method not found", "not supported", "unsupported")
+#: A node shedding load (jsonrpsee's -32009) is, for the caller, a node not answering.
+_BUSY_MARKERS = ("server is busy", "try again later")
 
 
 class ChainClient:
@@ -177,9 +179,15 @@ class ChainClient:
         `SubscriptionUnsupported` when the node cannot subscribe at all (poll instead).
         """
         subtensor = self._bt.subtensor
-        subscription_id = await self._call(
-            "subscribe_finalized_heads", lambda bt: bt.subtensor.chain.subscribeFinalizedHeads()
-        )
+        try:
+            subscription_id = await self._call(
+                "subscribe_finalized_heads",
+                lambda bt: bt.subtensor.chain.subscribeFinalizedHeads(),
+            )
+        except ChainError as exc:
+            if type(exc) is ChainError and _matches(str(exc), _NO_METHOD_MARKERS):
+                raise SubscriptionUnsupported(f"{self.name}: {exc}") from exc
+            raise
         subscription = await subtensor.subscribe(subscription_id)
         try:
             while True:
@@ -283,8 +291,8 @@ class ChainClient:
             raise _block_error(str(exc), default=BlockNotFound) from exc
         except SubstrateException as exc:
             message = str(exc)
-            if any(marker in message.lower() for marker in _NO_METHOD_MARKERS):
-                raise SubscriptionUnsupported(f"{self.name}: {message}") from exc
+            if _matches(message, _BUSY_MARKERS):
+                raise ChainUnavailable(f"{self.name} {self.url}: {message}") from exc
             raise _block_error(message, default=ChainError) from exc
         except TimeoutError as exc:
             raise ChainUnavailable(
@@ -301,8 +309,14 @@ class ChainClient:
             metrics.CHAIN_LATENCY.labels(call).observe(time.perf_counter() - started)
 
 
+def _matches(message: str, markers: tuple[str, ...]) -> bool:
+    # turbobt keeps only the JSON-RPC error's message, so the message is all there is to go by.
+    message = message.lower()
+    return any(marker in message for marker in markers)
+
+
 def _block_error(message: str, *, default: type[ChainError]) -> ChainError:
-    if any(marker in message.lower() for marker in _PRUNED_MARKERS):
+    if _matches(message, _PRUNED_MARKERS):
         return BlockPruned(message)
     return default(message)
 
