@@ -144,7 +144,8 @@ class Runtime:
         return arguments
 
     def metadata_versions(self) -> bytes:
-        return encode_compact(2) + (14).to_bytes(4, "little") + (15).to_bytes(4, "little")
+        # only V15 is shipped (a real node also offers 14)
+        return encode_compact(1) + (15).to_bytes(4, "little")
 
 
 _runtime: Runtime | None = None

@@ -226,17 +226,23 @@ async def test_metagraph_drifts_as_the_world_says(simnet: Simnet, bt: turbobt.Bi
     block = await bt.block(simnet.head_number).get()
     later = await bt.subnet(1).list_neurons(block_hash=block.hash)
     before = await bt.subnet(1).list_neurons(block_hash=SNAPSHOT_HASH)
-    state = simnet.world.state_of(block.hash)
+    world = simnet.world
+    state, snapshot = world.state_of(block.hash), world.state_of(SNAPSHOT_HASH)
     assert state is not None
-    records = state.subnets[1].neurons
+    assert snapshot is not None
+    records, snapshot_records = state.subnets[1].neurons, snapshot.subnets[1].neurons
 
-    changed = [uid for uid in range(1024) if _fields(later[uid]) != _fields(before[uid])]
+    # the world's drift replaced some records; exactly those neurons look different
+    drifted = {uid for uid in range(1024) if records[uid] is not snapshot_records[uid]}
+    changed = {uid for uid in range(1024) if _fields(later[uid]) != _fields(before[uid])}
     assert len(changed) > 10
-    for uid in changed:
+    assert changed <= drifted
+    for uid in drifted:
         lite = records[uid].lite
         assert later[uid].hotkey == ss58_encode(lite["hotkey"])
         assert later[uid].last_update == lite["last_update"]
         assert later[uid].incentive == lite["incentive"] / 65535
+        assert later[uid].dividends == lite["dividends"] / 65535
         assert later[uid].stake == lite["stake"][0][1] / 1e9
     # validators that set weights in these 30 blocks show it in last_update
     assert any(later[uid].validator_permit and later[uid].last_update > SNAPSHOT for uid in changed)
@@ -251,3 +257,25 @@ def _fields(neuron: Any) -> tuple[Any, ...]:
         neuron.emission,
         neuron.last_update,
     )
+
+
+async def test_more_runtime_calls_decode_in_turbobt(simnet: Simnet, bt: turbobt.Bittensor):
+    api_call: Any = bt.subtensor.api_call
+    everything = await api_call("SubnetInfoRuntimeApi", "get_all_dynamic_info", SNAPSHOT_HASH)
+    assert [info["netuid"] for info in everything] == [1, 2]
+    v2 = await api_call(
+        "SubnetInfoRuntimeApi", "get_subnet_hyperparams_v2", SNAPSHOT_HASH, netuid=2
+    )
+    assert v2["tempo"] == 360
+    neurons = await api_call("NeuronInfoRuntimeApi", "get_neurons", SNAPSHOT_HASH, netuid=2)
+    assert len(neurons) == 256
+    weights = await bt.subnet(2).weights.fetch(block_hash=SNAPSHOT_HASH)
+    for neuron in neurons:
+        expected = weights.get(neuron["uid"], {})
+        assert {uid: w / 65535 for uid, w in neuron["weights"]} == expected
+    version = await api_call("Core", "version", SNAPSHOT_HASH)
+    assert version["spec_version"] == 318
+    assert version["spec_name"] == "node-subtensor"
+    state = await bt.subnet(2).get_state(block_hash=SNAPSHOT_HASH)
+    assert state is not None
+    assert state["hotkeys"][0] == simnet.dev_keys["validator_hotkey"][1]
