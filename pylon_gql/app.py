@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from . import metrics
+from .events import EventHub
 from .schema import Context, create_schema
 from .schema.context import Reader
 from .settings import Settings
@@ -28,6 +29,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
+KEEP_ALIVE_SECONDS = 15.0
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -37,6 +39,9 @@ class ServedChain(Protocol):
 
     @property
     def reader(self) -> Reader: ...
+
+    @property
+    def hub(self) -> EventHub: ...
 
     def head_age(self) -> float | None: ...
 
@@ -88,6 +93,9 @@ class PylonGraphQL(GraphQL[Context, None]):
         super().__init__(
             create_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
+            # Pings keep an idle subscription's connection open through proxies.
+            keep_alive=True,
+            keep_alive_interval=KEEP_ALIVE_SECONDS,
         )
         self.settings = settings
         self.chain = chain
@@ -100,6 +108,7 @@ class PylonGraphQL(GraphQL[Context, None]):
             reader=self.chain.reader,
             request_id=request_id_of(request),
             head_age=self.chain.head_age,
+            events=self.chain.hub,
             request=request,
             response=response,
         )

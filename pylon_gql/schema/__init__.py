@@ -26,6 +26,7 @@ from ..settings import Settings
 from .context import Context, Info
 from .errors import classify
 from .queries import Query
+from .subscriptions import Subscription
 from .types import BIG_INT, BigInt
 
 __all__ = ["Context", "Info", "PylonSchema", "create_schema", "schema_sdl"]
@@ -98,9 +99,11 @@ def create_schema(settings: Settings) -> PylonSchema:
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ]
-    return PylonSchema(query=Query, config=_config(), extensions=extensions)
+    return PylonSchema(
+        query=Query, subscription=Subscription, config=_config(), extensions=extensions
+    )
 
 
 def schema_sdl() -> str:
     """The schema in GraphQL SDL, as `schema.graphql` holds it."""
-    return PylonSchema(query=Query, config=_config()).as_str() + "\n"
+    return PylonSchema(query=Query, subscription=Subscription, config=_config()).as_str() + "\n"

@@ -21,6 +21,7 @@ from ..chain.models import (
     Metagraph,
     Subnet,
 )
+from ..events import EventHub
 from ..settings import Settings
 
 
@@ -60,6 +61,8 @@ class Context:
     request_id: str
     #: Seconds since the follower last saw a new head (None before the first one).
     head_age: Callable[[], float | None] = _no_head_age
+    #: New blocks as the follower announces them (None: no subscriptions).
+    events: EventHub | None = None
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
 

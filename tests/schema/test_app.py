@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from pylon_gql.app import create_app
+from pylon_gql.events import EventHub
 from pylon_gql.settings import Settings
 
 from .fakes import FakeReader, make_settings
@@ -17,6 +18,7 @@ from .fakes import FakeReader, make_settings
 class FakeChain:
     def __init__(self) -> None:
         self.reader = FakeReader(head_number=None)
+        self.hub = EventHub()
         self.age: float | None = None
 
     def head_age(self) -> float | None:
