@@ -26,9 +26,12 @@ def _blocking(
 ) -> Callable[Concatenate[PylonClient, P], T]:
     """The blocking form of an `AsyncPylonClient` method."""
 
+    name = method.__name__
+
     def call(self: PylonClient, *args: P.args, **kwargs: P.kwargs) -> T:
         async def run() -> T:
-            return await method(self.aio, *args, **kwargs)
+            # By name, not `method(self.aio, ...)`: `aio` may be a fake with the same API.
+            return await getattr(self.aio, name)(*args, **kwargs)
 
         return self._run(run())
 

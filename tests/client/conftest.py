@@ -4,8 +4,6 @@ test may stop and start again on the same port; and a proxy that can answer in i
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,13 +13,15 @@ import httpx
 import pytest
 import uvicorn
 from aiohttp import web
+from pylon_gql_client import AsyncPylonClient
 
 from pylon_gql.app import create_app
 from pylon_gql.cli import UVICORN_WS
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
-from pylon_gql_client import AsyncPylonClient
 from tests.e2e.conftest import PATIENCE, settings_for, wait_for_health
+
+from .waiting import eventually
 
 
 class Server:
@@ -73,9 +73,12 @@ class Server:
         """Produce blocks and wait until the server's head has them; the new head number."""
         await self.simnet.produce_blocks(count)
         target = self.simnet.finalized_number
-        async with asyncio.timeout(PATIENCE):
-            while (head := self.services.reader.head) is None or head.number < target:
-                await asyncio.sleep(0.02)
+
+        def arrived() -> bool:
+            head = self.services.reader.head
+            return head is not None and head.number >= target
+
+        await eventually(arrived)
         return target
 
     async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict:
@@ -137,7 +140,9 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
         async with (
             aiohttp.ClientSession() as session,
             session.post(
-                proxy.upstream, data=await request.read(), headers={"content-type": "application/json"}
+                proxy.upstream,
+                data=await request.read(),
+                headers={"content-type": "application/json"},
             ) as answer,
         ):
             return web.Response(
@@ -160,13 +165,7 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
 
 def graphql_error(code: str, message: str, **extensions: Any) -> dict[str, Any]:
     """An answer with one GraphQL error, as the server words it."""
-    return {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
-
-
-@contextlib.contextmanager
-def nothing() -> Any:
-    yield
+    return {
+        "data": None,
+        "errors": [{"message": message, "extensions": {"code": code, **extensions}}],
+    }

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import httpx
+from pylon_gql_client import documents
 
 from pylon_gql.services import Services
 from pylon_gql.simnet import SimnetConfig
-from pylon_gql_client import documents
 from tests.client.conftest import Server
 from tests.e2e.conftest import PATIENCE, settings_for, wait_for_health
 
@@ -23,7 +23,9 @@ UIDS = 64
 
 
 async def main() -> None:
-    services = Services(settings_for(network="sim"), simnet_config=SimnetConfig(port=0, manual=True))
+    services = Services(
+        settings_for(network="sim"), simnet_config=SimnetConfig(port=0, manual=True)
+    )
     await services.start()
     server = Server(services)
     await server.start()

@@ -1,0 +1,58 @@
+"""For validators' tests: a fake client over canned data, and a real local server.
+
+- `FakeAsyncPylonClient` / `FakePylonClient`: the client's API answered from a JSON file or the
+  built-in sample; override an answer (`answer`), make a method raise (`fail`), read the calls
+  (`calls`, `calls_to`).
+- `local_server()` / `local_server_sync()`: `pylon-gql serve` on its simulated chain in a
+  subprocess, with a connected client (needs the server package installed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..sync import PylonClient
+from .fake import Call, FakeAsyncPylonClient, sample_data
+from .local import LocalServer, local_server, local_server_sync, server_installed
+
+
+class FakePylonClient(PylonClient):
+    """`PylonClient`'s API over a `FakeAsyncPylonClient` (available as `fake`)."""
+
+    def __init__(self, data: Mapping[str, Any] | str | Path | None = None) -> None:
+        super().__init__("http://fake.invalid")
+        self.fake = FakeAsyncPylonClient(data)
+        self.aio = self.fake  # type: ignore[assignment]  # same API, by name
+
+    @property
+    def calls(self) -> list[Call]:
+        return self.fake.calls
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return self.fake.calls_to(method)
+
+    def answer(self, method: str, value: Any) -> None:
+        self.fake.answer(method, value)
+
+    def fail(self, method: str, error: BaseException) -> None:
+        self.fake.fail(method, error)
+
+    def reset(self, method: str | None = None) -> None:
+        self.fake.reset(method)
+
+    def produce_blocks(self, count: int = 1) -> Any:
+        return self.fake.produce_blocks(count)
+
+
+__all__ = [
+    "Call",
+    "FakeAsyncPylonClient",
+    "FakePylonClient",
+    "LocalServer",
+    "local_server",
+    "local_server_sync",
+    "sample_data",
+    "server_installed",
+]
