@@ -272,6 +272,12 @@ class Simnet:
         async with self._production_lock:
             for _ in range(count):
                 state, finalized = world.produce()
+                logger.debug(
+                    "simnet block #%d %s (finalized #%d)",
+                    state.number,
+                    state.hash,
+                    world.finalized_number,
+                )
                 self._notify_heads(state.header, finalized)
                 await asyncio.sleep(0)
         return world.head_number

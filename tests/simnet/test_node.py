@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from scalecodec.utils.ss58 import ss58_encode
 from turbobt.substrate.exceptions import SubstrateException, UnknownBlock
 
 from pylon_gql.simnet import Simnet, SimnetConfig
-from pylon_gql.simnet.node import AnswerCache
+from pylon_gql.simnet.node import PARAM_NAMES, AnswerCache
 
 from .conftest import raw_request
 
@@ -303,3 +304,49 @@ def test_answer_cache_is_bounded():
     assert cache.size <= 100
     assert cache.get(9) == "answer 9"
     assert cache.get(0) is None
+
+
+async def test_malformed_requests_get_errors_and_the_connection_stays(simnet: Simnet):
+    """Seeded junk for every method: each request gets a well-formed answer, none kills the
+    connection, and the node still answers properly afterwards."""
+    rng = random.Random(0)
+    junk: list[Any] = [
+        None,
+        7,
+        -1,
+        "x",
+        "0x",
+        "0xzz",
+        "0x" + "ab" * 32,
+        [],
+        {},
+        [None],
+        [1, 2, 3, 4, 5, 6],
+        {"hash": 5},
+        {"name": 1},
+        {"keys": "nope"},
+        {"prefix": None, "count": "ten"},
+        ["NeuronInfoRuntimeApi_get_neurons_lite", "0x01"],
+        ["NeuronInfoRuntimeApi_get_neurons_lite", "0xffff"],
+        ["Nope_nothing", "0x"],
+        {"count": 10**9, "prefix": "0x"},
+    ]
+    methods = [*PARAM_NAMES, "rpc_methods", "system_chain", "chain_subscribeNewHeads"]
+    async with websockets.asyncio.client.connect(simnet.url, max_size=2**24) as ws:
+        for request_id in range(1, 301):
+            method = rng.choice(methods)
+            params = rng.choice(junk)
+            await ws.send(
+                json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+            )
+            while True:
+                answer = json.loads(await ws.recv())
+                if answer.get("id") == request_id:
+                    break
+            assert ("result" in answer) != ("error" in answer), answer
+            if "error" in answer:
+                assert isinstance(answer["error"]["code"], int)
+                assert answer["error"]["code"] != -32603, (method, params, answer)
+        await ws.send("this is not json")
+        assert json.loads(await ws.recv())["error"]["code"] == -32700
+    assert (await raw_request(simnet.url, "chain_getHeader", []))["result"]
