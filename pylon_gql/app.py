@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -25,8 +24,6 @@ from .events import EventHub
 from .schema import Context, create_schema
 from .schema.context import Reader
 from .settings import Settings
-
-log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
 KEEP_ALIVE_SECONDS = 15.0

@@ -50,6 +50,7 @@ class PylonSchema(strawberry.Schema):
 class OperationMetrics(SchemaExtension):
     """Counts operations by name and outcome, and times them."""
 
+    #: Operation names labelled so far, shared by every request on purpose.
     _seen: set[str] = set()
 
     def on_operation(self) -> Iterator[None]:
