@@ -43,7 +43,7 @@ class BlockRef:
         return cls(number=ref.number, hash=ref.hash)
 
 
-@strawberry.type(description="An inclusive range of block numbers.")
+@strawberry.type(description="An inclusive range of block numbers (empty when start > end).")
 class CommitWindow:
     start: int = strawberry.field(description="First block of the window.")
     end: int = strawberry.field(description="Last block of the window.")
@@ -360,7 +360,7 @@ class Commitment:
 @strawberry.type(description="The chain this server follows.")
 class Chain:
     network: str = strawberry.field(
-        description="`sim`, `finney`, `test`, `local`, or the node's URL."
+        description="`sim`, `finney`, `test`, `archive`, `local`, or `custom` (a node's URL)."
     )
     simulated: bool = strawberry.field(
         description="True when the chain is the embedded simulated node, not a real network."
