@@ -72,7 +72,7 @@ class _Connection:
         self.storage: dict[str, dict[str, str | None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
-    def send(self, message: dict[str, Any]) -> None:
+    def send(self, message: dict[str, Any] | list[dict[str, Any]]) -> None:
         self.outbox.put_nowait(json.dumps(message, separators=(",", ":")))
 
     def send_first_notification(self, subscription_id: str) -> None:
@@ -335,11 +335,14 @@ class Simnet:
         except ValueError:
             connection.send(_error(None, RpcError(-32700, "Parse error")))
             return
-        requests = request if isinstance(request, list) else [request]
+        batch = isinstance(request, list)
+        requests = request if batch else [request]
+        if not requests:
+            connection.send(_error(None, RpcError(-32600, "Invalid request")))
+            return
         for item in requests:
             if not isinstance(item, dict) or not isinstance(item.get("method"), str):
-                connection.send(_error(None, RpcError(-32600, "Invalid request")))
-                continue
+                continue  # answered by _respond
             method = item["method"]
             if not method.startswith("simnet_"):
                 self._requests += 1
@@ -348,22 +351,37 @@ class Simnet:
                     logger.info("simnet fault: dropping the connection at request %s", method)
                     connection.abort()
                     return
-            task = asyncio.create_task(self._answer(connection, item))
-            connection.tasks.add(task)
-            task.add_done_callback(connection.tasks.discard)
+        if batch:
+            task = asyncio.create_task(self._answer_batch(connection, requests))
+        else:
+            task = asyncio.create_task(self._answer(connection, request))
+        connection.tasks.add(task)
+        task.add_done_callback(connection.tasks.discard)
 
-    async def _answer(self, connection: _Connection, request: dict[str, Any]) -> None:
+    async def _answer(self, connection: _Connection, request: Any) -> None:
+        response = await self._respond(connection, request)
+        if response is not None:
+            connection.send(response)
+
+    async def _answer_batch(self, connection: _Connection, requests: list[Any]) -> None:
+        """A batch is answered with one array, once every answer is there."""
+        responses = await asyncio.gather(*(self._respond(connection, r) for r in requests))
+        answered = [r for r in responses if r is not None]
+        if answered:
+            connection.send(answered)
+
+    async def _respond(self, connection: _Connection, request: Any) -> dict[str, Any] | None:
+        """The response to one request, or None for no answer (a stall)."""
+        if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+            return _error(None, RpcError(-32600, "Invalid request"))
         request_id = request.get("id")
         method: str = request["method"]
         params = request.get("params")
         if method.startswith("simnet_"):
             try:
-                result = await self._control(method, params)
+                return _result(request_id, await self._control(method, params))
             except RpcError as e:
-                connection.send(_error(request_id, e))
-            else:
-                connection.send(_result(request_id, result))
-            return
+                return _error(request_id, e)
 
         faults = self._faults
         if faults.active:
@@ -371,83 +389,69 @@ class Simnet:
             if delay:
                 await asyncio.sleep(delay)
             if faults.stalls(method):
-                return  # never answered: the client's read timeout is what it sees
+                return None  # never answered: the client's read timeout is what it sees
             if faults.fails(method, self._rng):
-                connection.send({"jsonrpc": "2.0", "id": request_id, "error": dict(faults.error)})
-                return
+                return {"jsonrpc": "2.0", "id": request_id, "error": dict(faults.error)}
 
-        if method == "state_subscribeStorage":
-            self._subscribe_storage(connection, request_id, params)
-            return
-        if method == "state_unsubscribeStorage":
-            ids = params if isinstance(params, list) else list((params or {}).values())
-            found = bool(ids) and connection.storage.pop(str(ids[0]), None) is not None
-            if ids:
-                connection.subscriptions.pop(str(ids[0]), None)
-                connection.first_notifications.pop(str(ids[0]), None)
-            connection.send(_result(request_id, found))
-            return
-        if method in SUBSCRIPTIONS:
-            self._subscribe(connection, request_id, method)
-            return
-        if method in UNSUBSCRIBE:
-            ids = params if isinstance(params, list) else list((params or {}).values())
-            found = bool(ids) and connection.subscriptions.pop(str(ids[0]), None) is not None
-            if ids:
-                connection.first_notifications.pop(str(ids[0]), None)
-            connection.send(_result(request_id, found))
-            return
-
-        node = self._node
-        assert node is not None
         try:
-            result = node.call(method, params)
+            if method == "state_subscribeStorage":
+                return _result(request_id, self._subscribe_storage(connection, params))
+            if method in SUBSCRIPTIONS:
+                return _result(request_id, self._subscribe(connection, method))
+            if method in UNSUBSCRIBE or method == "state_unsubscribeStorage":
+                return _result(request_id, self._unsubscribe(connection, params))
+            node = self._node
+            assert node is not None
+            return _result(request_id, node.call(method, params))
         except RpcError as e:
-            connection.send(_error(request_id, e))
+            return _error(request_id, e)
         except Exception:
             logger.exception("simnet: %s failed", method)
-            connection.send(_error(request_id, RpcError(-32603, "Internal error")))
-        else:
-            connection.send(_result(request_id, result))
+            return _error(request_id, RpcError(-32603, "Internal error"))
 
-    def _subscribe_storage(self, connection: _Connection, request_id: Any, params: Any) -> None:
+    def _unsubscribe(self, connection: _Connection, params: Any) -> bool:
+        ids = params if isinstance(params, list) else list((params or {}).values())
+        if not ids:
+            raise invalid_params("the subscription id is missing")
+        subscription_id = str(ids[0])
+        connection.first_notifications.pop(subscription_id, None)
+        connection.storage.pop(subscription_id, None)
+        return connection.subscriptions.pop(subscription_id, None) is not None
+
+    def _subscribe_storage(self, connection: _Connection, params: Any) -> str:
         keys = _single_param(params, ("keys",), default=None)
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-            connection.send(_error(request_id, invalid_params("keys must be a list of keys")))
-            return
+            raise invalid_params("keys must be a list of keys")
         node = self._node
         assert node is not None
-        try:
-            values = node.storage_values(self.world.head, keys)
-        except RpcError as e:
-            connection.send(_error(request_id, e))
-            return
-        subscription_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+        values = node.storage_values(self.world.head, keys)
+        subscription_id = _subscription_id()
         connection.storage[subscription_id] = dict(values)
         connection.subscriptions[subscription_id] = "state_storage"
-        connection.send(_result(request_id, subscription_id))
         # like a node: the current values first, then a change set whenever one changes
-        connection.first_notifications[subscription_id] = {
-            "block": self.world.head.hash,
-            "changes": [[k, v] for k, v in values.items()],
-        }
-        asyncio.get_running_loop().call_later(
-            FIRST_NOTIFICATION_DELAY, connection.send_first_notification, subscription_id
+        self._first_notification(
+            connection,
+            subscription_id,
+            {"block": self.world.head.hash, "changes": [[k, v] for k, v in values.items()]},
         )
+        return subscription_id
 
-    def _subscribe(self, connection: _Connection, request_id: Any, method: str) -> None:
+    def _subscribe(self, connection: _Connection, method: str) -> str:
         notification, _ = SUBSCRIPTIONS[method]
-        subscription_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+        subscription_id = _subscription_id()
         connection.subscriptions[subscription_id] = notification
-        connection.send(_result(request_id, subscription_id))
         world = self.world
         if notification == "chain_finalizedHead":
             first = world.headers[world.finalized_hash]
         else:
             first = world.head.header
+        self._first_notification(connection, subscription_id, first.as_json())
+        return subscription_id
 
-        # sent after a short delay, or before the next notification, whichever comes first
-        connection.first_notifications[subscription_id] = first.as_json()
+    def _first_notification(self, connection: _Connection, subscription_id: str, result: Any):
+        """Sent after a short delay, or just before the subscription's next notification,
+        whichever comes first: after the answer with the id, which the client needs first."""
+        connection.first_notifications[subscription_id] = result
         asyncio.get_running_loop().call_later(
             FIRST_NOTIFICATION_DELAY, connection.send_first_notification, subscription_id
         )
@@ -484,6 +488,10 @@ class Simnet:
 
 
 _ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def _subscription_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
 
 
 def _single_param(params: Any, names: tuple[str, ...], default: Any) -> Any:

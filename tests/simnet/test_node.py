@@ -350,3 +350,17 @@ async def test_malformed_requests_get_errors_and_the_connection_stays(simnet: Si
         await ws.send("this is not json")
         assert json.loads(await ws.recv())["error"]["code"] == -32700
     assert (await raw_request(simnet.url, "chain_getHeader", []))["result"]
+
+
+async def test_a_batch_gets_one_array(simnet: Simnet):
+    batch = [
+        {"jsonrpc": "2.0", "id": 1, "method": "system_chain"},
+        {"jsonrpc": "2.0", "id": 2, "method": "chain_getBlockHash", "params": [0]},
+        {"jsonrpc": "2.0", "id": 3, "method": "nope"},
+    ]
+    async with websockets.asyncio.client.connect(simnet.url) as ws:
+        await ws.send(json.dumps(batch))
+        answers = {a["id"]: a for a in json.loads(await ws.recv())}
+    assert answers[1]["result"] == "Bittensor"
+    assert answers[2]["result"].startswith("0x2f0555cc")
+    assert answers[3]["error"]["code"] == -32601
