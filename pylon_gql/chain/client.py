@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 U16_MAX = 65535
+
+#: Decoded runtime metadata by (genesis hash, spec version), shared by the clients of a process.
+_RUNTIMES: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
 _PRUNED_MARKERS = ("state already discarded", "pruned")
 _NO_METHOD_MARKERS = ("method not found", "not supported", "unsupported")
 #: A node shedding load (jsonrpsee's -32009) is, for the caller, a node not answering.
@@ -90,10 +93,32 @@ class ChainClient:
     # --- lifecycle
 
     async def connect(self) -> None:
-        """Open the connection and load the runtime metadata (about a second, once)."""
-        await self._call("connect", lambda bt: bt.subtensor._init_runtime())
+        """Open the connection and load the runtime metadata.
+
+        Decoding the metadata takes about a second, so it is done once per runtime and process:
+        a second client of the same chain and runtime version (the archive node, a test)
+        reuses the first one's decode.
+        """
+        subtensor = self._bt.subtensor
+        if subtensor._apis is None:
+            genesis = await self.genesis_hash()
+            version = await self._call(
+                "runtime_version", lambda bt: bt.subtensor.state.getRuntimeVersion()
+            )
+            key = (genesis, int(version["specVersion"]))
+            runtime = _RUNTIMES.get(key)
+            if runtime is None:
+                await self._call("metadata", lambda bt: bt.subtensor._init_runtime())
+                if subtensor._apis is not None:
+                    _RUNTIMES[key] = (subtensor._registry, subtensor._metadata, subtensor._apis)
+            else:
+                subtensor._registry, subtensor._metadata, subtensor._apis = runtime
         if self.archive is not None:
-            await self.archive.connect()
+            try:
+                await self.archive.connect()
+            except ChainError as exc:
+                # Only old blocks need it: connect again when one is asked for.
+                logger.warning("archive node %s not reachable yet: %s", self.archive.url, exc)
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

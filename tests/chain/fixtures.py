@@ -24,6 +24,11 @@ SNAPSHOT_NUMBER: int = SNAPSHOT["block_number"]
 SNAPSHOT_HASH: str = SNAPSHOT["block_hash"]
 METADATA_HEX: str = json.loads((FIXTURES / "metadata-v15.json").read_text())["result"]
 STATE_CALLS: dict[str, str] = {call["method"]: call["result"] for call in SNAPSHOT["state_call"]}
+RUNTIME_VERSION: dict[str, Any] = json.loads(
+    (FIXTURES / "runtime-version-spec318.json").read_text()
+)
+#: Not in the fixtures (only the snapshot block is): a stand-in for block 0's hash.
+GENESIS_HASH = "0x" + "00" * 31 + "01"
 
 
 @functools.cache
@@ -109,7 +114,11 @@ class FixtureTransport:
         if request.method == "chain_getHeader":
             return Reply(request, SNAPSHOT["header"] if params["hash"] == SNAPSHOT_HASH else None)
         if request.method == "chain_getBlockHash":
+            if params["hash"] == 0:
+                return Reply(request, GENESIS_HASH)
             return Reply(request, SNAPSHOT_HASH if params["hash"] == SNAPSHOT_NUMBER else None)
+        if request.method == "state_getRuntimeVersion":
+            return Reply(request, RUNTIME_VERSION)
         return self._error(request, -32601, "Method not found")
 
     def _error(self, request: Any, code: int, message: str) -> Reply:

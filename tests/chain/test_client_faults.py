@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from pylon_gql.chain import client as client_module
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.errors import ChainUnavailable
 from pylon_gql.chain.follower import Follower
@@ -92,8 +93,11 @@ async def test_the_follower_waits_for_a_node_that_is_down_at_start() -> None:
         await client.close()
 
 
-async def test_a_failed_first_metadata_load_is_retried(simnet: Simnet) -> None:
+async def test_a_failed_first_metadata_load_is_retried(
+    simnet: Simnet, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # turbobt marks its runtime as loaded before the metadata arrives; the client undoes that.
+    monkeypatch.setattr(client_module, "_RUNTIMES", {})  # no decode to borrow: load it here
     simnet.set_faults(stall=True, stall_methods=["state_call"])
     client = ChainClient(simnet.url, timeout=0.5)
     try:

@@ -91,3 +91,13 @@ async def test_a_node_without_subscriptions_says_so(client: ChainClient) -> None
     heads = client.finalized_heads()
     with pytest.raises(SubscriptionUnsupported):
         await anext(heads)
+
+
+async def test_clients_of_one_runtime_decode_its_metadata_once(client: ChainClient) -> None:
+    transport = FixtureTransport()
+    async with ChainClient("ws://another", transport=transport) as another:
+        subnet_state = await another.metagraph(1, SNAPSHOT)
+
+    assert len(subnet_state.neurons) == 1024
+    assert transport.calls["state_getRuntimeVersion"] == 1
+    assert transport.calls["Metadata_metadata_at_version"] == 0
