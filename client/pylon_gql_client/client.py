@@ -16,7 +16,14 @@ from gql.transport.exceptions import TransportError, TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from . import documents
-from .errors import RETRYABLE, PylonError, Unavailable, error_from_graphql
+from .errors import (
+    RETRYABLE,
+    BlockInFuture,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+    error_from_graphql,
+)
 from .models import (
     Block,
     Chain,
@@ -27,7 +34,6 @@ from .models import (
     Neuron,
     NeuronFilter,
     NeuronOrder,
-    NewBlock,
     PartialNeuron,
     Subnet,
 )
@@ -37,12 +43,6 @@ log = logging.getLogger("pylon_gql_client")
 
 #: graphql-transport-ws, chosen explicitly: gql would offer the legacy `graphql-ws` first.
 GRAPHQL_TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
-
-NewBlockDocument = """
-subscription NewBlock($fromBlock: Int) {
-  newBlock(fromBlock: $fromBlock) { number hash timestamp }
-}
-"""
 
 
 def _filter(where: NeuronFilter | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -246,18 +246,22 @@ class AsyncPylonClient:
 
     async def subscribe_blocks(
         self, from_block: int | None = None, *, max_reconnects: int | None = None
-    ) -> AsyncGenerator[NewBlock]:
+    ) -> AsyncGenerator[Block]:
         """Every finalized block from `from_block` (the next new one when None), each once and
         in order, across disconnects: the stream reconnects with backoff and resumes at the
-        block after the last one it yielded. Blocks the server skipped are fetched over HTTP.
+        block after the last one it yielded. Blocks the stream cannot replay (the server keeps
+        PYLON_CACHE_BLOCKS of them) are read over HTTP.
 
         Gives up with `Unavailable` after `max_reconnects` failed reconnections in a row
-        (never, by default); other errors (bad `from_block`, ...) are raised at once.
+        (never, by default); other errors (`from_block` past the head, ...) are raised at once.
         """
+        if from_block is not None and from_block < 0:
+            raise InvalidInput(f"from_block must be 0 or more, got {from_block}")
         next_number = from_block
+        ask_from = from_block
         failures = 0
         while True:
-            stream = self._block_stream(next_number)
+            stream = self._block_stream(ask_from)
             try:
                 async with contextlib.aclosing(stream):
                     while True:
@@ -265,14 +269,24 @@ class AsyncPylonClient:
                             block = await anext(stream)
                         except StopAsyncIteration:
                             raise Unavailable("the server ended the block stream") from None
+                        except InvalidInput as error:
+                            if ask_from is None or isinstance(error, BlockInFuture):
+                                raise
+                            # Too far behind for the server to replay: stream new blocks and
+                            # read the ones in between over HTTP.
+                            log.info(
+                                "block %d is too old to replay; reading it over HTTP", ask_from
+                            )
+                            ask_from = None
+                            break
                         failures = 0
                         if next_number is not None and block.number < next_number:
-                            continue  # already yielded before a reconnection
+                            continue  # yielded before a reconnection
                         if next_number is not None and block.number > next_number:
                             async for missing in self._blocks_between(next_number, block.number):
                                 yield missing
                         yield block
-                        next_number = block.number + 1
+                        next_number = ask_from = block.number + 1
             except RETRYABLE as error:
                 failures += 1
                 if max_reconnects is not None and failures > max_reconnects:
@@ -287,15 +301,15 @@ class AsyncPylonClient:
                 )
                 await asyncio.sleep(delay)
 
-    async def _blocks_between(self, start: int, end: int) -> AsyncGenerator[NewBlock]:
+    async def _blocks_between(self, start: int, end: int) -> AsyncGenerator[Block]:
         """Blocks `start` .. `end - 1`, over HTTP (a gap in the stream)."""
         for number in range(start, end):
             block = await self.block(number)
             if block is None:
-                raise PylonError(f"block {number} is missing from the server")
-            yield NewBlock(number=block.number, hash=block.hash, timestamp=block.timestamp)
+                raise NotFound(f"block {number} is missing from the server")
+            yield block
 
-    async def _block_stream(self, from_block: int | None) -> AsyncGenerator[NewBlock]:
+    async def _block_stream(self, from_block: int | None) -> AsyncGenerator[Block]:
         """One websocket connection's worth of `newBlock`; connection failures are
         `Unavailable`, error messages by their code."""
         transport = WebsocketsTransport(
@@ -309,11 +323,13 @@ class AsyncPylonClient:
             close_timeout=2,
         )
         client = Client(transport=transport, execute_timeout=None)
-        request = GraphQLRequest(NewBlockDocument, variable_values={"fromBlock": from_block})
+        request = GraphQLRequest(
+            documents.document("new_block"), variable_values={"fromBlock": from_block}
+        )
         try:
             async with client as session:
                 async for data in session.subscribe(request):
-                    yield NewBlock.model_validate(data["newBlock"])
+                    yield Block.model_validate(data["newBlock"])
         except TransportQueryError as error:
             raise error_from_graphql(error.errors or [{"message": str(error)}]) from error
         except (TransportError, OSError, TimeoutError) as error:

@@ -47,14 +47,6 @@ class Block(Model):
     timestamp: datetime | None
 
 
-class NewBlock(Model):
-    """A block as the `newBlock` subscription sends it."""
-
-    number: int
-    hash: str
-    timestamp: datetime | None
-
-
 class CommitWindow(Model):
     start: int
     end: int

@@ -15,7 +15,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar, overload
 
 from .client import AsyncPylonClient
 from .errors import SyncClientInEventLoop
-from .models import Neuron, NeuronFilter, NeuronOrder, NewBlock, PartialNeuron
+from .models import Block, Neuron, NeuronFilter, NeuronOrder, PartialNeuron
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -165,11 +165,11 @@ class PylonClient:
 
     def subscribe_blocks(
         self, from_block: int | None = None, *, max_reconnects: int | None = None
-    ) -> Iterator[NewBlock]:
+    ) -> Iterator[Block]:
         """Every block from `from_block`, each once and in order (see the async client)."""
         stream = self.aio.subscribe_blocks(from_block, max_reconnects=max_reconnects)
 
-        async def next_block() -> NewBlock:
+        async def next_block() -> Block:
             return await anext(stream)
 
         try:

@@ -1,9 +1,9 @@
 """A small graphql-transport-ws server with the `newBlock` contract, for the stream's own tests.
 
-`subscription { newBlock(fromBlock: Int) { number hash timestamp } }` over aiohttp websockets,
-and `block(number)` over HTTP POST (the client fills gaps with it). A test produces blocks,
-drops every connection, or makes the server misbehave (replay blocks already sent, ignore
-`fromBlock`) and checks what the client yields.
+`subscription { newBlock(fromBlock: Int) { ... } }` over aiohttp websockets, and
+`block(number)` over HTTP POST (the client fills gaps with it). A test produces blocks, drops
+every connection, or makes the server misbehave (replay blocks already sent, ignore
+`fromBlock`, refuse an old `fromBlock`) and checks what the client yields.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class BlockServer:
     #: Misbehaviours: resend this many blocks before `fromBlock`; ignore `fromBlock`.
     replay: int = 0
     ignore_from_block: bool = False
+    #: The oldest `fromBlock` the server replays (older: BAD_USER_INPUT, as pylon-gql does).
+    oldest: int = 0
     #: Send a ping right after the ack.
     ping_first: bool = False
     _sockets: set[web.WebSocketResponse] = field(default_factory=set)
@@ -74,7 +76,7 @@ class BlockServer:
             async with self._changed:
                 await self._changed.wait_for(lambda: self.head >= number)  # noqa: B023
             while number <= self.head:
-                payload = {"data": {"newBlock": _header(block_json(number))}}
+                payload = {"data": {"newBlock": block_json(number)}}
                 await ws.send_str(json.dumps({"id": id, "type": "next", "payload": payload}))
                 number += 1
 
@@ -103,6 +105,15 @@ class BlockServer:
                     variables = data["payload"].get("variables") or {}
                     from_block = variables.get("fromBlock")
                     self.subscriptions.append(from_block)
+                    if from_block is not None and from_block < self.oldest:
+                        error = {
+                            "message": f"fromBlock {from_block} is too far behind the head",
+                            "extensions": {"code": "BAD_USER_INPUT"},
+                        }
+                        await ws.send_str(
+                            json.dumps({"id": data["id"], "type": "error", "payload": [error]})
+                        )
+                        continue
                     if from_block is not None and from_block > self.head + 1:
                         error = {
                             "message": f"block {from_block} is in the future",
@@ -132,10 +143,6 @@ class BlockServer:
             error = {"message": "unknown block", "extensions": {"code": "NOT_FOUND"}}
             return web.json_response({"data": None, "errors": [error]})
         return web.json_response({"data": {"block": block_json(number)}})
-
-
-def _header(block: dict[str, Any]) -> dict[str, Any]:
-    return {key: block[key] for key in ("number", "hash", "timestamp")}
 
 
 @contextlib.asynccontextmanager

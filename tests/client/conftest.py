@@ -70,9 +70,11 @@ class Server:
         self._server = self._task = None
 
     async def produce_blocks(self, count: int = 1) -> int:
-        """Produce blocks and wait until the server's head has them; the new head number."""
-        await self.simnet.produce_blocks(count)
-        target = self.simnet.finalized_number
+        """Make `count` more blocks final and wait until the server's head is the last of them;
+        its number."""
+        target = self.simnet.finalized_number + count
+        while self.simnet.finalized_number < target:
+            await self.simnet.produce_blocks(1)
 
         def arrived() -> bool:
             head = self.services.reader.head

@@ -7,7 +7,7 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
-from pylon_gql_client import AsyncPylonClient, BlockInFuture, NewBlock, Unavailable
+from pylon_gql_client import AsyncPylonClient, Block, BlockInFuture, Unavailable
 
 from .blockserver import SUBPROTOCOL, BlockServer, block_json, block_server
 from .waiting import eventually
@@ -25,7 +25,7 @@ def client_of(server: BlockServer, **options: float) -> AsyncPylonClient:
     return AsyncPylonClient(server.url, backoff=0.01, max_backoff=0.05, **options)  # type: ignore[arg-type]
 
 
-async def take(stream: AsyncIterator[NewBlock], count: int) -> list[NewBlock]:
+async def take(stream: AsyncIterator[Block], count: int) -> list[Block]:
     async with asyncio.timeout(PATIENCE):
         return [await anext(stream) for _ in range(count)]
 
@@ -38,8 +38,7 @@ async def test_blocks_from_a_given_block_then_new_ones(blocks: BlockServer) -> N
         received += await take(stream, 2)
         await stream.aclose()
     assert [b.number for b in received] == list(range(95, 103))
-    header = {k: v for k, v in block_json(95).items() if k != "parentHash"}
-    assert received[0] == NewBlock.model_validate(header)
+    assert received[0] == Block.model_validate(block_json(95))
 
 
 async def test_every_block_once_across_dropped_connections(blocks: BlockServer) -> None:
@@ -89,6 +88,20 @@ async def test_a_gap_after_reconnecting_is_filled_over_http(blocks: BlockServer)
         await stream.aclose()
     assert [b.number for b in seen] == [101, 102, 103, 104, 105]
     assert blocks.http_blocks == [102, 103, 104]
+
+
+async def test_blocks_too_old_to_replay_are_read_over_http(blocks: BlockServer) -> None:
+    blocks.oldest = 99
+    async with client_of(blocks) as client:
+        stream = client.subscribe_blocks(from_block=97)
+        rest = asyncio.create_task(take(stream, 5))
+        await eventually(lambda: len(blocks.subscriptions) == 2)
+        await blocks.produce(1)
+        seen = await rest
+        await stream.aclose()
+    assert [b.number for b in seen] == [97, 98, 99, 100, 101]
+    assert blocks.subscriptions == [97, None]
+    assert blocks.http_blocks == [97, 98, 99, 100]
 
 
 async def test_only_graphql_transport_ws_is_offered(blocks: BlockServer) -> None:

@@ -38,7 +38,6 @@ from ..models import (
     NeuronFilter,
     NeuronOrder,
     NeuronOrderField,
-    NewBlock,
     OrderDirection,
     PartialNeuron,
     Subnet,
@@ -414,7 +413,7 @@ class FakeAsyncPylonClient:
 
     async def subscribe_blocks(
         self, from_block: int | None = None, *, max_reconnects: int | None = None
-    ) -> AsyncGenerator[NewBlock]:
+    ) -> AsyncGenerator[Block]:
         """The fake's blocks from `from_block` (the next produced one when None), then each
         block `produce_blocks` makes, as it makes it."""
         self.calls.append(
@@ -427,8 +426,7 @@ class FakeAsyncPylonClient:
         while True:
             while number <= self._head.number:
                 if number in self._blocks:
-                    block = self._blocks[number]
-                    yield NewBlock(number=block.number, hash=block.hash, timestamp=block.timestamp)
+                    yield self._blocks[number]
                 number += 1
             self._new_block.clear()
             await self._new_block.wait()

@@ -1,0 +1,55 @@
+"""The client's documents are valid against the server's `schema.graphql` (the contract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import GraphQLSchema, build_schema, parse, validate
+from pylon_gql_client import documents
+from pylon_gql_client.models import NEURON_FIELDS
+
+SCHEMA_FILE = Path(__file__).parents[2] / "schema.graphql"
+
+
+@pytest.fixture(scope="module")
+def schema() -> GraphQLSchema:
+    return build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def errors_of(schema: GraphQLSchema, document: str) -> list[str]:
+    return [error.message for error in validate(schema, parse(document))]
+
+
+def test_there_is_a_document_per_operation() -> None:
+    names = set(documents.operation_names())
+    assert {"head", "block", "metagraph", "neuron", "epoch", "hyperparameters"} <= names
+    assert {"subnet", "commitment", "commitments", "chain", "new_block"} <= names
+
+
+@pytest.mark.parametrize("name", documents.operation_names())
+def test_each_document_is_valid(schema: GraphQLSchema, name: str) -> None:
+    assert errors_of(schema, documents.document(name)) == []
+
+
+@pytest.mark.parametrize("field", NEURON_FIELDS)
+def test_a_neuron_selection_of_each_field_is_valid(schema: GraphQLSchema, field: str) -> None:
+    document = documents.document_with_neuron_fields("metagraph", [field])
+    assert errors_of(schema, document) == []
+
+
+def test_a_neuron_selection_asks_only_for_its_fields() -> None:
+    document = documents.document_with_neuron_fields("metagraph", ["stake", "validator_permit"])
+    neuron_fragment = document[document.index("fragment NeuronFields") :]
+    fields = [line.strip() for line in neuron_fragment.splitlines()[1:-1]]
+    assert fields == ["uid", "validatorPermit", "stake"]
+
+
+def test_an_unknown_neuron_field_is_refused() -> None:
+    with pytest.raises(ValueError, match="stakee"):
+        documents.document_with_neuron_fields("metagraph", ["stakee"])
+
+
+def test_the_checker_catches_an_invalid_document(schema: GraphQLSchema) -> None:
+    # What the tests above rely on: an unknown field is reported.
+    assert errors_of(schema, "query { head { numbr } }") != []
