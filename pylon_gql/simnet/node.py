@@ -134,7 +134,7 @@ class Node:
         self.world = world
         self.runtime = runtime
         self.cache = AnswerCache()
-        self._metadata_hex = _hex(runtime.metadata_bytes)
+        self._metadata_hex: str | None = None
         # methods the server answers itself (subscriptions), listed by rpc_methods
         self.extra_methods: list[str] = []
         self._methods: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -293,6 +293,8 @@ class Node:
 
     def state_get_metadata(self, params: dict[str, Any]) -> Any:
         self._state(params, runtime_api=True)
+        if self._metadata_hex is None:
+            self._metadata_hex = _hex(self.runtime.metadata_v14_bytes)
         return self._metadata_hex
 
     def state_call(self, params: dict[str, Any]) -> Any:
@@ -337,10 +339,14 @@ class Node:
     def _metadata_at_version(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
         if arguments["version"] == 15:
             return self.runtime.metadata_at_version_15
+        if arguments["version"] == 14:
+            metadata = self.runtime.metadata_v14_bytes
+            return b"\x01" + encode_compact(len(metadata)) + metadata
         return b"\x00"
 
     def _metadata(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
-        return encode_compact(len(self.runtime.metadata_bytes)) + self.runtime.metadata_bytes
+        metadata = self.runtime.metadata_v14_bytes
+        return encode_compact(len(metadata)) + metadata
 
     def _core_version(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
         version = self.runtime.runtime_version

@@ -125,6 +125,8 @@ class Runtime:
                     optional=entry["modifier"] == "Optional",
                 )
         self.storage_by_prefix = {entry.prefix: entry for entry in self.storage.values()}
+        self._v14: bytes | None = None
+        self._v14_lock = threading.Lock()
 
     def entry(self, pallet: str, name: str) -> StorageEntry:
         return self.storage[(pallet, name)]
@@ -144,8 +146,18 @@ class Runtime:
         return arguments
 
     def metadata_versions(self) -> bytes:
-        # only V15 is shipped (a real node also offers 14)
-        return encode_compact(1) + (15).to_bytes(4, "little")
+        return encode_compact(2) + (14).to_bytes(4, "little") + (15).to_bytes(4, "little")
+
+    @property
+    def metadata_v14_bytes(self) -> bytes:
+        """The same metadata as V14 (what `state_getMetadata` answers), made on first use."""
+        with self._v14_lock:
+            if self._v14 is None:
+                from .metadata_v14 import metadata_v14
+
+                tx = dict(self.methods["TaggedTransactionQueue_validate_transaction"].inputs)
+                self._v14 = metadata_v14(self.metadata_bytes, tx["tx"])
+            return self._v14
 
 
 _runtime: Runtime | None = None

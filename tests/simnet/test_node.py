@@ -96,14 +96,25 @@ async def test_system_methods(simnet: Simnet):
     assert (await raw_request(simnet.url, "account_nextIndex", {"account": alice}))["result"] == 0
 
 
-async def test_runtime_metadata_is_the_shipped_v15(simnet: Simnet, bt: turbobt.Bittensor):
-    metadata = (await raw_request(simnet.url, "state_getMetadata", [SNAPSHOT_HASH]))["result"]
-    assert metadata.startswith("0x" + b"meta".hex() + "0f")  # magic, then version 15
-    # turbobt's own start: the runtime call, decoded into pallets and runtime APIs
+async def test_state_get_metadata_is_v14_of_the_same_runtime(simnet: Simnet, bt: turbobt.Bittensor):
+    # turbobt's own start: Metadata_metadata_at_version(15), decoded into pallets and APIs
     await bt.subtensor._init_runtime()
-    metadata_object: Any = bt.subtensor._metadata
-    assert metadata_object.get_metadata_pallet("SubtensorModule") is not None
+    v15: Any = bt.subtensor._metadata
     assert "NeuronInfoRuntimeApi" in (bt.subtensor._apis or {})
+    # state_getMetadata answers V14, as a node does: the same types, pallets and extrinsic
+    metadata: Any = await bt.subtensor.state.getMetadata(SNAPSHOT_HASH)
+    (v14,) = metadata.value[1].values()
+    assert "V14" in metadata.value[1]
+    v15_value = v15.value[1]["V15"]
+    assert v14["types"] == v15_value["types"]
+    assert [p["name"] for p in v14["pallets"]] == [p["name"] for p in v15_value["pallets"]]
+    for old, new in zip(v14["pallets"], v15_value["pallets"], strict=True):
+        assert old["storage"] == new["storage"]
+        assert old["calls"] == new["calls"]
+    assert v14["extrinsic"]["signed_extensions"] == v15_value["extrinsic"]["signed_extensions"]
+    assert v14["extrinsic"]["ty"] == 526  # fp_self_contained::UncheckedExtrinsic
+    versions = await bt.subtensor.state.call("Metadata_metadata_versions", "0x", SNAPSHOT_HASH)
+    assert versions == bytearray.fromhex("080e0000000f000000")
 
 
 async def test_storage_keys_paged_and_query(simnet: Simnet, bt: turbobt.Bittensor):
