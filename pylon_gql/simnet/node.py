@@ -6,13 +6,12 @@ params, so a 1024-neuron metagraph is encoded once per block and then served fro
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from .runtime import HASH_PREFIX_LENGTH, Runtime, StorageEntry
+from .runtime import Runtime, StorageEntry
 from .scale import encode_compact
 from .world import GENESIS_HASH, BlockState, Subnet, World
 
@@ -699,18 +698,3 @@ class Node:
             "Tempo",
             [((netuid,), s.hyperparameters["tempo"]) for netuid, s in state.subnets.items()],
         )
-
-
-def decode_storage_key(runtime: Runtime, entry: StorageEntry, key: bytes) -> list[Any]:
-    """The keys of a full storage key (for maps whose hashers keep the key: *Concat, Identity)."""
-    offset = len(entry.prefix)
-    keys = []
-    for hasher, key_type in zip(entry.hashers, entry.key_types, strict=True):
-        offset += HASH_PREFIX_LENGTH[hasher]
-        value, offset = runtime.codec.decoder(key_type)(key, offset)
-        keys.append(value)
-    return keys
-
-
-def blake2_256(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=32).digest()

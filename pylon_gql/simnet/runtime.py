@@ -22,9 +22,6 @@ from .scale import HASHERS, Codec, encode_compact, twox128
 
 logger = logging.getLogger("pylon_gql.simnet")
 
-# the hasher name -> how many bytes of hash precede the encoded key (the rest is the key itself)
-HASH_PREFIX_LENGTH = {"Blake2_128Concat": 16, "Twox64Concat": 8, "Identity": 0}
-
 
 @dataclasses.dataclass(frozen=True)
 class RuntimeApiMethod:

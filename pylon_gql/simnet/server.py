@@ -100,9 +100,10 @@ class _Connection:
             transport.abort()
 
     async def write(self) -> None:
-        while True:
-            message = await self.outbox.get()
-            await self.websocket.send(message)
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                message = await self.outbox.get()
+                await self.websocket.send(message)
 
 
 class Simnet:

@@ -19,7 +19,7 @@ from typing import Any
 from scalecodec.utils.ss58 import ss58_encode
 
 from .runtime import Runtime, load_fixture_json
-from .scale import encode_compact
+from .scale import decode_compact, encode_compact
 
 SNAPSHOT_FIXTURE = "finney-netuid1-block6852690.json"
 # finney's genesis block; the simnet has no blocks between genesis and the snapshot
@@ -194,7 +194,6 @@ class Snapshot:
         )
         calls = {call["method"]: call for call in fixture["state_call"]}
         self.results = {name: bytes.fromhex(call["result"][2:]) for name, call in calls.items()}
-        self.params = {name: bytes.fromhex(call["params"][2:]) for name, call in calls.items()}
         # aura pre-runtime digest: 0x06 'aura' compact(8) slot(u64 le)
         aura = bytes.fromhex(self.header.logs[0][2:])
         self.slot = int.from_bytes(aura[-8:], "little")
@@ -203,8 +202,6 @@ class Snapshot:
         self.lite_type = runtime.codec.type_def(neurons_type)["def"]["sequence"]["type"]
         raw = self.results["NeuronInfoRuntimeApi_get_neurons_lite"]
         decode_one = runtime.codec.decoder(self.lite_type)
-        from .scale import decode_compact
-
         count, offset = decode_compact(raw, 0)
         lites: list[tuple[dict[str, Any], bytes]] = []
         for _ in range(count):
