@@ -5,10 +5,11 @@ No other module reads the environment: the `Settings` object is passed down.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Named networks and the node each one means; `sim` starts the embedded simulated node.
@@ -18,6 +19,8 @@ NETWORK_URLS: dict[str, str] = {
     "archive": "wss://archive.chain.opentensor.ai:443",
     "local": "ws://127.0.0.1:9944",
 }
+
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -34,7 +37,7 @@ class Settings(BaseSettings):
     # --- chain
     network: str = Field(
         "sim",
-        description="`sim` (embedded simulated node), `finney`, `test`, `local`, or a ws(s):// URL.",
+        description="`sim` (embedded simulated node), `finney`, `test`, `local` or a ws(s):// URL.",
     )
     archive_network: str | None = Field(
         None,
@@ -81,6 +84,17 @@ class Settings(BaseSettings):
         120.0, gt=0, description="Head older than this many seconds makes /health answer 503."
     )
 
+    # --- who may write (see pylon_gql/auth.py)
+    validator_tokens: SecretStr | None = Field(
+        None,
+        description="Bearer tokens of the `validator` role (writes weights, commits, sets the "
+        "commitment): comma-separated, each a token or `sha256:<hex>` of one.",
+    )
+    owner_tokens: SecretStr | None = Field(
+        None,
+        description="Bearer tokens of the `owner` role (sets hyperparameters), as above.",
+    )
+
     # --- epochs and the commit window
     commit_window_start_offset: int = Field(
         180, ge=0, description="Blocks after an epoch's start when the commit window opens."
@@ -98,6 +112,20 @@ class Settings(BaseSettings):
             return value
         names = ", ".join(["sim", *NETWORK_URLS])
         raise ValueError(f"unknown network {value!r}: use one of {names}, or a ws(s):// URL")
+
+    @field_validator("validator_tokens", "owner_tokens")
+    @classmethod
+    def _tokens_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        for entry in value.get_secret_value().split(","):
+            entry = entry.strip()
+            if not entry:
+                raise ValueError("empty token in the list: separate tokens with single commas")
+            if entry.startswith("sha256:") and not _SHA256_HEX.fullmatch(entry[7:]):
+                # Never echo the value: it may be a secret.
+                raise ValueError("a `sha256:` entry must be followed by 64 hex digits")
+        return value
 
     @model_validator(mode="after")
     def _archive_is_real(self) -> Settings:
@@ -141,5 +169,6 @@ def describe_errors(error: ValidationError) -> list[str]:
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"]) or "settings"
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"PYLON_{field.upper()}: {message} (got {item.get('input')!r})")
+        shown = "" if field.endswith("tokens") else f" (got {item.get('input')!r})"
+        lines.append(f"PYLON_{field.upper()}: {message}{shown}")
     return lines
