@@ -4,7 +4,7 @@ test may stop and start again on the same port; and a proxy that can answer in i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +122,11 @@ class Proxy:
     canned: list[tuple[int, Any]] = field(default_factory=list)
     requests: int = 0
     forwarded: int = 0
+    #: Called with the request's number (from 1) before it is answered.
+    on_request: Callable[[int], None] | None = None
+    #: Hold every request until the test ends (a server that never answers).
+    hang: bool = False
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def answer_next(self, status: int, body: Any = None, times: int = 1) -> None:
         self.canned.extend([(status, body)] * times)
@@ -133,6 +138,10 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         proxy.requests += 1
+        if proxy.on_request is not None:
+            proxy.on_request(proxy.requests)
+        if proxy.hang:
+            await proxy.released.wait()
         if proxy.canned:
             status, body = proxy.canned.pop(0)
             if body is None:
@@ -162,6 +171,7 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
     try:
         yield proxy
     finally:
+        proxy.released.set()
         await runner.cleanup()
 
 
