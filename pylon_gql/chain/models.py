@@ -180,7 +180,11 @@ class Epoch:
 
     @property
     def blocks_remaining(self) -> int:
-        """Blocks until the next epoch runs: subtensor's `blocks_until_next_epoch`."""
+        """Blocks until the next epoch starts: `end + 1 - block`.
+
+        This is subtensor's `blocks_until_next_epoch` everywhere but at an epoch's first block,
+        where subtensor says 0 (the epoch runs at that very block) and this says `tempo + 1`.
+        """
         return self.end + 1 - self.block
 
     @property
