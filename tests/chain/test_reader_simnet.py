@@ -166,3 +166,27 @@ async def test_pruned_blocks_are_read_from_the_archive_node() -> None:
     assert client.archive is not None and client.archive.url == archive.url
     assert len(metagraph.neurons) == 1024
     assert block.timestamp is not None
+
+
+async def test_concurrent_cold_reads_decode_the_same_as_one_at_a_time(
+    simnet: Simnet, client: ChainClient
+) -> None:
+    await simnet.produce_blocks(2)
+    head = await client.finalized_head()
+    previous = await client.block_hash(head.number - 1)
+    assert previous is not None
+    refs = [head, BlockRef(head.number - 1, previous)]
+    together = make_reader(client)
+    apart = make_reader(client)
+
+    concurrent = await asyncio.gather(
+        *(together.metagraph(ref, netuid=netuid) for ref in refs for netuid in (1, 2)),
+        *(together.hyperparameters(ref, netuid=netuid) for ref in refs for netuid in (1, 2)),
+    )
+    sequential = [await apart.metagraph(ref, netuid=netuid) for ref in refs for netuid in (1, 2)]
+    sequential += [
+        await apart.hyperparameters(ref, netuid=netuid) for ref in refs for netuid in (1, 2)
+    ]
+
+    assert concurrent == sequential
+    assert [len(m.neurons) for m in concurrent[:4]] == [1024, 256, 1024, 256]
