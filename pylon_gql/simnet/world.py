@@ -592,12 +592,17 @@ class World:
             neurons[uid] = self._register_validator(neurons[uid], number)
             protected.add(uid)
 
-        # validators set weights every 10 blocks, staggered by uid
+        # validators set weights every 10 blocks, staggered by uid: a new row, a new last_update
+        weights = subnet.weights
         for neuron in neurons:
             if neuron.uid in protected or not neuron.lite["validator_permit"]:
                 continue
             if (number + neuron.uid) % 10 == 0:
                 changed.setdefault(neuron.uid, {})["last_update"] = number
+                if neuron.uid in weights:
+                    if weights is subnet.weights:
+                        weights = dict(weights)
+                    weights[neuron.uid] = _wobble_weights(rng, weights[neuron.uid])
 
         candidates = [n.uid for n in neurons if n.uid not in protected]
         for uid in rng.sample(candidates, min(8, len(candidates))):
@@ -619,7 +624,6 @@ class World:
             neurons[uid] = neurons[uid].replace(self.runtime, self.lite_type, **change)
 
         commitments = subnet.commitments
-        weights = subnet.weights
         if rng.random() < 1 / 25:
             miners = [
                 n.uid for n in neurons if n.uid not in protected and not n.lite["validator_permit"]
@@ -690,6 +694,13 @@ class World:
             tao_stake=0,
             total_stake=0,
         )
+
+
+def _wobble_weights(rng: random.Random, row: list[list[int]]) -> list[list[int]]:
+    """The row moved by up to 10 % each, normalised so the largest is 65535 again."""
+    raw = [max(1, round(w * rng.uniform(0.9, 1.1))) for _, w in row]
+    top = max(raw)
+    return [[uid, round(w * 65535 / top)] for (uid, _), w in zip(row, raw, strict=True)]
 
 
 def _wobble_u16(rng: random.Random, value: int) -> int:

@@ -244,8 +244,20 @@ async def test_metagraph_drifts_as_the_world_says(simnet: Simnet, bt: turbobt.Bi
         assert later[uid].incentive == lite["incentive"] / 65535
         assert later[uid].dividends == lite["dividends"] / 65535
         assert later[uid].stake == lite["stake"][0][1] / 1e9
-    # validators that set weights in these 30 blocks show it in last_update
-    assert any(later[uid].validator_permit and later[uid].last_update > SNAPSHOT for uid in changed)
+    # validators that set weights in these 30 blocks show it in last_update, and a new row
+    setters = [uid for uid in changed if later[uid].validator_permit]
+    setters = [uid for uid in setters if later[uid].last_update > SNAPSHOT]
+    assert setters
+    weights_before = await bt.subnet(1).weights.fetch(block_hash=SNAPSHOT_HASH)
+    weights_later = await bt.subnet(1).weights.fetch(block_hash=block.hash)
+    for uid in setters:
+        if uid in weights_before:
+            assert weights_later[uid] != weights_before[uid]
+            assert weights_later[uid].keys() == weights_before[uid].keys()
+    assert weights_later == {
+        uid: {target: w / 65535 for target, w in row}
+        for uid, row in state.subnets[1].weights.items()
+    }
 
 
 def _fields(neuron: Any) -> tuple[Any, ...]:
