@@ -10,7 +10,7 @@ import pytest
 from pylon_gql import metrics
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.errors import BlockNotFound, BlockPruned, FutureBlock, SubnetNotFound
-from pylon_gql.chain.models import BlockRef
+from pylon_gql.chain.models import BlockRef, Metagraph
 from pylon_gql.chain.reader import ChainReader
 from pylon_gql.settings import Settings
 from pylon_gql.simnet import Simnet
@@ -189,4 +189,9 @@ async def test_concurrent_cold_reads_decode_the_same_as_one_at_a_time(
     ]
 
     assert concurrent == sequential
-    assert [len(m.neurons) for m in concurrent[:4]] == [1024, 256, 1024, 256]
+    assert [len(m.neurons) for m in sequential[:4] if isinstance(m, Metagraph)] == [
+        1024,
+        256,
+        1024,
+        256,
+    ]
