@@ -593,16 +593,16 @@ class World:
             protected.add(uid)
 
         # validators set weights every 10 blocks, staggered by uid: a new row, a new last_update
-        weights = subnet.weights
+        new_rows: dict[int, list[list[int]]] = {}
         for neuron in neurons:
             if neuron.uid in protected or not neuron.lite["validator_permit"]:
                 continue
             if (number + neuron.uid) % 10 == 0:
                 changed.setdefault(neuron.uid, {})["last_update"] = number
-                if neuron.uid in weights:
-                    if weights is subnet.weights:
-                        weights = dict(weights)
-                    weights[neuron.uid] = _wobble_weights(rng, weights[neuron.uid])
+                row = subnet.weights.get(neuron.uid)
+                if row is not None:
+                    new_rows[neuron.uid] = _wobble_weights(rng, row)
+        weights = {**subnet.weights, **new_rows} if new_rows else subnet.weights
 
         candidates = [n.uid for n in neurons if n.uid not in protected]
         for uid in rng.sample(candidates, min(8, len(candidates))):
