@@ -45,6 +45,8 @@ FIRST_NOTIFICATION_DELAY = 0.02
 
 @dataclasses.dataclass
 class SimnetConfig:
+    """How to run a simnet; docs/simnet.md explains each field (the CLI has one option each)."""
+
     host: str = "127.0.0.1"
     port: int = 9944
     block_time: float = 12.0
@@ -140,6 +142,7 @@ class Simnet:
         if self._server is not None:
             raise RuntimeError("the simnet is already started")
         config = self.config
+        config.faults.validate()
         # loading the metadata takes about a second, once per process: keep the loop free
         runtime = await asyncio.to_thread(get_runtime)
         snapshot = await asyncio.to_thread(get_snapshot, runtime)
@@ -160,6 +163,7 @@ class Simnet:
             *UNSUBSCRIBE,
             "state_subscribeStorage",
             "state_unsubscribeStorage",
+            *CONTROL_METHODS,
         ]
         self._server = await serve(
             self._serve,
