@@ -12,6 +12,7 @@ import asyncio
 import json
 import statistics
 import time
+import tracemalloc
 
 import websockets.asyncio.client
 
@@ -67,6 +68,15 @@ async def main() -> None:
             world_produce.append(time.perf_counter() - started)
     await simnet.stop()
 
+    # memory of the kept history: 1000 more blocks, 256 states kept
+    tracemalloc.start()
+    async with Simnet(SimnetConfig(port=0, manual=True)) as fresh:
+        before = tracemalloc.get_traced_memory()[0]
+        await fresh.produce_blocks(1000)
+        grown = tracemalloc.get_traced_memory()[0] - before
+        kept = len(fresh.world.states)
+    tracemalloc.stop()
+
     print(f"simnet start: first in the process {first_start:.2f} s, next {second_start:.3f} s")
     print()
     print(f"| {'what':<44} | {'median ms':>9} | {'p95 ms':>9} | {'n':>5} |")
@@ -75,6 +85,8 @@ async def main() -> None:
     print(_row("get_neurons_lite 1024, cached", cached))
     print(_row("produce a block (produce_blocks(1))", produce))
     print(_row("produce a block (world only, no subscribers)", world_produce))
+    print()
+    print(f"memory after 1000 blocks ({kept} states kept): +{grown / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
