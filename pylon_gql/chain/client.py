@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 import scalecodec
 import websockets
+from scalecodec.utils.ss58 import ss58_decode
 from turbobt import Bittensor
 from turbobt.substrate.exceptions import SubstrateException, UnknownBlock
 
@@ -119,6 +120,7 @@ class ChainClient:
                     _RUNTIMES[key] = (subtensor._registry, subtensor._metadata, subtensor._apis)
             else:
                 subtensor._registry, subtensor._metadata, subtensor._apis = runtime
+                self._runtime_frozen = True  # by the client that decoded it
         if self.archive is not None:
             try:
                 await self.archive.connect()
@@ -280,20 +282,27 @@ class ChainClient:
         )
 
     async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None:
+        """What `hotkey` committed on the subnet; ValueError when it is not an SS58 address."""
+        try:
+            ss58_decode(hotkey)
+        except (ValueError, TypeError):
+            raise ValueError(f"malformed hotkey {hotkey!r}: expected an SS58 address") from None
         raw: Any = await self._at(
             "commitment",
-            lambda bt: bt.subnet(netuid).commitments.get(hotkey, block_hash=ref.hash),
+            lambda bt: bt.subtensor.commitments.CommitmentOf.get(
+                netuid, hotkey, block_hash=ref.hash
+            ),
         )
-        return None if raw is None else Commitment(hotkey, int(raw["block"]), bytes(raw["data"]))
+        return None if raw is None else commitment_from_raw(hotkey, raw)
 
     async def commitments(self, netuid: int, ref: BlockRef) -> tuple[Commitment, ...]:
+        """Every commitment on the subnet, by hotkey."""
         raw: Any = await self._at(
-            "commitments", lambda bt: bt.subnet(netuid).commitments.fetch(block_hash=ref.hash)
+            "commitments",
+            lambda bt: bt.subtensor.commitments.CommitmentOf.fetch(netuid, block_hash=ref.hash),
         )
-        return tuple(
-            Commitment(hotkey, int(item["block"]), bytes(item["data"]))
-            for hotkey, item in sorted(raw.items())
-        )
+        found = (commitment_from_raw(hotkey, item) for (_, hotkey), item in raw or ())
+        return tuple(sorted((c for c in found if c is not None), key=lambda c: c.hotkey))
 
     # --- plumbing
 
@@ -458,6 +467,31 @@ def neuron_from_raw(raw: dict[str, Any]) -> Neuron:
         validator_permit=bool(raw["validator_permit"]),
         pruning_score=int(raw["pruning_score"]),
     )
+
+
+def commitment_from_raw(hotkey: str, raw: dict[str, Any]) -> Commitment | None:
+    """A `Commitments.CommitmentOf` registration: its first data field, as turbobt reads it.
+
+    None when it holds no data field (nothing a reader could use), instead of failing the
+    whole subnet's list the way turbobt's `_map_to_commitment` does.
+    """
+    field = next((f for f in raw["info"]["fields"] if isinstance(f, dict)), None)
+    if not field:
+        return None
+    kind, value = next(iter(field.items()))
+    if kind == "TimelockEncrypted" and isinstance(value, dict):
+        data = _bytes(value.get("encrypted"))
+        reveal_round = int(value.get("reveal_round", 0))
+        return Commitment(hotkey, int(raw["block"]), data, reveal_round=reveal_round)
+    return Commitment(hotkey, int(raw["block"]), _bytes(value))
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    if isinstance(value, (bytes, bytearray, list)):
+        return bytes(value)
+    return b""
 
 
 _HYPERPARAMETER_FIELDS = tuple(f.name for f in dataclasses.fields(Hyperparameters))

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from math import nan
 from typing import Literal, Protocol
 
 from .. import metrics
@@ -80,7 +81,8 @@ class Follower:
         if self._task is not None and not self._task.done():
             return
         self.state = "starting"
-        metrics.HEAD_AGE.set_function(lambda: self.head_age or 0.0)
+        # NaN until the first head: no age is not the same as a fresh head.
+        metrics.HEAD_AGE.set_function(lambda: nan if self.head_age is None else self.head_age)
         self._task = asyncio.create_task(self._supervise(), name="chain-follower")
 
     async def stop(self) -> None:

@@ -149,9 +149,13 @@ class Commitment:
     hotkey: str
     block: int
     data: bytes
+    #: Set for a timelock-encrypted commitment: `data` is ciphertext until this drand round.
+    reveal_round: int | None = None
 
     @property
     def text(self) -> str | None:
+        if self.reveal_round is not None:
+            return None
         try:
             return self.data.decode("utf-8")
         except UnicodeDecodeError:
