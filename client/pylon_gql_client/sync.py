@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Generator, Mapping
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar, overload
 
@@ -165,7 +165,7 @@ class PylonClient:
 
     def subscribe_blocks(
         self, from_block: int | None = None, *, max_reconnects: int | None = None
-    ) -> Iterator[Block]:
+    ) -> Generator[Block]:
         """Every block from `from_block`, each once and in order (see the async client)."""
         stream = self.aio.subscribe_blocks(from_block, max_reconnects=max_reconnects)
 

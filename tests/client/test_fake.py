@@ -1,0 +1,110 @@
+"""The fake client's own controls: canned data from a file, overridden answers, errors, calls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from pylon_gql_client import Epoch, PermissionDenied, SyncClientInEventLoop, Unavailable
+from pylon_gql_client.testing import (
+    Call,
+    FakeAsyncPylonClient,
+    FakePylonClient,
+    sample_data,
+)
+
+
+async def test_answers_from_a_json_file(tmp_path: Path) -> None:
+    data = sample_data()
+    data["subnet"]["name"] = "My subnet"
+    data["metagraph"]["neurons"] = data["metagraph"]["neurons"][:3]
+    data["metagraph"]["neuronCount"] = 3
+    path = tmp_path / "canned.json"
+    path.write_text(json.dumps({"subnet": data["subnet"], "metagraph": data["metagraph"]}))
+    fake = FakeAsyncPylonClient(path)
+    assert (await fake.subnet()).name == "My subnet"
+    assert [n.uid for n in await fake.neurons()] == [0, 1, 2]
+    # keys left out come from the built-in sample
+    assert (await fake.head()).number == sample_data()["head"]["number"]
+
+
+async def test_an_answer_overridden_by_value_or_function() -> None:
+    fake = FakeAsyncPylonClient()
+    epoch = (await fake.epoch()).model_copy(update={"index": 7})
+    fake.answer("epoch", epoch)
+    assert await fake.epoch() == epoch
+    fake.answer("neuron", lambda uid, hotkey, block: None if uid == 1 else "someone")
+    assert await fake.neuron(1) is None
+    assert await fake.neuron(2) == "someone"
+    fake.reset("epoch")
+    assert (await fake.epoch()).index != 7
+
+
+async def test_a_method_made_to_raise() -> None:
+    fake = FakeAsyncPylonClient()
+    fake.fail("metagraph", Unavailable("the chain is down"))
+    with pytest.raises(Unavailable, match="the chain is down"):
+        await fake.metagraph()
+    fake.fail("subscribe_blocks", PermissionDenied("no"))
+    with pytest.raises(PermissionDenied):
+        await anext(fake.subscribe_blocks())
+    fake.reset()
+    assert (await fake.metagraph()).neuron_count == 64
+    with pytest.raises(AttributeError):
+        fake.fail("set_weightz", Unavailable("x"))
+
+
+async def test_calls_are_recorded() -> None:
+    fake = FakeAsyncPylonClient()
+    await fake.neuron(3)
+    await fake.neurons(first=2, fields=["stake"])
+    assert fake.calls[0] == Call("neuron", {"uid": 3, "hotkey": None, "block": None})
+    assert fake.calls_to("neurons") == [
+        {
+            "block": None,
+            "where": None,
+            "order_by": None,
+            "first": 2,
+            "offset": 0,
+            "fields": ["stake"],
+        }
+    ]
+
+
+async def test_produced_blocks_arrive_on_the_stream() -> None:
+    fake = FakeAsyncPylonClient()
+    head = await fake.head()
+    stream = fake.subscribe_blocks()
+    pending = asyncio.create_task(anext(stream))
+    await asyncio.sleep(0)  # the stream subscribes when first read
+    new = fake.produce_blocks(1)
+    assert await asyncio.wait_for(pending, 10) == new
+    assert new.number == head.number + 1 and new.parent_hash == head.hash
+    assert await fake.block(new.number) == new
+    await stream.aclose()
+
+
+def test_the_blocking_fake_from_plain_code() -> None:
+    fake = FakePylonClient()
+    fake.answer("epoch", None)
+    assert fake.epoch() is None
+    assert fake.neuron(0) is not None
+    assert fake.calls_to("neuron") == [{"uid": 0, "hotkey": None, "block": None}]
+    fake.fail("head", Unavailable("down"))
+    with pytest.raises(Unavailable):
+        fake.head()
+    fake.reset()
+    head = fake.head()
+    blocks = fake.subscribe_blocks(from_block=head.number)
+    assert next(blocks) == head
+    blocks.close()
+    fake.close()
+
+
+async def test_the_blocking_fake_in_an_event_loop_raises_like_the_real_one() -> None:
+    fake = FakePylonClient()
+    with pytest.raises(SyncClientInEventLoop):
+        fake.epoch()
+    assert isinstance(await asyncio.to_thread(fake.epoch), Epoch)
