@@ -1,19 +1,23 @@
-"""An in-process hub of server events (new finalized blocks for now).
+"""An in-process hub of server events: new blocks, epochs, registrations, commitments, commits.
 
-Each subscriber gets its own bounded queue, so one slow reader cannot make the hub grow without
-bound; a subscriber that falls a whole queue behind is told so instead of silently missing
-blocks. One process only: a broker replaces this when the server runs as several replicas.
+Each subscriber gets its own bounded queue of the kinds of event it asked for, so one slow
+reader cannot make the hub grow without bound nor hold up anyone else; a subscriber that falls
+a whole queue behind is dropped and told so instead of silently missing events. One process
+only: `EventBus` is the small interface a broker (Redis pub/sub, for several replicas) would
+implement in its place.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Generic, Literal, Protocol, TypeVar, overload
 
-from .chain.models import BlockRef
+from .chain.models import BlockRef, Commitment, Epoch
 
 logger = logging.getLogger(__name__)
 
@@ -25,22 +29,90 @@ class NewBlock:
     ref: BlockRef
 
 
-Event = NewBlock
+@dataclass(frozen=True, slots=True)
+class NewEpoch:
+    """`ref` is the first block the server announced in a new epoch of the served subnet."""
+
+    ref: BlockRef
+    epoch: Epoch
+
+
+NeuronChange = Literal["registered", "deregistered"]
+
+
+@dataclass(frozen=True, slots=True)
+class NeuronRegistration:
+    """Between the block before `ref` and `ref`, `hotkey` took `uid` or left it."""
+
+    ref: BlockRef
+    uid: int
+    hotkey: str
+    coldkey: str
+    change: NeuronChange
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentChange:
+    """What `hotkey` has committed differs at `ref` from the block before (None: removed)."""
+
+    ref: BlockRef
+    hotkey: str
+    commitment: Commitment | None
+
+
+WeightCommitMode = Literal["commit_reveal", "set"]
+WeightCommitStatus = Literal["pending", "in_block", "finalized", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class WeightCommitEvent:
+    """One attempt to put the validator's weights on chain, published at each status change.
+
+    The committer publishes it when it starts an attempt (`pending`), when the extrinsic is in
+    a block (`in_block`), and when it is finalized or has failed (`error` says why).
+    """
+
+    id: int
+    #: The head when the attempt started (`in_block`/`finalized`: the block it landed in).
+    block: int
+    epoch: int
+    netuid: int
+    mode: WeightCommitMode
+    uid_count: int
+    #: Hex digest of the weights committed, so a client can match them to what it wrote.
+    digest: str
+    #: The drand round the weights reveal at (commit-reveal only).
+    reveal_round: int | None
+    status: WeightCommitStatus
+    error: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+Event = NewBlock | NewEpoch | NeuronRegistration | CommitmentChange | WeightCommitEvent
+E = TypeVar("E", NewBlock, NewEpoch, NeuronRegistration, CommitmentChange, WeightCommitEvent)
+E_co = TypeVar("E_co", covariant=True)
 
 
 class SubscriberOverflow(Exception):
     """The subscriber fell so far behind that its queue filled up and events were lost."""
 
 
-class Subscription:
+class Subscription(Generic[E_co]):
     """One subscriber's stream of events; registered from creation until `close()`."""
 
-    def __init__(self, hub: EventHub, maxsize: int) -> None:
+    def __init__(self, hub: EventHub, kinds: tuple[type, ...], maxsize: int) -> None:
         self._hub = hub
-        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize)
+        self.kinds = kinds
+        self._queue: asyncio.Queue[E_co | None] = asyncio.Queue(maxsize)
         self._overflowed = False
 
-    def _offer(self, event: Event) -> bool:
+    @property
+    def overflowed(self) -> bool:
+        """True once the queue filled up: the hub dropped this subscriber."""
+        return self._overflowed
+
+    def _offer(self, event: E_co) -> bool:  # type: ignore[misc]
         """Queue `event`; False (and the subscription ends) when the queue is full."""
         try:
             self._queue.put_nowait(event)
@@ -55,10 +127,10 @@ class Subscription:
         if not self._queue.full():
             self._queue.put_nowait(None)
 
-    def __aiter__(self) -> AsyncIterator[Event]:
+    def __aiter__(self) -> AsyncIterator[E_co]:
         return self
 
-    async def __anext__(self) -> Event:
+    async def __anext__(self) -> E_co:
         if self._overflowed and self._queue.empty():
             raise SubscriberOverflow("event queue full: events were dropped")
         event = await self._queue.get()
@@ -66,7 +138,7 @@ class Subscription:
             raise StopAsyncIteration
         return event
 
-    async def __aenter__(self) -> Subscription:
+    async def __aenter__(self) -> Subscription[E_co]:
         return self
 
     async def __aexit__(
@@ -78,33 +150,69 @@ class Subscription:
         self.close()
 
 
+class EventBus(Protocol):
+    """What the server needs of an event hub; a broker for many replicas implements the same."""
+
+    def publish(self, event: Event) -> None: ...
+
+    @overload
+    def subscribe(self) -> Subscription[NewBlock]: ...
+    @overload
+    def subscribe(self, kind: type[E], /) -> Subscription[E]: ...
+    @overload
+    def subscribe(self, *kinds: type[Event]) -> Subscription[Event]: ...
+
+    def subscribers(self, kind: type[Event] = ...) -> int: ...
+
+
 class EventHub:
+    """The in-process `EventBus`: publishing is synchronous and never waits for a subscriber."""
+
     def __init__(self, queue_size: int = 256) -> None:
+        #: Events a subscriber may fall behind before it is dropped.
         self.queue_size = queue_size
-        self._subscriptions: list[Subscription] = []
+        # Per kind, an insertion-ordered set: publishing touches only who asked for the kind.
+        self._by_kind: dict[type, dict[Subscription, None]] = {}
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscriptions)
+        return len({s for subs in self._by_kind.values() for s in subs})
+
+    def subscribers(self, kind: type[Event] = NewBlock) -> int:
+        """How many subscriptions receive events of `kind`."""
+        return len(self._by_kind.get(kind, ()))
 
     def publish(self, event: Event) -> None:
-        """Hand `event` to every subscriber without waiting for any of them."""
-        for subscription in list(self._subscriptions):
+        """Hand `event` to every subscriber of its kind without waiting for any of them."""
+        subscriptions = self._by_kind.get(type(event))
+        if not subscriptions:
+            return
+        for subscription in list(subscriptions):
             if not subscription._offer(event):
                 logger.warning(
                     "event subscriber fell %d events behind; dropping it", self.queue_size
                 )
                 self._remove(subscription)
 
-    def subscribe(self) -> Subscription:
-        """A new subscription, receiving every event published from now on.
+    @overload
+    def subscribe(self) -> Subscription[NewBlock]: ...
+    @overload
+    def subscribe(self, kind: type[E], /) -> Subscription[E]: ...
+    @overload
+    def subscribe(self, *kinds: type[Event]) -> Subscription[Event]: ...
 
-        Use as `async with hub.subscribe() as events: async for event in events: ...`.
+    def subscribe(self, *kinds: type[Event]) -> Subscription[Event]:
+        """A new subscription, receiving every event of `kinds` (default: `NewBlock`) published
+        from now on.
+
+        Use as `async with hub.subscribe(NewBlock) as events: async for event in events: ...`.
         """
-        subscription = Subscription(self, self.queue_size)
-        self._subscriptions.append(subscription)
+        kinds = kinds or (NewBlock,)
+        subscription: Subscription[Event] = Subscription(self, kinds, self.queue_size)
+        for kind in kinds:
+            self._by_kind.setdefault(kind, {})[subscription] = None
         return subscription
 
     def _remove(self, subscription: Subscription) -> None:
-        if subscription in self._subscriptions:
-            self._subscriptions.remove(subscription)
+        for kind in subscription.kinds:
+            self._by_kind.get(kind, {}).pop(subscription, None)
