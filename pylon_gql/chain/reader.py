@@ -14,7 +14,7 @@ import collections
 import itertools
 import re
 from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from aiocache import SimpleMemoryCache
 from aiocache.lock import RedLock
@@ -74,8 +74,10 @@ class ChainReader:
         self._lease = 2 * settings.chain_timeout + 1
         #: block hash -> its cache keys, least recently used first.
         self._blocks: collections.OrderedDict[str, set[str]] = collections.OrderedDict()
-        #: block number -> hash, for finalized blocks only (those never change).
+        #: Resolved blocks, both ways, bounded apart from the data cache: unknown hashes are
+        #: not remembered, so queries for made-up blocks cannot push real data out.
         self._hashes: collections.OrderedDict[int, str] = collections.OrderedDict()
+        self._numbers: collections.OrderedDict[str, int] = collections.OrderedDict()
         self._genesis_hash: str | None = None
 
     @property
@@ -116,8 +118,10 @@ class ChainReader:
             raise FutureBlock(number, head.number)
         known = self._hashes.get(number)
         if known is not None:
+            metrics.CACHE_HITS.labels("block_hash").inc()
             self._hashes.move_to_end(number)
             return BlockRef(number, known)
+        metrics.CACHE_MISSES.labels("block_hash").inc()
         block_hash = await self.client.block_hash(number)
         if block_hash is None:
             raise BlockNotFound(f"the node knows no block {number}")
@@ -206,21 +210,34 @@ class ChainReader:
         return await self.client.finalized_head()
 
     async def _resolve_hash(self, block_hash: str) -> BlockRef:
-        number = await self._cached(
-            "block_number",
-            BlockRef(-1, block_hash),
-            "",
-            lambda: self.client.block_number(block_hash),
-        )
+        number = self._numbers.get(block_hash)
         if number is None:
-            raise BlockNotFound(f"the node knows no block {block_hash}")
-        return BlockRef(number, block_hash)
+            metrics.CACHE_MISSES.labels("block_number").inc()
+            number = await self.client.block_number(block_hash)
+            if number is None:
+                raise BlockNotFound(f"the node knows no block {block_hash}")
+        else:
+            metrics.CACHE_HITS.labels("block_number").inc()
+        ref = BlockRef(number, block_hash)
+        self._remember(self._numbers, block_hash, number)
+        return ref
 
     def _remember_hash(self, ref: BlockRef) -> None:
-        self._hashes[ref.number] = ref.hash
-        self._hashes.move_to_end(ref.number)
-        while len(self._hashes) > 16 * self.settings.cache_blocks:
-            self._hashes.popitem(last=False)
+        """Remember a block of the canonical chain up to the finalized head, both ways.
+
+        (A block found by its hash may be on a fork or not final yet: it is remembered by
+        hash only, so that it never answers for its number.)
+        """
+        self._remember(self._hashes, ref.number, ref.hash)
+        self._remember(self._numbers, ref.hash, ref.number)
+
+    def _remember(
+        self, index: collections.OrderedDict[Any, Any], key: object, value: object
+    ) -> None:
+        index[key] = value
+        index.move_to_end(key)
+        while len(index) > 16 * self.settings.cache_blocks:
+            index.popitem(last=False)
 
     def _key(self, kind: str, ref: BlockRef, detail: str) -> str:
         return f"{kind}:{ref.hash}:{detail}"

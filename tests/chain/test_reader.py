@@ -248,3 +248,29 @@ async def test_chain_info_names_the_network_and_runtime() -> None:
     assert info.spec_version == 318
     assert info.simulated is True and info.network == "sim"
     assert chain.calls[("genesis_hash", "")] == 1
+
+
+async def test_made_up_hashes_push_no_data_out_of_the_cache() -> None:
+    chain = FakeChain(head=100)
+    reader = make_reader(chain, cache_blocks=2)
+    await reader.metagraph(ref(1))
+
+    for n in range(50):
+        with pytest.raises(BlockNotFound):
+            await reader.resolve(hash=block_hash(1000 + n))
+    await reader.metagraph(ref(1))
+
+    assert chain.calls[("metagraph", block_hash(1))] == 1
+
+
+async def test_a_hash_unknown_now_may_be_known_later() -> None:
+    chain = FakeChain(head=100)
+    reader = make_reader(chain)
+
+    with pytest.raises(BlockNotFound):
+        await reader.resolve(hash=block_hash(101))
+    chain.head = 101  # the node imports the block
+
+    assert await reader.resolve(hash=block_hash(101)) == ref(101)
+    assert await reader.resolve(hash=block_hash(101)) == ref(101)
+    assert chain.calls[("block_number", block_hash(101))] == 2
