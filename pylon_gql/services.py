@@ -27,7 +27,7 @@ class Services:
         """`simnet_config`: how to run the embedded node when the network is `sim` (default:
         from the settings, producing blocks every `sim_block_time` seconds)."""
         self.settings = settings
-        self.hub = EventHub()
+        self.hub = EventHub(queue_size=settings.subscriber_max_lag)
         self.simnet: Simnet | None = None
         self.client: ChainClient | None = None
         self.follower: Follower | None = None

@@ -84,6 +84,31 @@ class Settings(BaseSettings):
         120.0, gt=0, description="Head older than this many seconds makes /health answer 503."
     )
 
+    # --- subscriptions over websockets (graphql-transport-ws, and graphql-ws for old clients)
+    ws_max_connections: int = Field(
+        1000, ge=1, description="Most websocket connections at once; more are closed with 1013."
+    )
+    ws_max_subscriptions: int = Field(
+        100, ge=1, description="Most subscriptions (operations) at once on one connection."
+    )
+    ws_connection_init_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send `connection_init` (then 4408)."
+    )
+    ws_keep_alive_interval: float = Field(
+        15.0, ge=0, description="Seconds between keep-alive pings on a connection (0: none)."
+    )
+    ws_send_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds one message may wait for a client that does not read before the "
+        "connection is dropped.",
+    )
+    subscriber_max_lag: int = Field(
+        256,
+        ge=1,
+        description="Events a subscription may fall behind before it is closed with an error.",
+    )
+
     # --- who may write (see pylon_gql/auth.py)
     validator_tokens: SecretStr | None = Field(
         None,
