@@ -33,12 +33,17 @@ CHAIN_LATENCY = Histogram(
     registry=REGISTRY,
 )
 CACHE_HITS = Counter(
-    "pylon_cache_hits_total", "Chain reads served from the block cache.", ["kind"], registry=REGISTRY
+    "pylon_cache_hits_total",
+    "Chain reads served from the block cache.",
+    ["kind"],
+    registry=REGISTRY,
 )
 CACHE_MISSES = Counter(
     "pylon_cache_misses_total", "Chain reads that went to the node.", ["kind"], registry=REGISTRY
 )
-HEAD_BLOCK = Gauge("pylon_head_block", "Number of the latest finalized head seen.", registry=REGISTRY)
+HEAD_BLOCK = Gauge(
+    "pylon_head_block", "Number of the latest finalized head seen.", registry=REGISTRY
+)
 HEAD_AGE = Gauge(
     "pylon_head_age_seconds",
     "Seconds since the follower last received a new head.",
