@@ -6,6 +6,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
 from typing import Any, Protocol
 
 import orjson
@@ -17,16 +18,20 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from . import metrics
+from .auth import Authenticator, bearer_token
 from .events import EventHub
 from .schema import Context, create_schema
 from .schema.context import Reader
 from .settings import Settings
+from .websocket import TRY_AGAIN_LATER_CODE, LegacyWSHandler, TransportWSHandler
 
 REQUEST_ID_HEADER = "x-request-id"
-KEEP_ALIVE_SECONDS = 15.0
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -86,20 +91,50 @@ def request_id_of(request: Request | WebSocket) -> str:
 class PylonGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context and orjson encoding."""
 
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, settings: Settings, chain: ServedChain) -> None:
         super().__init__(
             create_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
             # Pings keep an idle subscription's connection open through proxies.
-            keep_alive=True,
-            keep_alive_interval=KEEP_ALIVE_SECONDS,
+            keep_alive=settings.ws_keep_alive_interval > 0,
+            keep_alive_interval=settings.ws_keep_alive_interval,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
         )
         self.settings = settings
         self.chain = chain
+        self.authenticator = Authenticator(settings)
+        self.ws_send_timeout = settings.ws_send_timeout
+        self.ws_connections = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        if self.ws_connections >= self.settings.ws_max_connections:
+            websocket = WebSocket(scope, receive=receive, send=send)
+            await websocket.accept(subprotocol=await self.pick_websocket_subprotocol(websocket))
+            await websocket.close(TRY_AGAIN_LATER_CODE, "too many connections; retry later")
+            return
+        self.ws_connections += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.ws_connections -= 1
+
+    async def pick_websocket_subprotocol(self, request: WebSocket) -> str | None:
+        # Ours in order of preference (graphql-transport-ws first), not the client's.
+        offered = set(request["subprotocols"])
+        return next((p for p in self.websocket_subprotocols if p in offered), None)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        token = bearer_token(request.headers.get("authorization"))
         return Context(
             settings=self.settings,
             reader=self.chain.reader,
@@ -108,7 +143,24 @@ class PylonGraphQL(GraphQL[Context, None]):
             events=self.chain.hub,
             request=request,
             response=response,
+            roles=self.authenticator.roles_for(token),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Roles from the `connection_init` payload: `{"authorization": "Bearer <token>"}` or
+        `{"token": "<token>"}`. A token that grants no role refuses the connection (4403)."""
+        params = context.connection_params or {}
+        authorization = params.get("authorization", params.get("Authorization"))
+        token = bearer_token(authorization) if isinstance(authorization, str) else None
+        if token is None and isinstance(params.get("token"), str):
+            token = str(params["token"]).strip() or None
+        if token is None:
+            return UNSET  # anonymous: public subscriptions only (or the handshake's header)
+        roles = self.authenticator.roles_for(token)
+        if not roles:
+            raise ConnectionRejectionError({"message": "unknown token"})
+        context.roles = roles
+        return {"roles": sorted(roles)}
 
     def encode_json(self, data: object) -> str:
         # Text, not bytes: websocket clients expect text frames.

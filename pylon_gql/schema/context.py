@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from ..auth import Role
 from ..chain.models import (
     Block,
     BlockRef,
@@ -65,6 +66,11 @@ class Context:
     events: EventHub | None = None
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
+    #: What the caller may do, from its bearer token (for a websocket, the `connection_init`
+    #: payload's `authorization` or `token`, else the handshake's Authorization header).
+    roles: frozenset[Role] = frozenset()
+    #: A websocket's `connection_init` payload (strawberry sets it).
+    connection_params: dict[str, object] | None = None
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

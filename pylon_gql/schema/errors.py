@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     BLOCK_IN_FUTURE = "BLOCK_IN_FUTURE"
     BLOCK_PRUNED = "BLOCK_PRUNED"
     UNAVAILABLE = "UNAVAILABLE"
+    #: The caller's token does not grant the role the operation needs (or there is none).
+    FORBIDDEN = "FORBIDDEN"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"

@@ -1,0 +1,140 @@
+"""Subscriptions over websockets: strawberry's two protocol handlers, with what they lack here.
+
+Strawberry 0.341 gives graphql-transport-ws a connection-init timeout (4408), a cap on
+operations per connection, and refusal from `on_ws_connect` (4403); graphql-ws its `ka`
+keep-alive. These handlers add keep-alive pings to graphql-transport-ws, the init timeout to
+graphql-ws, and a send timeout to both: a client that stops reading fills the socket buffers,
+and once one message has waited `send_timeout` seconds its connection is dropped, so a stalled
+client holds no task, queue or subscription on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+from .schema.context import Context
+
+logger = logging.getLogger(__name__)
+
+#: Close codes: the one graphql-transport-ws uses for a late `connection_init`, and the
+#: standard "try again later" for a server at its connection limit.
+INIT_TIMEOUT_CODE = 4408
+TRY_AGAIN_LATER_CODE = 1013
+
+
+class _Dropped(WebSocketDisconnected):
+    """The client stopped reading: its connection is being dropped."""
+
+
+class _Drop:
+    """What both handlers share: the send timeout, and dropping the connection on it."""
+
+    view: Any
+    _dropped: bool = False
+    _main: asyncio.Task[Any] | None = None
+
+    @property
+    def send_timeout(self) -> float:
+        return getattr(self.view, "ws_send_timeout", 30.0)
+
+    async def _send_within_timeout(self, send: Any, message: Any) -> None:
+        if self._dropped:
+            raise _Dropped
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                await send(message)
+        except TimeoutError:
+            self._drop()
+            raise _Dropped from None
+
+    def _drop(self) -> None:
+        if self._dropped:
+            return
+        self._dropped = True
+        logger.warning(
+            "websocket client read nothing for %.0f s; dropping its connection", self.send_timeout
+        )
+        if self._main is not None:
+            # The main loop waits for the client's next message, which may never come.
+            self._main.cancel()
+
+    async def _run(self, handle: Any) -> None:
+        self._main = asyncio.current_task()
+        try:
+            await handle()
+        except asyncio.CancelledError:
+            if not self._dropped:
+                raise
+            if self._main is not None:
+                self._main.uncancel()
+
+
+class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, with a `ping` every `keep_alive_interval` seconds once acked."""
+
+    _pinger: asyncio.Task[None] | None = None
+
+    @property
+    def keep_alive_interval(self) -> float:
+        return self.view.keep_alive_interval if self.view.keep_alive else 0.0
+
+    async def handle(self) -> None:
+        try:
+            await self._run(super().handle)
+        finally:
+            if self._pinger is not None:
+                self._pinger.cancel()
+                with contextlib.suppress(BaseException):
+                    await self._pinger
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.keep_alive_interval > 0 and not self._pinger:
+            self._pinger = asyncio.create_task(self._ping())
+
+    async def _ping(self) -> None:
+        with contextlib.suppress(WebSocketDisconnected):
+            while True:
+                await asyncio.sleep(self.keep_alive_interval)
+                await self.send_message({"type": "ping"})
+
+    async def send_message(self, message: Any) -> None:
+        await self._send_within_timeout(super().send_message, message)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if isinstance(error, WebSocketDisconnected):
+            return  # the client left, or was dropped: nothing to report
+        await super().handle_task_exception(error)
+
+
+class LegacyWSHandler(_Drop, BaseGraphQLWSHandler[Context, None]):
+    """graphql-ws (subscriptions-transport-ws), for old clients: with an init timeout."""
+
+    async def handle(self) -> None:
+        timer = asyncio.create_task(self._close_unless_initialised())
+        try:
+            await self._run(super().handle)
+        finally:
+            timer.cancel()
+            with contextlib.suppress(BaseException):
+                await timer
+
+    async def _close_unless_initialised(self) -> None:
+        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
+        if not self.connection_acknowledged:
+            with contextlib.suppress(Exception):
+                await self.websocket.close(
+                    code=INIT_TIMEOUT_CODE, reason="Connection initialisation timeout"
+                )
+
+    async def send_message(self, message: Any) -> None:
+        await self._send_within_timeout(super().send_message, message)
