@@ -22,6 +22,8 @@ class Role(StrEnum):
     VALIDATOR = "validator"
     #: The subnet owner: sets hyperparameters.
     OWNER = "owner"
+    #: May read, when reads are closed (`PYLON_READER_TOKENS` set); every role may read.
+    READER = "reader"
 
 
 def token_digest(token: str) -> bytes:
@@ -54,11 +56,20 @@ def bearer_token(authorization: str | None) -> str | None:
 class Authenticator:
     """Maps a presented token to the roles it grants (none for no token or an unknown one)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, extra: dict[Role, str] | None = None) -> None:
+        """`extra`: one more token per role (the dev tokens the server makes for `sim`)."""
         self._by_role: dict[Role, tuple[bytes, ...]] = {
             Role.VALIDATOR: _digests(settings.validator_tokens),
             Role.OWNER: _digests(settings.owner_tokens),
+            Role.READER: _digests(settings.reader_tokens),
         }
+        for role, token in (extra or {}).items():
+            self._by_role[role] = (*self._by_role[role], token_digest(token))
+
+    @property
+    def reads_open(self) -> bool:
+        """Anyone may read unless reader tokens are configured."""
+        return not self._by_role[Role.READER]
 
     @property
     def configured_roles(self) -> frozenset[Role]:

@@ -119,6 +119,19 @@ class Settings(BaseSettings):
         None,
         description="Bearer tokens of the `owner` role (sets hyperparameters), as above.",
     )
+    reader_tokens: SecretStr | None = Field(
+        None,
+        description="Bearer tokens of the `reader` role, as above. When set, reading takes a "
+        "token of any role; unset, reads stay open to anyone.",
+    )
+    owner_wallet_name: str | None = Field(
+        None,
+        description="Wallet whose coldkey owns the subnet and signs hyperparameter changes "
+        "(a dev wallet of //Alice is made for sim).",
+    )
+    owner_wallet_path: Path | None = Field(
+        None, description="Directory that holds the owner wallet (default: wallet_path)."
+    )
 
     # --- epochs and the commit window
     commit_window_start_offset: int = Field(
@@ -126,6 +139,30 @@ class Settings(BaseSettings):
     )
     commit_window_end_buffer: int = Field(
         10, ge=0, description="Blocks before an epoch's end when the commit window closes."
+    )
+
+    # --- weights and the committer
+    commit_every_epochs: int = Field(
+        1, ge=1, description="Epochs from one finalized commit of the weights to the next."
+    )
+    auto_commit: bool = Field(
+        True,
+        description="Commit the weights inside the commit window by itself; off, only the "
+        "`commitWeights` mutation commits.",
+    )
+    max_weights_batch: int = Field(
+        4096, ge=1, description="Most entries one `setWeights` may carry."
+    )
+    allow_unregistered_hotkeys: bool = Field(
+        False,
+        description="Accept weights for hotkeys not registered in the subnet at the head "
+        "(default: refused, naming them).",
+    )
+    commit_retry_min_backoff: float = Field(
+        2.0, gt=0, description="Seconds before a failed commit is retried (doubling after)."
+    )
+    commit_retry_max_backoff: float = Field(
+        60.0, gt=0, description="Most seconds between two attempts at a commit."
     )
 
     @field_validator("network", "archive_network")
@@ -138,7 +175,7 @@ class Settings(BaseSettings):
         names = ", ".join(["sim", *NETWORK_URLS])
         raise ValueError(f"unknown network {value!r}: use one of {names}, or a ws(s):// URL")
 
-    @field_validator("validator_tokens", "owner_tokens")
+    @field_validator("validator_tokens", "owner_tokens", "reader_tokens")
     @classmethod
     def _tokens_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
