@@ -25,6 +25,7 @@ from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 from ..settings import Settings
 from .context import Context, Info
 from .errors import classify
+from .execution import PlainListExecutor
 from .queries import Query
 from .subscriptions import Subscription
 from .types import BIG_INT, BigInt
@@ -101,7 +102,11 @@ def create_schema(settings: Settings) -> PylonSchema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ]
     return PylonSchema(
-        query=Query, subscription=Subscription, config=_config(), extensions=extensions
+        query=Query,
+        subscription=Subscription,
+        config=_config(),
+        extensions=extensions,
+        execution_context_class=PlainListExecutor,
     )
 
 
