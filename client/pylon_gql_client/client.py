@@ -32,6 +32,7 @@ from .models import (
     Hyperparameters,
     Metagraph,
     Neuron,
+    NeuronField,
     NeuronFilter,
     NeuronOrder,
     PartialNeuron,
@@ -185,7 +186,7 @@ class AsyncPylonClient:
         order_by: NeuronOrder | Mapping[str, Any] | None = None,
         first: int | None = None,
         offset: int = 0,
-        fields: Collection[str],
+        fields: Collection[NeuronField],
     ) -> list[PartialNeuron]: ...
 
     async def neurons(
@@ -196,7 +197,7 @@ class AsyncPylonClient:
         order_by: NeuronOrder | Mapping[str, Any] | None = None,
         first: int | None = None,
         offset: int = 0,
-        fields: Collection[str] | None = None,
+        fields: Collection[NeuronField] | None = None,
     ) -> list[Neuron] | list[PartialNeuron]:
         """The neurons of `metagraph(...)`; with `fields` (snake_case names, e.g.
         `["hotkey", "stake"]`) only those are asked for, and `PartialNeuron`s come back."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
@@ -131,8 +131,32 @@ class PartialNeuron(Model):
     prometheus: PrometheusEndpoint | None = None
 
 
-#: Neuron fields a caller may choose (`neurons(fields=...)`), in snake_case.
-NEURON_FIELDS: tuple[str, ...] = tuple(name for name in Neuron.model_fields)
+#: A Neuron field a caller may choose (`neurons(fields=...)`), in snake_case.
+NeuronField = Literal[
+    "block",
+    "uid",
+    "hotkey",
+    "coldkey",
+    "active",
+    "validator_permit",
+    "stake",
+    "stake_rao",
+    "rank",
+    "emission",
+    "emission_rao",
+    "incentive",
+    "consensus",
+    "trust",
+    "validator_trust",
+    "dividends",
+    "last_update",
+    "blocks_since_last_update",
+    "pruning_score",
+    "axon",
+    "prometheus",
+]
+NEURON_FIELDS: tuple[NeuronField, ...] = get_args(NeuronField)
+assert set(NEURON_FIELDS) == set(Neuron.model_fields), "NeuronField and Neuron differ"
 
 
 class Metagraph(Model):

@@ -15,7 +15,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar, overload
 
 from .client import AsyncPylonClient
 from .errors import SyncClientInEventLoop
-from .models import Block, Neuron, NeuronFilter, NeuronOrder, PartialNeuron
+from .models import Block, Neuron, NeuronField, NeuronFilter, NeuronOrder, PartialNeuron
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -139,7 +139,7 @@ class PylonClient:
         order_by: NeuronOrder | Mapping[str, Any] | None = None,
         first: int | None = None,
         offset: int = 0,
-        fields: Collection[str],
+        fields: Collection[NeuronField],
     ) -> list[PartialNeuron]: ...
 
     def neurons(
@@ -150,7 +150,7 @@ class PylonClient:
         order_by: NeuronOrder | Mapping[str, Any] | None = None,
         first: int | None = None,
         offset: int = 0,
-        fields: Collection[str] | None = None,
+        fields: Collection[NeuronField] | None = None,
     ) -> list[Neuron] | list[PartialNeuron]:
         async def run() -> list[Neuron] | list[PartialNeuron]:
             if fields is None:

@@ -35,6 +35,7 @@ from ..models import (
     Hyperparameters,
     Metagraph,
     Neuron,
+    NeuronField,
     NeuronFilter,
     NeuronOrder,
     NeuronOrderField,
@@ -312,7 +313,7 @@ class FakeAsyncPylonClient:
         order_by: NeuronOrder | Mapping[str, Any] | None = None,
         first: int | None = None,
         offset: int = 0,
-        fields: Collection[str],
+        fields: Collection[NeuronField],
     ) -> list[PartialNeuron]: ...
 
     async def neurons(
@@ -323,7 +324,7 @@ class FakeAsyncPylonClient:
         order_by: NeuronOrder | Mapping[str, Any] | None = None,
         first: int | None = None,
         offset: int = 0,
-        fields: Collection[str] | None = None,
+        fields: Collection[NeuronField] | None = None,
     ) -> list[Neuron] | list[PartialNeuron]:
         arguments = {
             "block": block,
