@@ -106,6 +106,7 @@ class Subscription(Generic[E_co]):
         self.kinds = kinds
         self._queue: asyncio.Queue[E_co | None] = asyncio.Queue(maxsize)
         self._overflowed = False
+        self._closed = False
 
     @property
     def overflowed(self) -> bool:
@@ -123,7 +124,8 @@ class Subscription(Generic[E_co]):
 
     def close(self) -> None:
         self._hub._remove(self)
-        # Wake a reader blocked in __anext__ so it ends instead of waiting forever.
+        self._closed = True
+        # Wake a reader blocked in __anext__ (its queue is empty then) so it ends.
         if not self._queue.full():
             self._queue.put_nowait(None)
 
@@ -131,8 +133,11 @@ class Subscription(Generic[E_co]):
         return self
 
     async def __anext__(self) -> E_co:
-        if self._overflowed and self._queue.empty():
-            raise SubscriberOverflow("event queue full: events were dropped")
+        if self._queue.empty():
+            if self._overflowed:
+                raise SubscriberOverflow("event queue full: events were dropped")
+            if self._closed:  # closed while full: no end marker fitted in the queue
+                raise StopAsyncIteration
         event = await self._queue.get()
         if event is None:
             raise StopAsyncIteration

@@ -177,10 +177,12 @@ class Follower:
         self.hub.publish(NewBlock(ref))
 
     async def _warm(self, ref: BlockRef) -> None:
-        try:
-            await asyncio.gather(self.reader.metagraph(ref), self.reader.hyperparameters(ref))
-        except ChainUnavailable:
-            raise
-        except ChainError as exc:
-            # The served subnet may not exist (yet): the block is still the chain's head.
-            logger.warning("could not warm the cache at block %d: %s", ref.number, exc)
+        outcomes = await asyncio.gather(
+            self.reader.metagraph(ref), self.reader.hyperparameters(ref), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, ChainError) and not isinstance(outcome, ChainUnavailable):
+                # The served subnet may not exist (yet): the block is still the chain's head.
+                logger.warning("could not warm the cache at block %d: %s", ref.number, outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome

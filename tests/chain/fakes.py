@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from pylon_gql.chain.errors import BlockNotFound, SubscriptionUnsupported
+from pylon_gql.chain.errors import BlockNotFound, SubnetNotFound, SubscriptionUnsupported
 from pylon_gql.chain.models import (
     AxonInfo,
     Block,
@@ -66,6 +66,8 @@ class FakeChain:
         self.metagraph_gate: Callable[[BlockRef], Awaitable[None]] | None = None
         #: Raised (once each) by the next calls, before they answer.
         self.failures: list[Exception] = []
+        #: Subnets that exist (others raise SubnetNotFound).
+        self.netuids = {1, 2}
 
     def _count(self, name: str, key: str) -> None:
         self.calls[(name, key)] += 1
@@ -102,9 +104,14 @@ class FakeChain:
         self._known(ref)
         return Block(ref.number, ref.hash, block_hash(max(ref.number - 1, 0)), None)
 
+    def _subnet_exists(self, netuid: int, ref: BlockRef) -> None:
+        if netuid not in self.netuids:
+            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
+
     async def metagraph(self, netuid: int, ref: BlockRef) -> Metagraph:
         self._count("metagraph", ref.hash)
         self._known(ref)
+        self._subnet_exists(netuid, ref)
         await asyncio.sleep(0)  # let concurrent callers pile up on the miss
         if self.metagraph_gate is not None:
             await self.metagraph_gate(ref)
@@ -113,6 +120,7 @@ class FakeChain:
     async def hyperparameters(self, netuid: int, ref: BlockRef) -> Hyperparameters:
         self._count("hyperparameters", ref.hash)
         self._known(ref)
+        self._subnet_exists(netuid, ref)
         return hyperparameters(self.tempo(ref.number))
 
     async def subnet(self, netuid: int, ref: BlockRef) -> Subnet:

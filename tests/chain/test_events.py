@@ -49,3 +49,14 @@ async def test_a_stalled_subscriber_is_told_it_missed_events() -> None:
         await anext(stalled)
     assert (await anext(healthy)).ref.number == 3
     assert hub.subscriber_count == 1
+
+
+async def test_a_subscription_closed_while_full_ends_after_its_events() -> None:
+    hub = EventHub(queue_size=2)
+    events = hub.subscribe()
+    hub.publish(NewBlock(ref(1)))
+    hub.publish(NewBlock(ref(2)))
+
+    events.close()
+
+    assert [e.ref.number async for e in events] == [1, 2]

@@ -138,3 +138,16 @@ async def test_a_stalled_subscription_is_replaced() -> None:
     finally:
         await follower.stop()
     assert follower.state == "stopped"
+
+
+async def test_heads_are_announced_when_the_served_subnet_does_not_exist(node) -> None:
+    chain, _reader, hub, follower = node
+    chain.netuids = {2}  # the follower warms subnet 1
+    events = hub.subscribe()
+    await follower.start()
+
+    await chain.announce(10)
+    await chain.announce(11)
+
+    assert await numbers(events, 2) == [10, 11]
+    assert follower.restarts == 0

@@ -1,0 +1,173 @@
+"""ChangeWatcher: the changes between consecutive blocks that subscribers follow.
+
+It reads the follower's `NewBlock` events from the hub and publishes, once for everyone: a
+`NewEpoch` at the first block of a new epoch, a `NeuronRegistration` for each uid a hotkey took
+or left (found by comparing consecutive metagraphs, which the follower has already cached),
+and a `CommitmentChange` for each hotkey whose commitment differs (the commitment map is read
+only while someone subscribes to it). Supervised like the follower: after a failure it logs,
+backs off and starts again from the next block, comparing from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Literal, Protocol
+
+from ..events import (
+    CommitmentChange,
+    EventHub,
+    NeuronRegistration,
+    NewBlock,
+    NewEpoch,
+    Subscription,
+)
+from .errors import ChainError, ChainUnavailable
+from .models import BlockRef, Commitment, Epoch, Metagraph
+
+logger = logging.getLogger(__name__)
+
+WatcherState = Literal["running", "restarting", "stopped"]
+
+
+class BlockData(Protocol):
+    """What the watcher reads (`pylon_gql.chain.reader.ChainReader`)."""
+
+    async def epoch(self, ref: BlockRef) -> Epoch: ...
+    async def metagraph(self, ref: BlockRef) -> Metagraph: ...
+    async def commitments(self, ref: BlockRef) -> tuple[Commitment, ...]: ...
+
+
+def registrations(before: Metagraph, after: Metagraph) -> list[NeuronRegistration]:
+    """Each uid whose hotkey differs between two metagraphs: who left it, then who took it."""
+    old = {n.uid: n for n in before.neurons}
+    new = {n.uid: n for n in after.neurons}
+    changes = []
+    for uid in sorted(old.keys() | new.keys()):
+        left, took = old.get(uid), new.get(uid)
+        if left is not None and (took is None or took.hotkey != left.hotkey):
+            changes.append(
+                NeuronRegistration(after.block, uid, left.hotkey, left.coldkey, "deregistered")
+            )
+        if took is not None and (left is None or left.hotkey != took.hotkey):
+            changes.append(
+                NeuronRegistration(after.block, uid, took.hotkey, took.coldkey, "registered")
+            )
+    return changes
+
+
+def commitment_changes(
+    ref: BlockRef, before: tuple[Commitment, ...], after: tuple[Commitment, ...]
+) -> list[CommitmentChange]:
+    """Each hotkey whose commitment was set, changed or removed, in hotkey order."""
+    old = {c.hotkey: c for c in before}
+    new = {c.hotkey: c for c in after}
+    return [
+        CommitmentChange(ref, hotkey, new.get(hotkey))
+        for hotkey in sorted(old.keys() | new.keys())
+        if old.get(hotkey) != new.get(hotkey)
+    ]
+
+
+class ChangeWatcher:
+    def __init__(
+        self,
+        reader: BlockData,
+        hub: EventHub,
+        *,
+        min_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.reader = reader
+        self.hub = hub
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.state: WatcherState = "stopped"
+        self.restarts = 0
+        self.last_error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._blocks: Subscription[NewBlock] | None = None
+        self._block: BlockRef | None = None
+        self._epoch: Epoch | None = None
+        self._metagraph: Metagraph | None = None
+        self._commitments: tuple[Commitment, ...] | None = None
+
+    async def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        self.state = "running"
+        # Subscribed now, so the first block the follower announces after start is seen.
+        self._blocks = self.hub.subscribe(NewBlock)
+        self._task = asyncio.create_task(self._supervise(), name="change-watcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._blocks is not None:
+            self._blocks.close()
+            self._blocks = None
+        self.state = "stopped"
+
+    async def _supervise(self) -> None:
+        failures = 0
+        while True:
+            blocks, self._blocks = self._blocks or self.hub.subscribe(NewBlock), None
+            try:
+                async with blocks:
+                    self.state = "running"
+                    async for event in blocks:
+                        await self.observe(event.ref)
+                        failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # supervised: log, back off, compare afresh
+                failures += 1
+                self.restarts += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.state = "restarting"
+                self._forget()
+                delay = min(self.max_backoff, self.min_backoff * 2 ** min(failures - 1, 10))
+                log = logger.warning if isinstance(exc, ChainError) else logger.exception
+                log("watching changes failed (%s); retrying in %.1f s", self.last_error, delay)
+                await asyncio.sleep(delay)
+
+    def _forget(self) -> None:
+        self._block = self._epoch = self._metagraph = self._commitments = None
+
+    async def observe(self, ref: BlockRef) -> None:
+        """Compare `ref` with the block observed before it and publish what changed."""
+        if self._block is not None and ref.number <= self._block.number:
+            return
+        try:
+            epoch, metagraph = await asyncio.gather(
+                self.reader.epoch(ref), self.reader.metagraph(ref)
+            )
+        except ChainUnavailable:
+            raise
+        except ChainError as exc:
+            # The served subnet may not exist at this block: nothing to compare.
+            logger.debug("no subnet data at block %d: %s", ref.number, exc)
+            self._forget()
+            self._block = ref
+            return
+        if self._epoch is not None and epoch.index != self._epoch.index:
+            self.hub.publish(NewEpoch(ref, epoch))
+        if self._metagraph is not None:
+            for change in registrations(self._metagraph, metagraph):
+                self.hub.publish(change)
+        await self._observe_commitments(ref)
+        self._block, self._epoch, self._metagraph = ref, epoch, metagraph
+
+    async def _observe_commitments(self, ref: BlockRef) -> None:
+        if not self.hub.subscribers(CommitmentChange):
+            self._commitments = None  # nobody asks: no chain call, and compare afresh later
+            return
+        commitments = await self.reader.commitments(ref)
+        if self._commitments is not None:
+            for change in commitment_changes(ref, self._commitments, commitments):
+                self.hub.publish(change)
+        self._commitments = commitments
