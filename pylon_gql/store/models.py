@@ -1,0 +1,52 @@
+"""Tortoise models of what the server keeps: the validator's weights and its commit log."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Weight(Model):
+    """A weight the validator gave `hotkey` in the epoch starting at block `epoch`."""
+
+    id = fields.IntField(primary_key=True)
+    hotkey = fields.CharField(max_length=64)
+    #: First block of the epoch the weight is for.
+    epoch = fields.IntField()
+    weight = fields.FloatField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
+        table = "weight"
+        unique_together = (("hotkey", "epoch"),)
+
+
+class WeightCommit(Model):
+    """One attempt to put the weights on chain, from start to its outcome."""
+
+    id = fields.IntField(primary_key=True)
+    #: The head when the attempt started; once in a block, the block it landed in.
+    block = fields.IntField()
+    #: First block of the epoch the attempt was made in.
+    epoch = fields.IntField()
+    #: First block of the epoch whose weights were committed.
+    weights_epoch = fields.IntField()
+    netuid = fields.IntField()
+    #: `commit_reveal` or `set`.
+    mode = fields.CharField(max_length=16)
+    #: `auto` (the committer in the window) or `manual` (the `commitWeights` mutation).
+    trigger = fields.CharField(max_length=16, default="auto")
+    uid_count = fields.IntField()
+    #: SHA-256 (hex) of the uid -> weight map committed, as `weights_digest` computes it.
+    digest = fields.CharField(max_length=64)
+    reveal_round = fields.BigIntField(null=True)
+    #: `pending`, `in_block`, `finalized` or `failed`.
+    status = fields.CharField(max_length=16, db_index=True)
+    error = fields.TextField(null=True)
+    #: True when the server stopped before it learnt the outcome: it may have landed.
+    outcome_unknown = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
+        table = "weight_commit"
