@@ -38,6 +38,8 @@ class HeadSource(Protocol):
 
 
 class Follower:
+    """Keeps the reader's head on the chain's latest finalized block, in a supervised task."""
+
     def __init__(
         self,
         client: HeadSource,
