@@ -202,6 +202,7 @@ def health(settings: Settings, chain: ServedChain) -> tuple[int, dict[str, Any]]
         "headAgeSeconds": None if age is None else round(age, 3),
         "maxHeadAgeSeconds": max_age,
         "follower": status.get("follower", {"state": "unknown"}),
+        "watcher": status.get("watcher", {"state": "unknown"}),
     }
     return (200 if state == "ok" else 503), body
 

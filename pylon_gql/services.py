@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from .chain.changes import ChangeWatcher
 from .chain.client import ChainClient
 from .chain.errors import ChainError
 from .chain.follower import Follower
@@ -31,6 +32,7 @@ class Services:
         self.simnet: Simnet | None = None
         self.client: ChainClient | None = None
         self.follower: Follower | None = None
+        self.watcher: ChangeWatcher | None = None
         self._reader: ChainReader | None = None
         self._simnet_config = simnet_config
 
@@ -54,6 +56,9 @@ class Services:
                 log.warning("the node at %s is not reachable yet (%s); retrying", url, error)
             self._reader = ChainReader(client, self.settings)
             self.follower = Follower(client, self._reader, self.hub)
+            # Epochs, registrations and commitments, derived once from the follower's blocks.
+            self.watcher = ChangeWatcher(self._reader, self.hub)
+            await self.watcher.start()
             # The follower connects, and reconnects, on its own: a node that is down at start
             # shows in /health instead of stopping the server.
             await self.follower.start()
@@ -63,6 +68,9 @@ class Services:
             raise
 
     async def stop(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            await watcher.stop()
         follower, self.follower = self.follower, None
         if follower is not None:
             await follower.stop()
@@ -105,5 +113,10 @@ class Services:
                 "state": state,
                 "restarts": 0 if follower is None else follower.restarts,
                 "lastError": None if follower is None else follower.last_error,
+            },
+            "watcher": {
+                "state": "stopped" if self.watcher is None else self.watcher.state,
+                "restarts": 0 if self.watcher is None else self.watcher.restarts,
+                "lastError": None if self.watcher is None else self.watcher.last_error,
             },
         }
