@@ -19,11 +19,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar, cast
 
+import bittensor_drand
 import scalecodec
 import websockets
 from scalecodec.utils.ss58 import ss58_decode
 from turbobt import Bittensor
 from turbobt.substrate.exceptions import SubstrateException, UnknownBlock
+from turbobt.substrate.extrinsic import ExtrinsicResult
 
 from .. import metrics
 from ..settings import Settings
@@ -32,14 +34,18 @@ from .errors import (
     BlockPruned,
     ChainError,
     ChainUnavailable,
+    ExtrinsicFailed,
     SubnetNotFound,
     SubscriptionUnsupported,
 )
 from .models import (
+    AdminCall,
+    AdminCallArg,
     AxonInfo,
     Block,
     BlockRef,
     Commitment,
+    ExtrinsicReceipt,
     Hyperparameters,
     Metagraph,
     Neuron,
@@ -77,6 +83,8 @@ class ChainClient:
         """`transport`: a turbobt-style transport instead of a websocket to `url` (tests)."""
         self.url = url
         self.timeout = timeout
+        #: Writes wait for inclusion and finality: blocks, not a round trip.
+        self.write_timeout = max(8 * timeout, 120.0)
         self.archive = archive
         self.name = name
         self._connection = transport or NodeConnection(url, open_timeout=timeout)
@@ -304,6 +312,158 @@ class ChainClient:
         found = (commitment_from_raw(hotkey, item) for (_, hotkey), item in raw or ())
         return tuple(sorted((c for c in found if c is not None), key=lambda c: c.hotkey))
 
+    # --- writes (each signed by a bittensor `Wallet`, waited for until finalized)
+
+    async def set_weights(
+        self,
+        netuid: int,
+        weights: dict[int, float],
+        wallet: Any,
+        *,
+        version_key: int = 0,
+        on_in_block: InBlockCallback | None = None,
+    ) -> ExtrinsicReceipt:
+        """`SubtensorModule.set_mechanism_weights` (mechanism 0), signed by the hotkey."""
+        uids, values = _u16_weights(weights)
+
+        async def submit(bt: Bittensor) -> ExtrinsicResult:
+            return await bt.subtensor.subtensor_module.set_mechanism_weights(
+                netuid, uids, 0, values, version_key=version_key, wallet=wallet
+            )
+
+        return await self._write("set_weights", submit, on_in_block)
+
+    async def commit_weights(
+        self,
+        netuid: int,
+        weights: dict[int, float],
+        wallet: Any,
+        *,
+        at: BlockRef,
+        version_key: int = 0,
+        block_time: float = 12.0,
+        on_in_block: InBlockCallback | None = None,
+    ) -> ExtrinsicReceipt:
+        """`SubtensorModule.commit_timelocked_mechanism_weights`: the weights encrypted to the
+        drand round they reveal at (`commit_reveal_period` epochs after the epoch of `at`)."""
+        uids, values = _u16_weights(weights)
+        hyperparameters = await self.hyperparameters(netuid, at)
+        commit, reveal_round = bittensor_drand.get_encrypted_commit(
+            uids,
+            values,
+            version_key=version_key,
+            tempo=hyperparameters.tempo,
+            current_block=at.number,
+            netuid=netuid,  # mechanism 0's storage index is the netuid
+            subnet_reveal_period_epochs=hyperparameters.commit_reveal_period,
+            block_time=block_time,
+            hotkey=wallet.hotkey.public_key,
+        )
+
+        async def submit(bt: Bittensor) -> ExtrinsicResult:
+            return await bt.subtensor.subtensor_module.commit_timelocked_mechanism_weights(
+                netuid, commit, 0, reveal_round, commit_reveal_version=4, wallet=wallet
+            )
+
+        receipt = await self._write("commit_weights", submit, on_in_block)
+        return dataclasses.replace(receipt, reveal_round=int(reveal_round))
+
+    async def set_commitment(self, netuid: int, data: bytes, wallet: Any) -> ExtrinsicReceipt:
+        """`Commitments.set_commitment` of `data` (one `Raw<n>` field), signed by the hotkey."""
+
+        async def submit(bt: Bittensor) -> ExtrinsicResult:
+            info: Any = {"fields": [[{f"Raw{len(data)}": data}]]}
+            return await bt.subtensor.commitments.set_commitment(netuid, info, wallet=wallet)
+
+        return await self._write("set_commitment", submit, None)
+
+    async def admin_calls(self) -> dict[str, AdminCall]:
+        """The runtime's `AdminUtils.sudo_set_*` calls and their arguments, by name."""
+        await self._call("metadata", lambda bt: bt.subtensor._init_runtime())
+        subtensor: Any = self._bt.subtensor
+        registry, metadata = subtensor._registry, subtensor._metadata
+        calls: dict[str, AdminCall] = {}
+        for call in metadata.get_metadata_pallet("AdminUtils").calls:
+            if not call.name.startswith("sudo_set_"):
+                continue
+            args = tuple(
+                _admin_arg(registry, field["name"], field["type"]) for field in call.value["fields"]
+            )
+            calls[call.name] = AdminCall(call.name, args)
+        return calls
+
+    async def sudo_set(self, call: str, args: dict[str, Any], wallet: Any) -> ExtrinsicReceipt:
+        """`AdminUtils.<call>(**args)`, signed by the wallet's coldkey (the subnet owner)."""
+
+        async def submit(bt: Bittensor) -> ExtrinsicResult:
+            return await bt.subtensor.author.submitAndWatchExtrinsic(
+                "AdminUtils", call, args, key=wallet.coldkey
+            )
+
+        return await self._write(call, submit, None)
+
+    async def _write(
+        self,
+        call: str,
+        submit: Callable[[Bittensor], Awaitable[ExtrinsicResult]],
+        on_in_block: InBlockCallback | None,
+    ) -> ExtrinsicReceipt:
+        """Submit, report the block it is included in, wait for finalization and its events.
+
+        turbobt's `wait_for_finalization` raises on `ExtrinsicFailed` with the module error;
+        here that and a refused submission are `ExtrinsicFailed`, a node that does not answer
+        `ChainUnavailable`. Writes wait for blocks, so they get `write_timeout`, not `timeout`.
+        """
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            async with asyncio.timeout(self.write_timeout):
+                result = await submit(self._bt)
+                finalized: str | None = None
+                async for status in result.subscription:
+                    if isinstance(status, dict):
+                        if "inBlock" in status and on_in_block is not None:
+                            await on_in_block(await self._ref_of(_hex(status["inBlock"])))
+                        if "finalized" in status:
+                            finalized = _hex(status["finalized"])
+                            # turbobt's own check of the block's events reads this status again.
+                            result.subscription.queue.put_nowait(status)
+                            break
+                        dead = next((k for k in _DEAD_STATUSES if k in status), None)
+                    else:
+                        dead = status if status in _DEAD_STATUSES else None
+                    if dead is not None:
+                        raise ExtrinsicFailed(f"{call}: the transaction was {dead}", dead)
+                await result.wait_for_finalization()
+            assert finalized is not None
+            outcome = "ok"
+            return ExtrinsicReceipt(await self._ref_of(finalized))
+        except ChainError:
+            raise
+        except SubstrateException as exc:
+            message = str(exc) or type(exc).__name__
+            if _matches(message, _BUSY_MARKERS):
+                raise ChainUnavailable(f"{self.name} {self.url}: {message}") from exc
+            reason = type(exc).__name__ if type(exc) is not SubstrateException else None
+            raise ExtrinsicFailed(
+                f"{call} failed: {reason or ''} {message}".strip(), reason
+            ) from exc
+        except TimeoutError as exc:
+            raise ChainUnavailable(
+                f"{call} was not finalized within {self.write_timeout:g} s"
+            ) from exc
+        except (OSError, websockets.WebSocketException) as exc:
+            raise ChainUnavailable(f"{self.name} {self.url} unreachable: {exc}") from exc
+        finally:
+            metrics.CHAIN_CALLS.labels(call, outcome).inc()
+            metrics.CHAIN_LATENCY.labels(call).observe(time.perf_counter() - started)
+
+    async def _ref_of(self, block_hash: str) -> BlockRef:
+        number = await self.block_number(block_hash)
+        if number is None:
+            raise BlockNotFound(f"no header for block {block_hash}")
+        return BlockRef(number, block_hash)
+
     # --- plumbing
 
     async def _require_hash(self, number: int) -> str:
@@ -388,6 +548,35 @@ async def _runtime_call_off_loop(
         return convert(bt, decoded)
 
     return await asyncio.to_thread(decode)
+
+
+InBlockCallback = Callable[[BlockRef], Awaitable[None]]
+#: Transaction statuses after which it will never be finalized.
+_DEAD_STATUSES = ("invalid", "dropped", "usurped", "finalityTimeout")
+_INT_KINDS = {f"{sign}{bits}" for sign in "ui" for bits in (8, 16, 32, 64, 128)}
+
+
+def _u16_weights(weights: dict[int, float]) -> tuple[list[int], list[int]]:
+    """Uids in order and their weights as u16 proportions of the largest (as turbobt does)."""
+    uids = sorted(weights)
+    largest = max(weights.values(), default=0.0)
+    if largest <= 0:
+        return uids, [0 for _ in uids]
+    return uids, [round(weights[uid] / largest * U16_MAX) for uid in uids]
+
+
+def _admin_arg(registry: Any, name: str, type_id: int) -> AdminCallArg:
+    decoder: Any = registry.get_decoder_class(f"scale_info::{type_id}")
+    bases = [cls.__name__ for cls in decoder.__mro__]
+    kind = bases[0].lower()
+    if kind in _INT_KINDS or kind == "bool":
+        return AdminCallArg(name, kind)
+    if "GenericAccountId" in bases:
+        return AdminCallArg(name, "account")
+    mapping = getattr(decoder, "type_mapping", None)
+    if "Enum" in bases and mapping and all(t == "Null" for _, t in mapping):
+        return AdminCallArg(name, "enum", tuple(variant for variant, _ in mapping))
+    return AdminCallArg(name, "unsupported")
 
 
 def _freeze_runtime() -> None:

@@ -32,3 +32,12 @@ class SubnetNotFound(ChainError):
 
 class SubscriptionUnsupported(ChainError):
     """The node cannot subscribe (no such RPC method): follow heads by polling instead."""
+
+
+class ExtrinsicFailed(ChainError):
+    """The chain refused a write: invalid (bad signature, nonce, fees) or failed in dispatch
+    (`reason` is the module error, e.g. `BadOrigin`, `SettingWeightsTooFast`)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason

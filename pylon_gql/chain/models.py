@@ -202,3 +202,39 @@ class ChainInfo:
     simulated: bool
     genesis_hash: str
     spec_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtrinsicReceipt:
+    """A write that the chain finalized: the block it landed in."""
+
+    block: BlockRef
+    #: The drand round committed weights reveal at (timelocked commits only).
+    reveal_round: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminCallArg:
+    name: str
+    #: `u8`...`u128`, `i8`...`i128`, `bool`, `account` (SS58), `enum` (a variant name) or
+    #: `unsupported` (a struct, an option, a list: not settable through the API).
+    kind: str
+    #: The variant names of an `enum` argument.
+    variants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AdminCall:
+    """An `AdminUtils.sudo_set_*` call of the runtime, as its metadata describes it."""
+
+    name: str
+    args: tuple[AdminCallArg, ...]
+
+    @property
+    def subnet_args(self) -> tuple[AdminCallArg, ...]:
+        """The arguments after the subnet's `netuid` (which the server fills in)."""
+        return tuple(arg for arg in self.args if arg.name != "netuid")
+
+    @property
+    def per_subnet(self) -> bool:
+        return any(arg.name == "netuid" for arg in self.args)

@@ -1,0 +1,120 @@
+"""The keys the server signs with: the validator's hotkey and, for hyperparameters, the subnet
+owner's coldkey.
+
+On the simulated chain the server makes dev wallets in the data dir (never on a real network):
+`sim-validator` holds //Bob as hotkey and //Charlie as coldkey (the simnet's validator), and
+`sim-owner` holds //Alice (the owner of the simnet's subnets). Keys are read lazily: a wallet that
+is not there or cannot be unlocked is reported as missing, naming the settings to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bittensor.keyfiles import Keypair
+from bittensor.wallet import Wallet
+
+from ..settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DEV_VALIDATOR_WALLET = "sim-validator"
+DEV_OWNER_WALLET = "sim-owner"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A wallet and the one key of it the server signs with (`hotkey` or `coldkey`)."""
+
+    wallet: Any
+    key: str
+    ss58_address: str
+
+
+@dataclass(frozen=True)
+class Signers:
+    """What the server can sign; None with `*_missing` saying which settings to set."""
+
+    validator: Signer | None
+    validator_missing: str | None
+    owner: Signer | None
+    owner_missing: str | None
+
+
+def _write_dev_wallet(path: Path, name: str, hotkey_uri: str, coldkey_uri: str) -> None:
+    wallet = Wallet(name, "default", str(path))
+    hotkey = Keypair.create_from_uri(hotkey_uri)
+    coldkey = Keypair.create_from_uri(coldkey_uri)
+    wallet._set_hotkey(hotkey, False, True, False, None)
+    wallet._set_hotkeypub(hotkey, True)
+    wallet._set_coldkey(coldkey, False, True, False, None)
+    wallet._set_coldkeypub(coldkey, True)
+
+
+def dev_wallet_path(settings: Settings) -> Path:
+    return (settings.data_dir / "wallets").expanduser()
+
+
+def ensure_dev_wallets(settings: Settings) -> Path:
+    """Write the simnet's dev wallets under the data dir (sim only); returns their directory."""
+    if not settings.simulated:
+        raise ValueError("dev wallets are for the simulated chain only")
+    path = dev_wallet_path(settings)
+    _write_dev_wallet(path, DEV_VALIDATOR_WALLET, "//Bob", "//Charlie")
+    _write_dev_wallet(path, DEV_OWNER_WALLET, "//Alice", "//Alice")
+    return path
+
+
+def _load(wallet: Wallet, key: str) -> Signer:
+    keypair = wallet.hotkey if key == "hotkey" else wallet.coldkey
+    return Signer(wallet=wallet, key=key, ss58_address=keypair.ss58_address)
+
+
+def load_signers(settings: Settings) -> Signers:
+    """The validator's hotkey and the owner's coldkey, as the settings name them.
+
+    On `sim` with the wallet settings left at their defaults, the dev wallets are used.
+    """
+    dev = settings.simulated and "wallet_name" not in settings.model_fields_set
+    if dev:
+        path = ensure_dev_wallets(settings)
+        validator_wallet = Wallet(DEV_VALIDATOR_WALLET, "default", str(path))
+    else:
+        validator_wallet = Wallet(
+            settings.wallet_name, settings.wallet_hotkey, str(settings.wallet_path.expanduser())
+        )
+    validator: Signer | None = None
+    validator_missing: str | None = None
+    try:
+        validator = _load(validator_wallet, "hotkey")
+    except Exception as exc:  # a missing file, a locked key: a setting to fix, not a crash
+        validator_missing = (
+            f"no validator hotkey ({type(exc).__name__}): set PYLON_WALLET_NAME, "
+            "PYLON_WALLET_HOTKEY and PYLON_WALLET_PATH to a wallet whose hotkey is readable"
+        )
+
+    owner: Signer | None = None
+    owner_missing: str | None = None
+    owner_name = settings.owner_wallet_name
+    owner_path = settings.owner_wallet_path or settings.wallet_path
+    if owner_name is None and settings.simulated:
+        owner_name, owner_path = DEV_OWNER_WALLET, ensure_dev_wallets(settings)
+    if owner_name is None:
+        owner_missing = (
+            "no subnet owner coldkey: set PYLON_OWNER_WALLET_NAME (and PYLON_OWNER_WALLET_PATH) "
+            "to the wallet whose coldkey owns the subnet"
+        )
+    else:
+        try:
+            owner = _load(Wallet(owner_name, "default", str(owner_path.expanduser())), "coldkey")
+        except Exception as exc:
+            owner_missing = (
+                f"the owner wallet {owner_name!r} has no readable coldkey "
+                f"({type(exc).__name__}): check PYLON_OWNER_WALLET_NAME and "
+                "PYLON_OWNER_WALLET_PATH (an encrypted coldkey needs its password in the "
+                "environment, as bittensor reads it)"
+            )
+    return Signers(validator, validator_missing, owner, owner_missing)
