@@ -1,15 +1,169 @@
-"""The root Subscription: finalized blocks as the server follows them."""
+"""The root Subscription: blocks, epochs, registrations, commitments and weight commits.
+
+Every subscription reads the hub through its own bounded queue. One that falls more than
+PYLON_SUBSCRIBER_MAX_LAG events behind gets an UNAVAILABLE error (for `newBlock`, naming the
+block to resubscribe from) and ends; it never slows the others down.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 from collections.abc import AsyncGenerator
+from enum import Enum
 
 import strawberry
 
-from ..events import SubscriberOverflow
+from ..auth import Role
+from ..events import (
+    CommitmentChange,
+    E,
+    EventHub,
+    NewBlock,
+    NewEpoch,
+    SubscriberOverflow,
+    WeightCommitEvent,
+)
+from ..events import NeuronRegistration as RegistrationEvent
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
-from .types import Block
+from .types import Block, BlockRef, Commitment, Epoch, check_ss58
+
+
+@strawberry.enum(description="Whether a hotkey took a uid or left it.")
+class RegistrationChange(Enum):
+    REGISTERED = "registered"
+    DEREGISTERED = "deregistered"
+
+
+@strawberry.type(
+    description=(
+        "A hotkey took a uid of the subnet, or left it, between the block before `block` and "
+        "`block` (found by comparing the two metagraphs). A uid that changes hands gives a "
+        "DEREGISTERED for the old hotkey, then a REGISTERED for the new one."
+    )
+)
+class NeuronRegistration:
+    block: BlockRef = strawberry.field(description="The first block that shows the change.")
+    uid: int
+    hotkey: str
+    coldkey: str
+    change: RegistrationChange
+
+    @classmethod
+    def from_event(cls, event: RegistrationEvent) -> NeuronRegistration:
+        return cls(
+            block=BlockRef.from_model(event.ref),
+            uid=event.uid,
+            hotkey=event.hotkey,
+            coldkey=event.coldkey,
+            change=RegistrationChange(event.change),
+        )
+
+
+@strawberry.type(description="What a hotkey has committed changed at `block`.")
+class CommitmentChanged:
+    block: BlockRef = strawberry.field(description="The first block that shows the change.")
+    hotkey: str
+    commitment: Commitment | None = strawberry.field(
+        description="The commitment from `block` on; null when it was removed."
+    )
+
+    @classmethod
+    def from_event(cls, event: CommitmentChange) -> CommitmentChanged:
+        commitment = event.commitment
+        return cls(
+            block=BlockRef.from_model(event.ref),
+            hotkey=event.hotkey,
+            commitment=None if commitment is None else Commitment.from_model(commitment, event.ref),
+        )
+
+
+@strawberry.enum(description="How weights go on chain.")
+class WeightCommitMode(Enum):
+    #: Committed encrypted to a drand round, revealed later.
+    COMMIT_REVEAL = "commit_reveal"
+    #: Set in the clear.
+    SET = "set"
+
+
+@strawberry.enum(description="Where a weight commit attempt is.")
+class WeightCommitStatus(Enum):
+    PENDING = "pending"
+    IN_BLOCK = "in_block"
+    FINALIZED = "finalized"
+    FAILED = "failed"
+
+
+@strawberry.type(description="One attempt of the server to put the validator's weights on chain.")
+class WeightCommit:
+    id: int
+    block: int = strawberry.field(
+        description="The head when the attempt started; once in a block, the block it is in."
+    )
+    epoch: int = strawberry.field(description="Index of the epoch the weights are for.")
+    netuid: int
+    mode: WeightCommitMode
+    uid_count: int = strawberry.field(description="How many uids the weights cover.")
+    digest: str = strawberry.field(description="Digest of the weights committed.")
+    reveal_round: int | None = strawberry.field(
+        description="The drand round the weights reveal at (commit-reveal only)."
+    )
+    status: WeightCommitStatus
+    error: str | None = strawberry.field(description="Why the attempt failed.")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @classmethod
+    def from_event(cls, event: WeightCommitEvent) -> WeightCommit:
+        return cls(
+            id=event.id,
+            block=event.block,
+            epoch=event.epoch,
+            netuid=event.netuid,
+            mode=WeightCommitMode(event.mode),
+            uid_count=event.uid_count,
+            digest=event.digest,
+            reveal_round=event.reveal_round,
+            status=WeightCommitStatus(event.status),
+            error=event.error,
+            created_at=event.created_at,
+            updated_at=event.updated_at,
+        )
+
+
+def _hub(info: Info) -> EventHub:
+    hub = info.context.events
+    if hub is None:
+        raise ApiError(
+            "the server is not following the chain yet; retry in a few seconds",
+            ErrorCode.UNAVAILABLE,
+        )
+    return hub
+
+
+async def _events(info: Info, kind: type[E]) -> AsyncGenerator[E, None]:
+    """The hub's events of `kind` from now on; an UNAVAILABLE error when this falls behind.
+
+    Close it explicitly (`contextlib.aclosing`), so the hub forgets the subscriber at once.
+    """
+    async with _hub(info).subscribe(kind) as events:
+        try:
+            async for event in events:
+                yield event
+        except SubscriberOverflow:
+            raise ApiError(
+                "this subscription fell too far behind; subscribe again",
+                ErrorCode.UNAVAILABLE,
+            ) from None
+
+
+def _hotkeys(hotkeys: list[str] | None) -> frozenset[str] | None:
+    if hotkeys is None:
+        return None
+    for hotkey in hotkeys:
+        check_ss58(hotkey, "hotkey")
+    return frozenset(hotkeys)
 
 
 async def _block_at(info: Info, number: int) -> Block:
@@ -56,7 +210,7 @@ class Subscription:
                 )
         next_number = head.number + 1 if from_block is None else from_block
         # Subscribed before the replay, so no block announced meanwhile is missed.
-        async with hub.subscribe() as events:
+        async with hub.subscribe(NewBlock) as events:
             while next_number <= head.number:
                 yield await _block_at(info, next_number)
                 next_number += 1
@@ -77,3 +231,63 @@ class Subscription:
                     ErrorCode.UNAVAILABLE,
                     fromBlock=next_number,
                 ) from None
+
+    @strawberry.subscription(
+        description=(
+            "The subnet's epoch each time a new one starts, at the first block of it the server "
+            "follows (`block` is that block)."
+        )
+    )
+    async def new_epoch(self, info: Info) -> AsyncGenerator[Epoch, None]:
+        async with contextlib.aclosing(_events(info, NewEpoch)) as events:
+            async for event in events:
+                yield Epoch.from_model(event.epoch, event.ref)
+
+    @strawberry.subscription(
+        description=(
+            "Each hotkey that takes a uid of the subnet or leaves it, as blocks arrive; "
+            "only these `hotkeys` when given."
+        )
+    )
+    async def neuron_registrations(
+        self, info: Info, hotkeys: list[str] | None = None
+    ) -> AsyncGenerator[NeuronRegistration, None]:
+        wanted = _hotkeys(hotkeys)
+        async with contextlib.aclosing(_events(info, RegistrationEvent)) as events:
+            async for event in events:
+                if wanted is None or event.hotkey in wanted:
+                    yield NeuronRegistration.from_event(event)
+
+    @strawberry.subscription(
+        description=(
+            "Each commitment of the subnet's hotkeys that is set, changed or removed, as blocks "
+            "arrive; only these `hotkeys` when given."
+        )
+    )
+    async def commitment_changed(
+        self, info: Info, hotkeys: list[str] | None = None
+    ) -> AsyncGenerator[CommitmentChanged, None]:
+        wanted = _hotkeys(hotkeys)
+        async with contextlib.aclosing(_events(info, CommitmentChange)) as events:
+            async for event in events:
+                if wanted is None or event.hotkey in wanted:
+                    yield CommitmentChanged.from_event(event)
+
+    @strawberry.subscription(
+        description=(
+            "Each attempt of this server to commit (or set) the validator's weights, every time "
+            "its status moves: PENDING, IN_BLOCK, then FINALIZED or FAILED. Needs the validator "
+            'role: over a websocket, send `{"authorization": "Bearer <token>"}` as the '
+            "`connection_init` payload; without it the subscription ends with FORBIDDEN."
+        )
+    )
+    async def weight_commit(self, info: Info) -> AsyncGenerator[WeightCommit, None]:
+        if Role.VALIDATOR not in info.context.roles:
+            raise ApiError(
+                "weightCommit needs the validator role: connect with the payload "
+                '{"authorization": "Bearer <token>"} in connection_init',
+                ErrorCode.FORBIDDEN,
+            )
+        async with contextlib.aclosing(_events(info, WeightCommitEvent)) as events:
+            async for event in events:
+                yield WeightCommit.from_event(event)
