@@ -1,0 +1,369 @@
+"""Committer: puts the validator's weights on chain, once per N epochs, inside the commit window.
+
+Driven by the follower's `NewBlock` events, not a timer. At each new head it asks: is the head
+inside this epoch's commit window, and have at least `commit_every_epochs` epochs passed since
+the last commit that landed (finalized, or interrupted with its outcome unknown)? Both come from
+the chain (the epoch, from the tempo at the head) and the commit log in the database, so a
+restart neither forgets a commit nor makes a second one in the same epoch. When due, it maps the
+stored weights to uids with the metagraph at the head (0 for registered neurons without one),
+commits them with commit-reveal when the subnet has it on and sets them in the clear when off,
+and records and publishes every status change of the attempt. A failed attempt is retried with
+a doubling backoff while the window is open. `PYLON_AUTO_COMMIT=false` leaves commits to the
+`commitWeights` mutation (`commit_now`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, Protocol
+
+from .chain.errors import ChainError
+from .chain.models import (
+    BlockRef,
+    Epoch,
+    ExtrinsicReceipt,
+    Hyperparameters,
+    Metagraph,
+)
+from .chain.wallets import Signer
+from .events import EventHub, NewBlock, WeightCommitEvent
+from .settings import Settings
+from .store import CommitRecord, WeightStore, weights_digest
+
+logger = logging.getLogger(__name__)
+
+CommitterState = Literal[
+    "disabled", "stopped", "waiting", "committing", "backing_off", "no_weights", "no_hotkey"
+]
+
+
+class ChainView(Protocol):
+    """What the committer reads (`ChainReader`)."""
+
+    @property
+    def head(self) -> BlockRef | None: ...
+    async def epoch(self, ref: BlockRef) -> Epoch: ...
+    async def metagraph(self, ref: BlockRef) -> Metagraph: ...
+    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters: ...
+
+
+class WeightWriter(Protocol):
+    """What the committer writes with (`ChainClient`)."""
+
+    async def set_weights(
+        self,
+        netuid: int,
+        weights: dict[int, float],
+        wallet: Any,
+        *,
+        version_key: int = ...,
+        on_in_block: Callable[[BlockRef], Awaitable[None]] | None = ...,
+    ) -> ExtrinsicReceipt: ...
+
+    async def commit_weights(
+        self,
+        netuid: int,
+        weights: dict[int, float],
+        wallet: Any,
+        *,
+        at: BlockRef,
+        version_key: int = ...,
+        block_time: float = ...,
+        on_in_block: Callable[[BlockRef], Awaitable[None]] | None = ...,
+    ) -> ExtrinsicReceipt: ...
+
+
+class CommitRefused(Exception):
+    """A commit that cannot start: `reason` says why (no hotkey, no weights, one in flight)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def event_of(record: CommitRecord) -> WeightCommitEvent:
+    return WeightCommitEvent(
+        id=record.id,
+        block=record.block,
+        epoch=record.epoch,
+        netuid=record.netuid,
+        mode=record.mode,  # type: ignore[arg-type]
+        uid_count=record.uid_count,
+        digest=record.digest,
+        reveal_round=record.reveal_round,
+        status=record.status,  # type: ignore[arg-type]
+        error=record.error,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+class Committer:
+    def __init__(
+        self,
+        settings: Settings,
+        reader: ChainView,
+        writer: WeightWriter,
+        store: WeightStore,
+        hub: EventHub,
+        hotkey: Signer | None,
+        *,
+        hotkey_missing: str | None = None,
+        block_time: float = 12.0,
+    ) -> None:
+        self.settings = settings
+        self.netuid = settings.netuid
+        self.reader = reader
+        self.writer = writer
+        self.store = store
+        self.hub = hub
+        self.hotkey = hotkey
+        self.hotkey_missing = hotkey_missing or "no validator hotkey: set PYLON_WALLET_NAME"
+        self.block_time = block_time
+        self.auto = settings.auto_commit
+        self.state: CommitterState = "stopped" if self.auto else "disabled"
+        self.last_error: str | None = None
+        self.restarts = 0
+        self.last_commit: CommitRecord | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._attempt: asyncio.Task[CommitRecord] | None = None
+        self._backoff = settings.commit_retry_min_backoff
+        self._retry_at = 0.0
+        self._retry_epoch: int | None = None
+        self._no_weights_epoch: int | None = None
+
+    # --- lifecycle
+
+    async def start(self) -> None:
+        if not self.auto or (self._task is not None and not self._task.done()):
+            return
+        self.state = "waiting"
+        # Subscribed before the task runs, so no block announced from now on is missed.
+        events = self.hub.subscribe(NewBlock)
+        self._task = asyncio.create_task(self._supervise(events), name="weight-committer")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        attempt, self._attempt = self._attempt, None
+        for running in (task, attempt):
+            if running is not None and not running.done():
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await running
+        self.state = "stopped" if self.auto else "disabled"
+
+    @property
+    def committing(self) -> bool:
+        return self._attempt is not None and not self._attempt.done()
+
+    def status(self) -> dict[str, Any]:
+        last = self.last_commit
+        return {
+            "state": self.state,
+            "autoCommit": self.auto,
+            "everyEpochs": self.settings.commit_every_epochs,
+            "hotkey": None if self.hotkey is None else self.hotkey.ss58_address,
+            "restarts": self.restarts,
+            "lastError": self.last_error,
+            "lastCommit": None
+            if last is None
+            else {"id": last.id, "status": last.status, "block": last.block, "epoch": last.epoch},
+        }
+
+    # --- the loop
+
+    async def _supervise(self, events: Any) -> None:
+        delay = self.settings.commit_retry_min_backoff
+        while True:
+            try:
+                async with events:
+                    async for event in events:
+                        await self.on_block(event.ref)
+                        delay = self.settings.commit_retry_min_backoff
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # supervised: log, back off, go on
+                self.restarts += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log = logger.warning if isinstance(exc, ChainError) else logger.exception
+                log("committer failed (%s); going on in %.1f s", self.last_error, delay)
+                await asyncio.sleep(delay)
+                delay = min(self.settings.commit_retry_max_backoff, delay * 2)
+                events = self.hub.subscribe(NewBlock)
+
+    async def on_block(self, head: BlockRef) -> None:
+        """Decide at a new head whether to start an attempt (the auto path)."""
+        if self.committing:
+            return
+        if self.hotkey is None:
+            self.state = "no_hotkey"
+            return
+        epoch = await self.reader.epoch(head)
+        if not await self._due(epoch):
+            if self.state not in ("no_weights",) or self._no_weights_epoch != epoch.start:
+                self.state = "waiting"
+            return
+        if self._retry_epoch == epoch.start and time.monotonic() < self._retry_at:
+            self.state = "backing_off"
+            return
+        try:
+            await self._begin(head, epoch, trigger="auto")
+        except CommitRefused as refused:
+            if refused.reason == "no_weights":
+                if self._no_weights_epoch != epoch.start:
+                    logger.warning("commit window open at block %d: %s", head.number, refused)
+                self._no_weights_epoch = epoch.start
+                self.state = "no_weights"
+
+    async def _due(self, epoch: Epoch) -> bool:
+        if not epoch.in_commit_window:
+            return False
+        last = await self.store.last_landed_commit(self.netuid)
+        if last is None:
+            return True
+        if last.epoch >= epoch.start:
+            return False  # landed in this epoch already
+        passed = max(1, (epoch.start - last.epoch) // (epoch.tempo + 1))
+        return passed >= self.settings.commit_every_epochs
+
+    # --- an attempt
+
+    async def commit_now(self) -> CommitRecord:
+        """Start an attempt now, inside the window or not; returns it pending (the manual path)."""
+        if self.hotkey is None:
+            raise CommitRefused(self.hotkey_missing, "no_hotkey")
+        if self.committing:
+            raise CommitRefused("a commit is in flight: wait for its outcome", "in_flight")
+        head = self.reader.head
+        if head is None:
+            raise CommitRefused("the server has not seen a finalized head yet", "no_head")
+        epoch = await self.reader.epoch(head)
+        return await self._begin(head, epoch, trigger="manual")
+
+    async def wait(self) -> CommitRecord | None:
+        """The outcome of the attempt in flight (None when there is none)."""
+        attempt = self._attempt
+        if attempt is None:
+            return None
+        return await asyncio.shield(attempt)
+
+    async def _begin(self, head: BlockRef, epoch: Epoch, *, trigger: str) -> CommitRecord:
+        assert self.hotkey is not None
+        weights_epoch = await self.store.latest_weights_epoch(epoch.start)
+        if weights_epoch is None:
+            raise CommitRefused(
+                f"no weights to commit: none was written in epoch {epoch.start} or before",
+                "no_weights",
+            )
+        entries = await self.store.weights(weights_epoch)
+        metagraph = await self.reader.metagraph(head)
+        hyperparameters = await self.reader.hyperparameters(head)
+        weights = {neuron.uid: 0.0 for neuron in metagraph.neurons}
+        for entry in entries:
+            neuron = metagraph.by_hotkey.get(entry.hotkey)
+            if neuron is not None:
+                weights[neuron.uid] = entry.weight
+        mode = "commit_reveal" if hyperparameters.commit_reveal_weights_enabled else "set"
+        record = await self.store.start_commit(
+            block=head.number,
+            epoch=epoch.start,
+            weights_epoch=weights_epoch,
+            netuid=self.netuid,
+            mode=mode,
+            trigger=trigger,
+            uid_count=len(weights),
+            digest=weights_digest(weights),
+        )
+        self._publish(record)
+        logger.info(
+            "committing weights (%s, %s): attempt %d at block %d, %d uids, weights of epoch %d",
+            mode,
+            trigger,
+            record.id,
+            head.number,
+            len(weights),
+            weights_epoch,
+        )
+        self.state = "committing"
+        self._attempt = asyncio.create_task(
+            self._run(record, head, epoch, weights, hyperparameters), name="weight-commit"
+        )
+        return record
+
+    async def _run(
+        self,
+        record: CommitRecord,
+        head: BlockRef,
+        epoch: Epoch,
+        weights: dict[int, float],
+        hyperparameters: Hyperparameters,
+    ) -> CommitRecord:
+        assert self.hotkey is not None
+        wallet = self.hotkey.wallet
+
+        async def in_block(ref: BlockRef) -> None:
+            self._publish(await self.store.update_commit(record.id, "in_block", block=ref.number))
+
+        try:
+            if record.mode == "commit_reveal":
+                receipt = await self.writer.commit_weights(
+                    self.netuid,
+                    weights,
+                    wallet,
+                    at=head,
+                    version_key=hyperparameters.weights_version,
+                    block_time=self.block_time,
+                    on_in_block=in_block,
+                )
+            else:
+                receipt = await self.writer.set_weights(
+                    self.netuid,
+                    weights,
+                    wallet,
+                    version_key=hyperparameters.weights_version,
+                    on_in_block=in_block,
+                )
+        except asyncio.CancelledError:
+            # Stopped mid-flight: the outcome is unknown (the store marks it at the next start).
+            raise
+        except Exception as exc:
+            if isinstance(exc, ChainError):
+                error = f"{type(exc).__name__}: {exc}"
+                logger.warning("weight commit %d failed: %s", record.id, error)
+            else:
+                error = "internal error (see the server log)"
+                logger.exception("weight commit %d failed", record.id)
+            done = await self.store.update_commit(record.id, "failed", error=error)
+            self.last_error = error
+            self._schedule_retry(epoch)
+        else:
+            done = await self.store.update_commit(
+                record.id,
+                "finalized",
+                block=receipt.block.number,
+                reveal_round=receipt.reveal_round,
+            )
+            logger.info("weight commit %d finalized at block %d", record.id, receipt.block.number)
+            self._backoff = self.settings.commit_retry_min_backoff
+            self._retry_epoch = None
+            self.state = "waiting" if self.auto else "disabled"
+        self.last_commit = done
+        self._publish(done)
+        return done
+
+    def _schedule_retry(self, epoch: Epoch) -> None:
+        if self._retry_epoch != epoch.start:
+            self._backoff = self.settings.commit_retry_min_backoff
+        self._retry_epoch = epoch.start
+        self._retry_at = time.monotonic() + self._backoff
+        self._backoff = min(self.settings.commit_retry_max_backoff, self._backoff * 2)
+        self.state = "backing_off" if self.auto else "disabled"
+
+    def _publish(self, record: CommitRecord) -> None:
+        self.last_commit = record
+        self.hub.publish(event_of(record))
