@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import uuid
@@ -21,11 +22,14 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from . import metrics
 from .auth import Authenticator, bearer_token
+from .chain.models import BlockRef
 from .events import EventHub
+from .response_cache import CacheKey, HeadPinnedReader, PlanCache, ResponseCache, cache_key
 from .schema import Context, create_schema
 from .schema.context import Reader
 from .settings import Settings
@@ -108,6 +112,10 @@ class PylonGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.chain = chain
         self.authenticator = Authenticator(settings)
+        self.responses = (
+            ResponseCache(settings.response_cache_bytes) if settings.response_cache_bytes else None
+        )
+        self.plans = PlanCache(settings.max_tokens)
         self.ws_send_timeout = settings.ws_send_timeout
         self.ws_connections = 0
 
@@ -135,9 +143,13 @@ class PylonGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         token = bearer_token(request.headers.get("authorization"))
+        reader: Reader = self.chain.reader
+        pinned: BlockRef | None = getattr(request.state, "pinned_head", None)
+        if pinned is not None:
+            reader = HeadPinnedReader(reader, pinned)
         return Context(
             settings=self.settings,
-            reader=self.chain.reader,
+            reader=reader,
             request_id=request_id_of(request),
             head_age=self.chain.head_age,
             events=self.chain.hub,
@@ -162,6 +174,105 @@ class PylonGraphQL(GraphQL[Context, None]):
         context.roles = roles
         return {"roles": sorted(roles)}
 
+    async def run(  # type: ignore[override]
+        self,
+        request: Request | WebSocket,
+        context: Context | UnsetType = UNSET,
+        root_value: UnsetType | None = UNSET,
+    ) -> Response | WebSocket:
+        """A cacheable query is answered from the response cache without executing it, or
+        executed once for all its concurrent identical requests; anything else as strawberry
+        does."""
+        responses = self.responses
+        if responses is None or not isinstance(request, Request) or context is not UNSET:
+            return await super().run(request, context, root_value)  # type: ignore[arg-type, call-overload]
+        found = await self._cache_key(request)
+        if found is None:
+            metrics.RESPONSE_CACHE_REQUESTS.labels("bypass").inc()
+            return await super().run(request)
+        key, head = found
+        body = responses.get(key)
+        if body is not None:
+            metrics.RESPONSE_CACHE_REQUESTS.labels("hit").inc()
+            return _cached_response(body, "hit")
+        flight = responses.in_flight(key)
+        if flight is not None:
+            body = await asyncio.shield(flight)
+            if body is not None:
+                metrics.RESPONSE_CACHE_REQUESTS.labels("shared").inc()
+                return _cached_response(body, "shared")
+            # The execution it waited for had errors: those carry its request id, not ours.
+            metrics.RESPONSE_CACHE_REQUESTS.labels("bypass").inc()
+            return await super().run(request)
+        metrics.RESPONSE_CACHE_REQUESTS.labels("miss").inc()
+        responses.lead(key)
+        body = None
+        try:
+            request.state.pinned_head = head
+            response = await super().run(request)
+            answer = getattr(response, "body", None)
+            errors = getattr(request.state, "graphql_errors", False)
+            if response.status_code == 200 and not errors and isinstance(answer, bytes):
+                body = answer
+        finally:
+            responses.land(key, body)
+        response.headers["x-pylon-cache"] = "miss"
+        return response
+
+    async def _cache_key(self, request: Request) -> tuple[CacheKey, BlockRef | None] | None:
+        """The request's key in the response cache and the head it pins (None when the answer
+        does not depend on the head); None when the request is not a cacheable query."""
+        if request.method == "POST":
+            if "application/json" not in request.headers.get("content-type", ""):
+                return None
+            if "multipart" in request.headers.get("accept", ""):
+                return None  # a streamed (subscription) response
+            try:
+                data = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                return None
+        elif request.method == "GET" and "query" in request.query_params:
+            params = request.query_params
+            try:
+                variables = orjson.loads(params.get("variables") or "null")
+            except orjson.JSONDecodeError:
+                return None
+            data = {
+                "query": params["query"],
+                "variables": variables,
+                "operationName": params.get("operationName"),
+            }
+        else:
+            return None
+        if not isinstance(data, dict) or data.get("extensions"):
+            return None  # a batch, or extensions this cache knows nothing of
+        query, variables, operation = (
+            data.get("query"),
+            data.get("variables"),
+            data.get("operationName"),
+        )
+        if not isinstance(query, str) or not isinstance(variables, dict | None):
+            return None
+        if not isinstance(operation, str | None):
+            return None
+        plan = self.plans.get(query, operation)
+        if plan is None:
+            return None
+        token = bearer_token(request.headers.get("authorization"))
+        roles = ",".join(sorted(self.authenticator.roles_for(token)))
+        head = self.chain.reader.head
+        key = cache_key(plan, variables, head, roles)
+        if key is None:
+            return None
+        return key, (head if key[3] else None)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            request.state.graphql_errors = True  # not an answer for the response cache
+        return await super().process_result(request, result)
+
     def encode_json(self, data: object) -> str:
         # Text, not bytes: websocket clients expect text frames.
         return orjson.dumps(data).decode()
@@ -178,6 +289,10 @@ class PylonGraphQL(GraphQL[Context, None]):
         if sub_response.status_code:
             response.status_code = sub_response.status_code
         return response
+
+
+def _cached_response(body: bytes, outcome: str) -> Response:
+    return Response(body, media_type="application/json", headers={"x-pylon-cache": outcome})
 
 
 def health(settings: Settings, chain: ServedChain) -> tuple[int, dict[str, Any]]:

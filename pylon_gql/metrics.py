@@ -49,3 +49,21 @@ HEAD_AGE = Gauge(
     "Seconds since the follower last received a new head.",
     registry=REGISTRY,
 )
+RESPONSE_CACHE_REQUESTS = Counter(
+    "pylon_response_cache_requests_total",
+    "GraphQL requests by what the response cache did: hit (its bytes, no execution), shared "
+    "(the bytes of a concurrent identical execution), miss (executed), bypass (not cacheable).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RESPONSE_CACHE_EVICTIONS = Counter(
+    "pylon_response_cache_evictions_total",
+    "Answers dropped from the response cache to stay within its bytes.",
+    registry=REGISTRY,
+)
+RESPONSE_CACHE_BYTES = Gauge(
+    "pylon_response_cache_bytes", "Bytes of answers in the response cache.", registry=REGISTRY
+)
+RESPONSE_CACHE_ENTRIES = Gauge(
+    "pylon_response_cache_entries", "Answers in the response cache.", registry=REGISTRY
+)

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     cache_blocks: int = Field(
         128, ge=1, description="Blocks whose chain data (metagraph, hyperparameters, ...) is kept."
     )
+    response_cache_bytes: int = Field(
+        256 * 1024 * 1024,
+        ge=0,
+        description="Bytes of encoded query answers kept, least recently used out (0: none).",
+    )
 
     # --- HTTP
     host: str = Field("127.0.0.1", description="Address to listen on.")

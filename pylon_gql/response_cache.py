@@ -1,0 +1,391 @@
+"""The response cache: the encoded answer of a read-only query, kept by what fixes it.
+
+An answer is fixed by the document, the operation, the variables, the caller's roles and, for
+fields that answer at the head when `block` is left out, the hash of the head they answered at.
+Fields given an explicit block number need no hash in the key: a finalized block never changes,
+and a number past the head is an error, which is never cached. So a new head invalidates
+nothing; it only moves what the head-defaulting queries' keys say.
+
+A query is cached only when every root field is one of the chain reads this module knows
+(`BLOCK_FIELDS`, `HEAD_FIELDS`, `STATIC_FIELDS`): a root field it does not know (the weight
+store's, a mutation's, a subscription's) or a field whose answer changes without a new block
+(`VOLATILE_FIELDS`) makes the whole request go past it. Answers with errors are not kept.
+
+Entries are bounded by bytes, least recently used first out. Concurrent misses for one key are
+answered by one execution (single flight); the others wait for its bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    parse,
+    print_ast,
+)
+
+from . import metrics
+from .chain.errors import FutureBlock
+from .chain.models import (
+    Block,
+    BlockRef,
+    ChainInfo,
+    Commitment,
+    Epoch,
+    Hyperparameters,
+    Metagraph,
+    Subnet,
+)
+from .schema.context import Reader
+
+#: Root fields that answer at their `block` argument, or at the head when it is null.
+BLOCK_FIELDS = frozenset(
+    {"metagraph", "neuron", "epoch", "hyperparameters", "subnet", "commitment", "commitments"}
+)
+#: Root fields that always answer at the head.
+HEAD_FIELDS = frozenset({"head", "chain"})
+#: Root fields fixed by the schema alone.
+STATIC_FIELDS = frozenset({"__typename", "__schema", "__type"})
+#: Fields whose answer changes between blocks: a document selecting one is never cached.
+VOLATILE_FIELDS = frozenset({"headAgeSeconds"})
+
+#: Distinct documents whose analysis is kept.
+PLAN_CACHE_SIZE = 512
+#: Bytes counted per entry on top of its key and answer (the dict slot, the tuple, ...).
+ENTRY_OVERHEAD = 256
+
+#: (normalised document, operation name, variables as canonical JSON, head hash, roles)
+CacheKey = tuple[str, str, bytes, str, str]
+
+
+class _Unknown:
+    """A value the plan cannot tell before execution (execution will say)."""
+
+
+_UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True)
+class _Argument:
+    """Where a root field's argument comes from: a variable (with its default) or a literal."""
+
+    variable: str | None
+    value: object
+
+    def resolve(self, variables: Mapping[str, Any]) -> object:
+        if self.variable is not None and self.variable in variables:
+            return variables[self.variable]
+        return self.value
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What a cacheable query operation's answer depends on, besides its text."""
+
+    #: The document as graphql-core prints it: whitespace and commas do not split the cache.
+    document: str
+    operation_name: str
+    #: A root field answers at the head whatever the variables are.
+    always_at_head: bool
+    #: Per `block(number:, hash:)` field: (number, hash); per other block field: (block, None).
+    block_arguments: tuple[tuple[_Argument, _Argument | None], ...]
+
+    def at_head(self, variables: Mapping[str, Any]) -> bool:
+        """Whether some field answers at the head for these variables."""
+        if self.always_at_head:
+            return True
+        for number, hash_ in self.block_arguments:
+            value = number.resolve(variables)
+            if not isinstance(value, int) or isinstance(value, bool):
+                return True
+            if hash_ is not None and hash_.resolve(variables) is not None:
+                return True  # an unknown hash answers null, until it exists
+        return False
+
+
+class Uncacheable(Exception):
+    """The operation's answer is not fixed by the key (or not an answer worth keeping)."""
+
+
+def plan_query(query: str, operation_name: str | None, max_tokens: int) -> QueryPlan:
+    """The plan of a cacheable query operation; `Uncacheable` for anything else (a mutation, a
+    subscription, an unknown root field, a volatile field, a document that does not parse)."""
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError as error:
+        raise Uncacheable("does not parse") from error
+    operation = _operation(document, operation_name)
+    if operation.operation is not OperationType.QUERY:
+        raise Uncacheable(f"a {operation.operation.value}")
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    if _selects_volatile(document):
+        raise Uncacheable("selects a field that changes without a new block")
+    defaults: dict[str, object] = {}
+    for definition in operation.variable_definitions or ():
+        default = definition.default_value
+        defaults[definition.variable.name.value] = (
+            None if default is None else _literal(default, {})
+        )
+    always_at_head = False
+    block_arguments: list[tuple[_Argument, _Argument | None]] = []
+    for field in _root_fields(operation.selection_set, fragments, set()):
+        name = field.name.value
+        arguments = {a.name.value: _argument(a.value, defaults) for a in field.arguments or ()}
+        absent = _Argument(None, None)
+        if name in STATIC_FIELDS:
+            continue
+        if name in HEAD_FIELDS:
+            always_at_head = True
+        elif name in BLOCK_FIELDS:
+            block_arguments.append((arguments.get("block", absent), None))
+        elif name == "block":
+            block_arguments.append((arguments.get("number", absent), arguments.get("hash", absent)))
+        else:
+            raise Uncacheable(f"root field {name!r} is not a chain read")
+    return QueryPlan(
+        document=print_ast(document),
+        operation_name=operation_name or "",
+        always_at_head=always_at_head,
+        block_arguments=tuple(block_arguments),
+    )
+
+
+def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) != 1:
+            raise Uncacheable("no single operation")
+        return operations[0]
+    for operation in operations:
+        if operation.name is not None and operation.name.value == operation_name:
+            return operation
+    raise Uncacheable(f"no operation {operation_name!r}")
+
+
+def _root_fields(
+    selection_set: SelectionSetNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> list[FieldNode]:
+    """Every root field the operation may select (@skip/@include ignored: selecting more only
+    makes the key stricter)."""
+    fields: list[FieldNode] = []
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            fields.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            fields.extend(_root_fields(selection.selection_set, fragments, seen))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None:
+                raise Uncacheable(f"unknown fragment {name!r}")
+            if name not in seen:
+                seen.add(name)
+                fields.extend(_root_fields(fragment.selection_set, fragments, seen))
+    return fields
+
+
+def _selects_volatile(document: DocumentNode) -> bool:
+    pending: list[SelectionSetNode] = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode) and selection.name.value in VOLATILE_FIELDS:
+                return True
+            inner = getattr(selection, "selection_set", None)
+            if inner is not None:
+                pending.append(inner)
+    return False
+
+
+def _argument(value: ValueNode, defaults: Mapping[str, object]) -> _Argument:
+    if isinstance(value, VariableNode):
+        name = value.name.value
+        return _Argument(name, defaults.get(name))
+    return _Argument(None, _literal(value, defaults))
+
+
+def _literal(value: ValueNode, defaults: Mapping[str, object]) -> object:
+    if isinstance(value, NullValueNode):
+        return None
+    if isinstance(value, IntValueNode):
+        return int(value.value)
+    if isinstance(value, StringValueNode):
+        return value.value
+    return _UNKNOWN
+
+
+class PlanCache:
+    """Plans by (document text, operation name), least recently used out."""
+
+    def __init__(self, max_tokens: int, size: int = PLAN_CACHE_SIZE) -> None:
+        self.max_tokens = max_tokens
+        self.size = size
+        self._plans: collections.OrderedDict[tuple[str, str | None], QueryPlan | None] = (
+            collections.OrderedDict()
+        )
+
+    def get(self, query: str, operation_name: str | None) -> QueryPlan | None:
+        """The plan, or None when the operation is not cacheable."""
+        key = (query, operation_name)
+        try:
+            plan = self._plans[key]
+        except KeyError:
+            try:
+                plan = plan_query(query, operation_name, self.max_tokens)
+            except Uncacheable:
+                plan = None
+            self._plans[key] = plan
+            if len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+            return plan
+        self._plans.move_to_end(key)
+        return plan
+
+
+def cache_key(
+    plan: QueryPlan, variables: Mapping[str, Any] | None, head: BlockRef | None, roles: str
+) -> CacheKey | None:
+    """The key of an answer; None when it depends on a head the server has not seen yet."""
+    variables = variables or {}
+    try:
+        encoded = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    head_hash = ""
+    if plan.at_head(variables):
+        if head is None:
+            return None
+        head_hash = head.hash
+    return (plan.document, plan.operation_name, encoded, head_hash, roles)
+
+
+class ResponseCache:
+    """Encoded answers by key, at most `max_bytes` of them; one execution per missing key."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: collections.OrderedDict[CacheKey, bytes] = collections.OrderedDict()
+        self._flights: dict[CacheKey, asyncio.Future[bytes | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: CacheKey) -> bytes | None:
+        body = self._entries.get(key)
+        if body is not None:
+            self._entries.move_to_end(key)
+        return body
+
+    def put(self, key: CacheKey, body: bytes) -> None:
+        cost = _cost(key, body)
+        if cost > self.max_bytes:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size -= _cost(key, old)
+        self._entries[key] = body
+        self.size += cost
+        while self.size > self.max_bytes:
+            evicted_key, evicted = self._entries.popitem(last=False)
+            self.size -= _cost(evicted_key, evicted)
+            metrics.RESPONSE_CACHE_EVICTIONS.inc()
+        metrics.RESPONSE_CACHE_BYTES.set(self.size)
+        metrics.RESPONSE_CACHE_ENTRIES.set(len(self._entries))
+
+    def in_flight(self, key: CacheKey) -> asyncio.Future[bytes | None] | None:
+        """The execution of `key` under way, if any: its bytes, or None if it had no answer
+        worth sharing (an error)."""
+        return self._flights.get(key)
+
+    def lead(self, key: CacheKey) -> asyncio.Future[bytes | None]:
+        """Start the one execution of `key`; `land` must follow."""
+        flight: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._flights[key] = flight
+        return flight
+
+    def land(self, key: CacheKey, body: bytes | None) -> None:
+        """End the execution of `key`: keep `body` (None: nothing to keep) and wake the waiters."""
+        flight = self._flights.pop(key, None)
+        if body is not None:
+            self.put(key, body)
+        if flight is not None and not flight.done():
+            flight.set_result(body)
+
+
+def _cost(key: CacheKey, body: bytes) -> int:
+    return len(body) + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
+
+
+class HeadPinnedReader:
+    """The chain reader with the head fixed where the response cache keyed the request, so
+    the answer kept under a head's hash is the answer at that head."""
+
+    def __init__(self, reader: Reader, head: BlockRef) -> None:
+        self._reader = reader
+        self._head = head
+
+    @property
+    def head(self) -> BlockRef | None:
+        return self._head
+
+    async def resolve(self, number: int | None = None, hash: str | None = None) -> BlockRef:
+        if number is None and hash is None:
+            return self._head
+        if hash is None and number is not None and number > self._head.number >= 0:
+            raise FutureBlock(number, self._head.number)
+        return await self._reader.resolve(number=number, hash=hash)
+
+    async def block(self, ref: BlockRef) -> Block:
+        return await self._reader.block(ref)
+
+    async def metagraph(self, ref: BlockRef) -> Metagraph:
+        return await self._reader.metagraph(ref)
+
+    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters:
+        return await self._reader.hyperparameters(ref)
+
+    async def subnet(self, ref: BlockRef) -> Subnet:
+        return await self._reader.subnet(ref)
+
+    async def epoch(self, ref: BlockRef) -> Epoch:
+        return await self._reader.epoch(ref)
+
+    async def commitment(self, ref: BlockRef, hotkey: str) -> Commitment | None:
+        return await self._reader.commitment(ref, hotkey)
+
+    async def commitments(self, ref: BlockRef) -> tuple[Commitment, ...]:
+        return await self._reader.commitments(ref)
+
+    async def chain_info(self) -> ChainInfo:
+        return await self._reader.chain_info()
+
+    def __getattr__(self, name: str) -> Any:
+        # Reads added to the reader later pass through unchanged.
+        return getattr(self._reader, name)
