@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import strawberry
 from starlette.requests import Request
@@ -24,6 +24,9 @@ from ..chain.models import (
 )
 from ..events import EventHub
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..writes import WritePath
 
 
 class Reader(Protocol):
@@ -69,6 +72,8 @@ class Context:
     #: What the caller may do, from its bearer token (for a websocket, the `connection_init`
     #: payload's `authorization` or `token`, else the handshake's Authorization header).
     roles: frozenset[Role] = frozenset()
+    #: The weight store, the committer and the keys to sign with (None: no write path).
+    writes: WritePath | None = None
     #: A websocket's `connection_init` payload (strawberry sets it).
     connection_params: dict[str, object] | None = None
 
