@@ -34,6 +34,9 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "UNAVAILABLE"
     #: The caller's token does not grant the role the operation needs (or there is none).
     FORBIDDEN = "FORBIDDEN"
+    #: The server lacks what the operation needs (a hotkey, the owner's coldkey): the message
+    #: names the setting.
+    NOT_CONFIGURED = "NOT_CONFIGURED"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
