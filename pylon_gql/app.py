@@ -7,6 +7,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -29,7 +30,14 @@ from . import metrics
 from .auth import Authenticator, bearer_token
 from .chain.models import BlockRef
 from .events import EventHub
-from .response_cache import CacheKey, HeadPinnedReader, PlanCache, ResponseCache, cache_key
+from .response_cache import (
+    CacheKey,
+    HeadPinnedReader,
+    PlanCache,
+    QueryPlan,
+    ResponseCache,
+    cache_key,
+)
 from .schema import Context, create_schema
 from .schema.context import Reader
 from .settings import Settings
@@ -37,6 +45,21 @@ from .websocket import TRY_AGAIN_LATER_CODE, LegacyWSHandler, TransportWSHandler
 
 REQUEST_ID_HEADER = "x-request-id"
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: Head queries rendered for a new head before it is announced: the most asked at the last one.
+PRERENDER_QUERIES = 8
+#: Distinct head queries counted per head (more are not counted).
+HOT_QUERIES_TRACKED = 1024
+
+
+@dataclass
+class HotQuery:
+    """An anonymous head-defaulting query, and how often it was asked at the current head."""
+
+    query: str
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    plan: QueryPlan
+    count: int = 0
 
 
 class ServedChain(Protocol):
@@ -111,11 +134,15 @@ class PylonGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.chain = chain
-        self.authenticator = Authenticator(settings)
+        # On `sim` with no tokens configured, Services makes dev tokens (and logs them).
+        self.authenticator = Authenticator(settings, extra=getattr(chain, "dev_tokens", None))
         self.responses = (
             ResponseCache(settings.response_cache_bytes) if settings.response_cache_bytes else None
         )
         self.plans = PlanCache(settings.max_tokens)
+        #: Anonymous head queries asked since the last new head, by key without the head.
+        self._hot: dict[tuple[str, str, bytes], HotQuery] = {}
+        self._last_hot: list[HotQuery] = []
         self.ws_send_timeout = settings.ws_send_timeout
         self.ws_connections = 0
 
@@ -156,6 +183,7 @@ class PylonGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             roles=self.authenticator.roles_for(token),
+            writes=getattr(self.chain, "writes", None),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -264,7 +292,60 @@ class PylonGraphQL(GraphQL[Context, None]):
         key = cache_key(plan, variables, head, roles)
         if key is None:
             return None
-        return key, (head if key[3] else None)
+        if not key[3]:
+            return key, None
+        if not roles:
+            self._count_hot(key, query, operation, variables, plan)
+        return key, head
+
+    def _count_hot(
+        self,
+        key: CacheKey,
+        query: str,
+        operation: str | None,
+        variables: dict[str, Any] | None,
+        plan: QueryPlan,
+    ) -> None:
+        hot_key = (key[0], key[1], key[2])
+        hot = self._hot.get(hot_key)
+        if hot is None:
+            if len(self._hot) >= HOT_QUERIES_TRACKED:
+                return
+            hot = self._hot[hot_key] = HotQuery(query, operation, variables, plan)
+        hot.count += 1
+
+    async def warm(self, ref: BlockRef) -> None:
+        """Render at `ref`, before the follower announces it, the anonymous head queries asked
+        most at the previous head, so that their first askers at `ref` hit the cache."""
+        responses = self.responses
+        if responses is None:
+            return
+        asked = sorted(self._hot.values(), key=lambda h: h.count, reverse=True)
+        chosen = [h for h in asked if h.count > 1][:PRERENDER_QUERIES] or self._last_hot
+        self._hot, self._last_hot = {}, chosen
+        for hot in chosen:
+            # `chain` reads the node's runtime at the reader's head, which has not moved yet.
+            if "chain" in hot.plan.root_fields:
+                continue
+            key = cache_key(hot.plan, hot.variables, ref, "")
+            if key is None or responses.get(key) is not None:
+                continue
+            context = Context(
+                settings=self.settings,
+                reader=HeadPinnedReader(self.chain.reader, ref),
+                request_id=f"warm-{ref.number}",
+                head_age=self.chain.head_age,
+                events=self.chain.hub,
+            )
+            result = await self.schema.execute(
+                hot.query,
+                variable_values=hot.variables,
+                context_value=context,
+                operation_name=hot.operation_name,
+            )
+            if not result.errors:
+                responses.put(key, orjson.dumps(process_result(result)))
+                metrics.RESPONSE_CACHE_PRERENDERED.inc()
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -318,6 +399,7 @@ def health(settings: Settings, chain: ServedChain) -> tuple[int, dict[str, Any]]
         "maxHeadAgeSeconds": max_age,
         "follower": status.get("follower", {"state": "unknown"}),
         "watcher": status.get("watcher", {"state": "unknown"}),
+        "committer": status.get("committer", {"state": "unknown"}),
     }
     return (200 if state == "ok" else 503), body
 
@@ -325,6 +407,9 @@ def health(settings: Settings, chain: ServedChain) -> tuple[int, dict[str, Any]]
 def create_app(settings: Settings, chain: ServedChain) -> Starlette:
     """The app; its lifespan starts and stops `chain`."""
     graphql = PylonGraphQL(settings, chain)
+    warmers = getattr(chain, "warmers", None)
+    if isinstance(warmers, list):
+        warmers.append(graphql.warm)  # the follower renders hot head queries before announcing
 
     async def health_endpoint(request: Request) -> Response:
         code, body = health(settings, chain)

@@ -6,16 +6,25 @@ with the EventHub the follower publishes to.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .auth import Role
 from .chain.changes import ChangeWatcher
 from .chain.client import ChainClient
 from .chain.errors import ChainError
 from .chain.follower import Follower
+from .chain.models import BlockRef
 from .chain.reader import ChainReader
+from .chain.wallets import load_signers
+from .committer import Committer
 from .events import EventHub
 from .settings import Settings
+from .store import WeightStore
+from .writes import WritePath
 
 if TYPE_CHECKING:
     from .simnet import Simnet, SimnetConfig
@@ -35,6 +44,13 @@ class Services:
         self.watcher: ChangeWatcher | None = None
         self._reader: ChainReader | None = None
         self._simnet_config = simnet_config
+        #: Run by the follower with each new block before it is announced (the app's
+        #: response cache renders its hot head queries there).
+        self.warmers: list[Callable[[BlockRef], Awaitable[None]]] = []
+        #: The weight store, committer and signing keys (set at start).
+        self.writes: WritePath | None = None
+        #: Tokens made for the simulated chain when none are configured (role -> token).
+        self.dev_tokens = dev_tokens(settings)
 
     @property
     def reader(self) -> ChainReader:
@@ -55,10 +71,12 @@ class Services:
             except ChainError as error:
                 log.warning("the node at %s is not reachable yet (%s); retrying", url, error)
             self._reader = ChainReader(client, self.settings)
-            self.follower = Follower(client, self._reader, self.hub)
+            self.follower = Follower(client, self._reader, self.hub, warmers=self.warmers)
             # Epochs, registrations and commitments, derived once from the follower's blocks.
             self.watcher = ChangeWatcher(self._reader, self.hub)
             await self.watcher.start()
+            # Subscribed to blocks before the follower announces the first one.
+            self.writes = await self._start_writes(client, self._reader)
             # The follower connects, and reconnects, on its own: a node that is down at start
             # shows in /health instead of stopping the server.
             await self.follower.start()
@@ -68,6 +86,9 @@ class Services:
             raise
 
     async def stop(self) -> None:
+        writes, self.writes = self.writes, None
+        if writes is not None:
+            await writes.committer.stop()
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             await watcher.stop()
@@ -80,6 +101,43 @@ class Services:
         simnet, self.simnet = self.simnet, None
         if simnet is not None:
             await simnet.stop()
+        if writes is not None:
+            await writes.store.close()
+
+    async def _start_writes(self, client: ChainClient, reader: ChainReader) -> WritePath:
+        """The weight store (migrated), the signing keys and the committer."""
+        settings = self.settings
+        store = WeightStore(settings.resolved_database_url())
+        await store.open()
+        try:
+            signers = await asyncio.to_thread(load_signers, settings)
+            for missing in (signers.validator_missing, signers.owner_missing):
+                if missing:
+                    log.warning("%s", missing)
+            if signers.validator is not None:
+                log.info("validator hotkey %s", signers.validator.ss58_address)
+            committer = Committer(
+                settings,
+                reader,
+                client,
+                store,
+                self.hub,
+                signers.validator,
+                hotkey_missing=signers.validator_missing,
+                block_time=settings.sim_block_time if settings.simulated else 12.0,
+            )
+            await committer.start()
+        except BaseException:
+            await store.close()
+            raise
+        if self.dev_tokens:
+            banner = "!" * 78
+            log.warning(banner)
+            log.warning("DEV TOKENS for the simulated chain (no PYLON_*_TOKENS set):")
+            for role, token in self.dev_tokens.items():
+                log.warning("  %-9s Authorization: Bearer %s", role, token)
+            log.warning(banner)
+        return WritePath(store=store, committer=committer, signers=signers, chain=client)
 
     async def _start_simnet(self) -> str:
         from .simnet import Simnet, SimnetConfig
@@ -114,9 +172,23 @@ class Services:
                 "restarts": 0 if follower is None else follower.restarts,
                 "lastError": None if follower is None else follower.last_error,
             },
+            "committer": {"state": "stopped"}
+            if self.writes is None
+            else self.writes.committer.status(),
             "watcher": {
                 "state": "stopped" if self.watcher is None else self.watcher.state,
                 "restarts": 0 if self.watcher is None else self.watcher.restarts,
                 "lastError": None if self.watcher is None else self.watcher.last_error,
             },
         }
+
+
+def dev_tokens(settings: Settings) -> dict[Role, str]:
+    """On the simulated chain with no write tokens configured: a fresh validator and owner
+    token, so the quick start can try the mutations (never on a real network)."""
+    if not settings.simulated or settings.validator_tokens or settings.owner_tokens:
+        return {}
+    return {
+        Role.VALIDATOR: f"dev-validator-{secrets.token_urlsafe(12)}",
+        Role.OWNER: f"dev-owner-{secrets.token_urlsafe(12)}",
+    }

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
@@ -26,9 +27,12 @@ from ..settings import Settings
 from .context import Context, Info
 from .errors import classify
 from .execution import PlainListExecutor
+from .mutations import Mutation
+from .permissions import ReadAccess
 from .queries import Query
 from .subscriptions import Subscription
 from .types import BIG_INT, BigInt
+from .weights import WeightQuery
 
 __all__ = ["Context", "Info", "PylonSchema", "create_schema", "schema_sdl"]
 
@@ -37,6 +41,8 @@ DOCUMENT_CACHE_SIZE = 256
 #: Operation names are chosen by clients: keep the metric's label set bounded.
 MAX_OPERATION_LABELS = 200
 _OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
+#: The chain's queries and the validator's weights, as one root type.
+ROOT_QUERY = merge_types("Query", (Query, WeightQuery))
 
 
 class PylonSchema(strawberry.Schema):
@@ -100,9 +106,11 @@ def create_schema(settings: Settings) -> PylonSchema:
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        ReadAccess,
     ]
     return PylonSchema(
-        query=Query,
+        query=ROOT_QUERY,
+        mutation=Mutation,
         subscription=Subscription,
         config=_config(),
         extensions=extensions,
@@ -112,4 +120,7 @@ def create_schema(settings: Settings) -> PylonSchema:
 
 def schema_sdl() -> str:
     """The schema in GraphQL SDL, as `schema.graphql` holds it."""
-    return PylonSchema(query=Query, subscription=Subscription, config=_config()).as_str() + "\n"
+    schema = PylonSchema(
+        query=ROOT_QUERY, mutation=Mutation, subscription=Subscription, config=_config()
+    )
+    return schema.as_str() + "\n"

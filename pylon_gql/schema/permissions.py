@@ -1,12 +1,138 @@
-"""Who may do what (a placeholder until the write path lands).
+"""Who may do what: strawberry `BasePermission` classes on the mutations, and the read gate.
 
-Everything the schema serves today is public chain data: anyone may read it, so no field has a
-permission class. The write path adds them here as strawberry `BasePermission` classes with a
-message that says what to do, following the domain's rules: only the validator's own service
-may set and commit its weights and set its commitment (it signs with the service's hotkey), and
-only the subnet owner may set hyperparameters (the chain itself refuses anyone else).
+Two checks guard every write. The caller's role, from its bearer token (`IsValidator`,
+`IsOwner`): without it the answer is FORBIDDEN and nothing changes. Then what the server itself
+can do (`HasValidatorHotkey`, `OwnsSubnet`): a validator write needs a hotkey to sign with, an
+owner write a coldkey that owns the subnet on chain; without it the answer is NOT_CONFIGURED,
+naming the setting to fix. Reads are open to anyone unless reader tokens are configured
+(`ReadAccess`): then a query or subscription needs a token of any role.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError, OperationType
+from graphql.execution import ExecutionResult
+from strawberry.extensions import SchemaExtension
+from strawberry.permission import BasePermission
+
+from ..auth import Role
+from ..writes import WritePath
+from .context import Context, Info
+from .errors import ApiError, ErrorCode
+
+__all__ = [
+    "HasValidatorHotkey",
+    "IsOwner",
+    "IsValidator",
+    "OwnsSubnet",
+    "ReadAccess",
+]
+
+
+def _forbidden(message: str) -> ApiError:
+    return ApiError(message, ErrorCode.FORBIDDEN)
+
+
+def _not_configured(message: str) -> ApiError:
+    return ApiError(message, ErrorCode.NOT_CONFIGURED)
+
+
+def write_path(info: Info) -> WritePath:
+    writes = info.context.writes
+    if writes is None:
+        raise _not_configured("this server has no write path (no weight store or chain client)")
+    return writes
+
+
+class _HasRole(BasePermission):
+    role: Role
+    setting: str
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return self.role in info.context.roles
+
+    def on_unauthorized(self) -> None:
+        raise _forbidden(
+            f"this needs the `{self.role}` role: send `Authorization: Bearer <token>` with a "
+            f"token from {self.setting}"
+        )
+
+
+class IsValidator(_HasRole):
+    """The validator's own service: writes weights, commits them, sets the commitment."""
+
+    role = Role.VALIDATOR
+    setting = "PYLON_VALIDATOR_TOKENS"
+    message = "this needs the `validator` role"
+
+
+class IsOwner(_HasRole):
+    """The subnet owner: sets hyperparameters."""
+
+    role = Role.OWNER
+    setting = "PYLON_OWNER_TOKENS"
+    message = "this needs the `owner` role"
+
+
+class HasValidatorHotkey(BasePermission):
+    """The server has a validator hotkey to sign with."""
+
+    message = "this server has no validator hotkey"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        signers = write_path(info).signers
+        if signers.validator is None:
+            raise _not_configured(
+                signers.validator_missing or "this server has no validator hotkey"
+            )
+        return True
+
+
+class OwnsSubnet(BasePermission):
+    """The server has a coldkey, and it is the owner of the subnet at the head."""
+
+    message = "this server has no coldkey of the subnet owner"
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        signers = write_path(info).signers
+        if signers.owner is None:
+            raise _not_configured(signers.owner_missing or "this server has no owner coldkey")
+        context = info.context
+        head = context.reader.head
+        if head is None:
+            raise ApiError(
+                "the server has not seen a finalized head yet; retry in a few seconds",
+                ErrorCode.UNAVAILABLE,
+            )
+        subnet = await context.reader.subnet(head)
+        if subnet.owner_coldkey != signers.owner.ss58_address:
+            raise _not_configured(
+                f"the owner wallet's coldkey {signers.owner.ss58_address} does not own subnet "
+                f"{subnet.netuid} (its owner is {subnet.owner_coldkey} at block {head.number}): "
+                "set PYLON_OWNER_WALLET_NAME to the owner's wallet"
+            )
+        return True
+
+
+class ReadAccess(SchemaExtension):
+    """With reader tokens configured, queries and subscriptions need a token of any role."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if (
+            isinstance(context, Context)
+            and context.settings.reader_tokens is not None
+            and not context.roles
+            and execution.operation_type is not OperationType.MUTATION
+        ):
+            error = GraphQLError(
+                "reading needs a token: send `Authorization: Bearer <token>` with a token from "
+                "PYLON_READER_TOKENS (or of any other role)",
+                extensions={"code": ErrorCode.FORBIDDEN.value},
+            )
+            execution.result = ExecutionResult(data=None, errors=[error])
+        yield

@@ -1,0 +1,366 @@
+"""The root Mutation: the validator's weights, its commit and commitment, the owner's
+hyperparameters. Each is guarded by permission classes; expected failures are typed results
+(`ValidationError`, `CommitRefused`, `ChainRejected`) and change nothing."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from scalecodec.utils.ss58 import is_valid_ss58_address
+from strawberry.scalars import JSON
+
+from ..chain import models
+from ..chain.errors import ExtrinsicFailed
+from ..committer import CommitRefused as Refused
+from ..store import WeightRangeError
+from .context import Info
+from .permissions import HasValidatorHotkey, IsOwner, IsValidator, OwnsSubnet, write_path
+from .queries import resolve_block
+from .types import SS58_FORMAT, BlockRef, Commitment, Hyperparameters
+from .weights import (
+    ChainRejected,
+    CommitRefused,
+    CommitWeightsSuccess,
+    InvalidEntry,
+    SetWeightsSuccess,
+    ValidationError,
+    Weight,
+    WeightInput,
+    WeightSuccess,
+    epoch_of,
+    weight_commit,
+)
+
+#: Most bytes a commitment's `Raw<n>` field holds.
+MAX_COMMITMENT_BYTES = 128
+
+SetWeightsResult = Annotated[
+    SetWeightsSuccess | ValidationError, strawberry.union("SetWeightsResult")
+]
+WeightResult = Annotated[WeightSuccess | ValidationError, strawberry.union("WeightResult")]
+CommitWeightsResult = Annotated[
+    CommitWeightsSuccess | CommitRefused, strawberry.union("CommitWeightsResult")
+]
+
+
+@strawberry.enum(description="How `setCommitment`'s `data` is written.")
+class CommitmentEncoding(Enum):
+    TEXT = "text"
+    HEX = "hex"
+
+
+@strawberry.type(description="The commitment as the chain has it at the finalized block.")
+class SetCommitmentSuccess:
+    block: BlockRef = strawberry.field(description="The block the commitment was finalized in.")
+    commitment: Commitment | None
+
+
+@strawberry.type(description="The hyperparameter was set; its value read back at `block`.")
+class SetHyperparameterSuccess:
+    block: BlockRef = strawberry.field(description="The block the change was finalized in.")
+    call: str = strawberry.field(description="The `AdminUtils` call made.")
+    value: JSON | None = strawberry.field(
+        description="The value read back from the hyperparameters at `block` (null when the "
+        "call sets nothing `hyperparameters` shows)."
+    )
+    hyperparameters: Hyperparameters
+
+
+SetCommitmentResult = Annotated[
+    SetCommitmentSuccess | ValidationError | ChainRejected,
+    strawberry.union("SetCommitmentResult"),
+]
+SetHyperparameterResult = Annotated[
+    SetHyperparameterSuccess | ValidationError | ChainRejected,
+    strawberry.union("SetHyperparameterResult"),
+]
+
+VALIDATOR = [IsValidator, HasValidatorHotkey]
+OWNER = [IsOwner, OwnsSubnet]
+
+#: `sudo_set_*` calls whose hyperparameter has another name in `get_subnet_hyperparams`.
+_HYPERPARAMETER_OF = {
+    "sudo_set_weights_set_rate_limit": "weights_rate_limit",
+    "sudo_set_max_weight_limit": "max_weights_limit",
+    "sudo_set_commit_reveal_weights_interval": "commit_reveal_period",
+    "sudo_set_max_allowed_validators": "max_validators",
+    "sudo_set_bonds_moving_average": "bonds_moving_avg",
+    "sudo_set_network_registration_allowed": "registration_allowed",
+    "sudo_set_target_registrations_per_interval": "target_regs_per_interval",
+    "sudo_set_max_registrations_per_block": "max_regs_per_block",
+    "sudo_set_weights_version_key": "weights_version",
+}
+
+
+def _invalid(message: str, *entries: InvalidEntry) -> ValidationError:
+    return ValidationError(message=message, entries=list(entries))
+
+
+def _bad_hotkey(hotkey: str) -> str | None:
+    if not is_valid_ss58_address(hotkey, valid_ss58_format=SS58_FORMAT):
+        return f"not an SS58 address (format {SS58_FORMAT}) with a valid checksum"
+    return None
+
+
+def _bad_weight(weight: float) -> str | None:
+    if not math.isfinite(weight) or weight < 0:
+        return f"weight {weight!r} is not a finite number >= 0"
+    return None
+
+
+async def _head_epoch(info: Info) -> tuple[models.BlockRef, models.Epoch]:
+    head = await resolve_block(info)
+    return head, await info.context.reader.epoch(head)
+
+
+async def _unregistered(info: Info, head: models.BlockRef, hotkeys: Sequence[str]) -> list[str]:
+    if info.context.settings.allow_unregistered_hotkeys:
+        return []
+    metagraph = await info.context.reader.metagraph(head)
+    return [hotkey for hotkey in hotkeys if hotkey not in metagraph.by_hotkey]
+
+
+def _unregistered_error(head: models.BlockRef, hotkeys: Sequence[str], index: dict[str, int]):
+    return _invalid(
+        f"{len(hotkeys)} hotkey(s) are not registered in the subnet at block {head.number} "
+        "(PYLON_ALLOW_UNREGISTERED_HOTKEYS=true accepts them): "
+        + ", ".join(hotkeys[:10])
+        + (" ..." if len(hotkeys) > 10 else ""),
+        *(
+            InvalidEntry(index=index.get(h), hotkey=h, reason="not registered in the subnet")
+            for h in hotkeys
+        ),
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Set the weights of many hotkeys for the head's epoch, all or nothing: one "
+        "invalid entry (not SS58, a weight that is not finite and >= 0, a hotkey twice, an "
+        "unregistered hotkey) writes nothing and is named. At most PYLON_MAX_WEIGHTS_BATCH "
+        "entries.",
+        permission_classes=VALIDATOR,
+    )
+    async def set_weights(self, info: Info, weights: list[WeightInput]) -> SetWeightsResult:
+        limit = info.context.settings.max_weights_batch
+        if not weights:
+            return _invalid("no weights given")
+        if len(weights) > limit:
+            return _invalid(
+                f"{len(weights)} entries is more than one batch may carry "
+                f"(PYLON_MAX_WEIGHTS_BATCH={limit})"
+            )
+        problems: list[InvalidEntry] = []
+        seen: dict[str, int] = {}
+        for index, item in enumerate(weights):
+            reason = _bad_hotkey(item.hotkey) or _bad_weight(item.weight)
+            if reason is None and item.hotkey in seen:
+                reason = f"the same hotkey as entry {seen[item.hotkey]}"
+            seen.setdefault(item.hotkey, index)
+            if reason is not None:
+                problems.append(InvalidEntry(index=index, hotkey=item.hotkey, reason=reason))
+        if problems:
+            first = problems[0]
+            return _invalid(
+                f"{len(problems)} invalid entr{'y' if len(problems) == 1 else 'ies'}, nothing "
+                f"written; entry {first.index} ({first.hotkey!r}): {first.reason}",
+                *problems,
+            )
+        head, epoch = await _head_epoch(info)
+        unregistered = await _unregistered(info, head, list(seen))
+        if unregistered:
+            return _unregistered_error(head, unregistered, seen)
+        count = await write_path(info).store.set_weights(
+            epoch.start, [(item.hotkey, item.weight) for item in weights]
+        )
+        return SetWeightsSuccess(epoch=epoch_of(epoch, head), count=count)
+
+    @strawberry.mutation(
+        description="Set the weight of one hotkey for the head's epoch.",
+        permission_classes=VALIDATOR,
+    )
+    async def set_weight(self, info: Info, hotkey: str, weight: float) -> WeightResult:
+        reason = _bad_hotkey(hotkey) or _bad_weight(weight)
+        if reason is not None:
+            return _invalid(
+                f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
+            )
+        head, epoch = await _head_epoch(info)
+        if await _unregistered(info, head, [hotkey]):
+            return _unregistered_error(head, [hotkey], {})
+        entry = await write_path(info).store.set_weight(epoch.start, hotkey, weight)
+        return WeightSuccess(epoch=epoch_of(epoch, head), weight=Weight.from_entry(entry))
+
+    @strawberry.mutation(
+        description="Add `delta` (may be negative) to the weight of one hotkey for the head's "
+        "epoch, atomically: concurrent updates never lose one. A missing weight counts as 0; "
+        "a result below 0 is refused.",
+        permission_classes=VALIDATOR,
+    )
+    async def update_weight(self, info: Info, hotkey: str, delta: float) -> WeightResult:
+        reason = _bad_hotkey(hotkey)
+        if reason is None and not math.isfinite(delta):
+            reason = f"delta {delta!r} is not a finite number"
+        if reason is not None:
+            return _invalid(
+                f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
+            )
+        head, epoch = await _head_epoch(info)
+        if await _unregistered(info, head, [hotkey]):
+            return _unregistered_error(head, [hotkey], {})
+        try:
+            entry = await write_path(info).store.add_weight(epoch.start, hotkey, delta)
+        except WeightRangeError as error:
+            return _invalid(str(error), InvalidEntry(index=None, hotkey=hotkey, reason=str(error)))
+        return WeightSuccess(epoch=epoch_of(epoch, head), weight=Weight.from_entry(entry))
+
+    @strawberry.mutation(
+        description="Commit the weights now, inside the commit window or not (commit-reveal "
+        "when the subnet has it on, else set in the clear). Returns the attempt, PENDING.",
+        permission_classes=VALIDATOR,
+    )
+    async def commit_weights(self, info: Info) -> CommitWeightsResult:
+        try:
+            record = await write_path(info).committer.commit_now()
+        except Refused as refused:
+            return CommitRefused(message=str(refused), reason=refused.reason)
+        return CommitWeightsSuccess(commit=weight_commit(record))
+
+    @strawberry.mutation(
+        description=f"Set the validator hotkey's commitment on the subnet (at most "
+        f"{MAX_COMMITMENT_BYTES} bytes), signed by the server's hotkey; waits until finalized.",
+        permission_classes=VALIDATOR,
+    )
+    async def set_commitment(
+        self,
+        info: Info,
+        data: str,
+        encoding: CommitmentEncoding = CommitmentEncoding.TEXT,
+    ) -> SetCommitmentResult:
+        if encoding is CommitmentEncoding.HEX:
+            try:
+                raw = bytes.fromhex(data.removeprefix("0x"))
+            except ValueError:
+                return _invalid("`data` is not hex (0x optional, two digits a byte)")
+        else:
+            raw = data.encode()
+        if len(raw) > MAX_COMMITMENT_BYTES:
+            return _invalid(f"{len(raw)} bytes is more than a commitment holds")
+        writes = write_path(info)
+        signer = writes.signers.validator
+        assert signer is not None  # HasValidatorHotkey
+        try:
+            receipt = await writes.chain.set_commitment(
+                info.context.settings.netuid, raw, signer.wallet
+            )
+        except ExtrinsicFailed as error:
+            return ChainRejected(message=str(error), reason=error.reason)
+        found = await info.context.reader.commitment(receipt.block, signer.ss58_address)
+        return SetCommitmentSuccess(
+            block=BlockRef.from_model(receipt.block),
+            commitment=None if found is None else Commitment.from_model(found, receipt.block),
+        )
+
+    @strawberry.mutation(
+        description="Set a hyperparameter of the subnet through `AdminUtils.sudo_set_<name>` "
+        "(any the runtime has; `name` with or without the prefix), signed by the owner's "
+        "coldkey; waits until finalized. `value` is checked against the call's argument type: "
+        "an integer, a boolean, an SS58 address or a variant name, or an object by argument "
+        "name for a call that takes several.",
+        permission_classes=OWNER,
+    )
+    async def set_hyperparameter(
+        self, info: Info, name: str, value: JSON
+    ) -> SetHyperparameterResult:
+        writes = write_path(info)
+        calls = await writes.admin_calls()
+        call_name = name if name.startswith("sudo_set_") else f"sudo_set_{name}"
+        call = calls.get(call_name)
+        if call is None:
+            return _invalid(f"the runtime has no AdminUtils.{call_name}")
+        if not call.per_subnet:
+            return _invalid(f"AdminUtils.{call_name} is not a subnet hyperparameter")
+        args, problem = _call_args(call, value)
+        if problem is not None:
+            return _invalid(f"AdminUtils.{call_name}: {problem}")
+        owner = writes.signers.owner
+        assert owner is not None  # OwnsSubnet
+        netuid = info.context.settings.netuid
+        try:
+            receipt = await writes.chain.sudo_set(
+                call_name, {"netuid": netuid, **args}, owner.wallet
+            )
+        except ExtrinsicFailed as error:
+            return ChainRejected(message=str(error), reason=error.reason)
+        hyperparameters = await info.context.reader.hyperparameters(receipt.block)
+        return SetHyperparameterSuccess(
+            block=BlockRef.from_model(receipt.block),
+            call=call_name,
+            value=_read_back(call, hyperparameters),
+            hyperparameters=Hyperparameters.from_model(hyperparameters, receipt.block),
+        )
+
+
+def _coerce(arg: models.AdminCallArg, value: Any) -> tuple[Any, str | None]:
+    kind = arg.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            return None, f"`{arg.name}` must be a boolean, got {value!r}"
+        return value, None
+    if kind[0] in "ui" and kind[1:].isdigit():
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, f"`{arg.name}` must be an integer ({kind}), got {value!r}"
+        bits = int(kind[1:])
+        low, high = (
+            (0, 2**bits - 1) if kind[0] == "u" else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+        )
+        if not low <= value <= high:
+            return None, f"`{arg.name}` must be in [{low}, {high}] ({kind}), got {value}"
+        return value, None
+    if kind == "account":
+        if not isinstance(value, str) or _bad_hotkey(value):
+            return None, f"`{arg.name}` must be an SS58 address, got {value!r}"
+        return value, None
+    if kind == "enum":
+        if value not in arg.variants:
+            return None, f"`{arg.name}` must be one of {', '.join(arg.variants)}, got {value!r}"
+        return value, None
+    return None, f"`{arg.name}` has a type the API cannot set"
+
+
+def _call_args(call: models.AdminCall, value: Any) -> tuple[dict[str, Any], str | None]:
+    wanted = call.subnet_args
+    if len(wanted) == 1 and not isinstance(value, dict):
+        values = {wanted[0].name: value}
+    elif isinstance(value, dict):
+        values = value
+    else:
+        names = ", ".join(arg.name for arg in wanted)
+        return {}, f"takes {len(wanted)} arguments: give an object with {names}"
+    missing = [arg.name for arg in wanted if arg.name not in values]
+    extra = [key for key in values if key not in {arg.name for arg in wanted}]
+    if missing or extra:
+        return {}, f"arguments are {', '.join(a.name for a in wanted)} (missing: {missing}, " + (
+            f"unknown: {extra})"
+        )
+    args: dict[str, Any] = {}
+    for arg in wanted:
+        coerced, problem = _coerce(arg, values[arg.name])
+        if problem is not None:
+            return {}, problem
+        args[arg.name] = coerced
+    return args, None
+
+
+def _read_back(call: models.AdminCall, hyperparameters: models.Hyperparameters) -> Any:
+    """The value(s) the call set, as `hyperparameters` shows them (None: it does not)."""
+    if len(call.subnet_args) == 1:
+        field = _HYPERPARAMETER_OF.get(call.name, call.name.removeprefix("sudo_set_"))
+        return getattr(hyperparameters, field, None)
+    values = {arg.name: getattr(hyperparameters, arg.name, None) for arg in call.subnet_args}
+    return None if any(value is None for value in values.values()) else values

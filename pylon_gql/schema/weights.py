@@ -1,0 +1,135 @@
+"""The validator's weights as the schema shows them: types, results, and the weight queries."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+import strawberry
+
+from ..chain import models
+from ..committer import event_of
+from ..store import CommitRecord, WeightEntry
+from .context import Info
+from .permissions import write_path
+from .queries import BlockNumber, resolve_block
+from .subscriptions import WeightCommit
+from .types import BlockRef, Epoch
+
+#: Most commit attempts `weightCommits` returns.
+MAX_COMMITS = 1000
+
+
+@strawberry.type(description="The weight the validator gave a hotkey in an epoch.")
+class Weight:
+    hotkey: str
+    weight: float
+    updated_at: datetime.datetime = strawberry.field(description="When it was last written.")
+
+    @classmethod
+    def from_entry(cls, entry: WeightEntry) -> Weight:
+        return cls(hotkey=entry.hotkey, weight=entry.weight, updated_at=entry.updated_at)
+
+
+@strawberry.type(description="The weights the validator wrote in one epoch.")
+class EpochWeights:
+    block: BlockRef = strawberry.field(description="The block this answer is for.")
+    epoch: Epoch = strawberry.field(description="The epoch containing `block`.")
+    weights: list[Weight] = strawberry.field(description="By hotkey.")
+
+
+@strawberry.input(description="A hotkey and the weight the validator gives it.")
+class WeightInput:
+    hotkey: str = strawberry.field(description="SS58 address of the hotkey.")
+    weight: float = strawberry.field(description="A finite number >= 0.")
+
+
+@strawberry.type(description="One entry of the input that was refused, and why.")
+class InvalidEntry:
+    index: int | None = strawberry.field(description="Its position in the input list.")
+    hotkey: str | None
+    reason: str
+
+
+@strawberry.type(
+    description="The input was refused and nothing was changed: `entries` names what was wrong."
+)
+class ValidationError:
+    message: str
+    entries: list[InvalidEntry]
+
+
+@strawberry.type(description="The weights were written, all of them, in one transaction.")
+class SetWeightsSuccess:
+    epoch: Epoch = strawberry.field(description="The epoch they are for: the head's.")
+    count: int = strawberry.field(description="How many weights were written.")
+
+
+@strawberry.type(description="The weight as it is now stored.")
+class WeightSuccess:
+    epoch: Epoch = strawberry.field(description="The epoch it is for: the head's.")
+    weight: Weight
+
+
+@strawberry.type(description="An attempt to commit the weights has started.")
+class CommitWeightsSuccess:
+    commit: WeightCommit = strawberry.field(
+        description="The attempt, PENDING: follow it with `weightCommits` or the "
+        "`weightCommit` subscription."
+    )
+
+
+@strawberry.type(description="No commit was started; `reason` says why.")
+class CommitRefused:
+    message: str
+    reason: str = strawberry.field(description="`no_weights`, `in_flight` or `no_head`.")
+
+
+@strawberry.type(
+    description="The chain refused or failed the extrinsic; `reason` is the module error."
+)
+class ChainRejected:
+    message: str
+    reason: str | None
+
+
+def weight_commit(record: CommitRecord) -> WeightCommit:
+    return WeightCommit.from_event(event_of(record))
+
+
+def epoch_of(epoch: models.Epoch, ref: models.BlockRef) -> Epoch:
+    return Epoch.from_model(epoch, ref)
+
+
+@strawberry.type
+class WeightQuery:
+    @strawberry.field(
+        description="The weights the validator wrote for the epoch containing a block."
+    )
+    async def weights(self, info: Info, block: BlockNumber = None) -> EpochWeights:
+        ref = await resolve_block(info, block)
+        epoch = await info.context.reader.epoch(ref)
+        entries = await write_path(info).store.weights(epoch.start)
+        return EpochWeights(
+            block=BlockRef.from_model(ref),
+            epoch=epoch_of(epoch, ref),
+            weights=[Weight.from_entry(entry) for entry in entries],
+        )
+
+    @strawberry.field(
+        description=f"The server's attempts to commit the weights, newest first (at most "
+        f"{MAX_COMMITS})."
+    )
+    async def weight_commits(
+        self,
+        info: Info,
+        last: Annotated[
+            int, strawberry.argument(description="How many of the latest attempts.")
+        ] = 20,
+    ) -> list[WeightCommit]:
+        from .errors import BadUserInput
+
+        if not 0 < last <= MAX_COMMITS:
+            raise BadUserInput(f"`last` must be 1 to {MAX_COMMITS}; got {last}")
+        records = await write_path(info).store.commits(last)
+        return [weight_commit(record) for record in records]
