@@ -1,4 +1,4 @@
-"""The `pylon-gql` command: serve, simnet, export-schema."""
+"""The `pylon-gql` command: serve, simnet, export-schema, migrate."""
 
 from __future__ import annotations
 
@@ -101,6 +101,23 @@ def export_schema(output: Path, check: bool) -> None:
         return
     output.write_text(sdl, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations the database lacks (the server also does at start)."""
+    import asyncio
+
+    from .store import migrate as apply_migrations
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    url = settings.resolved_database_url()
+    applied = asyncio.run(apply_migrations(url))
+    if applied:
+        click.echo(f"applied {len(applied)} migration(s): {', '.join(applied)}", err=True)
+    else:
+        click.echo("the database is up to date", err=True)
 
 
 main.add_command(simnet_command, "simnet")
