@@ -12,6 +12,7 @@ RUN useradd --create-home --uid 10001 pylon \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY pylon_gql ./pylon_gql
+COPY migrations ./migrations
 RUN pip install .
 
 USER pylon
