@@ -56,6 +56,11 @@ RESPONSE_CACHE_REQUESTS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+RESPONSE_CACHE_PRERENDERED = Counter(
+    "pylon_response_cache_prerendered_total",
+    "Answers rendered for a new head before it was announced (its most asked head queries).",
+    registry=REGISTRY,
+)
 RESPONSE_CACHE_EVICTIONS = Counter(
     "pylon_response_cache_evictions_total",
     "Answers dropped from the response cache to stay within its bytes.",

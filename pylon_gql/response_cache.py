@@ -108,6 +108,7 @@ class QueryPlan:
     always_at_head: bool
     #: Per `block(number:, hash:)` field: (number, hash); per other block field: (block, None).
     block_arguments: tuple[tuple[_Argument, _Argument | None], ...]
+    root_fields: frozenset[str]
 
     def at_head(self, variables: Mapping[str, Any]) -> bool:
         """Whether some field answers at the head for these variables."""
@@ -148,9 +149,11 @@ def plan_query(query: str, operation_name: str | None, max_tokens: int) -> Query
             None if default is None else _literal(default, {})
         )
     always_at_head = False
+    root_fields: set[str] = set()
     block_arguments: list[tuple[_Argument, _Argument | None]] = []
     for field in _root_fields(operation.selection_set, fragments, set()):
         name = field.name.value
+        root_fields.add(name)
         arguments = {a.name.value: _argument(a.value, defaults) for a in field.arguments or ()}
         absent = _Argument(None, None)
         if name in STATIC_FIELDS:
@@ -168,6 +171,7 @@ def plan_query(query: str, operation_name: str | None, max_tokens: int) -> Query
         operation_name=operation_name or "",
         always_at_head=always_at_head,
         block_arguments=tuple(block_arguments),
+        root_fields=frozenset(root_fields),
     )
 
 

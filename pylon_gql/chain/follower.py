@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from math import nan
 from typing import Literal, Protocol
 
@@ -51,10 +51,13 @@ class Follower:
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
         max_catch_up: int | None = None,
+        warmers: list[Callable[[BlockRef], Awaitable[None]]] | None = None,
     ) -> None:
         """`stall_timeout`: seconds without a head before the subscription counts as dead;
         backoff doubles from `min_backoff` to `max_backoff` between restarts;
-        `max_catch_up`: most skipped blocks announced after a gap (default: cache_blocks)."""
+        `max_catch_up`: most skipped blocks announced after a gap (default: cache_blocks);
+        `warmers`: run with each new block after the chain reads are warm and before it is
+        announced (the response cache renders its hot head queries there)."""
         self.client = client
         self.reader = reader
         self.hub = hub
@@ -63,6 +66,7 @@ class Follower:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.max_catch_up = max_catch_up or reader.settings.cache_blocks
+        self.warmers = warmers if warmers is not None else []
         self.state: FollowerState = "stopped"
         self.head: BlockRef | None = None
         self.head_received_at: float | None = None
@@ -180,7 +184,10 @@ class Follower:
 
     async def _warm(self, ref: BlockRef) -> None:
         outcomes = await asyncio.gather(
-            self.reader.metagraph(ref), self.reader.hyperparameters(ref), return_exceptions=True
+            self.reader.metagraph(ref),
+            self.reader.hyperparameters(ref),
+            self.reader.block(ref),
+            return_exceptions=True,
         )
         for outcome in outcomes:
             if isinstance(outcome, ChainError) and not isinstance(outcome, ChainUnavailable):
@@ -188,3 +195,8 @@ class Follower:
                 logger.warning("could not warm the cache at block %d: %s", ref.number, outcome)
             elif isinstance(outcome, BaseException):
                 raise outcome
+        for warm in self.warmers:
+            try:
+                await warm(ref)
+            except Exception:  # a warm-up that fails must not stop the chain being followed
+                logger.exception("warming answers at block %d failed", ref.number)

@@ -30,7 +30,7 @@ async def cached() -> AsyncIterator[Served]:
     """A server of its own: blocks move only when a test produces them, and only 4 blocks of
     chain data are kept, so older blocks are cold for the chain reader."""
     settings = settings_for(network="sim", cache_blocks=4, validator_tokens=VALIDATOR_TOKEN)
-    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
+    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True, finality_lag=0))
     async with (
         running(settings, services) as url,
         httpx.AsyncClient(base_url=url, timeout=PATIENCE) as client,
@@ -76,7 +76,9 @@ async def produce(served: Served, blocks: int) -> int:
     """Produce blocks; wait until the follower has announced the simnet's finalized head."""
     simnet = served.services.simnet
     assert simnet is not None
+    start = simnet.finalized_number
     await simnet.produce_blocks(blocks)
+    assert simnet.finalized_number == start + blocks
     async with asyncio.timeout(PATIENCE):
         # the follower announces heads as it gets them: no event to wait on here
         while not _caught_up(served):  # noqa: ASYNC110
@@ -106,18 +108,31 @@ async def test_a_cached_answer_is_the_executed_answer_byte_for_byte(cached: Serv
 
 async def test_after_the_head_moves_a_head_query_answers_the_new_block(cached: Served) -> None:
     document = "{ head { number hash } metagraph { block { number hash } neurons { uid stake } } }"
+    asked_once = "{ metagraph { block { number } neuronCount } }"
     before = await produce(cached, 1)
     old = await post(cached, document)
     assert outcome(await post(cached, document)) == "hit"
     assert old.json()["data"]["head"]["number"] == before
+    assert outcome(await post(cached, asked_once)) == "miss"
+    prerendered = counted("pylon_response_cache_prerendered_total", {})
 
     after = await produce(cached, 1)
+    assert after == before + 1
+    assert counted("pylon_response_cache_prerendered_total", {}) - prerendered == 1
+    # Asked twice at the last head: rendered at the new one before it was announced.
     new = await post(cached, document)
-    assert outcome(new) == "miss"
+    assert outcome(new) == "hit"
     answer = new.json()["data"]
     assert answer["head"]["number"] == answer["metagraph"]["block"]["number"] == after
-    assert after == before + 1
     assert answer["head"]["hash"] == cached.services.reader.head.hash  # type: ignore[union-attr]
+    # ... the same bytes as an execution (another role: another key, the same answer)
+    executed = await post(cached, document, token=VALIDATOR_TOKEN)
+    assert outcome(executed) == "miss"
+    assert executed.content == new.content
+    # Asked once: executed at the new head.
+    once = await post(cached, asked_once)
+    assert outcome(once) == "miss"
+    assert once.json()["data"]["metagraph"]["block"]["number"] == after
 
 
 async def test_a_query_naming_a_block_still_hits_after_the_head_moves(cached: Served) -> None:
