@@ -1,0 +1,281 @@
+"""The committer over a scripted chain and a real SQLite store: when it commits, what, and how
+it records it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pylon_gql.chain.epochs import epoch_at
+from pylon_gql.chain.errors import ChainUnavailable, ExtrinsicFailed
+from pylon_gql.chain.models import BlockRef, Epoch, ExtrinsicReceipt, Hyperparameters, Metagraph
+from pylon_gql.chain.wallets import Signer
+from pylon_gql.committer import CommitRefused, Committer
+from pylon_gql.events import EventHub, NewBlock, WeightCommitEvent
+from pylon_gql.settings import Settings
+from pylon_gql.store import WeightStore, weights_digest
+from tests.chain.fakes import eventually, hyperparameters, neuron, ref
+
+NETUID = 1
+TEMPO = 9  # epochs of 10 blocks: with netuid 1 they start at blocks 7, 17, 27, ...
+
+
+def settings(**values: Any) -> Settings:
+    base: dict[str, Any] = {
+        "netuid": NETUID,
+        "commit_window_start_offset": 3,
+        "commit_window_end_buffer": 2,
+        "commit_retry_min_backoff": 0.01,
+        "commit_retry_max_backoff": 0.02,
+    }
+    return Settings(_env_file=None, **{**base, **values})  # type: ignore[call-arg]
+
+
+class FakeReader:
+    def __init__(self, neurons: int = 4, commit_reveal: bool = False) -> None:
+        self.head: BlockRef | None = None
+        self.metagraph_neurons = tuple(neuron(uid) for uid in range(neurons))
+        self.params: Hyperparameters = dataclasses.replace(
+            hyperparameters(TEMPO), commit_reveal_weights_enabled=commit_reveal
+        )
+
+    async def epoch(self, ref: BlockRef) -> Epoch:
+        return epoch_at(
+            ref.number, NETUID, TEMPO, commit_window_start_offset=3, commit_window_end_buffer=2
+        )
+
+    async def metagraph(self, ref: BlockRef) -> Metagraph:
+        return Metagraph(netuid=NETUID, block=ref, neurons=self.metagraph_neurons)
+
+    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters:
+        return self.params
+
+
+class FakeWriter:
+    """Records each write; fails the next `failures` ones with `error`."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, dict[int, float]]] = []
+        self.failures = 0
+        self.error: Exception = ExtrinsicFailed("set_weights failed: SettingWeightsTooFast", "X")
+        self.landing_block = 0
+
+    async def _write(
+        self,
+        mode: str,
+        netuid: int,
+        weights: dict[int, float],
+        on_in_block: Callable[[BlockRef], Awaitable[None]] | None,
+        reveal_round: int | None,
+    ) -> ExtrinsicReceipt:
+        self.calls.append((mode, netuid, dict(weights)))
+        if self.failures:
+            self.failures -= 1
+            raise self.error
+        if on_in_block is not None:
+            await on_in_block(ref(self.landing_block))
+        return ExtrinsicReceipt(ref(self.landing_block + 1), reveal_round)
+
+    async def set_weights(
+        self, netuid: int, weights: dict[int, float], wallet: Any, **kwargs: Any
+    ) -> ExtrinsicReceipt:
+        return await self._write("set", netuid, weights, kwargs.get("on_in_block"), None)
+
+    async def commit_weights(
+        self, netuid: int, weights: dict[int, float], wallet: Any, **kwargs: Any
+    ) -> ExtrinsicReceipt:
+        return await self._write("commit_reveal", netuid, weights, kwargs.get("on_in_block"), 77)
+
+
+HOTKEY = Signer(wallet=object(), key="hotkey", ss58_address="5Validator")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[WeightStore]:
+    store = WeightStore(f"sqlite://{tmp_path / 'committer.sqlite3'}")
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def make(
+    store: WeightStore, reader: FakeReader, writer: FakeWriter, **values: Any
+) -> tuple[Committer, EventHub]:
+    hub = EventHub()
+    committer = Committer(settings(**values), reader, writer, store, hub, HOTKEY)
+    return committer, hub
+
+
+async def run_blocks(committer: Committer, reader: FakeReader, first: int, last: int) -> None:
+    """The follower's blocks, one by one; each attempt finishes before the next block."""
+    for number in range(first, last + 1):
+        reader.head = ref(number)
+        await committer.on_block(ref(number))
+        await committer.wait()
+
+
+async def test_commits_once_per_epoch_inside_the_window(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    committer, _ = make(store, reader, writer)
+    await store.set_weight(7, "hotkey-1", 2.0)
+    await store.set_weight(7, "hotkey-3", 1.0)
+    await store.set_weight(7, "5NotRegistered", 5.0)  # no uid: left out
+    await run_blocks(committer, reader, 7, 36)  # epochs at 7, 17, 27: windows 10-14, 20-24, ...
+    assert [mode for mode, _, _ in writer.calls] == ["set", "set", "set"]
+    assert writer.calls[0][2] == {0: 0.0, 1: 2.0, 2: 0.0, 3: 1.0}
+    log = await store.commits()
+    assert [(c.block, c.epoch, c.weights_epoch, c.status) for c in reversed(log)] == [
+        (1, 7, 7, "finalized"),  # landed in the block the chain said
+        (1, 17, 7, "finalized"),  # no weights in epoch 17: epoch 7's are the latest
+        (1, 27, 7, "finalized"),
+    ]
+    assert log[0].digest == weights_digest({0: 0.0, 1: 2.0, 2: 0.0, 3: 1.0})
+    assert log[0].uid_count == 4 and log[0].trigger == "auto"
+
+
+async def test_every_n_epochs_and_commit_reveal(store: WeightStore) -> None:
+    reader, writer = FakeReader(commit_reveal=True), FakeWriter()
+    committer, _ = make(store, reader, writer, commit_every_epochs=2)
+    await store.set_weight(7, "hotkey-0", 1.0)
+    await run_blocks(committer, reader, 7, 56)  # epochs 7, 17, 27, 37, 47
+    log = list(reversed(await store.commits()))
+    assert [c.epoch for c in log] == [7, 27, 47]
+    assert {c.mode for c in log} == {"commit_reveal"} and {c.reveal_round for c in log} == {77}
+
+
+async def test_nothing_outside_the_window_and_no_weights_no_attempt(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    committer, _ = make(store, reader, writer)
+    await run_blocks(committer, reader, 7, 16)  # a whole epoch without weights
+    assert writer.calls == [] and await store.commits() == []
+    assert committer.state == "no_weights"
+    await store.set_weight(17, "hotkey-0", 1.0)
+    await run_blocks(committer, reader, 17, 19)  # before the window
+    await run_blocks(committer, reader, 25, 26)  # after it
+    assert writer.calls == []
+
+
+async def test_a_failure_is_recorded_and_retried_with_backoff_while_the_window_is_open(
+    store: WeightStore,
+) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    committer, hub = make(store, reader, writer)
+    await store.set_weight(7, "hotkey-0", 1.0)
+    writer.failures = 2
+    events = hub.subscribe(WeightCommitEvent)
+    for number in range(10, 15):  # the window of epoch 7
+        reader.head = ref(number)
+        await committer.on_block(ref(number))
+        await committer.wait()
+        await asyncio.sleep(0.05)  # past the backoff: the next block may retry
+    log = list(reversed(await store.commits()))
+    assert [c.status for c in log] == ["failed", "failed", "finalized"]
+    assert "SettingWeightsTooFast" in (log[0].error or "")
+    statuses = []
+    while not events._queue.empty():
+        statuses.append((await anext(events)).status)
+    assert statuses == [
+        "pending", "failed", "pending", "failed", "pending", "in_block", "finalized"
+    ]  # fmt: skip
+
+
+async def test_backoff_holds_back_a_retry_until_it_passes(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    committer, _ = make(store, reader, writer, commit_retry_min_backoff=3600)
+    await store.set_weight(7, "hotkey-0", 1.0)
+    writer.failures = 1
+    writer.error = ChainUnavailable("node gone")
+    await run_blocks(committer, reader, 10, 14)
+    assert len(writer.calls) == 1 and committer.state == "backing_off"
+    assert [c.status for c in await store.commits()] == ["failed"]
+    await run_blocks(committer, reader, 20, 20)  # a new epoch's window: backoff starts over
+    assert len(writer.calls) == 2
+
+
+async def test_a_restart_never_commits_twice_in_an_epoch(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    committer, _ = make(store, reader, writer)
+    await store.set_weight(7, "hotkey-0", 1.0)
+    await run_blocks(committer, reader, 10, 11)
+    assert len(writer.calls) == 1
+    restarted, _ = make(store, reader, writer)  # a new process: it knows only the database
+    await run_blocks(restarted, reader, 12, 14)
+    assert len(writer.calls) == 1
+    await run_blocks(restarted, reader, 20, 20)
+    assert len(writer.calls) == 2
+
+
+async def test_an_interrupted_attempt_counts_as_landed(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'interrupted.sqlite3'}"
+    store = WeightStore(url)
+    await store.open()
+    await store.set_weight(7, "hotkey-0", 1.0)
+    await store.start_commit(
+        block=10, epoch=7, weights_epoch=7, netuid=NETUID, mode="set", trigger="auto",
+        uid_count=4, digest="d",
+    )  # fmt: skip
+    await store.close()  # stopped with the attempt pending
+    store = WeightStore(url)
+    await store.open()
+    try:
+        reader, writer = FakeReader(), FakeWriter()
+        committer, _ = make(store, reader, writer)
+        await run_blocks(committer, reader, 11, 14)
+        assert writer.calls == []  # it may have landed: not again in epoch 7
+        await run_blocks(committer, reader, 20, 20)
+        assert len(writer.calls) == 1
+    finally:
+        await store.close()
+
+
+async def test_driven_by_new_block_events_and_off_with_auto_commit_false(
+    store: WeightStore,
+) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    await store.set_weight(7, "hotkey-2", 3.0)
+    committer, hub = make(store, reader, writer)
+    await committer.start()
+    try:
+        reader.head = ref(10)
+        hub.publish(NewBlock(ref(10)))
+        await eventually(lambda: bool(writer.calls) and not committer.committing)
+        assert committer.status()["state"] == "waiting"
+    finally:
+        await committer.stop()
+    assert len(writer.calls) == 1
+
+    manual_writer = FakeWriter()
+    manual, hub = make(store, reader, manual_writer, auto_commit=False)
+    await manual.start()
+    assert hub.subscribers(NewBlock) == 0 and manual.status()["state"] == "disabled"
+    reader.head = ref(21)
+    hub.publish(NewBlock(ref(21)))  # in the window: nobody listens
+    await asyncio.sleep(0.05)
+    assert manual_writer.calls == []
+    record = await manual.commit_now()
+    assert record.status == "pending" and record.trigger == "manual"
+    done = await manual.wait()
+    assert done is not None and done.status == "finalized"
+    assert len(manual_writer.calls) == 1
+
+
+async def test_commit_now_refuses_without_weights_or_hotkey(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    reader.head = ref(30)
+    committer, _ = make(store, reader, writer, auto_commit=False)
+    with pytest.raises(CommitRefused) as refused:
+        await committer.commit_now()
+    assert refused.value.reason == "no_weights"
+    keyless = Committer(
+        settings(), reader, writer, store, EventHub(), None, hotkey_missing="set PYLON_WALLET_NAME"
+    )
+    with pytest.raises(CommitRefused, match="PYLON_WALLET_NAME"):
+        await keyless.commit_now()
+    assert writer.calls == []
