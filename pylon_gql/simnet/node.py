@@ -11,6 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from scalecodec.utils.ss58 import ss58_encode
+
 from .runtime import Runtime, StorageEntry
 from .scale import encode_compact
 from .world import GENESIS_HASH, BlockState, Subnet, World
@@ -60,6 +62,10 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "state_queryStorageAt": ("keys", "hash"),
     "system_accountNextIndex": ("account",),
     "account_nextIndex": ("account",),
+    "author_submitExtrinsic": ("extrinsic",),
+    "author_submitAndWatchExtrinsic": ("extrinsic",),
+    "author_unwatchExtrinsic": ("subscription",),
+    "author_pendingExtrinsics": (),
 }
 # what other clients call these params
 PARAM_ALIASES = {"at": "hash", "block": "hash", "start_key": "startKey", "data": "bytes"}
@@ -159,6 +165,8 @@ class Node:
             "state_queryStorageAt": self.state_query_storage_at,
             "system_accountNextIndex": self.account_next_index,
             "account_nextIndex": self.account_next_index,
+            "author_submitExtrinsic": self.author_submit_extrinsic,
+            "author_pendingExtrinsics": lambda p: [_hex(t.data) for t in self.world.pool],
         }
         self._calls: dict[str, Callable[[BlockState, dict[str, Any]], bytes]] = {
             "Metadata_metadata_at_version": self._metadata_at_version,
@@ -235,8 +243,12 @@ class Node:
             else self.world.head.timestamp
             - (self.world.head.number - header.number) * self.world.block_time_ms
         )
+        body = [_hex(data) for data in self.world.bodies.get(header.hash, ())]
         return {
-            "block": {"header": header.as_json(), "extrinsics": [self._timestamp_set(timestamp)]},
+            "block": {
+                "header": header.as_json(),
+                "extrinsics": [self._timestamp_set(timestamp), *body],
+            },
             "justifications": None,
         }
 
@@ -573,8 +585,28 @@ class Node:
             public_key = bytes.fromhex(ss58_decode(account))
         except ValueError:
             raise invalid_params("account must be an SS58 address") from None
-        info = self.world.head.accounts.get(public_key)
-        return 0 if info is None else info["nonce"]
+        return self.world.next_index(public_key)
+
+    def submit(self, params: dict[str, Any]) -> Any:
+        """Check an extrinsic and put it in the pool; return the transaction (or raise the
+        error a node answers)."""
+        from .extrinsics import check
+
+        data = _hex_bytes(params.get("extrinsic", params.get("bytes")), "extrinsic")
+        transaction = check(self.runtime, self.world, data)
+        self.world.submit(transaction)
+        logger.info(
+            "simnet: %s.%s from %s (nonce %d) in the pool: %s",
+            transaction.pallet,
+            transaction.function,
+            ss58_encode(transaction.signer, 42),
+            transaction.nonce,
+            transaction.hash,
+        )
+        return transaction
+
+    def author_submit_extrinsic(self, params: dict[str, Any]) -> Any:
+        return self.submit(params).hash
 
     # builders: one map of storage key -> encoded value per entry and block
 
@@ -605,7 +637,7 @@ class Node:
             },
             "topics": [],
         }
-        return self._encode_map("System", "Events", [((), [success])])
+        return self._encode_map("System", "Events", [((), [success, *state.events])])
 
     def _system_account(self, state: BlockState) -> dict[bytes, bytes]:
         return self._encode_map(

@@ -59,6 +59,18 @@ def load_fixture_json(name: str) -> dict[str, Any]:
     return json.loads(_read_data(f"{name}.gz"))
 
 
+@dataclasses.dataclass(frozen=True)
+class ExtrinsicFormat:
+    """How the metadata says a signed extrinsic is laid out."""
+
+    version: int
+    address_type: int
+    call_type: int
+    signature_type: int
+    # (identifier, type of what the extrinsic carries, type of what is only signed)
+    extensions: tuple[tuple[str, int, int], ...]
+
+
 class Runtime:
     """Types, runtime APIs and storage entries of the shipped metadata."""
 
@@ -96,8 +108,20 @@ class Runtime:
                 )
         self.pallet_index: dict[str, int] = {}
         self.storage: dict[tuple[str, str], StorageEntry] = {}
+        # pallet -> error name -> its index (a module error's `error[0]`)
+        self.pallet_errors: dict[str, dict[str, int]] = {}
+        # pallet -> call name -> its argument names, in order
+        self.pallet_calls: dict[str, dict[str, tuple[str, ...]]] = {}
         for pallet in v15["pallets"]:
             self.pallet_index[pallet["name"]] = pallet["index"]
+            if pallet["error"]:
+                variants = types[pallet["error"]["ty"]]["def"]["variant"]["variants"]
+                self.pallet_errors[pallet["name"]] = {v["name"]: v["index"] for v in variants}
+            if pallet["calls"]:
+                variants = types[pallet["calls"]["ty"]]["def"]["variant"]["variants"]
+                self.pallet_calls[pallet["name"]] = {
+                    v["name"]: tuple(f["name"] for f in v["fields"]) for v in variants
+                }
             if not pallet["storage"]:
                 continue
             pallet_hash = twox128(pallet["storage"]["prefix"].encode())
@@ -122,6 +146,18 @@ class Runtime:
                     optional=entry["modifier"] == "Optional",
                 )
         self.storage_by_prefix = {entry.prefix: entry for entry in self.storage.values()}
+        extrinsic = v15["extrinsic"]
+        self.extrinsic = ExtrinsicFormat(
+            version=extrinsic["version"],
+            address_type=extrinsic["address_type"],
+            call_type=extrinsic["call_type"],
+            signature_type=extrinsic["signature_type"],
+            extensions=tuple(
+                (e["identifier"], e["ty"], e["additional_signed"])
+                for e in extrinsic["signed_extensions"]
+            ),
+        )
+        self.event_type: int = v15["outer_enums"]["event_type"]
         self._v14: bytes | None = None
         self._v14_lock = threading.Lock()
 

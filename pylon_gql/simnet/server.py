@@ -16,8 +16,9 @@ from typing import Any
 import websockets
 from websockets.asyncio.server import Server, ServerConnection, serve
 
+from .extrinsics import blake2_256
 from .faults import Faults
-from .node import Node, RpcError, invalid_params
+from .node import Node, RpcError, invalid_params, normalize_params
 from .runtime import get_runtime
 from .world import BlockHeader, World, dev_keys, get_snapshot
 
@@ -41,6 +42,9 @@ CONTROL_METHODS = (
 # how long after answering a subscription its first notification follows: a client registers
 # its queue only once it has the subscription id, and would drop an earlier notification
 FIRST_NOTIFICATION_DELAY = 0.02
+# with auto_produce_on_submit: how long after a submission its block is made
+AUTO_PRODUCE_DELAY = 0.05
+WATCH_NOTIFICATION = "author_extrinsicUpdate"
 
 
 @dataclasses.dataclass
@@ -59,6 +63,9 @@ class SimnetConfig:
     synthetic_neurons: int = 256
     # Timestamp.Now of the snapshot block; None: the wall clock at start
     start_timestamp_ms: int | None = None
+    # produce blocks as soon as a valid extrinsic arrives: its block, then `finality_lag`
+    # more so that it is finalized (manual mode or not)
+    auto_produce_on_submit: bool = False
 
 
 class _Connection:
@@ -94,6 +101,28 @@ class _Connection:
             }
         )
 
+    def notify_once(self, subscription_id: str, method: str, result: Any) -> None:
+        """The last notification of a subscription that has already ended."""
+        self.send_first_notification_of(subscription_id, method)
+        self.send(
+            {
+                "jsonrpc": "2.0",
+                "method": method,
+                "params": {"subscription": subscription_id, "result": result},
+            }
+        )
+
+    def send_first_notification_of(self, subscription_id: str, method: str) -> None:
+        result = self.first_notifications.pop(subscription_id, None)
+        if result is not None:
+            self.send(
+                {
+                    "jsonrpc": "2.0",
+                    "method": method,
+                    "params": {"subscription": subscription_id, "result": result},
+                }
+            )
+
     def abort(self) -> None:
         """Drop the TCP connection without a close frame, as a crashed node or a cut
         network does."""
@@ -123,6 +152,9 @@ class Simnet:
         self._requests = 0
         self._port = 0
         self._production_lock = asyncio.Lock()
+        # extrinsic hash -> the (connection, subscription id) watching it
+        self._watchers: dict[str, list[tuple[_Connection, str]]] = {}
+        self._auto_producer: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -163,6 +195,8 @@ class Simnet:
             *UNSUBSCRIBE,
             "state_subscribeStorage",
             "state_unsubscribeStorage",
+            "author_submitAndWatchExtrinsic",
+            "author_unwatchExtrinsic",
             *CONTROL_METHODS,
         ]
         self._server = await serve(
@@ -180,6 +214,11 @@ class Simnet:
         self._log_start()
 
     async def stop(self) -> None:
+        if self._auto_producer is not None:
+            self._auto_producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._auto_producer
+            self._auto_producer = None
         if self._producer is not None:
             self._producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -220,6 +259,12 @@ class Simnet:
         if self._world is None:
             raise RuntimeError("the simnet is not started")
         return self._world
+
+    @property
+    def node(self) -> Node:
+        if self._node is None:
+            raise RuntimeError("the simnet is not started")
+        return self._node
 
     @property
     def port(self) -> int:
@@ -298,9 +343,67 @@ class Simnet:
             except Exception:
                 logger.exception("simnet block production failed")
 
+    def _notify_extrinsics(self, head: BlockHeader, finalized: list[BlockHeader]) -> None:
+        """Watchers of extrinsics: `inBlock` when their block is made, `finalized` when it is
+        finalized (then the watch ends, as on a node)."""
+        bodies = self.world.bodies
+        for data in bodies.get(head.hash, ()):
+            for connection, subscription_id in self._watchers.get(_extrinsic_hash(data), ()):
+                connection.notify(subscription_id, WATCH_NOTIFICATION, {"inBlock": head.hash})
+        for header in finalized:
+            for data in bodies.get(header.hash, ()):
+                watchers = self._watchers.pop(_extrinsic_hash(data), [])
+                for connection, subscription_id in watchers:
+                    if connection.subscriptions.pop(subscription_id, None) is not None:
+                        connection.notify_once(
+                            subscription_id, WATCH_NOTIFICATION, {"finalized": header.hash}
+                        )
+
+    def _submit_and_watch(self, connection: _Connection, params: Any) -> str:
+        transaction = self.node.submit(normalize_params("author_submitAndWatchExtrinsic", params))
+        subscription_id = _subscription_id()
+        connection.subscriptions[subscription_id] = WATCH_NOTIFICATION
+        self._watchers.setdefault(transaction.hash, []).append((connection, subscription_id))
+        # like the head subscriptions: "ready" shortly after the id the client needs first
+        self._first_notification(connection, subscription_id, "ready")
+        self._after_submit()
+        return subscription_id
+
+    def _unwatch(self, connection: _Connection, params: Any) -> bool:
+        ids = list(normalize_params("author_unwatchExtrinsic", params).values())
+        if not ids or not isinstance(ids[0], str):
+            raise invalid_params("the subscription id is missing")
+        subscription_id = ids[0]
+        connection.first_notifications.pop(subscription_id, None)
+        found = connection.subscriptions.pop(subscription_id, None) is not None
+        for watchers in self._watchers.values():
+            watchers[:] = [w for w in watchers if w != (connection, subscription_id)]
+        return found
+
+    def _after_submit(self) -> None:
+        if not self.config.auto_produce_on_submit:
+            return
+        if self._auto_producer is None or self._auto_producer.done():
+            self._auto_producer = asyncio.create_task(self._auto_produce(), name="simnet-auto")
+
+    async def _auto_produce(self) -> None:
+        """Produce a block for the pool's transactions and `finality_lag` more to finalize
+        it; a transaction that arrives meanwhile restarts the count."""
+        # after the watchers' "ready" (sent FIRST_NOTIFICATION_DELAY after the answer)
+        await asyncio.sleep(AUTO_PRODUCE_DELAY)
+        remaining = 0
+        while True:
+            if self.world.pool:
+                remaining = 1 + self.config.finality_lag
+            if remaining <= 0:
+                return
+            await self.produce_blocks(1)
+            remaining -= 1
+
     def _notify_heads(self, head: BlockHeader, finalized: list[BlockHeader]) -> None:
         node = self._node
         assert node is not None
+        self._notify_extrinsics(head, finalized)
         for connection in self._connections:
             for subscription_id, last in connection.storage.items():
                 values = node.storage_values(self.world.head, list(last))
@@ -310,7 +413,7 @@ class Simnet:
                     connection.notify(
                         subscription_id, "state_storage", {"block": head.hash, "changes": changes}
                     )
-            for subscription_id, method in connection.subscriptions.items():
+            for subscription_id, method in list(connection.subscriptions.items()):
                 if method in ("chain_newHead", "chain_allHead"):
                     connection.notify(subscription_id, method, head.as_json())
                 elif method == "chain_finalizedHead":
@@ -405,6 +508,14 @@ class Simnet:
                 return _result(request_id, self._subscribe(connection, method))
             if method in UNSUBSCRIBE or method == "state_unsubscribeStorage":
                 return _result(request_id, self._unsubscribe(connection, params))
+            if method == "author_submitAndWatchExtrinsic":
+                return _result(request_id, self._submit_and_watch(connection, params))
+            if method == "author_unwatchExtrinsic":
+                return _result(request_id, self._unwatch(connection, params))
+            if method == "author_submitExtrinsic":
+                result = self.node.call(method, params)
+                self._after_submit()
+                return _result(request_id, result)
             node = self._node
             assert node is not None
             return _result(request_id, node.call(method, params))
@@ -497,6 +608,10 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 
 def _subscription_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+
+
+def _extrinsic_hash(data: bytes) -> str:
+    return "0x" + blake2_256(data).hex()
 
 
 def _single_param(params: Any, names: tuple[str, ...], default: Any) -> Any:

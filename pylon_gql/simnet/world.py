@@ -14,12 +14,15 @@ import random
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalecodec.utils.ss58 import ss58_encode
 
 from .runtime import Runtime, load_fixture_json
 from .scale import decode_compact, encode_compact
+
+if TYPE_CHECKING:
+    from .extrinsics import Transaction
 
 SNAPSHOT_FIXTURE = "finney-netuid1-block6852690.json"
 # finney's genesis block; the simnet has no blocks between genesis and the snapshot
@@ -160,6 +163,8 @@ class BlockState:
     subnets: dict[int, Subnet]
     accounts: dict[bytes, dict[str, Any]]
     stake_threshold: int
+    # System.Events records of the signed extrinsics (the timestamp inherent's are implied)
+    events: tuple[dict[str, Any], ...] = ()
 
     @property
     def number(self) -> int:
@@ -317,6 +322,14 @@ class World:
         self.headers: dict[str, BlockHeader] = {}
         self.hash_by_number: dict[int, str] = {}
         self.states: dict[str, BlockState] = {}
+        # block hash -> the signed extrinsics in its body (kept like headers, never pruned)
+        self.bodies: dict[str, tuple[bytes, ...]] = {}
+        # valid transactions waiting for the next block, in arrival order
+        self.pool: list[Transaction] = []
+        self.genesis_hash = GENESIS_HASH
+        from .extrinsics import Dispatcher
+
+        self.dispatcher = Dispatcher(runtime, self)
         if start_timestamp_ms is None:
             start_timestamp_ms = int(time.time() * 1000)
         first = self._first_state(start_timestamp_ms, synthetic_neurons)
@@ -358,10 +371,27 @@ class World:
                 break
             number -= 1
 
+    def account_nonce(self, account: bytes) -> int:
+        """The account's nonce at the best block (System.Account), 0 for an unknown one."""
+        info = self.head.accounts.get(account)
+        return 0 if info is None else info["nonce"]
+
+    def next_index(self, account: bytes) -> int:
+        """What system_accountNextIndex answers: the nonce after the pool's transactions."""
+        pending = sum(1 for t in self.pool if t.signer == account)
+        return self.account_nonce(account) + pending
+
+    def submit(self, transaction: Transaction) -> None:
+        """Queue a checked transaction for the next block."""
+        self.pool.append(transaction)
+
     def produce(self) -> tuple[BlockState, list[BlockHeader]]:
-        """Produce one block; return it and the headers it newly finalized, oldest first."""
-        state = self._next_state(self.head)
+        """Produce one block (with the pool's transactions); return it and the headers it
+        newly finalized, oldest first."""
+        transactions, self.pool = self.pool, []
+        state = self._next_state(self.head, transactions)
         self._keep(state)
+        self.bodies[state.hash] = tuple(t.data for t in transactions)
         self.head = state
         finalized = []
         target = max(self.first_number, state.number - self.finality_lag)
@@ -501,6 +531,9 @@ class World:
                 "validator_permit": validator,
                 "pruning_score": rng.randint(0, 65535),
             }
+            if uid == 0:
+                # //Bob last wrote weights a tempo before the snapshot: outside the rate limit
+                lite["last_update"] = number - 360
             extra = {
                 "block_at_registration": number - rng.randint(1_000, 200_000),
                 "alpha_stake": stake,
@@ -552,15 +585,33 @@ class World:
 
     # -- drift ---------------------------------------------------------------------------
 
-    def _next_state(self, previous: BlockState) -> BlockState:
+    def _next_state(
+        self, previous: BlockState, transactions: list[Transaction] | None = None
+    ) -> BlockState:
         number = previous.number + 1
         subnets = {
-            netuid: self._drift(subnet, number) for netuid, subnet in previous.subnets.items()
+            netuid: _age_commits(self._drift(subnet, number), number)
+            for netuid, subnet in previous.subnets.items()
         }
+        accounts = previous.accounts
+        events: tuple[dict[str, Any], ...] = ()
+        if transactions:
+            from .extrinsics import Block
+
+            block = Block(number, subnets, {**accounts})
+            # extrinsic 0 is the timestamp inherent
+            events = tuple(self.dispatcher.apply(block, transactions, first_index=1))
+            subnets, accounts = block.subnets, block.accounts
         slot = previous.slot + 1
         aura = "0x" + (b"\x06aura\x20" + slot.to_bytes(8, "little")).hex()
         state_root = "0x" + _key_from(self.seed, "state", number, previous.header.state_root).hex()
         extrinsics_root = "0x" + _key_from(self.seed, "extrinsics", number).hex()
+        if transactions:
+            extrinsics_root = (
+                "0x"
+                + _key_from(self.seed, "extrinsics", number, [t.hash for t in transactions]).hex()
+            )
+            state_root = "0x" + _key_from(self.seed, "state", number, state_root, events).hex()
         block_hash = header_hash(previous.hash, number, state_root, extrinsics_root, [aura])
         header = BlockHeader(
             number=number,
@@ -575,8 +626,9 @@ class World:
             timestamp=previous.timestamp + self.block_time_ms,
             slot=slot,
             subnets=subnets,
-            accounts=previous.accounts,
+            accounts=accounts,
             stake_threshold=previous.stake_threshold,
+            events=events,
         )
 
     def _drift(self, subnet: Subnet, number: int) -> Subnet:
@@ -670,6 +722,10 @@ class World:
     def _reregister(self, old: Neuron, netuid: int, number: int) -> Neuron:
         hotkey = _key_from(self.seed, netuid, number, old.uid, "new-hotkey")
         coldkey = _key_from(self.seed, netuid, number, old.uid, "new-coldkey")
+        return self.register_neuron(old, hotkey, coldkey, number)
+
+    def register_neuron(self, old: Neuron, hotkey: bytes, coldkey: bytes, number: int) -> Neuron:
+        """The uid of `old` taken by a new hotkey (a fresh neuron: no stake, no axon)."""
         axon = {**old.lite["axon_info"], "block": 0, "ip": 0, "port": 0}
         return old.replace(
             self.runtime,
@@ -694,6 +750,22 @@ class World:
             tao_stake=0,
             total_stake=0,
         )
+
+
+def _age_commits(subnet: Subnet, number: int) -> Subnet:
+    """Drop the timelocked commits the chain would have revealed by now: those of epoch E go
+    once the epoch passes E + commit_reveal_period. The simnet cannot decrypt drand
+    timelocks, so their weights are never applied."""
+    commits = subnet.weight_commits
+    if not commits:
+        return subnet
+    params = subnet.hyperparameters
+    epoch = (number + subnet.netuid + 1) // (params["tempo"] + 1)
+    oldest_kept = epoch - params["commit_reveal_period"]
+    if min(commits) >= oldest_kept:
+        return subnet
+    kept = {e: c for e, c in commits.items() if e >= oldest_kept}
+    return dataclasses.replace(subnet, weight_commits=kept)
 
 
 def _wobble_weights(rng: random.Random, row: list[list[int]]) -> list[list[int]]:
