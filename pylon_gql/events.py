@@ -161,11 +161,11 @@ class EventBus(Protocol):
     def publish(self, event: Event) -> None: ...
 
     @overload
-    def subscribe(self) -> Subscription[NewBlock]: ...
+    def subscribe(self, *, maxsize: int | None = None) -> Subscription[NewBlock]: ...
     @overload
-    def subscribe(self, kind: type[E], /) -> Subscription[E]: ...
+    def subscribe(self, kind: type[E], /, *, maxsize: int | None = None) -> Subscription[E]: ...
     @overload
-    def subscribe(self, *kinds: type[Event]) -> Subscription[Event]: ...
+    def subscribe(self, *kinds: type[Event], maxsize: int | None = None) -> Subscription[Event]: ...
 
     def subscribers(self, kind: type[Event] = ...) -> int: ...
 
@@ -195,25 +195,26 @@ class EventHub:
         for subscription in list(subscriptions):
             if not subscription._offer(event):
                 logger.warning(
-                    "event subscriber fell %d events behind; dropping it", self.queue_size
+                    "event subscriber fell %d events behind; dropping it",
+                    subscription._queue.maxsize,
                 )
                 self._remove(subscription)
 
     @overload
-    def subscribe(self) -> Subscription[NewBlock]: ...
+    def subscribe(self, *, maxsize: int | None = None) -> Subscription[NewBlock]: ...
     @overload
-    def subscribe(self, kind: type[E], /) -> Subscription[E]: ...
+    def subscribe(self, kind: type[E], /, *, maxsize: int | None = None) -> Subscription[E]: ...
     @overload
-    def subscribe(self, *kinds: type[Event]) -> Subscription[Event]: ...
+    def subscribe(self, *kinds: type[Event], maxsize: int | None = None) -> Subscription[Event]: ...
 
-    def subscribe(self, *kinds: type[Event]) -> Subscription[Event]:
+    def subscribe(self, *kinds: type[Event], maxsize: int | None = None) -> Subscription[Event]:
         """A new subscription, receiving every event of `kinds` (default: `NewBlock`) published
-        from now on.
+        from now on; it may fall `maxsize` events behind (default: the hub's `queue_size`).
 
         Use as `async with hub.subscribe(NewBlock) as events: async for event in events: ...`.
         """
         kinds = kinds or (NewBlock,)
-        subscription: Subscription[Event] = Subscription(self, kinds, self.queue_size)
+        subscription: Subscription[Event] = Subscription(self, kinds, maxsize or self.queue_size)
         for kind in kinds:
             self._by_kind.setdefault(kind, {})[subscription] = None
         return subscription

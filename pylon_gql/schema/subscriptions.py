@@ -147,7 +147,8 @@ async def _events(info: Info, kind: type[E]) -> AsyncGenerator[E, None]:
 
     Close it explicitly (`contextlib.aclosing`), so the hub forgets the subscriber at once.
     """
-    async with _hub(info).subscribe(kind) as events:
+    maxsize = info.context.settings.subscriber_max_lag
+    async with _hub(info).subscribe(kind, maxsize=maxsize) as events:
         try:
             async for event in events:
                 yield event
@@ -210,7 +211,7 @@ class Subscription:
                 )
         next_number = head.number + 1 if from_block is None else from_block
         # Subscribed before the replay, so no block announced meanwhile is missed.
-        async with hub.subscribe(NewBlock) as events:
+        async with hub.subscribe(NewBlock, maxsize=context.settings.subscriber_max_lag) as events:
             while next_number <= head.number:
                 yield await _block_at(info, next_number)
                 next_number += 1

@@ -107,8 +107,8 @@ async def test_oldest_block_allowed_is_cache_blocks_behind() -> None:
 
 
 async def test_a_subscriber_that_falls_behind_is_told_where_to_resume() -> None:
-    reader, hub = FakeReader(), EventHub(queue_size=2)
-    stream = subscribe(reader, hub, 1010)
+    reader, hub = FakeReader(), EventHub()
+    stream = subscribe(reader, hub, 1010, subscriber_max_lag=2)
     assert numbers(await take(stream, 1)) == [1010]
     for number in range(1011, 1015):  # more than the queue holds, unread
         announce(reader, hub, number)
@@ -122,8 +122,9 @@ async def stream_of(
     hub: EventHub,
     roles: frozenset[Role] = frozenset(),
     variables: dict[str, Any] | None = None,
+    **settings: Any,
 ) -> AsyncGenerator[dict[str, Any]]:
-    config = make_settings()
+    config = make_settings(**settings)
     context = Context(settings=config, reader=FakeReader(), request_id="s", events=hub, roles=roles)
     stream = await create_schema(config).subscribe(
         document, variable_values=variables, context_value=context
@@ -252,8 +253,8 @@ async def test_a_hotkey_filter_that_is_not_ss58_is_bad_input() -> None:
 
 
 async def test_an_event_subscription_that_falls_behind_ends_with_an_error() -> None:
-    hub = EventHub(queue_size=2)
-    stream = stream_of(WEIGHT_COMMIT, hub, roles=frozenset({Role.VALIDATOR}))
+    hub = EventHub()
+    stream = stream_of(WEIGHT_COMMIT, hub, roles=frozenset({Role.VALIDATOR}), subscriber_max_lag=2)
     first = asyncio.create_task(anext(stream))
     await subscribed(hub, WeightCommitEvent)
     hub.publish(commit_event("pending", id=0))

@@ -1,0 +1,505 @@
+"""Subscriptions over real websockets: gql's websockets transport on graphql-transport-ws.
+
+The server follows the session's simnet in manual mode: a test produces the blocks it needs.
+Tests that need other websocket limits run a second app on the same services (same chain,
+same hub) with those settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import itertools
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import pytest
+import websockets
+from gql import Client, GraphQLRequest
+from gql.client import AsyncClientSession
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.websockets import WebsocketsTransport
+from websockets.asyncio.client import ClientConnection
+
+from pylon_gql.events import EventHub, NewBlock, WeightCommitEvent
+from pylon_gql.services import Services
+from pylon_gql.simnet import Simnet
+
+from .conftest import PATIENCE, Served, running, settings_for
+
+TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # "graphql-transport-ws"
+LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # "graphql-ws"
+VALIDATOR_TOKEN = "validator-secret"
+
+NEW_BLOCK = GraphQLRequest(
+    "subscription($from: Int) { newBlock(fromBlock: $from) "
+    "{ number hash parentHash timestamp epoch { index } } }"
+)
+
+
+class Borrowed:
+    """The session's services under a second app: its lifespan leaves them running."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def reader(self) -> Any:
+        return self.services.reader
+
+    @property
+    def hub(self) -> EventHub:
+        return self.services.hub
+
+    def head_age(self) -> float | None:
+        return self.services.head_age()
+
+    def status(self) -> Mapping[str, Any]:
+        return self.services.status()
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def app_with(served: Served, **settings: Any) -> AsyncIterator[str]:
+    """Another app over the session's chain, with these settings; yields its websocket URL."""
+    config = settings_for(network="sim", validator_tokens=VALIDATOR_TOKEN, **settings)
+    async with running(config, Borrowed(served.services)) as url:  # type: ignore[arg-type]
+        yield url.replace("http://", "ws://") + "/graphql"
+
+
+def ws_url(served: Served) -> str:
+    return served.url.replace("http://", "ws://") + "/graphql"
+
+
+def simnet_of(served: Served) -> Simnet:
+    assert served.services.simnet is not None
+    return served.services.simnet
+
+
+@contextlib.asynccontextmanager
+async def session(
+    url: str, *, subprotocol: str = TRANSPORT_WS, init_payload: dict[str, Any] | None = None
+) -> AsyncIterator[AsyncClientSession]:
+    transport = WebsocketsTransport(
+        url=url, subprotocols=[subprotocol], init_payload=init_payload or {}
+    )
+    async with Client(transport=transport, fetch_schema_from_transport=False) as client:
+        yield client
+
+
+async def finalize(simnet: Simnet, count: int) -> int:
+    """Produce blocks until `count` more are finalized (the simnet finalizes with a lag)."""
+    target = simnet.finalized_number + count
+    while simnet.finalized_number < target:
+        await simnet.produce_blocks(1)
+    return target
+
+
+def new_block(from_block: int | None) -> GraphQLRequest:
+    return GraphQLRequest(NEW_BLOCK.document, variable_values={"from": from_block})
+
+
+async def head_number(served: Served) -> int:
+    return (await served.query("{ head { number } }"))["data"]["head"]["number"]
+
+
+async def wait_until(predicate: Any, what: str) -> None:
+    try:
+        async with asyncio.timeout(PATIENCE):
+            while not predicate():  # noqa: ASYNC110 - polling state the test does not own
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
+def announced(served: Served) -> int:
+    """The last block the server's follower announced."""
+    head = served.services.reader.head
+    return -1 if head is None else head.number
+
+
+def assert_consecutive(blocks: list[dict[str, Any]], first: int, last: int) -> None:
+    assert [b["number"] for b in blocks] == list(range(first, last + 1))
+    for parent, child in itertools.pairwise(blocks):
+        assert child["parentHash"] == parent["hash"]
+
+
+async def test_thirty_blocks_arrive_in_order_each_once(served: Served) -> None:
+    simnet = simnet_of(served)
+    start = await head_number(served) + 1
+    received: list[dict[str, Any]] = []
+    async with session(ws_url(served)) as client:
+        stream = client.subscribe(new_block(start))
+        async with contextlib.aclosing(stream):  # type: ignore[type-var]
+            await finalize(simnet, 30)
+            async with asyncio.timeout(PATIENCE):
+                async for result in stream:
+                    received.append(result["newBlock"])  # type: ignore[index]
+                    if len(received) == 30:
+                        break
+            # One more block: the next answer is that block, not a repeat of an earlier one.
+            await finalize(simnet, 1)
+            after = await asyncio.wait_for(anext(stream), PATIENCE)  # type: ignore[arg-type]
+    assert_consecutive(received, start, start + 29)
+    assert after["newBlock"]["number"] == start + 30  # type: ignore[index]
+    assert all(b["timestamp"] and b["epoch"]["index"] > 0 for b in received)
+
+
+async def test_a_client_resumes_from_the_next_block_without_gap_or_repeat(served: Served) -> None:
+    simnet = simnet_of(served)
+    start = await head_number(served) + 1
+    last = start + 15
+
+    async def produce() -> None:
+        # Blocks keep coming, before, during and after the client's reconnection.
+        for _ in range(last - start + 1):
+            number = await finalize(simnet, 1)
+            await wait_until(lambda n=number: announced(served) >= n, f"block {number}")
+            await asyncio.sleep(0.05)
+
+    first_part: list[dict[str, Any]] = []
+    second_part: list[dict[str, Any]] = []
+    producer = asyncio.create_task(produce())
+    try:
+        async with session(ws_url(served)) as client:
+            stream = client.subscribe(new_block(start))
+            async with contextlib.aclosing(stream), asyncio.timeout(PATIENCE):  # type: ignore[type-var]
+                async for result in stream:
+                    first_part.append(result["newBlock"])  # type: ignore[index]
+                    if len(first_part) == 5:
+                        break
+        # Disconnected after block n; blocks n+1, n+2, ... are produced meanwhile.
+        await asyncio.sleep(0.3)
+        n = first_part[-1]["number"]
+        produced_while_away = simnet.finalized_number > n
+        still_producing = not producer.done()
+        async with session(ws_url(served)) as client:
+            stream = client.subscribe(new_block(n + 1))
+            async with contextlib.aclosing(stream), asyncio.timeout(PATIENCE):  # type: ignore[type-var]
+                async for result in stream:
+                    second_part.append(result["newBlock"])  # type: ignore[index]
+                    if second_part[-1]["number"] >= last:
+                        break
+        assert produced_while_away and still_producing
+    finally:
+        await producer
+    assert_consecutive(first_part + second_part, start, last)
+
+
+async def test_500_subscribers_get_every_block_and_a_stalled_one_is_closed(
+    served: Served,
+) -> None:
+    simnet = simnet_of(served)
+    hub = served.services.hub
+    connections, per_connection, lag = 10, 50, 4
+    subscribers = connections * per_connection
+    async with app_with(
+        served,
+        ws_max_subscriptions=100,
+        subscriber_max_lag=lag,
+        ws_send_timeout=PATIENCE,
+        **FAT_LIMITS,
+    ) as url:
+        start = await head_number(served) + 1
+        received: list[list[int]] = [[] for _ in range(subscribers)]
+
+        async def subscriber(client: AsyncClientSession, index: int) -> None:
+            stream = client.subscribe(new_block(start))
+            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+                async for result in stream:
+                    received[index].append(result["newBlock"]["number"])  # type: ignore[index]
+
+        async def connection(number: int) -> None:
+            async with session(url) as client:
+                tasks = [
+                    asyncio.create_task(subscriber(client, number * per_connection + i))
+                    for i in range(per_connection)
+                ]
+                try:
+                    await asyncio.Event().wait()
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+
+        baseline = hub.subscribers(NewBlock)
+        clients = [asyncio.create_task(connection(n)) for n in range(connections)]
+        stalled: ClientConnection | None = None
+        try:
+            await wait_until(lambda: hub.subscribers(NewBlock) == baseline + subscribers, "500")
+
+            async def deliver(count: int) -> list[float]:
+                """Produce `count` blocks one by one; seconds until all 500 had each."""
+                times = []
+                for _ in range(count):
+                    started = time.perf_counter()
+                    number = await finalize(simnet, 1)
+                    expected = number - start + 1
+                    await wait_until(
+                        lambda e=expected: all(len(r) >= e for r in received), f"block {number}"
+                    )
+                    times.append(time.perf_counter() - started)
+                return times
+
+            without_stall = await deliver(5)
+            stalled, stalled_ids = await stalled_connection(url, await head_number(served) + 1)
+            await wait_until(
+                lambda: hub.subscribers(NewBlock) == baseline + subscribers + len(stalled_ids),
+                "the stalled connection's subscriptions",
+            )
+            with_stall = await deliver(12)
+            # The stalled subscriptions fell `lag` blocks behind: the hub dropped them.
+            await wait_until(
+                lambda: hub.subscribers(NewBlock) == baseline + subscribers, "the stall to be cut"
+            )
+            print(
+                f"\n500 subscribers, mean seconds from production to the last receipt: "
+                f"{sum(without_stall) / len(without_stall):.3f} without a stalled connection, "
+                f"{sum(with_stall) / len(with_stall):.3f} with one"
+            )
+            end = await head_number(served)
+            for numbers in received:
+                assert numbers == list(range(start, end + 1))
+
+            # The stalled client reads again: each of its subscriptions got blocks in order,
+            # then an error naming the block to resubscribe from, then its end.
+            outcome = await read_until_complete(stalled, stalled_ids)
+            for id_ in stalled_ids:
+                blocks, error = outcome[id_]
+                first = start + 5
+                assert blocks == list(range(first, first + len(blocks)))
+                assert len(blocks) < 12
+                assert error["extensions"] == {
+                    "code": "UNAVAILABLE",
+                    "fromBlock": first + len(blocks),
+                }
+        finally:
+            if stalled is not None:
+                await stalled.close()
+            for task in clients:
+                task.cancel()
+            await asyncio.gather(*clients, return_exceptions=True)
+
+
+#: About 30 kB a block, so that a connection that reads nothing fills the socket buffers
+#: (megabytes on loopback) within a few blocks; the app serving it allows the aliases.
+FAT_BLOCK = (
+    "subscription($from: Int) { newBlock(fromBlock: $from) { number "
+    + " ".join(f"h{i}: hash" for i in range(400))
+    + " } }"
+)
+FAT_LIMITS = {"max_aliases": 500, "max_tokens": 5000}
+
+
+async def stalled_connection(
+    url: str, from_block: int, subscriptions: int = 100
+) -> tuple[ClientConnection, list[str]]:
+    """A client that subscribes, then reads nothing: a small receive buffer that fills up."""
+    host, port = url.removeprefix("ws://").split("/")[0].split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+    ws = await websockets.connect(
+        url,
+        sock=sock,
+        subprotocols=[TRANSPORT_WS],  # type: ignore[list-item]
+        max_queue=1,
+        ping_interval=None,
+        compression=None,  # else 400 copies of a hash take a few hundred bytes on the wire
+    )
+    await ws.send(json.dumps({"type": "connection_init"}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    ids = [f"s{i}" for i in range(subscriptions)]
+    for id_ in ids:
+        payload = {"query": FAT_BLOCK, "variables": {"from": from_block}}
+        await ws.send(json.dumps({"id": id_, "type": "subscribe", "payload": payload}))
+    return ws, ids
+
+
+async def read_until_complete(
+    ws: ClientConnection, ids: list[str]
+) -> dict[str, tuple[list[int], dict[str, Any]]]:
+    """Per subscription: the block numbers it got, and the error it ended with."""
+    blocks: dict[str, list[int]] = {id_: [] for id_ in ids}
+    errors: dict[str, dict[str, Any]] = {}
+    completed: set[str] = set()
+    async with asyncio.timeout(PATIENCE):
+        while completed != set(ids):
+            message = json.loads(await ws.recv())
+            if message["type"] == "next":
+                payload = message["payload"]
+                if payload.get("errors"):
+                    errors[message["id"]] = payload["errors"][0]
+                else:
+                    blocks[message["id"]].append(payload["data"]["newBlock"]["number"])
+            elif message["type"] == "complete":
+                completed.add(message["id"])
+    return {id_: (blocks[id_], errors[id_]) for id_ in ids}
+
+
+async def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout(
+    served: Served,
+) -> None:
+    simnet = simnet_of(served)
+    hub = served.services.hub
+    async with app_with(served, ws_send_timeout=0.5, subscriber_max_lag=1000, **FAT_LIMITS) as url:
+        baseline = hub.subscribers(NewBlock)
+        stalled, ids = await stalled_connection(url, await head_number(served) + 1)
+        await wait_until(lambda: hub.subscribers(NewBlock) == baseline + len(ids), "subscribed")
+        # Far below the lag limit: only the send timeout can end these subscriptions.
+        for _ in range(10):
+            await finalize(simnet, 1)
+            await asyncio.sleep(0.1)
+        await wait_until(lambda: hub.subscribers(NewBlock) == baseline, "the drop")
+        with pytest.raises(websockets.ConnectionClosed):
+            async with asyncio.timeout(PATIENCE):
+                while True:
+                    await stalled.recv()
+
+
+async def publish_commit(hub: EventHub, status: str, block: int) -> None:
+    at = datetime.datetime.now(datetime.UTC)
+    hub.publish(
+        WeightCommitEvent(
+            id=41, block=block, epoch=19035, netuid=1, mode="commit_reveal", uid_count=256,
+            digest="cd" * 32, reveal_round=5_100_000, status=status,  # type: ignore[arg-type]
+            error=None, created_at=at, updated_at=at,
+        )
+    )  # fmt: skip
+
+
+WEIGHT_COMMIT = GraphQLRequest("subscription { weightCommit { id block status revealRound } }")
+
+
+async def test_weight_commit_refused_without_the_validator_role(served: Served) -> None:
+    async with app_with(served) as url, session(url) as client:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in client.subscribe(WEIGHT_COMMIT):
+                pass
+    assert refused.value.errors is not None
+    assert refused.value.errors[0]["extensions"] == {"code": "FORBIDDEN"}
+
+
+async def test_an_unknown_token_is_refused_at_connection_init(served: Served) -> None:
+    async with app_with(served) as url:
+        for payload in ({"authorization": "Bearer wrong"}, {"token": "wrong"}):
+            async with websockets.connect(url, subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+                await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+                with pytest.raises(websockets.ConnectionClosed):
+                    await ws.recv()
+            assert ws.close_code == 4403
+
+
+@pytest.mark.parametrize(
+    "payload", [{"authorization": f"Bearer {VALIDATOR_TOKEN}"}, {"token": VALIDATOR_TOKEN}]
+)
+async def test_weight_commit_with_the_validator_token_follows_an_attempt(
+    served: Served, payload: dict[str, str]
+) -> None:
+    hub = served.services.hub
+    answers: list[dict[str, Any]] = []
+    async with app_with(served) as url, session(url, init_payload=payload) as client:
+        stream = client.subscribe(WEIGHT_COMMIT)
+        async with contextlib.aclosing(stream):  # type: ignore[type-var]
+            first = asyncio.create_task(anext(stream))  # type: ignore[arg-type]
+            await wait_until(lambda: hub.subscribers(WeightCommitEvent) == 1, "subscribed")
+            await publish_commit(hub, "pending", 100)
+            await publish_commit(hub, "in_block", 102)
+            await publish_commit(hub, "finalized", 102)
+            answers.append(await asyncio.wait_for(first, PATIENCE))
+            async with asyncio.timeout(PATIENCE):
+                answers += [await anext(stream) for _ in range(2)]  # type: ignore[arg-type]
+    assert [a["weightCommit"] for a in answers] == [
+        {"id": 41, "block": 100, "status": "PENDING", "revealRound": 5_100_000},
+        {"id": 41, "block": 102, "status": "IN_BLOCK", "revealRound": 5_100_000},
+        {"id": 41, "block": 102, "status": "FINALIZED", "revealRound": 5_100_000},
+    ]
+
+
+async def test_old_clients_subscribe_over_graphql_ws(served: Served) -> None:
+    simnet = simnet_of(served)
+    start = await head_number(served) + 1
+    async with session(ws_url(served), subprotocol=LEGACY_WS) as client:
+        stream = client.subscribe(new_block(start))
+        async with contextlib.aclosing(stream), asyncio.timeout(PATIENCE):  # type: ignore[type-var]
+            await finalize(simnet, 3)
+            blocks = [(await anext(stream))["newBlock"] for _ in range(3)]  # type: ignore[arg-type,index]
+    assert_consecutive(blocks, start, start + 2)
+
+
+async def test_graphql_transport_ws_is_preferred_when_both_are_offered(served: Served) -> None:
+    async with websockets.connect(
+        ws_url(served),
+        subprotocols=[LEGACY_WS, TRANSPORT_WS],  # type: ignore[list-item]
+    ) as ws:
+        assert ws.subprotocol == TRANSPORT_WS
+
+
+@pytest.mark.parametrize("subprotocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_client_that_never_sends_connection_init_is_closed(
+    served: Served, subprotocol: str
+) -> None:
+    async with app_with(served, ws_connection_init_timeout=0.3) as url:
+        async with websockets.connect(url, subprotocols=[subprotocol]) as ws:  # type: ignore[list-item]
+            with pytest.raises(websockets.ConnectionClosed):
+                async with asyncio.timeout(PATIENCE):
+                    while True:
+                        await ws.recv()
+        assert ws.close_code == 4408
+
+
+async def test_pings_keep_an_idle_connection_alive(served: Served) -> None:
+    async with (
+        app_with(served, ws_keep_alive_interval=0.1) as url,
+        websockets.connect(url, subprotocols=[TRANSPORT_WS]) as ws,  # type: ignore[list-item]
+    ):
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+        async with asyncio.timeout(PATIENCE):
+            pings = [json.loads(await ws.recv()) for _ in range(2)]
+        assert pings == [{"type": "ping"}, {"type": "ping"}]
+
+
+async def test_subscriptions_per_connection_are_capped(served: Served) -> None:
+    async with (
+        app_with(served, ws_max_subscriptions=2) as url,
+        websockets.connect(url, subprotocols=[TRANSPORT_WS]) as ws,  # type: ignore[list-item]
+    ):
+        await ws.send(json.dumps({"type": "connection_init"}))
+        await ws.recv()
+        for id_ in ("a", "b", "c"):
+            payload = {"query": "subscription { newEpoch { index } }"}
+            await ws.send(json.dumps({"id": id_, "type": "subscribe", "payload": payload}))
+        async with asyncio.timeout(PATIENCE):
+            refusal = json.loads(await ws.recv())
+    assert refusal["id"] == "c" and refusal["type"] == "error"
+    assert refusal["payload"][0]["message"] == "Subscription limit reached"
+
+
+async def test_connections_are_capped(served: Served) -> None:
+    async with app_with(served, ws_max_connections=2) as url:
+        async with contextlib.AsyncExitStack() as stack:
+            for _ in range(2):
+                ws = await stack.enter_async_context(
+                    websockets.connect(url, subprotocols=[TRANSPORT_WS])  # type: ignore[list-item]
+                )
+                await ws.send(json.dumps({"type": "connection_init"}))
+                assert json.loads(await ws.recv())["type"] == "connection_ack"
+            async with websockets.connect(url, subprotocols=[TRANSPORT_WS]) as third:  # type: ignore[list-item]
+                with pytest.raises(websockets.ConnectionClosed):
+                    await third.recv()
+            assert third.close_code == 1013
+        # Once the others have left, a new connection is served again.
+        async with session(url) as client:
+            result = await client.execute(GraphQLRequest("{ head { number } }"))
+        assert result["head"]["number"] > 0
