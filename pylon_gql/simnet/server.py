@@ -607,7 +607,9 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 
 
 def _subscription_id() -> str:
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+    # Never "0x...": turbobt reads any 0x-prefixed answer as hex bytes and fails on it.
+    first = secrets.choice(string.ascii_letters)
+    return first + "".join(secrets.choice(_ID_ALPHABET) for _ in range(15))
 
 
 def _extrinsic_hash(data: bytes) -> str:
