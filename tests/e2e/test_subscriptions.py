@@ -15,8 +15,10 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 from gql import Client, GraphQLRequest
@@ -27,9 +29,9 @@ from websockets.asyncio.client import ClientConnection
 
 from pylon_gql.events import EventHub, NewBlock, WeightCommitEvent
 from pylon_gql.services import Services
-from pylon_gql.simnet import Simnet
+from pylon_gql.simnet import Simnet, SimnetConfig
 
-from .conftest import PATIENCE, Served, running, settings_for
+from .conftest import PATIENCE, Served, graphql, running, settings_for, wait_for_health
 
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # "graphql-transport-ws"
 LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # "graphql-ws"
@@ -503,3 +505,68 @@ async def test_connections_are_capped(served: Served) -> None:
         async with session(url) as client:
             result = await client.execute(GraphQLRequest("{ head { number } }"))
         assert result["head"]["number"] > 0
+
+
+async def test_a_real_commit_moves_from_pending_to_finalized(tmp_path: Path) -> None:
+    """The committer's own events, from a commit of written weights on the simnet's chain."""
+    settings = settings_for(
+        network="sim",
+        netuid=2,  # 256 neurons: quick to decode at every block
+        data_dir=tmp_path,
+        validator_tokens=VALIDATOR_TOKEN,
+        auto_commit=False,
+    )
+    config = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    services = Services(settings, simnet_config=config)
+    auth = {"authorization": f"Bearer {VALIDATOR_TOKEN}"}
+    async with (
+        running(settings, services) as url,
+        httpx.AsyncClient(base_url=url, timeout=PATIENCE, headers=auth) as http,
+    ):
+        await wait_for_health(http)
+        simnet = services.simnet
+        assert simnet is not None
+        neurons = await graphql(http, "{ metagraph { neurons(first: 4) { hotkey } } }")
+        weights = [
+            {"hotkey": n["hotkey"], "weight": float(i + 1)}
+            for i, n in enumerate(neurons["data"]["metagraph"]["neurons"])
+        ]
+        written = await graphql(
+            http,
+            "mutation ($w: [WeightInput!]!) { setWeights(weights: $w) { __typename } }",
+            {"w": weights},
+        )
+        assert written["data"]["setWeights"]["__typename"] == "SetWeightsSuccess", written
+
+        statuses: list[dict[str, Any]] = []
+        ws = url.replace("http://", "ws://") + "/graphql"
+        async with session(ws, init_payload=auth) as client:
+            stream = client.subscribe(
+                GraphQLRequest("subscription { weightCommit { id status mode error } }")
+            )
+            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+                first = asyncio.create_task(anext(stream))  # type: ignore[arg-type]
+                await wait_until(
+                    lambda: services.hub.subscribers(WeightCommitEvent) == 1, "subscribed"
+                )
+                started = await graphql(
+                    http,
+                    "mutation { commitWeights { __typename "
+                    "... on CommitWeightsSuccess { commit { id status } } } }",
+                )
+                commit = started["data"]["commitWeights"]["commit"]
+                assert commit["status"] == "PENDING", started
+                statuses.append((await asyncio.wait_for(first, PATIENCE))["weightCommit"])
+                async with asyncio.timeout(PATIENCE):
+                    while statuses[-1]["status"] not in ("FINALIZED", "FAILED"):
+                        # Blocks keep coming until the node finalizes the extrinsic's block.
+                        await simnet.produce_blocks(1)
+                        with contextlib.suppress(TimeoutError):
+                            answer = await asyncio.wait_for(anext(stream), 0.5)  # type: ignore[arg-type]
+                            statuses.append(answer["weightCommit"])
+    assert {s["id"] for s in statuses} == {commit["id"]}
+    assert [(s["status"], s["error"]) for s in statuses] == [
+        ("PENDING", None),
+        ("IN_BLOCK", None),
+        ("FINALIZED", None),
+    ]
