@@ -262,6 +262,7 @@ class Dispatcher:
             ("SubtensorModule", "burned_register"): self._burned_register,
             ("SubtensorModule", "serve_axon"): self._serve_axon,
             ("Commitments", "set_commitment"): self._set_commitment,
+            ("Sudo", "sudo"): self._sudo,
         }
 
     def apply(
@@ -289,12 +290,14 @@ class Dispatcher:
             records.append({"phase": phase, "event": {"System": system}, "topics": []})
         return records
 
-    def _dispatch(self, block: Block, transaction: Transaction) -> Outcome:
+    def _dispatch(self, block: Block, transaction: Transaction, root: bool = False) -> Outcome:
         key = (transaction.pallet, transaction.function)
         handler = self._calls.get(key)
         if handler is None and transaction.pallet == "AdminUtils":
-            handler = self._sudo_set
+            handler = self._root_admin if root else self._sudo_set
         try:
+            if root and transaction.pallet != "AdminUtils":
+                raise DispatchFailure("BadOrigin", "BadOrigin")  # only signed origins there
             if handler is None:
                 logger.warning(
                     "simnet: %s.%s is not supported by the simulated node (ExtrinsicFailed, "
@@ -474,16 +477,38 @@ class Dispatcher:
         event = {"netuid": subnet.netuid, "who": tx.signer}
         return Outcome(events=[{"Commitments": {"Commitment": event}}])
 
-    # AdminUtils --------------------------------------------------------------------------------
+    # Sudo, AdminUtils ------------------------------------------------------------------------
 
-    def _sudo_set(self, block: Block, tx: Transaction) -> Outcome:
-        """Any AdminUtils call: the subnet owner's coldkey only; sets the hyperparameter
-        behind it when there is one (calls without a netuid are root-only: BadOrigin)."""
+    def _sudo(self, block: Block, tx: Transaction) -> Outcome:
+        """Sudo.sudo: the sudo key (//Alice, as on a dev chain) runs the inner call as root.
+        The extrinsic succeeds even when the inner call fails; `Sudid` carries its result."""
+        from .world import SUDO_KEY
+
+        if tx.signer != SUDO_KEY:
+            raise self._error("Sudo", "RequireSudo")
+        ((pallet, inner),) = tx.args["call"].items()
+        ((function, args),) = inner.items() if isinstance(inner, dict) else ((inner, {}),)
+        call = dataclasses.replace(tx, pallet=pallet, function=function, args=args or {})
+        outcome = self._dispatch(block, call, root=True)
+        result = {"Ok": None} if outcome.error is None else {"Err": outcome.error}
+        return Outcome(events=[*outcome.events, {"Sudo": {"Sudid": {"sudo_result": result}}}])
+
+    def _root_admin(self, block: Block, tx: Transaction) -> Outcome:
+        """An AdminUtils call with the root origin: no owner check."""
+        return self._sudo_set(block, tx, root=True)
+
+    def _sudo_set(self, block: Block, tx: Transaction, root: bool = False) -> Outcome:
+        """Any AdminUtils call: the subnet owner's coldkey only (or root, through Sudo.sudo);
+        sets the hyperparameter behind it when there is one. Calls without a netuid are
+        root-only: BadOrigin when signed directly, accepted (and changing nothing) as root."""
         args = dict(tx.args)
         if "netuid" not in args:
-            raise DispatchFailure("BadOrigin", "BadOrigin")
+            if not root:
+                raise DispatchFailure("BadOrigin", "BadOrigin")
+            logger.info("simnet: AdminUtils.%s as root: accepted, nothing changes", tx.function)
+            return Outcome()
         subnet = self._subnet(block, args.pop("netuid"), "AdminUtils")
-        if tx.signer != subnet.owner_coldkey:
+        if not root and tx.signer != subnet.owner_coldkey:
             raise DispatchFailure("BadOrigin", "BadOrigin")
         changes = sudo_changes(tx.function, args, subnet.hyperparameters)
         if changes is None:

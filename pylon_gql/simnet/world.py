@@ -42,6 +42,8 @@ DEV_ROLES: dict[str, str] = {
     "validator_coldkey": "//Charlie",
 }
 OWNER_KEY = DEV_ACCOUNTS["//Alice"]
+# the Sudo pallet's key, as on a development chain
+SUDO_KEY = DEV_ACCOUNTS["//Alice"]
 VALIDATOR_HOTKEY = DEV_ACCOUNTS["//Bob"]
 VALIDATOR_COLDKEY = DEV_ACCOUNTS["//Charlie"]
 VALIDATOR_STAKE = 250_000 * RAO
