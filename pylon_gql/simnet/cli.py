@@ -29,6 +29,12 @@ logger = logging.getLogger("pylon_gql.simnet")
     help="Produce no blocks by themselves; only on `simnet_produceBlocks` (timestamps still "
     "advance by --block-time per block).",
 )
+@click.option(
+    "--auto-produce-on-submit",
+    is_flag=True,
+    help="Produce blocks when a valid extrinsic arrives: its block and --finality-lag more, so "
+    "that it is finalized at once (useful with --manual).",
+)
 @click.option("--seed", default=0, type=int, help="Seed of the synthetic subnet and the drift.")
 @click.option(
     "--finality-lag",
@@ -81,6 +87,7 @@ def simnet_command(
     port: int,
     block_time: float,
     manual: bool,
+    auto_produce_on_submit: bool,
     seed: int,
     finality_lag: int,
     history: int,
@@ -118,6 +125,7 @@ def simnet_command(
         port=port,
         block_time=block_time,
         manual=manual,
+        auto_produce_on_submit=auto_produce_on_submit,
         seed=seed,
         finality_lag=finality_lag,
         history=history,

@@ -238,7 +238,8 @@ class Simnet:
             world.head_number,
             world.head.hash,
             world.finalized_number,
-            "manual" if self.config.manual else f"every {self.config.block_time:g} s",
+            ("manual" if self.config.manual else f"every {self.config.block_time:g} s")
+            + (", and on submission" if self.config.auto_produce_on_submit else ""),
             ", archive" if self.config.archive else f", {self.config.history} kept",
         )
         for netuid, subnet in sorted(world.head.subnets.items()):

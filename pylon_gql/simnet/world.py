@@ -756,14 +756,14 @@ class World:
 
 def _age_commits(subnet: Subnet, number: int) -> Subnet:
     """Drop the timelocked commits the chain would have revealed by now: those of epoch E go
-    once the epoch passes E + commit_reveal_period. The simnet cannot decrypt drand
-    timelocks, so their weights are never applied."""
+    when epoch E + commit_reveal_period begins. The simnet cannot decrypt drand timelocks, so
+    their weights are never applied."""
     commits = subnet.weight_commits
     if not commits:
         return subnet
     params = subnet.hyperparameters
     epoch = (number + subnet.netuid + 1) // (params["tempo"] + 1)
-    oldest_kept = epoch - params["commit_reveal_period"]
+    oldest_kept = epoch - params["commit_reveal_period"] + 1
     if min(commits) >= oldest_kept:
         return subnet
     kept = {e: c for e, c in commits.items() if e >= oldest_kept}

@@ -22,6 +22,7 @@ def test_help_explains_every_option():
         "--port",
         "--block-time",
         "--manual",
+        "--auto-produce-on-submit",
         "--seed",
         "--finality-lag",
         "--history",

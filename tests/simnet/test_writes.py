@@ -27,7 +27,7 @@ from turbobt.substrate.pallets.author import Era
 from pylon_gql.simnet import Simnet, SimnetConfig
 from pylon_gql.simnet.extrinsics import SUDO_HYPERPARAMETERS, era_birth, sudo_changes
 from pylon_gql.simnet.runtime import get_runtime
-from pylon_gql.simnet.world import HYPERPARAMETER_NAMES, simnet_hyperparameters
+from pylon_gql.simnet.world import HYPERPARAMETER_NAMES, _age_commits, simnet_hyperparameters
 
 from .conftest import START_MS, raw_request
 
@@ -98,16 +98,22 @@ async def signed_extrinsic(
     nonce: int | None = None,
     era: Era | None = None,
     block_hash: str | None = None,
+    immortal: bool = False,
 ) -> bytes:
     """An extrinsic signed exactly as turbobt's submitAndWatchExtrinsic signs it, not sent."""
     substrate: Any = bt.subtensor
     await substrate._init_runtime()
     call = substrate._registry.create_scale_object("Call", metadata=substrate._metadata)
     call.encode({"call_module": module, "call_function": function, "call_args": args})
-    header: Any = await substrate.chain.getHeader()
-    era = era or Era(period=4, current=header["number"])
     era_obj = substrate._registry.create_scale_object("Era")
-    era_obj.encode({"period": era.period, "current": era.current})
+    if immortal:
+        era_obj.encode("00")
+        block_hash = await substrate.chain.getBlockHash(0)
+    else:
+        header: Any = await substrate.chain.getHeader()
+        era = era or Era(period=4, current=header["number"])
+        era_obj.encode({"period": era.period, "current": era.current})
+        block_hash = block_hash or await substrate.chain.getBlockHash(era_obj.birth(era.current))
     if nonce is None:
         nonce = await substrate.system.accountNextIndex(key.ss58_address)
     extrinsic = substrate.author._sign(
@@ -115,7 +121,7 @@ async def signed_extrinsic(
         key,
         nonce=nonce,
         era=era_obj.value,
-        block_hash=block_hash or await substrate.chain.getBlockHash(era_obj.birth(era.current)),
+        block_hash=block_hash,
         genesis_hash=await substrate.chain.getBlockHash(0),
         runtime_version=await substrate.state.getRuntimeVersion(),
     )
@@ -460,6 +466,54 @@ async def test_watch_statuses_in_manual_mode(
         await asyncio.wait_for(result.wait_for_finalization(), 5)
     commitment = await wbt.subnet(1).commitments.get(BOB, block_hash=included)
     assert commitment is not None and commitment["data"] == b"watched"
+
+
+async def test_same_extrinsics_same_chain(wbt: turbobt.Bittensor, wallets: Wallets):
+    """Writes are deterministic: the same bytes into two simnets give the same blocks; a
+    simnet without them differs from the block that would have held them."""
+    alice = wallets.owner.coldkey
+    data = await signed_extrinsic(
+        wbt,
+        alice,
+        "AdminUtils",
+        "sudo_set_tempo",
+        {"netuid": 1, "tempo": 50},
+        nonce=0,
+        immortal=True,
+    )
+    heads: list[list[str]] = []
+    tempos: list[int] = []
+    for submit in (True, True, False):
+        config = SimnetConfig(port=0, manual=True, start_timestamp_ms=START_MS)
+        async with Simnet(config) as sim:
+            await sim.produce_blocks(2)
+            if submit:
+                assert "result" in await raw_submit(sim.url, data)
+            await sim.produce_blocks(3)
+            heads.append([sim.world.hash_by_number[SNAPSHOT + n] for n in range(1, 6)])
+            tempos.append(sim.world.head.subnets[1].hyperparameters["tempo"])
+    assert heads[0] == heads[1]
+    assert heads[0][:2] == heads[2][:2]
+    assert all(a != b for a, b in zip(heads[0][2:], heads[2][2:], strict=True))
+    assert tempos == [50, 50, 360]
+
+
+def test_commits_age_out_after_the_reveal_period(writer: Simnet):
+    subnet = writer.world.head.subnets[2]
+    tempo = subnet.hyperparameters["tempo"]
+    period = subnet.hyperparameters["commit_reveal_period"]
+    commit = [b"\x01" * 32, 1, b"ciphertext", 7]
+    # block `start` opens epoch `epoch` of this subnet
+    epoch = 20_000
+    start = epoch * (tempo + 1) - subnet.netuid - 1
+    aged = dataclasses.replace(
+        subnet, weight_commits={epoch - period: [commit], epoch - period + 1: [commit]}
+    )
+    # the first block of epoch E + period: the commits of E are revealed (here: dropped)
+    kept = _age_commits(aged, start)
+    assert list(kept.weight_commits) == [epoch - period + 1]
+    # the block before: both kept
+    assert _age_commits(aged, start - 1) is aged
 
 
 # -- pieces ------------------------------------------------------------------------------------
