@@ -130,9 +130,28 @@ def error_code(result: dict[str, Any]) -> str:
 
 async def test_500_concurrent_deltas_give_exactly_500(server: Server) -> None:
     (hotkey,) = await server.hotkeys(1)
-    results = await asyncio.gather(
-        *(server.post(UPDATE_WEIGHT, {"hotkey": hotkey, "delta": 1.0}) for _ in range(500))
-    )
+    variables = {"hotkey": hotkey, "delta": 1.0}
+    headers = {"authorization": f"Bearer {VALIDATOR}"}
+
+    async def fifty() -> list[dict[str, Any]]:
+        # Ten clients of 50 connections each: 500 requests in flight at once (one client's
+        # connection pool is quadratic in its waiting requests).
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(base_url=server.url, timeout=PATIENCE, limits=limits) as c:
+            responses = await asyncio.gather(
+                *(
+                    c.post(
+                        "/graphql",
+                        json={"query": UPDATE_WEIGHT, "variables": variables},
+                        headers=headers,
+                    )
+                    for _ in range(50)
+                )
+            )
+        return [response.json() for response in responses]
+
+    results = [r for batch in await asyncio.gather(*(fifty() for _ in range(10))) for r in batch]
+    assert len(results) == 500
     assert all(r["data"]["updateWeight"]["__typename"] == "WeightSuccess" for r in results)
     seen = sorted(r["data"]["updateWeight"]["weight"]["weight"] for r in results)
     assert seen == [float(n) for n in range(1, 501)]  # each saw its own increment
