@@ -14,7 +14,9 @@ block, waits until every subscriber has it, then produces the next. For each blo
 
 It prints p50/p99 over all (block, subscriber) pairs of receipt -> subscriber (what the issue
 asks) and announce -> subscriber (the fan-out itself), then the same at 500 subscribers with
-one stalled connection (100 subscriptions that read nothing) beside them.
+one stalled connection (100 subscriptions of 30 kB blocks that read nothing) beside them: while
+the server still renders for it (until the socket buffers fill and it falls
+PYLON_SUBSCRIBER_MAX_LAG blocks behind), and after the hub has cut it off.
 """
 
 from __future__ import annotations
@@ -181,8 +183,12 @@ async def measure(
     while hub.subscribers(NewBlock) < before + count:  # noqa: ASYNC110 - polling the hub
         await asyncio.sleep(0.05)
     stalled = await stalled_connection(url, start) if stall else None
+    # The first block produced after the hub cut the stalled connection's subscriptions off.
+    cut_at: int | None = None
     try:
         for _ in range(blocks):
+            if stall and cut_at is None and hub.subscribers(NewBlock) <= before + count + 1:
+                cut_at = simnet.finalized_number + 1
             target = simnet.finalized_number + 1
             while simnet.finalized_number < target:
                 await simnet.produce_blocks(1)
@@ -199,21 +205,24 @@ async def measure(
             await stalled.close()
         announcements.close()
         noting.cancel()
-    total, fan_out = [], []
+    result: dict[str, list[float]] = defaultdict(list)
     for number, times in arrivals.items():
         if number < start + WARM_UP_BLOCKS or number not in Receipts.at:
             continue
-        total += [t - Receipts.at[number] for t in times]
-        fan_out += [t - announced[number] for t in times]
-    return {"total": total, "fan_out": fan_out}
+        phase = "" if cut_at is None else ("after:" if number >= cut_at else "before:")
+        result[phase + "total"] += [t - Receipts.at[number] for t in times]
+        result[phase + "fan_out"] += [t - announced[number] for t in times]
+    return result
 
 
 def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def row(label: str, result: dict[str, list[float]]) -> str:
-    total, fan_out = result["total"], result["fan_out"]
+def row(label: str, result: dict[str, list[float]], phase: str = "") -> str:
+    total, fan_out = result[phase + "total"], result[phase + "fan_out"]
+    if len(total) < 2:
+        return f"| {label} | - | - | - | - |"
     return (
         f"| {label} | {percentile(total, 50) * 1000:.0f} | {percentile(total, 99) * 1000:.0f} "
         f"| {percentile(fan_out, 50) * 1000:.0f} | {percentile(fan_out, 99) * 1000:.0f} |"
@@ -245,7 +254,9 @@ async def main(counts: list[int], blocks: int) -> None:
             print(row(str(count), result), flush=True)
         stall_count = 500 if 500 in counts else counts[0]
         result = await measure(services, url, stall_count, blocks + WARM_UP_BLOCKS, stall=True)
-        print(row(f"{stall_count} + a stalled connection", result), flush=True)
+        label = f"{stall_count} beside a stalled connection"
+        print(row(f"{label}, before it is cut", result, "before:"), flush=True)
+        print(row(f"{label}, after it is cut", result, "after:"), flush=True)
     finally:
         server.should_exit = True
         await asyncio.sleep(0.5)

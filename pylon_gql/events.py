@@ -192,13 +192,15 @@ class EventHub:
         subscriptions = self._by_kind.get(type(event))
         if not subscriptions:
             return
+        dropped = 0
         for subscription in list(subscriptions):
             if not subscription._offer(event):
-                logger.warning(
-                    "event subscriber fell %d events behind; dropping it",
-                    subscription._queue.maxsize,
-                )
+                dropped += 1
                 self._remove(subscription)
+        if dropped:
+            logger.warning(
+                "%d event subscriber(s) fell a whole queue behind; dropped them", dropped
+            )
 
     @overload
     def subscribe(self, *, maxsize: int | None = None) -> Subscription[NewBlock]: ...
