@@ -4,6 +4,8 @@
 
 Measures, over a real websocket on localhost: a 1024-neuron `get_neurons_lite` answered the
 first time at a block (encode + send) and from the per-block cache, and producing a block.
+The write path: checking a signed extrinsic (decode + sr25519 verify), a block holding 50 of
+them, and turbobt's `commitments.set` until finalized with `auto_produce_on_submit`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,18 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import tempfile
 import time
 import tracemalloc
+from typing import Any
 
+import turbobt
 import websockets.asyncio.client
+from bittensor.keyfiles import Keypair
+from bittensor.wallet import Wallet
 
 from pylon_gql.simnet import Simnet, SimnetConfig
+from pylon_gql.simnet.extrinsics import check
 
 ROUNDS = 30
 
@@ -85,8 +93,68 @@ async def main() -> None:
     print(_row("get_neurons_lite 1024, cached", cached))
     print(_row("produce a block (produce_blocks(1))", produce))
     print(_row("produce a block (world only, no subscribers)", world_produce))
+    for row in await _writes():
+        print(row)
     print()
     print(f"memory after 1000 blocks ({kept} states kept): +{grown / 1e6:.1f} MB")
+
+
+async def _signed(bt: turbobt.Bittensor, key: Any, args: dict[str, Any], nonce: int) -> bytes:
+    """A set_commitment signed as turbobt signs it (immortal era), not sent."""
+    substrate: Any = bt.subtensor
+    call = substrate._registry.create_scale_object("Call", metadata=substrate._metadata)
+    call.encode(
+        {"call_module": "Commitments", "call_function": "set_commitment", "call_args": args}
+    )
+    era = substrate._registry.create_scale_object("Era")
+    era.encode("00")
+    genesis = await substrate.chain.getBlockHash(0)
+    extrinsic = substrate.author._sign(
+        call,
+        key,
+        nonce=nonce,
+        era=era.value,
+        block_hash=genesis,
+        genesis_hash=genesis,
+        runtime_version=await substrate.state.getRuntimeVersion(),
+    )
+    return bytes(extrinsic.data.data)
+
+
+async def _writes() -> list[str]:
+    config = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    path = tempfile.mkdtemp()
+    wallet = Wallet("bench", "default", path)
+    hotkey, coldkey = Keypair.create_from_uri("//Bob"), Keypair.create_from_uri("//Charlie")
+    wallet._set_hotkey(hotkey, False, True, False, None)
+    wallet._set_coldkey(coldkey, False, True, False, None)
+    checks: list[float] = []
+    block: list[float] = []
+    end_to_end: list[float] = []
+    async with Simnet(config) as simnet, turbobt.Bittensor(simnet.url, wallet=wallet) as bt:
+        await bt.subtensor._init_runtime()
+        world = simnet.world
+        args = {"netuid": 2, "info": {"fields": [[{"Raw8": b"12345678"}]]}}
+        for _ in range(10):
+            nonce = world.next_index(hotkey.public_key)
+            batch = [await _signed(bt, hotkey, args, nonce + i) for i in range(50)]
+            for data in batch:
+                started = time.perf_counter()
+                world.submit(check(world.runtime, world, data))
+                checks.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            world.produce()
+            block.append(time.perf_counter() - started)
+        subnet = bt.subnet(2)
+        for i in range(ROUNDS):
+            started = time.perf_counter()
+            await subnet.commitments.set(f"round {i}".encode())
+            end_to_end.append(time.perf_counter() - started)
+    return [
+        _row("check a signed extrinsic (decode + verify)", checks),
+        _row("produce a block with 50 set_commitment", block),
+        _row("turbobt commitments.set, auto-produce", end_to_end),
+    ]
 
 
 if __name__ == "__main__":
