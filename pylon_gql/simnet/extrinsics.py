@@ -109,8 +109,13 @@ def check(runtime: Runtime, world: World, data: bytes) -> Transaction:
         if length != len(data) - offset:
             raise ScaleError(f"the length prefix says {length} bytes, {len(data) - offset} follow")
         if data[offset] != SIGNED_V4:
-            if data[offset] & 0x7F == fmt.version and not data[offset] & 0x80:
-                raise invalid_transaction("Transaction call is not expected")
+            if data[offset] == fmt.version:
+                # an unsigned call: only inherents are, and those no pool takes
+                raise RpcError(
+                    1011,
+                    "Unknown Transaction Validity",
+                    "Could not find an unsigned validator for the unsigned transaction",
+                )
             raise ScaleError(f"unsupported extrinsic version byte {data[offset]:#x}")
         offset += 1
         address, offset = codec.decoder(fmt.address_type)(data, offset)

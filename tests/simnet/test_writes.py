@@ -266,6 +266,25 @@ async def test_set_weights_once_the_owner_turns_commit_reveal_off(
     )
     assert (await subnet.weights.fetch(block_hash=writer.finalized_hash))[2] == weights[2]
 
+    # the chain's other checks, through the call itself
+    async def set_weights(dests: list[int], values: list[int]) -> None:
+        extrinsic = await wbt.subtensor.author.submitAndWatchExtrinsic(
+            "SubtensorModule",
+            "set_weights",
+            {"netuid": 1, "dests": dests, "weights": values, "version_key": 2**63},
+            key=wallets.validator.hotkey,
+        )
+        await extrinsic.wait_for_finalization()
+
+    await raises_chain_error("WeightVecNotEqualSize", set_weights([5, 7], [1]))
+    await writer.produce_blocks(10)
+    await raises_chain_error("UidVecContainInvalidOne", set_weights([5, 1024], [1, 2]))
+    await raises_chain_error("DuplicateUids", set_weights([5, 5], [1, 2]))
+    assert (await subnet.weights.fetch(block_hash=writer.finalized_hash))[2] == weights[2]
+    await set_weights([8], [3])  # the plain set_weights call lands too
+    raw = await wbt.subtensor.subtensor_module.Weights.get(1, 2, block_hash=writer.finalized_hash)
+    assert raw == [(8, 65535)]
+
 
 async def test_owner_sets_tempo_anyone_else_gets_bad_origin(
     writer: Simnet, wbt: turbobt.Bittensor, wallets: Wallets
@@ -359,11 +378,19 @@ async def test_refused_at_submission_change_nothing(
     answer = await raw_submit(writer.url, b"\x10\x84\x00\x01\x02")
     assert answer["error"]["code"] == 1001
     assert answer["error"]["message"].startswith("Extrinsic has invalid format")
+    # unsigned: the timestamp inherent of a block, sent to the pool
+    block: Any = await raw_request(writer.url, "chain_getBlock", [writer.head_hash])
+    inherent = bytes.fromhex(block["result"]["block"]["extrinsics"][0][2:])
+    assert (await raw_submit(writer.url, inherent))["error"] == {
+        "code": 1011,
+        "message": "Unknown Transaction Validity",
+        "data": "Could not find an unsigned validator for the unsigned transaction",
+    }
 
     assert writer.world.pool == []
     assert await wbt.subtensor.system.accountNextIndex(bob.ss58_address) == nonce
     await writer.produce_blocks(1)
-    block: Any = await wbt.subtensor.chain.getBlock(writer.head_hash)
+    block = await wbt.subtensor.chain.getBlock(writer.head_hash)
     assert len(block["block"]["extrinsics"]) == 1  # the timestamp inherent only
     commitment = await wbt.subnet(2).commitments.get(BOB, block_hash=writer.head_hash)
     assert commitment is not None and commitment["data"] != b"lands once"
