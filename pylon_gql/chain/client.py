@@ -444,10 +444,8 @@ class ChainClient:
             message = str(exc) or type(exc).__name__
             if _matches(message, _BUSY_MARKERS):
                 raise ChainUnavailable(f"{self.name} {self.url}: {message}") from exc
-            reason = type(exc).__name__ if type(exc) is not SubstrateException else None
-            raise ExtrinsicFailed(
-                f"{call} failed: {reason or ''} {message}".strip(), reason
-            ) from exc
+            reason, detail = _extrinsic_error(exc)
+            raise ExtrinsicFailed(f"{call} failed: {detail}", reason) from exc
         except TimeoutError as exc:
             raise ChainUnavailable(
                 f"{call} was not finalized within {self.write_timeout:g} s"
@@ -554,6 +552,25 @@ InBlockCallback = Callable[[BlockRef], Awaitable[None]]
 #: Transaction statuses after which it will never be finalized.
 _DEAD_STATUSES = ("invalid", "dropped", "usurped", "finalityTimeout")
 _INT_KINDS = {f"{sign}{bits}" for sign in "ui" for bits in (8, 16, 32, 64, 128)}
+
+
+def _extrinsic_error(exc: SubstrateException) -> tuple[str | None, str]:
+    """The module error's name (`BadOrigin`), or the pool's reason, and a readable detail."""
+    arg = exc.args[0] if exc.args else None
+    if isinstance(arg, dict):
+        if "name" in arg:  # a module error turbobt has no exception class for
+            docs = " ".join(arg.get("docs") or ())
+            return str(arg["name"]), f"{arg['name']}: {docs}".strip(": ")
+        if "message" in arg:  # the pool refused it (1010 Invalid Transaction, ...)
+            data = arg.get("data")
+            detail = f"{arg['message']}: {data}" if data else str(arg["message"])
+            return str(arg["message"]), detail
+    if isinstance(arg, str) and arg.isidentifier():  # a dispatch error: `BadOrigin`, ...
+        return arg, arg
+    if type(exc) is not SubstrateException:  # turbobt's class named after the module error
+        name = type(exc).__name__
+        return name, f"{name}: {exc}".strip(": ")
+    return None, str(exc) or type(exc).__name__
 
 
 def _u16_weights(weights: dict[int, float]) -> tuple[list[int], list[int]]:

@@ -15,6 +15,10 @@ import httpx
 import pytest
 from turbobt import Bittensor
 
+from pylon_gql.chain.client import ChainClient
+from pylon_gql.chain.errors import ExtrinsicFailed
+from pylon_gql.chain.models import BlockRef
+from pylon_gql.chain.wallets import load_signers
 from pylon_gql.committer import Committer
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
@@ -206,13 +210,14 @@ async def test_the_committer_commits_once_per_n_epochs_in_the_window_and_retries
         assert {c["mode"] for c in landed} == {"COMMIT_REVEAL"}  # on by default
         assert all(c["revealRound"] > 0 and c["uidCount"] == 256 for c in landed)
         async with Bittensor(chain.simnet.url) as bt:
-            head = await bt.block(chain.simnet.finalized_number).get()
-            assert head is not None and head.hash is not None
-            pending = await bt.subnet(NETUID).weights.fetch_pending(block_hash=head.hash)
-        mine = [
-            c for by_hotkey in pending.values() for hotkey, c in by_hotkey.items() if hotkey == BOB
-        ]
-        assert mine, pending
+            for commit in landed:  # in the block it landed in, the chain holds the commit
+                block = await bt.block(commit["block"]).get()
+                assert block is not None and block.hash is not None
+                pending = await bt.subnet(NETUID).weights.fetch_pending(block_hash=block.hash)
+                mine = [
+                    c for by_hotkey in pending.values() for h, c in by_hotkey.items() if h == BOB
+                ]
+                assert mine, (commit, pending)
 
         # Commit-reveal off: the next commit sets the weights in the clear.
         off = await chain.set_hyperparameter("commit_reveal_weights_enabled", False)
@@ -244,3 +249,43 @@ async def test_with_auto_commit_off_only_commit_weights_commits(tmp_path: Path) 
         await chain.synced()
         (commit,) = await chain.commits()
         assert commit["status"] == "FINALIZED"
+
+
+async def test_the_chain_client_reports_what_the_chain_refused(tmp_path: Path) -> None:
+    signers = load_signers(settings_for(network="sim", data_dir=tmp_path))
+    assert signers.validator is not None and signers.owner is not None
+    config = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    async with Simnet(config) as simnet, ChainClient(simnet.url) as client:
+        with pytest.raises(ExtrinsicFailed) as refused:  # //Charlie does not own subnet 2
+            await client.sudo_set(
+                "sudo_set_tempo", {"netuid": NETUID, "tempo": 5}, signers.validator.wallet
+            )
+        assert refused.value.reason == "BadOrigin"
+        receipt = await client.sudo_set(
+            "sudo_set_tempo", {"netuid": NETUID, "tempo": 5}, signers.owner.wallet
+        )
+        assert receipt.block.number > 6852690
+        with pytest.raises(ExtrinsicFailed) as refused:
+            await client.set_weights(NETUID, {0: 1.0}, signers.validator.wallet, version_key=10**9)
+        assert refused.value.reason == "CommitRevealEnabled"
+        await client.sudo_set(
+            "sudo_set_commit_reveal_weights_enabled",
+            {"netuid": NETUID, "enabled": False},
+            signers.owner.wallet,
+        )
+
+        included: list[int] = []
+
+        async def in_block(ref: BlockRef) -> None:
+            included.append(ref.number)
+
+        wallet = signers.validator.wallet
+        params = await client.hyperparameters(NETUID, await client.finalized_head())
+        version = params.weights_version
+        landed = await client.set_weights(
+            NETUID, {0: 1.0, 1: 0.5}, wallet, version_key=version, on_in_block=in_block
+        )
+        assert included == [landed.block.number]  # in a block, then that block finalized
+        with pytest.raises(ExtrinsicFailed) as refused:  # weights_rate_limit is 100 blocks
+            await client.set_weights(NETUID, {0: 1.0}, wallet, version_key=version)
+        assert refused.value.reason == "SettingWeightsTooFast"
