@@ -318,8 +318,8 @@ class PylonGraphQL(GraphQL[Context, None]):
         """Render at `ref`, before the follower announces it, the anonymous head queries asked
         most at the previous head, so that their first askers at `ref` hit the cache."""
         responses = self.responses
-        if responses is None:
-            return
+        if responses is None or not self.authenticator.reads_open:
+            return  # closed reads: an anonymous answer is an error, never kept
         asked = sorted(self._hot.values(), key=lambda h: h.count, reverse=True)
         chosen = [h for h in asked if h.count > 1][:PRERENDER_QUERIES] or self._last_hot
         self._hot, self._last_hot = {}, chosen

@@ -168,6 +168,19 @@ async def test_variables_and_roles_do_not_share_answers(cached: Served) -> None:
     assert outcome(await post(cached, document, {"uid": 2}, token="not-a-token")) == "hit"
 
 
+async def test_a_query_sent_with_get_is_cached_like_a_post(cached: Served) -> None:
+    await produce(cached, 1)
+    document = "query($u: Int) { neuron(uid: $u) { uid coldkey } }"
+    params = {"query": document, "variables": '{"u": 3}'}
+    first = await cached.client.get("/graphql", params=params)
+    again = await cached.client.get("/graphql", params=params)
+    assert (first.status_code, outcome(first), outcome(again)) == (200, "miss", "hit")
+    assert again.content == first.content
+    assert first.json()["data"]["neuron"]["uid"] == 3
+    posted = await post(cached, document, {"u": 3})
+    assert (outcome(posted), posted.content) == ("hit", first.content)
+
+
 async def test_errors_volatile_fields_and_other_operations_are_not_cached(
     cached: Served,
 ) -> None:
