@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -19,8 +20,11 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StreamResult
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 from ..settings import Settings
@@ -28,7 +32,7 @@ from .context import Context, Info
 from .errors import classify
 from .execution import PlainListExecutor
 from .mutations import Mutation
-from .permissions import ReadAccess
+from .permissions import ReadAccess, read_refused
 from .queries import Query
 from .subscriptions import Subscription
 from .types import BIG_INT, BigInt
@@ -52,6 +56,34 @@ class PylonSchema(strawberry.Schema):
         context = execution_context.context if execution_context else None
         request_id = context.request_id if isinstance(context, Context) else "-"
         classify(errors, request_id)
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Streams (subscriptions, over websockets or HTTP) need a role when reads are closed."""
+        refused = read_refused(context_value)
+        if refused is None:
+            return await super().stream(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                operation_extensions,
+                allowed_operation_types,
+            )
+
+        async def refuse() -> StreamResult:
+            yield PreExecutionError(data=None, errors=[refused])
+
+        return refuse()
 
 
 class OperationMetrics(SchemaExtension):

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError
 from graphql.execution import ExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
+from strawberry.types.graphql import OperationType
 
 from ..auth import Role
 from ..writes import WritePath
@@ -117,22 +118,28 @@ class OwnsSubnet(BasePermission):
         return True
 
 
+def read_refused(context: object) -> GraphQLError | None:
+    """The error for a caller without a role when reads are closed (None: it may read)."""
+    if (
+        isinstance(context, Context)
+        and context.settings.reader_tokens is not None
+        and not context.roles
+    ):
+        return GraphQLError(
+            "reading needs a token: send `Authorization: Bearer <token>` with a token from "
+            "PYLON_READER_TOKENS (or of any other role)",
+            extensions={"code": ErrorCode.FORBIDDEN.value},
+        )
+    return None
+
+
 class ReadAccess(SchemaExtension):
-    """With reader tokens configured, queries and subscriptions need a token of any role."""
+    """With reader tokens configured, queries need a token of any role (mutations have their
+    own permission classes; subscriptions are refused in `PylonSchema.stream`)."""
 
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
-        context = execution.context
-        if (
-            isinstance(context, Context)
-            and context.settings.reader_tokens is not None
-            and not context.roles
-            and execution.operation_type is not OperationType.MUTATION
-        ):
-            error = GraphQLError(
-                "reading needs a token: send `Authorization: Bearer <token>` with a token from "
-                "PYLON_READER_TOKENS (or of any other role)",
-                extensions={"code": ErrorCode.FORBIDDEN.value},
-            )
+        error = read_refused(execution.context)
+        if error is not None and execution.operation_type is not OperationType.MUTATION:
             execution.result = ExecutionResult(data=None, errors=[error])
         yield

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 from pylon_gql.services import Services
 from pylon_gql.simnet import SimnetConfig
@@ -257,8 +259,25 @@ async def test_reads_close_when_a_reader_token_is_set(tmp_path: Path) -> None:
             )
             assert "errors" not in result and result["data"]["head"]["number"] > 0
         (hotkey,) = await server.hotkeys(1)
-        result = await server.post(SET_WEIGHT, {"hotkey": hotkey, "weight": 1.0}, token=READER)
-        assert error_code(result) == "FORBIDDEN"
+        for token in (READER, None):  # a mutation says which role it needs
+            result = await server.post(SET_WEIGHT, {"hotkey": hotkey, "weight": 1.0}, token=token)
+            assert error_code(result) == "FORBIDDEN"
+            assert "PYLON_VALIDATOR_TOKENS" in result["errors"][0]["message"]
+        url = server.url.replace("http", "ws") + "/graphql"
+        for init, allowed in (({}, False), ({"authorization": f"Bearer {READER}"}, True)):
+            async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+                await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+                assert json.loads(await ws.recv())["type"] == "connection_ack"
+                subscribe = {"query": "subscription { newBlock { number } }"}
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+                if allowed:
+                    await server.services.simnet.produce_blocks(3)  # type: ignore[union-attr]
+                    message = json.loads(await ws.recv())
+                    assert message["type"] == "next", message
+                else:
+                    message = json.loads(await ws.recv())
+                    assert message["type"] == "error", message
+                    assert "PYLON_READER_TOKENS" in json.dumps(message)
 
 
 async def test_a_server_without_the_keys_says_which_setting_is_missing(tmp_path: Path) -> None:
