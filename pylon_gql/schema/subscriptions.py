@@ -101,7 +101,9 @@ class WeightCommit:
     block: int = strawberry.field(
         description="The head when the attempt started; once in a block, the block it is in."
     )
-    epoch: int = strawberry.field(description="Index of the epoch the weights are for.")
+    epoch: int = strawberry.field(
+        description="First block of the epoch the attempt was made in (as `weights` keys them)."
+    )
     netuid: int
     mode: WeightCommitMode
     uid_count: int = strawberry.field(description="How many uids the weights cover.")
