@@ -128,9 +128,7 @@ def check(runtime: Runtime, world: World, data: bytes) -> Transaction:
         era_bytes = _era_bytes(data, extra_start, runtime)
         call_bytes = data[offset:]
         call = codec.decode(fmt.call_type, call_bytes)
-    except (ScaleError, IndexError, struct.error, ValueError, KeyError) as e:
-        if isinstance(e, RpcError):
-            raise
+    except (ScaleError, IndexError, struct.error, ValueError, KeyError, TypeError) as e:
         raise RpcError(1001, f"Extrinsic has invalid format: {e}") from None
 
     if not isinstance(address, dict) or "Id" not in address:

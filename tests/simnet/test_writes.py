@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import hashlib
 import ipaddress
+import random
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from turbobt.substrate.exceptions import CustomTransactionError, SubstrateExcept
 from turbobt.substrate.pallets.author import Era
 
 from pylon_gql.simnet import Simnet, SimnetConfig
-from pylon_gql.simnet.extrinsics import SUDO_HYPERPARAMETERS, era_birth, sudo_changes
+from pylon_gql.simnet.extrinsics import SUDO_HYPERPARAMETERS, check, era_birth, sudo_changes
+from pylon_gql.simnet.node import RpcError
 from pylon_gql.simnet.runtime import get_runtime
 from pylon_gql.simnet.world import HYPERPARAMETER_NAMES, _age_commits, simnet_hyperparameters
 
@@ -409,6 +411,36 @@ async def test_refused_at_submission_change_nothing(
     commitment = await wbt.subnet(2).commitments.get(BOB, block_hash=writer.head_hash)
     assert commitment is not None and commitment["data"] == b"lands once"
     assert await wbt.subtensor.system.accountNextIndex(bob.ss58_address) == nonce + 1
+
+
+async def test_mangled_extrinsics_are_refused_never_crash(
+    writer: Simnet, wbt: turbobt.Bittensor, wallets: Wallets
+):
+    """Seeded damage to a valid extrinsic (flipped bytes, cuts, junk): each is refused with
+    one of the node's codes, never an internal error, and nothing reaches the pool."""
+    bob = wallets.validator.hotkey
+    args = {"netuid": 2, "info": _commitment(b"mangled")}
+    good = await signed_extrinsic(wbt, bob, "Commitments", "set_commitment", args)
+    world = writer.world
+    rng = random.Random(4)
+    codes: set[int] = set()
+    for _ in range(400):
+        data = bytearray(good)
+        kind = rng.randrange(3)
+        if kind == 0:
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        elif kind == 1:
+            del data[rng.randrange(1, len(data)) :]
+        else:
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if bytes(data) == good:
+            continue
+        with pytest.raises(RpcError) as refused:
+            check(world.runtime, world, bytes(data))
+        codes.add(refused.value.code)
+    assert codes <= {1001, 1010, 1011}
+    assert {1001, 1010} <= codes
+    assert world.pool == []
 
 
 async def test_unregistered_hotkey_fails_in_the_block_and_changes_nothing(
