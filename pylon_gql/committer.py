@@ -135,6 +135,8 @@ class Committer:
         self._retry_at = 0.0
         self._retry_epoch: int | None = None
         self._no_weights_epoch: int | None = None
+        # One decision at a time: the auto path and `commitWeights` never start two attempts.
+        self._starting = asyncio.Lock()
 
     # --- lifecycle
 
@@ -253,6 +255,14 @@ class Committer:
         return await asyncio.shield(attempt)
 
     async def _begin(self, head: BlockRef, epoch: Epoch, *, trigger: str) -> CommitRecord:
+        async with self._starting:
+            if self.committing:
+                raise CommitRefused("a commit is in flight: wait for its outcome", "in_flight")
+            if trigger == "auto" and not await self._due(epoch):
+                raise CommitRefused("not due any more", "not_due")
+            return await self._start(head, epoch, trigger=trigger)
+
+    async def _start(self, head: BlockRef, epoch: Epoch, *, trigger: str) -> CommitRecord:
         assert self.hotkey is not None
         weights_epoch = await self.store.latest_weights_epoch(epoch.start)
         if weights_epoch is None:

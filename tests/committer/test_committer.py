@@ -279,3 +279,17 @@ async def test_commit_now_refuses_without_weights_or_hotkey(store: WeightStore) 
     with pytest.raises(CommitRefused, match="PYLON_WALLET_NAME"):
         await keyless.commit_now()
     assert writer.calls == []
+
+
+async def test_two_commits_asked_at_once_start_one_attempt(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    reader.head = ref(30)
+    committer, _ = make(store, reader, writer, auto_commit=False)
+    await store.set_weight(27, "hotkey-0", 1.0)
+    results = await asyncio.gather(
+        committer.commit_now(), committer.commit_now(), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, CommitRefused)]
+    assert len(refused) == 1 and refused[0].reason == "in_flight"
+    await committer.wait()
+    assert len(writer.calls) == 1 and len(await store.commits()) == 1
