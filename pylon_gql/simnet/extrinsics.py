@@ -430,7 +430,10 @@ class Dispatcher:
         # the chain prunes the neuron with the lowest pruning score (the lowest uid on a tie)
         old = min(candidates, key=lambda n: (n.lite["pruning_score"], n.uid))
         neurons = list(subnet.neurons)
-        neurons[old.uid] = self.world.register_neuron(old, hotkey, tx.signer, block.number)
+        immune_until = block.number + subnet.hyperparameters["immunity_period"]
+        neurons[old.uid] = self.world.register_neuron(old, hotkey, tx.signer, block.number).replace(
+            self.world.runtime, self.world.lite_type, immune_until=immune_until
+        )
         commitments = subnet.commitments
         if old.hotkey in commitments:
             commitments = {k: v for k, v in commitments.items() if k != old.hotkey}

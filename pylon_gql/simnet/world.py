@@ -680,7 +680,12 @@ class World:
         commitments = subnet.commitments
         if rng.random() < 1 / 25:
             miners = [
-                n.uid for n in neurons if n.uid not in protected and not n.lite["validator_permit"]
+                n.uid
+                for n in neurons
+                if n.uid not in protected
+                and not n.lite["validator_permit"]
+                # a hotkey registered by an extrinsic is immune for immunity_period blocks
+                and n.extra.get("immune_until", 0) <= number
             ]
             if miners:
                 uid = rng.choice(miners)
