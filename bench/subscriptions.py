@@ -182,13 +182,18 @@ async def measure(
     process.start()
     while hub.subscribers(NewBlock) < before + count:  # noqa: ASYNC110 - polling the hub
         await asyncio.sleep(0.05)
-    stalled = await stalled_connection(url, start) if stall else None
+    stalled = None
+    if stall:
+        stalled = await stalled_connection(url, start)
+        while hub.subscribers(NewBlock) < before + count + 100:  # noqa: ASYNC110 - polling the hub
+            await asyncio.sleep(0.05)
     # The first block produced after the hub cut the stalled connection's subscriptions off.
     cut_at: int | None = None
     try:
         for _ in range(blocks):
-            if stall and cut_at is None and hub.subscribers(NewBlock) <= before + count + 1:
+            if stall and cut_at is None and hub.subscribers(NewBlock) <= before + count:
                 cut_at = simnet.finalized_number + 1
+                print(f"(the stalled connection was cut after {cut_at - start} blocks)")
             target = simnet.finalized_number + 1
             while simnet.finalized_number < target:
                 await simnet.produce_blocks(1)

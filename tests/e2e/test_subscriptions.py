@@ -400,6 +400,13 @@ async def test_an_unknown_token_is_refused_at_connection_init(served: Served) ->
                 with pytest.raises(websockets.ConnectionClosed):
                     await ws.recv()
             assert ws.close_code == 4403
+        # graphql-ws: a connection_error, then the close.
+        async with websockets.connect(url, subprotocols=[LEGACY_WS]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"token": "wrong"}}))
+            assert json.loads(await ws.recv())["type"] == "connection_error"
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+        assert ws.close_code == 1011
 
 
 @pytest.mark.parametrize(
