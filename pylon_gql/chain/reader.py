@@ -10,7 +10,9 @@ gives up waiting after the lease, which is longer than the chain timeout.
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import functools
 import itertools
 import re
 from collections.abc import Awaitable, Callable
@@ -79,6 +81,9 @@ class ChainReader:
         self._hashes: collections.OrderedDict[int, str] = collections.OrderedDict()
         self._numbers: collections.OrderedDict[str, int] = collections.OrderedDict()
         self._genesis_hash: str | None = None
+        #: Reads not cached per block (a number's hash, the head before the first): one node
+        #: call for concurrent askers.
+        self._flights: dict[tuple[object, ...], asyncio.Future[Any]] = {}
 
     @property
     def head(self) -> BlockRef | None:
@@ -122,7 +127,9 @@ class ChainReader:
             self._hashes.move_to_end(number)
             return BlockRef(number, known)
         metrics.CACHE_MISSES.labels("block_hash").inc()
-        block_hash = await self.client.block_hash(number)
+        block_hash = await self._shared(
+            ("block_hash", number), lambda: self.client.block_hash(number)
+        )
         if block_hash is None:
             raise BlockNotFound(f"the node knows no block {number}")
         ref = BlockRef(number, block_hash)
@@ -186,7 +193,7 @@ class ChainReader:
 
     async def chain_info(self) -> ChainInfo:
         if self._genesis_hash is None:
-            self._genesis_hash = await self.client.genesis_hash()
+            self._genesis_hash = await self._shared(("genesis",), self.client.genesis_hash)
         head = await self._current_head()
         spec_version = await self._cached(
             "spec_version", head, "", lambda: self.client.spec_version(head.hash)
@@ -207,7 +214,23 @@ class ChainReader:
         if self._head is not None:
             return self._head
         # Before the follower's first head: ask the node, without moving the head pointer.
-        return await self.client.finalized_head()
+        return await self._shared(("finalized_head",), self.client.finalized_head)
+
+    async def _shared(self, key: tuple[object, ...], load: Callable[[], Awaitable[T]]) -> T:
+        """One call of `load` for concurrent askers of `key`; each gets its answer or error."""
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(load())
+            self._flights[key] = flight
+            flight.add_done_callback(functools.partial(self._landed, key))
+        # Shielded: an asker that gives up does not cancel the others' call.
+        return await asyncio.shield(flight)
+
+    def _landed(self, key: tuple[object, ...], flight: asyncio.Future[Any]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved here: every asker may have given up
 
     async def _resolve_hash(self, block_hash: str) -> BlockRef:
         number = self._numbers.get(block_hash)
