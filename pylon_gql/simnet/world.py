@@ -2,8 +2,8 @@
 
 Each produced block holds an immutable `BlockState`. The next block is derived copy-on-write:
 unchanged neuron records, commitments and weights are shared between blocks, so keeping 256
-blocks costs little more than one. A later write path (extrinsics) will build the next state
-the same way, by replacing the records it touches.
+blocks costs little more than one. The write path (`extrinsics.py`) builds the next state the
+same way after the drift: the pool's transactions replace the records they touch.
 """
 
 from __future__ import annotations
