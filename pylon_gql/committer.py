@@ -37,7 +37,15 @@ from .store import CommitRecord, WeightStore, weights_digest
 logger = logging.getLogger(__name__)
 
 CommitterState = Literal[
-    "disabled", "stopped", "waiting", "committing", "backing_off", "no_weights", "no_hotkey"
+    "disabled",
+    "stopped",
+    "waiting",
+    "committing",
+    "backing_off",
+    "no_weights",
+    "no_hotkey",
+    "rate_limited",
+    "not_registered",
 ]
 
 
@@ -221,6 +229,10 @@ class Committer:
                     logger.warning("commit window open at block %d: %s", head.number, refused)
                 self._no_weights_epoch = epoch.start
                 self.state = "no_weights"
+            elif refused.reason in ("rate_limited", "not_registered"):
+                if self.state != refused.reason:
+                    logger.warning("commit window open at block %d: %s", head.number, refused)
+                self.state = refused.reason  # type: ignore[assignment]
 
     async def _due(self, epoch: Epoch) -> bool:
         if not epoch.in_commit_window:
@@ -273,6 +285,22 @@ class Committer:
         entries = await self.store.weights(weights_epoch)
         metagraph = await self.reader.metagraph(head)
         hyperparameters = await self.reader.hyperparameters(head)
+        me = metagraph.by_hotkey.get(self.hotkey.ss58_address)
+        if me is None:
+            raise CommitRefused(
+                f"the validator hotkey {self.hotkey.ss58_address} is not registered in subnet "
+                f"{self.netuid} at block {head.number}",
+                "not_registered",
+            )
+        # The chain takes weights from a hotkey once per `weights_rate_limit` blocks (counted
+        # from its last update); the extrinsic lands in the next block at the earliest.
+        allowed_from = me.last_update + hyperparameters.weights_rate_limit
+        if me.last_update and head.number + 1 < allowed_from:
+            raise CommitRefused(
+                f"rate limited: the chain takes weights from this hotkey again at block "
+                f"{allowed_from} (weights_rate_limit {hyperparameters.weights_rate_limit})",
+                "rate_limited",
+            )
         weights = {neuron.uid: 0.0 for neuron in metagraph.neurons}
         for entry in entries:
             neuron = metagraph.by_hotkey.get(entry.hotkey)

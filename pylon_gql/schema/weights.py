@@ -82,7 +82,9 @@ class CommitWeightsSuccess:
 @strawberry.type(description="No commit was started; `reason` says why.")
 class CommitRefused:
     message: str
-    reason: str = strawberry.field(description="`no_weights`, `in_flight` or `no_head`.")
+    reason: str = strawberry.field(
+        description="`no_weights`, `in_flight`, `no_head`, `rate_limited` or `not_registered`."
+    )
 
 
 @strawberry.type(

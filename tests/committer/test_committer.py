@@ -92,7 +92,7 @@ class FakeWriter:
         return await self._write("commit_reveal", netuid, weights, kwargs.get("on_in_block"), 77)
 
 
-HOTKEY = Signer(wallet=object(), key="hotkey", ss58_address="5Validator")
+HOTKEY = Signer(wallet=object(), key="hotkey", ss58_address="hotkey-0")  # uid 0
 
 
 @pytest.fixture
@@ -293,3 +293,22 @@ async def test_two_commits_asked_at_once_start_one_attempt(store: WeightStore) -
     assert len(refused) == 1 and refused[0].reason == "in_flight"
     await committer.wait()
     assert len(writer.calls) == 1 and len(await store.commits()) == 1
+
+
+async def test_no_attempt_while_rate_limited_or_unregistered(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    committer, _ = make(store, reader, writer)
+    await store.set_weight(7, "hotkey-1", 1.0)
+    me = dataclasses.replace(reader.metagraph_neurons[0], last_update=5)
+    reader.metagraph_neurons = (me, *reader.metagraph_neurons[1:])  # rate limit 100 blocks
+    await run_blocks(committer, reader, 10, 14)
+    assert writer.calls == [] and await store.commits() == []
+    assert committer.state == "rate_limited"
+    reader.params = dataclasses.replace(reader.params, weights_rate_limit=7)
+    await run_blocks(committer, reader, 20, 20)  # 21 - 5 >= 7: allowed again
+    assert len(writer.calls) == 1
+
+    reader.metagraph_neurons = reader.metagraph_neurons[1:]  # deregistered
+    with pytest.raises(CommitRefused) as refused:
+        await committer.commit_now()
+    assert refused.value.reason == "not_registered" and "hotkey-0" in str(refused.value)
