@@ -335,3 +335,11 @@ async def test_a_restart_keeps_every_weight_and_the_commit_log(tmp_path: Path) -
             await server.weights() == weights == {hotkeys[0]: 3.0, hotkeys[1]: 2.5, hotkeys[2]: 2.5}
         )
         assert (await server.post(COMMITS))["data"]["weightCommits"] == commits
+
+
+async def test_unregistered_hotkeys_are_accepted_when_the_setting_says_so(tmp_path: Path) -> None:
+    alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"  # no neuron on subnet 2
+    async with serve(tmp_path, allow_unregistered_hotkeys=True) as server:
+        result = await server.post(SET_WEIGHT, {"hotkey": alice, "weight": 4.0})
+        assert result["data"]["setWeight"]["__typename"] == "WeightSuccess", result
+        assert (await server.weights()) == {alice: 4.0}

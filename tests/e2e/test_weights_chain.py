@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 from turbobt import Bittensor
 
 from pylon_gql.chain.client import ChainClient
@@ -20,6 +22,7 @@ from pylon_gql.chain.errors import ExtrinsicFailed
 from pylon_gql.chain.models import BlockRef
 from pylon_gql.chain.wallets import load_signers
 from pylon_gql.committer import Committer
+from pylon_gql.events import WeightCommitEvent
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
 from tests.chain.fakes import eventually
@@ -239,16 +242,35 @@ async def test_with_auto_commit_off_only_commit_weights_commits(tmp_path: Path) 
         await set_weights(chain)
         await chain.advance(2 * (TEMPO + 1))  # two whole windows
         assert await chain.commits() == []
-        result = await chain.post(
-            """mutation { commitWeights { __typename
-                ... on CommitWeightsSuccess { commit { id status trigger: mode } } } }"""
-        )
-        started = result["data"]["commitWeights"]
-        assert started["__typename"] == "CommitWeightsSuccess"
-        assert started["commit"]["status"] == "PENDING"
+
+        url = str(chain.client.base_url).rstrip("/").replace("http", "ws") + "/graphql"
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+            init = {"authorization": f"Bearer {VALIDATOR}"}
+            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            subscribe = {"query": "subscription { weightCommit { id status mode } }"}
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+            hub = chain.services.hub  # subscribed before the attempt starts
+            await eventually(lambda: hub.subscribers(WeightCommitEvent) > 0, timeout=PATIENCE)
+            result = await chain.post(
+                """mutation { commitWeights { __typename
+                    ... on CommitWeightsSuccess { commit { id status } } } }"""
+            )
+            started = result["data"]["commitWeights"]
+            assert started["__typename"] == "CommitWeightsSuccess", started
+            assert started["commit"]["status"] == "PENDING"
+            statuses = []
+            async with asyncio.timeout(PATIENCE):
+                while not statuses or statuses[-1] not in ("FINALIZED", "FAILED"):
+                    message = json.loads(await ws.recv())
+                    assert message["type"] == "next", message
+                    event = message["payload"]["data"]["weightCommit"]
+                    assert event["id"] == started["commit"]["id"]
+                    statuses.append(event["status"])
+        assert statuses == ["PENDING", "IN_BLOCK", "FINALIZED"]
         await chain.synced()
         (commit,) = await chain.commits()
-        assert commit["status"] == "FINALIZED"
+        assert commit["status"] == "FINALIZED" and commit["mode"] == "COMMIT_REVEAL"
 
 
 async def test_the_chain_client_reports_what_the_chain_refused(tmp_path: Path) -> None:
