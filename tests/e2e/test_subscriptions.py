@@ -27,7 +27,14 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 from websockets.asyncio.client import ClientConnection
 
-from pylon_gql.events import EventHub, NewBlock, WeightCommitEvent
+from pylon_gql.events import (
+    CommitmentChange,
+    EventHub,
+    NeuronRegistration,
+    NewBlock,
+    NewEpoch,
+    WeightCommitEvent,
+)
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
 
@@ -36,6 +43,7 @@ from .conftest import PATIENCE, Served, graphql, running, settings_for, wait_for
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # "graphql-transport-ws"
 LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # "graphql-ws"
 VALIDATOR_TOKEN = "validator-secret"
+VALIDATOR_HOTKEY = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"  # the simnet's //Bob
 
 NEW_BLOCK = GraphQLRequest(
     "subscription($from: Int) { newBlock(fromBlock: $from) "
@@ -577,3 +585,130 @@ async def test_a_real_commit_moves_from_pending_to_finalized(tmp_path: Path) -> 
         ("IN_BLOCK", None),
         ("FINALIZED", None),
     ]
+
+
+async def test_epochs_registrations_and_commitments_as_the_simnet_moves(
+    tmp_path: Path,
+) -> None:
+    """newEpoch, neuronRegistrations and commitmentChanged from the real stack: the owner sets
+    a short tempo, the simnet now and then gives a miner's uid to a new hotkey, and the
+    validator sets its commitment."""
+    owner = "owner-secret"
+    settings = settings_for(
+        network="sim",
+        netuid=2,
+        data_dir=tmp_path,
+        owner_tokens=owner,
+        validator_tokens=VALIDATOR_TOKEN,
+        auto_commit=False,
+    )
+    config = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    services = Services(settings, simnet_config=config)
+    async with (
+        running(settings, services) as url,
+        httpx.AsyncClient(base_url=url, timeout=PATIENCE) as http,
+    ):
+        await wait_for_health(http)
+        simnet = services.simnet
+        assert simnet is not None
+        response = await http.post(
+            "/graphql",
+            json={
+                "query": 'mutation { setHyperparameter(name: "tempo", value: 9) { __typename } }'
+            },
+            headers={"authorization": f"Bearer {owner}"},
+        )
+        set_tempo = response.json()["data"]["setHyperparameter"]
+        assert set_tempo["__typename"] == "SetHyperparameterSuccess", response.text
+
+        epochs: list[dict[str, Any]] = []
+        registrations: list[dict[str, Any]] = []
+        commitments: list[dict[str, Any]] = []
+
+        async def collect(
+            client: AsyncClientSession,
+            document: str,
+            into: list,
+            variables: dict[str, Any] | None = None,
+        ) -> None:
+            stream = client.subscribe(GraphQLRequest(document, variable_values=variables))
+            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+                async for result in stream:
+                    into.append(next(iter(result.values())))  # type: ignore[union-attr]
+
+        ws = url.replace("http://", "ws://") + "/graphql"
+        async with session(ws) as client:
+            tasks = [
+                asyncio.create_task(
+                    collect(client, "subscription { newEpoch { index start tempo "
+                            "block { number } } }", epochs)
+                ),
+                asyncio.create_task(
+                    collect(client, "subscription { neuronRegistrations "
+                            "{ block { number } uid hotkey change } }", registrations)
+                ),
+                asyncio.create_task(
+                    collect(client, "subscription($h: [String!]) { commitmentChanged(hotkeys: $h) "
+                            "{ block { number } hotkey commitment { text committedAt } } }",
+                            commitments, {"h": [VALIDATOR_HOTKEY]})
+                ),
+            ]  # fmt: skip
+            try:
+                await wait_until(
+                    lambda: (
+                        services.hub.subscribers(NewEpoch) == 1
+                        and services.hub.subscribers(NeuronRegistration) == 1
+                        and services.hub.subscribers(CommitmentChange) == 1
+                    ),
+                    "subscribed",
+                )
+                async with asyncio.timeout(PATIENCE):
+                    while len(epochs) < 3 or not registrations:
+                        number = await finalize(simnet, 1)
+                        await wait_until(lambda n=number: announced_by(services) >= n, "head")
+                    await asyncio.sleep(0.2)  # a registration's pair is published together
+                    response = await http.post(
+                        "/graphql",
+                        json={"query": 'mutation { setCommitment(data: "hello") { __typename } }'},
+                        headers={"authorization": f"Bearer {VALIDATOR_TOKEN}"},
+                    )
+                    assert "Success" in response.json()["data"]["setCommitment"]["__typename"]
+                    while not commitments:
+                        number = await finalize(simnet, 1)
+                        await wait_until(lambda n=number: announced_by(services) >= n, "head")
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+        # The new tempo puts the chain in another epoch at once; then epochs of 10 blocks, each
+        # announced at its first block (subtensor's formula).
+        assert epochs[0]["tempo"] == 9
+        first, second = epochs[1:3]
+        assert first["tempo"] == second["tempo"] == 9
+        assert second["index"] == first["index"] + 1
+        assert second["start"] == first["start"] + 10
+        assert (first["start"] + 2 + 1) % 10 == 9
+        assert [e["block"]["number"] for e in (first, second)] == [first["start"], second["start"]]
+
+        # A uid that changed hands: who left it, then who took it, as the metagraphs show.
+        left, took = registrations[:2]
+        assert (left["change"], took["change"]) == ("DEREGISTERED", "REGISTERED")
+        assert left["uid"] == took["uid"] and left["block"] == took["block"]
+        block, uid = took["block"]["number"], took["uid"]
+        document = "query ($u: Int, $b: Int) { neuron(uid: $u, block: $b) { hotkey } }"
+        before = await graphql(http, document, {"u": uid, "b": block - 1})
+        after = await graphql(http, document, {"u": uid, "b": block})
+        assert before["data"]["neuron"]["hotkey"] == left["hotkey"]
+        assert after["data"]["neuron"]["hotkey"] == took["hotkey"] != left["hotkey"]
+
+        # The validator's commitment, from the first block that has it.
+        [changed] = commitments
+        assert changed["hotkey"] == VALIDATOR_HOTKEY
+        assert changed["commitment"]["text"] == "hello"
+        assert changed["commitment"]["committedAt"] <= changed["block"]["number"]
+
+
+def announced_by(services: Services) -> int:
+    head = services.reader.head
+    return -1 if head is None else head.number
