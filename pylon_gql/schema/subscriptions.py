@@ -180,8 +180,9 @@ class Subscription:
         description=(
             "Every finalized block the server follows, each once and in order: from "
             "`fromBlock` (at most PYLON_CACHE_BLOCKS behind the head, at most the head + 1), "
-            "or from the next new block when it is left out. A subscriber that falls too far "
-            "behind gets an UNAVAILABLE error naming the block to resubscribe from."
+            "or from the next new block when it is left out. A subscriber that falls more than "
+            "PYLON_SUBSCRIBER_MAX_LAG blocks behind gets an UNAVAILABLE error naming the block "
+            "to resubscribe from (`extensions.fromBlock`), and the subscription ends."
         )
     )
     async def new_block(
@@ -237,8 +238,9 @@ class Subscription:
 
     @strawberry.subscription(
         description=(
-            "The subnet's epoch each time a new one starts, at the first block of it the server "
-            "follows (`block` is that block)."
+            "The subnet's epoch each time the chain enters another one, at the first block of "
+            "it the server follows (`block` is that block): the epoch's start, or, when the "
+            "owner changes the tempo, the block from which the new tempo counts."
         )
     )
     async def new_epoch(self, info: Info) -> AsyncGenerator[Epoch, None]:
