@@ -292,7 +292,7 @@ class AsyncPylonClient:
                 failures += 1
                 if max_reconnects is not None and failures > max_reconnects:
                     raise
-                delay = min(self.max_backoff, self.backoff * 2 ** (failures - 1))
+                delay = min(self.max_backoff, self.backoff * 2 ** min(failures - 1, 32))
                 delay *= 0.5 + random.random() / 2
                 log.info(
                     "block stream interrupted (%s); reconnecting in %.2f s from block %s",

@@ -69,8 +69,7 @@ class BlockServer:
     async def connections(self) -> int:
         return len(self._sockets)
 
-    async def _stream(self, ws: web.WebSocketResponse, id: str, from_block: int | None) -> None:
-        start = self.head + 1 if from_block is None or self.ignore_from_block else from_block
+    async def _stream(self, ws: web.WebSocketResponse, id: str, start: int) -> None:
         number = max(0, start - self.replay)
         while True:
             async with self._changed:
@@ -123,7 +122,11 @@ class BlockServer:
                             json.dumps({"id": data["id"], "type": "error", "payload": [error]})
                         )
                         continue
-                    streams.append(asyncio.create_task(self._stream(ws, data["id"], from_block)))
+                    # Where the stream starts is fixed when it is asked for, not when it runs.
+                    start = self.head + 1
+                    if from_block is not None and not self.ignore_from_block:
+                        start = from_block
+                    streams.append(asyncio.create_task(self._stream(ws, data["id"], start)))
                 elif kind == "complete":
                     for task in streams:
                         task.cancel()

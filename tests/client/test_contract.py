@@ -7,6 +7,7 @@ with numbers of one data set.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -154,6 +155,5 @@ async def test_commitments(api: Api, head: Block) -> None:
 
 
 async def test_the_block_stream_starts_where_asked(api: Api, head: Block) -> None:
-    stream = api.subscribe_blocks(from_block=head.number)
-    assert await anext(stream) == head
-    await stream.aclose()
+    async with contextlib.aclosing(api.subscribe_blocks(from_block=head.number)) as stream:
+        assert await anext(stream) == head

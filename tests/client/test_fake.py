@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
@@ -76,14 +77,13 @@ async def test_calls_are_recorded() -> None:
 async def test_produced_blocks_arrive_on_the_stream() -> None:
     fake = FakeAsyncPylonClient()
     head = await fake.head()
-    stream = fake.subscribe_blocks()
-    pending = asyncio.create_task(anext(stream))
-    await asyncio.sleep(0)  # the stream subscribes when first read
-    new = fake.produce_blocks(1)
-    assert await asyncio.wait_for(pending, 10) == new
-    assert new.number == head.number + 1 and new.parent_hash == head.hash
-    assert await fake.block(new.number) == new
-    await stream.aclose()
+    async with contextlib.aclosing(fake.subscribe_blocks()) as stream:
+        pending = asyncio.create_task(anext(stream))
+        await asyncio.sleep(0)  # the stream subscribes when first read
+        new = fake.produce_blocks(1)
+        assert await asyncio.wait_for(pending, 10) == new
+        assert new.number == head.number + 1 and new.parent_hash == head.hash
+        assert await fake.block(new.number) == new
 
 
 def test_the_blocking_fake_from_plain_code() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from pylon_gql_client.testing import local_server, local_server_sync, server_installed
 
@@ -13,10 +14,9 @@ async def test_a_local_server_with_a_connected_client() -> None:
         chain = await client.chain()
         assert chain.simulated
         first = await client.head()
-        stream = client.subscribe_blocks(from_block=first.number)
-        async with asyncio.timeout(60):
-            blocks = [await anext(stream) for _ in range(3)]
-        await stream.aclose()
+        async with contextlib.aclosing(client.subscribe_blocks(from_block=first.number)) as stream:
+            async with asyncio.timeout(60):
+                blocks = [await anext(stream) for _ in range(3)]
         assert [b.number for b in blocks] == [first.number, first.number + 1, first.number + 2]
         url = client.url
     # stopped afterwards
