@@ -22,6 +22,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from .schema.context import Context
+from .schema.errors import ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,24 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self.keep_alive_interval > 0 and not self._pinger:
             self._pinger = asyncio.create_task(self._ping())
+
+    async def handle_subscribe(self, message: Any) -> None:
+        # Strawberry refuses one too many with a bare message; ours carries a code.
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and limit is not None
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            error = {
+                "message": f"at most {limit} subscriptions at once on one connection: "
+                "complete one, or open another connection",
+                "extensions": {"code": ErrorCode.TOO_MANY_SUBSCRIPTIONS.value},
+            }
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
+            return
+        await super().handle_subscribe(message)
 
     async def _ping(self) -> None:
         with contextlib.suppress(WebSocketDisconnected):

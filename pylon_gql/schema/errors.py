@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     #: The server lacks what the operation needs (a hotkey, the owner's coldkey): the message
     #: names the setting.
     NOT_CONFIGURED = "NOT_CONFIGURED"
+    #: A websocket connection already runs PYLON_WS_MAX_SUBSCRIPTIONS operations.
+    TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"

@@ -500,7 +500,8 @@ async def test_subscriptions_per_connection_are_capped(served: Served) -> None:
         async with asyncio.timeout(PATIENCE):
             refusal = json.loads(await ws.recv())
     assert refusal["id"] == "c" and refusal["type"] == "error"
-    assert refusal["payload"][0]["message"] == "Subscription limit reached"
+    assert refusal["payload"][0]["extensions"] == {"code": "TOO_MANY_SUBSCRIPTIONS"}
+    assert "at most 2 subscriptions" in refusal["payload"][0]["message"]
 
 
 async def test_connections_are_capped(served: Served) -> None:
