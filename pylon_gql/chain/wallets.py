@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bittensor.keyfiles import Keypair
+from bittensor.keyfiles import Keypair, resolve_key_password
 from bittensor.wallet import Wallet
 
 from ..settings import Settings
@@ -48,6 +48,14 @@ def _write_dev_wallet(path: Path, name: str, hotkey_uri: str, coldkey_uri: str) 
     wallet = Wallet(name, "default", str(path))
     hotkey = Keypair.create_from_uri(hotkey_uri)
     coldkey = Keypair.create_from_uri(coldkey_uri)
+    try:  # already there (another server on the same data dir): leave the files alone
+        if (
+            wallet.hotkey.ss58_address == hotkey.ss58_address
+            and wallet.coldkey.ss58_address == coldkey.ss58_address
+        ):
+            return
+    except Exception:
+        pass  # missing or unreadable: write it
     wallet._set_hotkey(hotkey, False, True, False, None)
     wallet._set_hotkeypub(hotkey, True)
     wallet._set_coldkey(coldkey, False, True, False, None)
@@ -68,8 +76,24 @@ def ensure_dev_wallets(settings: Settings) -> Path:
     return path
 
 
+class KeyLocked(Exception):
+    """An encrypted key without its password in the environment (the server never prompts)."""
+
+
 def _load(wallet: Wallet, key: str) -> Signer:
-    keypair = wallet.hotkey if key == "hotkey" else wallet.coldkey
+    keyfile = wallet.hotkey_file if key == "hotkey" else wallet.coldkey_file
+    password = None
+    if keyfile.is_encrypted():
+        # bittensor's own convention: the password in BT_PW_<path>; a server cannot prompt.
+        password = resolve_key_password(
+            None, env_var_name=keyfile.env_var_name(), allow_prompt=False
+        )
+        if password is None:
+            raise KeyLocked(
+                f"{key} is encrypted: set {keyfile.env_var_name()} to its password, as "
+                "bittensor's `Keyfile.save_password_to_env` encodes it"
+            )
+    keypair = wallet.get_hotkey(password) if key == "hotkey" else wallet.get_coldkey(password)
     return Signer(wallet=wallet, key=key, ss58_address=keypair.ss58_address)
 
 
@@ -92,7 +116,7 @@ def load_signers(settings: Settings) -> Signers:
         validator = _load(validator_wallet, "hotkey")
     except Exception as exc:  # a missing file, a locked key: a setting to fix, not a crash
         validator_missing = (
-            f"no validator hotkey ({type(exc).__name__}): set PYLON_WALLET_NAME, "
+            f"no validator hotkey ({_why(exc)}): set PYLON_WALLET_NAME, "
             "PYLON_WALLET_HOTKEY and PYLON_WALLET_PATH to a wallet whose hotkey is readable"
         )
 
@@ -113,8 +137,11 @@ def load_signers(settings: Settings) -> Signers:
         except Exception as exc:
             owner_missing = (
                 f"the owner wallet {owner_name!r} has no readable coldkey "
-                f"({type(exc).__name__}): check PYLON_OWNER_WALLET_NAME and "
-                "PYLON_OWNER_WALLET_PATH (an encrypted coldkey needs its password in the "
-                "environment, as bittensor reads it)"
+                f"({_why(exc)}): check PYLON_OWNER_WALLET_NAME and PYLON_OWNER_WALLET_PATH"
             )
     return Signers(validator, validator_missing, owner, owner_missing)
+
+
+def _why(exc: Exception) -> str:
+    # KeyLocked names the variable to set; other messages may hold paths, not secrets.
+    return str(exc) if isinstance(exc, KeyLocked) else type(exc).__name__
