@@ -203,10 +203,16 @@ class WeightStore:
         for hotkey, weight in weights:
             _check_weight(weight, f"the weight of {hotkey}")
         now = _now()
+        rows = [Weight(hotkey=h, epoch=epoch, weight=w, updated_at=now) for h, w in weights]
         with self._active():
             async with in_transaction():
-                for hotkey, weight in weights:
-                    await self._upsert(hotkey, epoch, weight, now)
+                # INSERT ... ON CONFLICT (hotkey, epoch) DO UPDATE: one statement per 500 rows.
+                await Weight.bulk_create(
+                    rows,
+                    batch_size=500,
+                    on_conflict=("hotkey", "epoch"),
+                    update_fields=("weight", "updated_at"),
+                )
         return len(weights)
 
     async def set_weight(self, epoch: int, hotkey: str, weight: float) -> WeightEntry:
