@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncGenerator, Collection, Mapping
+from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self, overload
 
@@ -17,18 +17,22 @@ from gql.transport.websockets import WebsocketsTransport
 
 from . import documents
 from .errors import (
+    RESULT_ERRORS,
     RETRYABLE,
     BlockInFuture,
     InvalidInput,
     NotFound,
     Unavailable,
     error_from_graphql,
+    error_from_result,
 )
 from .models import (
     Block,
     Chain,
     Commitment,
+    CommitmentEncoding,
     Epoch,
+    EpochWeights,
     Hyperparameters,
     Metagraph,
     Neuron,
@@ -36,7 +40,13 @@ from .models import (
     NeuronFilter,
     NeuronOrder,
     PartialNeuron,
+    SetCommitmentSuccess,
+    SetHyperparameterSuccess,
+    SetWeightsSuccess,
     Subnet,
+    WeightCommit,
+    WeightInput,
+    WeightSuccess,
 )
 from .transport import HttpCaller, auth_headers, error_from_transport, websocket_url
 
@@ -243,6 +253,80 @@ class AsyncPylonClient:
         """The chain the server follows, and how fresh its head is."""
         return Chain.model_validate(await self._query("chain"))
 
+    # --- the validator's weights (queries)
+
+    async def weights(self, block: int | None = None) -> EpochWeights:
+        """The weights the validator wrote for the epoch containing `block` (the head's)."""
+        return EpochWeights.model_validate(await self._query("weights", {"block": block}))
+
+    async def weight_commits(self, last: int = 20) -> list[WeightCommit]:
+        """The server's latest attempts to commit the weights, newest first."""
+        values = await self._query("weight_commits", {"last": last})
+        return [WeightCommit.model_validate(value) for value in values]
+
+    # --- writes (a token of the validator role; the owner role for set_hyperparameter)
+
+    async def _mutate(
+        self, name: str, variables: Mapping[str, Any] | None = None, *, idempotent: bool = True
+    ) -> dict[str, Any]:
+        # A write that is not idempotent is never sent twice: a retry after a lost answer
+        # could apply it twice.
+        data = await self._http.call(
+            documents.document(name), variables, retries=None if idempotent else 0
+        )
+        [result] = data.values()
+        if result.get("__typename") in RESULT_ERRORS:
+            raise error_from_result(result)
+        return {key: value for key, value in result.items() if key != "__typename"}
+
+    async def set_weights(
+        self, weights: Mapping[str, float] | Iterable[WeightInput]
+    ) -> SetWeightsSuccess:
+        """Set the weights of many hotkeys (`{hotkey: weight}`) for the head's epoch, all or
+        nothing; `ValidationFailed` names the invalid entries."""
+        if isinstance(weights, Mapping):
+            entries = [WeightInput(hotkey=str(k), weight=float(v)) for k, v in weights.items()]
+        else:
+            entries = list(weights)
+        result = await self._mutate("set_weights", {"weights": [e.variables() for e in entries]})
+        return SetWeightsSuccess.model_validate(result)
+
+    async def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
+        """Set the weight of one hotkey for the head's epoch."""
+        result = await self._mutate("set_weight", {"hotkey": hotkey, "weight": weight})
+        return WeightSuccess.model_validate(result)
+
+    async def update_weight(self, hotkey: str, delta: float) -> WeightSuccess:
+        """Add `delta` (may be negative) to one hotkey's weight, atomically on the server.
+        Never retried: a lost answer could otherwise add `delta` twice."""
+        result = await self._mutate(
+            "update_weight", {"hotkey": hotkey, "delta": delta}, idempotent=False
+        )
+        return WeightSuccess.model_validate(result)
+
+    async def commit_weights(self) -> WeightCommit:
+        """Start committing the weights now; the attempt, PENDING (`CommitRefused` when none
+        was started). Never retried."""
+        result = await self._mutate("commit_weights", idempotent=False)
+        return WeightCommit.model_validate(result["commit"])
+
+    async def set_commitment(
+        self, data: str | bytes, *, encoding: CommitmentEncoding | str | None = None
+    ) -> SetCommitmentSuccess:
+        """Set the validator hotkey's commitment (at most 128 bytes): text, or bytes (sent as
+        hex); waits until finalized."""
+        if isinstance(data, bytes):
+            data, encoding = "0x" + data.hex(), encoding or CommitmentEncoding.HEX
+        variables = {"data": data, "encoding": str(encoding or CommitmentEncoding.TEXT)}
+        result = await self._mutate("set_commitment", variables)
+        return SetCommitmentSuccess.model_validate(result)
+
+    async def set_hyperparameter(self, name: str, value: Any) -> SetHyperparameterSuccess:
+        """Set a hyperparameter through `AdminUtils.sudo_set_<name>` (owner role); waits
+        until finalized and reads the value back."""
+        result = await self._mutate("set_hyperparameter", {"name": name, "value": value})
+        return SetHyperparameterSuccess.model_validate(result)
+
     # --- subscriptions
 
     async def subscribe_blocks(
@@ -302,6 +386,18 @@ class AsyncPylonClient:
                 )
                 await asyncio.sleep(delay)
 
+    async def subscribe_epochs(self) -> AsyncGenerator[Epoch]:
+        """Each epoch as the chain enters it (`newEpoch`). Not resumed: after a disconnect it
+        raises `Unavailable`; read `epoch()` and subscribe again."""
+        async for data in self._subscription("new_epoch"):
+            yield Epoch.model_validate(data["newEpoch"])
+
+    async def subscribe_weight_commits(self) -> AsyncGenerator[WeightCommit]:
+        """Each move of the server's weight commit attempts (PENDING, IN_BLOCK, FINALIZED or
+        FAILED); needs the validator role. Not resumed: see `weight_commits()`."""
+        async for data in self._subscription("weight_commit_updates"):
+            yield WeightCommit.model_validate(data["weightCommit"])
+
     async def _blocks_between(self, start: int, end: int) -> AsyncGenerator[Block]:
         """Blocks `start` .. `end - 1`, over HTTP (a gap in the stream)."""
         for number in range(start, end):
@@ -311,12 +407,18 @@ class AsyncPylonClient:
             yield block
 
     async def _block_stream(self, from_block: int | None) -> AsyncGenerator[Block]:
-        """One websocket connection's worth of `newBlock`; connection failures are
+        async for data in self._subscription("new_block", {"fromBlock": from_block}):
+            yield Block.model_validate(data["newBlock"])
+
+    async def _subscription(
+        self, name: str, variables: Mapping[str, Any] | None = None
+    ) -> AsyncGenerator[dict[str, Any]]:
+        """One websocket connection's worth of a subscription; connection failures are
         `Unavailable`, error messages by their code."""
         transport = WebsocketsTransport(
             url=websocket_url(self.url),
             headers=auth_headers(self.token),
-            init_payload=auth_headers(self.token),
+            init_payload={"authorization": f"Bearer {self.token}"} if self.token else None,
             subprotocols=[GRAPHQL_TRANSPORT_WS],
             ping_interval=self.ping_interval,
             connect_timeout=10,
@@ -324,13 +426,11 @@ class AsyncPylonClient:
             close_timeout=2,
         )
         client = Client(transport=transport, execute_timeout=None)
-        request = GraphQLRequest(
-            documents.document("new_block"), variable_values={"fromBlock": from_block}
-        )
+        request = GraphQLRequest(documents.document(name), variable_values=dict(variables or {}))
         try:
             async with client as session:
                 async for data in session.subscribe(request):
-                    yield Block.model_validate(data["newBlock"])
+                    yield data
         except TransportQueryError as error:
             raise error_from_graphql(error.errors or [{"message": str(error)}]) from error
         except (TransportError, OSError, TimeoutError) as error:

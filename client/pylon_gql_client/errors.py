@@ -144,3 +144,67 @@ def error_from_graphql(errors: Sequence[Mapping[str, Any]]) -> PylonError:
 
 #: Kinds a call retries (with backoff) before raising.
 RETRYABLE: tuple[type[PylonError], ...] = (Unavailable,)
+
+
+class NotConfigured(PylonError):
+    """The server lacks what the call needs (a hotkey, the owner's coldkey); the message names
+    the setting. Retrying will not help."""
+
+    default_code = "NOT_CONFIGURED"
+
+
+class ValidationFailed(InvalidInput):
+    """A write was refused and nothing changed; `entries` names each invalid entry
+    (`{"index": ..., "hotkey": ..., "reason": ...}`)."""
+
+    default_code = "VALIDATION_ERROR"
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return list(self.extensions.get("entries", []))
+
+
+class ChainRejected(PylonError):
+    """The chain refused or failed the extrinsic; `reason` is the module error."""
+
+    default_code = "CHAIN_REJECTED"
+
+    @property
+    def reason(self) -> str | None:
+        return self.extensions.get("reason")
+
+
+class CommitRefused(PylonError):
+    """No commit was started; `reason` is `no_weights`, `in_flight`, `no_head`,
+    `rate_limited` or `not_registered`."""
+
+    default_code = "COMMIT_REFUSED"
+
+    @property
+    def reason(self) -> str | None:
+        return self.extensions.get("reason")
+
+
+ERROR_CLASSES.update(
+    {
+        "NOT_CONFIGURED": NotConfigured,
+        "TOO_MANY_SUBSCRIPTIONS": RateLimited,
+    }
+)
+
+#: `__typename` of a union's failure member -> exception class.
+RESULT_ERRORS: dict[str, type[PylonError]] = {
+    "ValidationError": ValidationFailed,
+    "ChainRejected": ChainRejected,
+    "CommitRefused": CommitRefused,
+}
+
+
+def error_from_result(result: Mapping[str, Any]) -> PylonError:
+    """The exception for a mutation's failure result (a union member with a `message`)."""
+    typename = str(result.get("__typename", ""))
+    cls = RESULT_ERRORS.get(typename, PylonError)
+    extensions = {
+        key: value for key, value in result.items() if key not in ("__typename", "message")
+    }
+    return cls(str(result.get("message", typename)), extensions=extensions)

@@ -259,3 +259,81 @@ class NeuronOrder(Input):
 
     field: NeuronOrderField = NeuronOrderField.UID
     direction: OrderDirection = OrderDirection.ASC
+
+
+# --- the validator's weights and the write path
+
+
+class Weight(Model):
+    hotkey: str
+    weight: float
+    updated_at: datetime
+
+
+class EpochWeights(Model):
+    """The weights the validator wrote in the epoch containing `block`."""
+
+    block: BlockRef
+    epoch: Epoch
+    weights: list[Weight]
+
+
+class WeightCommitMode(StrEnum):
+    COMMIT_REVEAL = "COMMIT_REVEAL"
+    SET = "SET"
+
+
+class WeightCommitStatus(StrEnum):
+    PENDING = "PENDING"
+    IN_BLOCK = "IN_BLOCK"
+    FINALIZED = "FINALIZED"
+    FAILED = "FAILED"
+
+
+class WeightCommit(Model):
+    """One attempt of the server to put the validator's weights on chain."""
+
+    id: int
+    block: int
+    epoch: int
+    netuid: int
+    mode: WeightCommitMode
+    uid_count: int
+    digest: str
+    reveal_round: int | None
+    status: WeightCommitStatus
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SetWeightsSuccess(Model):
+    epoch: Epoch
+    count: int
+
+
+class WeightSuccess(Model):
+    epoch: Epoch
+    weight: Weight
+
+
+class SetCommitmentSuccess(Model):
+    block: BlockRef
+    commitment: Commitment | None
+
+
+class SetHyperparameterSuccess(Model):
+    block: BlockRef
+    call: str
+    value: Any
+    hyperparameters: Hyperparameters
+
+
+class CommitmentEncoding(StrEnum):
+    TEXT = "TEXT"
+    HEX = "HEX"
+
+
+class WeightInput(Input):
+    hotkey: str
+    weight: float

@@ -9,13 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Generator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Collection,
+    Coroutine,
+    Generator,
+    Mapping,
+)
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar, overload
 
 from .client import AsyncPylonClient
 from .errors import SyncClientInEventLoop
-from .models import Block, Neuron, NeuronField, NeuronFilter, NeuronOrder, PartialNeuron
+from .models import (
+    Block,
+    Epoch,
+    Neuron,
+    NeuronField,
+    NeuronFilter,
+    NeuronOrder,
+    PartialNeuron,
+    WeightCommit,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -117,6 +134,14 @@ class PylonClient:
     commitment = _blocking(AsyncPylonClient.commitment)
     commitments = _blocking(AsyncPylonClient.commitments)
     chain = _blocking(AsyncPylonClient.chain)
+    weights = _blocking(AsyncPylonClient.weights)
+    weight_commits = _blocking(AsyncPylonClient.weight_commits)
+    set_weights = _blocking(AsyncPylonClient.set_weights)
+    set_weight = _blocking(AsyncPylonClient.set_weight)
+    update_weight = _blocking(AsyncPylonClient.update_weight)
+    commit_weights = _blocking(AsyncPylonClient.commit_weights)
+    set_commitment = _blocking(AsyncPylonClient.set_commitment)
+    set_hyperparameter = _blocking(AsyncPylonClient.set_hyperparameter)
 
     @overload
     def neurons(
@@ -167,15 +192,24 @@ class PylonClient:
         self, from_block: int | None = None, *, max_reconnects: int | None = None
     ) -> Generator[Block]:
         """Every block from `from_block`, each once and in order (see the async client)."""
-        stream = self.aio.subscribe_blocks(from_block, max_reconnects=max_reconnects)
+        return self._iterate(self.aio.subscribe_blocks(from_block, max_reconnects=max_reconnects))
 
-        async def next_block() -> Block:
+    def subscribe_epochs(self) -> Generator[Epoch]:
+        """Each epoch as the chain enters it (see the async client)."""
+        return self._iterate(self.aio.subscribe_epochs())
+
+    def subscribe_weight_commits(self) -> Generator[WeightCommit]:
+        """Each move of the server's weight commit attempts (see the async client)."""
+        return self._iterate(self.aio.subscribe_weight_commits())
+
+    def _iterate(self, stream: AsyncGenerator[T]) -> Generator[T]:
+        async def next_item() -> T:
             return await anext(stream)
 
         try:
             while True:
                 try:
-                    yield self._run(next_block())
+                    yield self._run(next_item())
                 except StopAsyncIteration:
                     return
         finally:

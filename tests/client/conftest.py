@@ -83,17 +83,34 @@ class Server:
         await eventually(arrived)
         return target
 
-    async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict:
+    async def query(
+        self, document: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict:
         """The raw JSON answer over plain HTTP (httpx, not the client under test)."""
+        headers = {"authorization": f"Bearer {token}"} if token else {}
         async with httpx.AsyncClient(base_url=self.url, timeout=PATIENCE) as http:
-            response = await http.post("/graphql", json={"query": document, "variables": variables})
+            response = await http.post(
+                "/graphql", json={"query": document, "variables": variables}, headers=headers
+            )
         return response.json()
 
 
+#: Bearer tokens of the test server's roles.
+VALIDATOR_TOKEN = "client-tests-validator"
+OWNER_TOKEN = "client-tests-owner"
+
+
 @pytest.fixture(scope="session")
-async def server() -> AsyncIterator[Server]:
-    settings = settings_for(network="sim")
-    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
+async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    settings = settings_for(
+        network="sim",
+        data_dir=tmp_path_factory.mktemp("client-server"),
+        validator_tokens=VALIDATOR_TOKEN,
+        owner_tokens=OWNER_TOKEN,
+        auto_commit=False,
+    )
+    simnet = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    services = Services(settings, simnet_config=simnet)
     await services.start()
     served = Server(services)
     try:
