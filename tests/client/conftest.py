@@ -83,6 +83,15 @@ class Server:
         await eventually(arrived)
         return target
 
+    async def wait_for_head(self, number: int) -> None:
+        """Until the server's head is at `number` or past it."""
+
+        def arrived() -> bool:
+            head = self.services.reader.head
+            return head is not None and head.number >= number
+
+        await eventually(arrived)
+
     async def query(
         self, document: str, variables: dict[str, Any] | None = None, token: str | None = None
     ) -> dict:
