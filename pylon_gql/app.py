@@ -29,7 +29,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from . import metrics
 from .auth import Authenticator, bearer_token
 from .chain.models import BlockRef
-from .events import EventHub
+from .events import EventBus
 from .response_cache import (
     CacheKey,
     HeadPinnedReader,
@@ -70,7 +70,7 @@ class ServedChain(Protocol):
     def reader(self) -> Reader: ...
 
     @property
-    def hub(self) -> EventHub: ...
+    def hub(self) -> EventBus: ...
 
     def head_age(self) -> float | None: ...
 

@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 
 from ..events import (
     CommitmentChange,
-    EventHub,
+    EventBus,
     NeuronRegistration,
     NewBlock,
     NewEpoch,
@@ -74,7 +74,7 @@ class ChangeWatcher:
     def __init__(
         self,
         reader: BlockData,
-        hub: EventHub,
+        hub: EventBus,
         *,
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,

@@ -22,7 +22,7 @@ from ..chain.models import (
     Metagraph,
     Subnet,
 )
-from ..events import EventHub
+from ..events import EventBus
 from ..settings import Settings
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class Context:
     #: Seconds since the follower last saw a new head (None before the first one).
     head_age: Callable[[], float | None] = _no_head_age
     #: New blocks as the follower announces them (None: no subscriptions).
-    events: EventHub | None = None
+    events: EventBus | None = None
     request: Request | WebSocket | None = None
     response: Response | WebSocket | None = None
     #: What the caller may do, from its bearer token (for a websocket, the `connection_init`

@@ -18,7 +18,7 @@ from ..auth import Role
 from ..events import (
     CommitmentChange,
     E,
-    EventHub,
+    EventBus,
     NewBlock,
     NewEpoch,
     SubscriberOverflow,
@@ -134,7 +134,7 @@ class WeightCommit:
         )
 
 
-def _hub(info: Info) -> EventHub:
+def _hub(info: Info) -> EventBus:
     hub = info.context.events
     if hub is None:
         raise ApiError(
