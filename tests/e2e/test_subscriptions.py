@@ -97,10 +97,14 @@ def simnet_of(served: Served) -> Simnet:
 
 @contextlib.asynccontextmanager
 async def session(
-    url: str, *, subprotocol: str = TRANSPORT_WS, init_payload: dict[str, Any] | None = None
+    url: str,
+    *,
+    subprotocol: str = TRANSPORT_WS,
+    init_payload: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> AsyncIterator[AsyncClientSession]:
     transport = WebsocketsTransport(
-        url=url, subprotocols=[subprotocol], init_payload=init_payload or {}
+        url=url, subprotocols=[subprotocol], init_payload=init_payload or {}, headers=headers
     )
     async with Client(transport=transport, fetch_schema_from_transport=False) as client:
         yield client
@@ -418,14 +422,23 @@ async def test_an_unknown_token_is_refused_at_connection_init(served: Served) ->
 
 
 @pytest.mark.parametrize(
-    "payload", [{"authorization": f"Bearer {VALIDATOR_TOKEN}"}, {"token": VALIDATOR_TOKEN}]
+    ("payload", "headers"),
+    [
+        ({"authorization": f"Bearer {VALIDATOR_TOKEN}"}, None),
+        ({"token": VALIDATOR_TOKEN}, None),
+        # A client that can set headers may send the token with the handshake instead.
+        ({}, {"authorization": f"Bearer {VALIDATOR_TOKEN}"}),
+    ],
 )
 async def test_weight_commit_with_the_validator_token_follows_an_attempt(
-    served: Served, payload: dict[str, str]
+    served: Served, payload: dict[str, str], headers: dict[str, str] | None
 ) -> None:
     hub = served.services.hub
     answers: list[dict[str, Any]] = []
-    async with app_with(served) as url, session(url, init_payload=payload) as client:
+    async with (
+        app_with(served) as url,
+        session(url, init_payload=payload, headers=headers) as client,
+    ):
         stream = client.subscribe(WEIGHT_COMMIT)
         async with contextlib.aclosing(stream):  # type: ignore[type-var]
             first = asyncio.create_task(anext(stream))  # type: ignore[arg-type]
