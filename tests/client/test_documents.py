@@ -25,6 +25,9 @@ def test_there_is_a_document_per_operation() -> None:
     names = set(documents.operation_names())
     assert {"head", "block", "metagraph", "neuron", "epoch", "hyperparameters"} <= names
     assert {"subnet", "commitment", "commitments", "chain", "new_block"} <= names
+    assert {"weights", "weight_commits", "set_weights", "set_weight", "update_weight"} <= names
+    assert {"commit_weights", "set_commitment", "set_hyperparameter"} <= names
+    assert {"new_epoch", "weight_commit_updates"} <= names
 
 
 @pytest.mark.parametrize("name", documents.operation_names())

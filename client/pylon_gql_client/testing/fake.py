@@ -17,21 +17,25 @@ import asyncio
 import hashlib
 import inspect
 import json
-from collections.abc import AsyncGenerator, Callable, Collection, Mapping
+import math
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, overload
 
 from ..client import AsyncPylonClient
-from ..errors import BlockInFuture, InvalidInput, NotFound
+from ..errors import BlockInFuture, CommitRefused, InvalidInput, NotFound, ValidationFailed
 from ..models import (
     Block,
+    BlockRef,
     Chain,
     Commitment,
+    CommitmentEncoding,
     Epoch,
+    EpochWeights,
     Hyperparameters,
     Metagraph,
     Neuron,
@@ -41,7 +45,16 @@ from ..models import (
     NeuronOrderField,
     OrderDirection,
     PartialNeuron,
+    SetCommitmentSuccess,
+    SetHyperparameterSuccess,
+    SetWeightsSuccess,
     Subnet,
+    Weight,
+    WeightCommit,
+    WeightCommitMode,
+    WeightCommitStatus,
+    WeightInput,
+    WeightSuccess,
 )
 
 _BASE58 = set("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
@@ -112,6 +125,10 @@ class FakeAsyncPylonClient:
         self._commitments = [Commitment.model_validate(c) for c in canned["commitments"]]
         self._metagraph = Metagraph.model_validate(canned["metagraph"])
         self._new_block = asyncio.Event()
+        self._weights: dict[str, Weight] = {}
+        self._commits: list[WeightCommit] = []
+        #: The hotkey the fake validator signs with (its commitment's), by default uid 0's.
+        self.hotkey = self._metagraph.neurons[0].hotkey if self._metagraph.neurons else ""
 
     # --- what a test controls
 
@@ -411,6 +428,182 @@ class FakeAsyncPylonClient:
     async def chain(self) -> Chain:
         answered, value = await self._answered("chain", {})
         return value if answered else self._chain
+
+    # --- the validator's weights and writes
+
+    def _head_ref(self) -> BlockRef:
+        return BlockRef(number=self._head.number, hash=self._head.hash)
+
+    def _refused(self, message: str, entries: list[dict[str, Any]]) -> ValidationFailed:
+        return ValidationFailed(message, extensions={"entries": entries})
+
+    def _check_entry(self, index: int | None, hotkey: str, weight: float) -> str | None:
+        if not _looks_ss58(hotkey):
+            return "not an SS58 address"
+        if not math.isfinite(weight) or weight < 0:
+            return "a weight must be a finite number >= 0"
+        if all(n.hotkey != hotkey for n in self._metagraph.neurons):
+            return "not registered in the subnet"
+        return None
+
+    def _store(self, hotkey: str, weight: float) -> Weight:
+        stored = Weight(hotkey=hotkey, weight=weight, updated_at=datetime.now(UTC))
+        self._weights[hotkey] = stored
+        return stored
+
+    async def weights(self, block: int | None = None) -> EpochWeights:
+        answered, value = await self._answered("weights", {"block": block})
+        if answered:
+            return value
+        self._at(block)
+        weights = sorted(self._weights.values(), key=lambda w: w.hotkey)
+        return EpochWeights(block=self._head_ref(), epoch=self._epoch, weights=weights)
+
+    async def weight_commits(self, last: int = 20) -> list[WeightCommit]:
+        answered, value = await self._answered("weight_commits", {"last": last})
+        if answered:
+            return value
+        return list(reversed(self._commits))[:last]
+
+    async def set_weights(
+        self, weights: Mapping[str, float] | Iterable[WeightInput]
+    ) -> SetWeightsSuccess:
+        answered, value = await self._answered("set_weights", {"weights": weights})
+        if answered:
+            return value
+        if isinstance(weights, Mapping):
+            entries = [WeightInput(hotkey=str(k), weight=float(v)) for k, v in weights.items()]
+        else:
+            entries = list(weights)
+        invalid: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            reason = self._check_entry(index, entry.hotkey, entry.weight)
+            if reason is None and entry.hotkey in seen:
+                reason = "the hotkey is given twice"
+            seen.add(entry.hotkey)
+            if reason is not None:
+                invalid.append({"index": index, "hotkey": entry.hotkey, "reason": reason})
+        if invalid:
+            raise self._refused("some weights are invalid; nothing was written", invalid)
+        for entry in entries:
+            self._store(entry.hotkey, entry.weight)
+        return SetWeightsSuccess(epoch=self._epoch, count=len(entries))
+
+    async def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
+        answered, value = await self._answered("set_weight", {"hotkey": hotkey, "weight": weight})
+        if answered:
+            return value
+        reason = self._check_entry(None, hotkey, weight)
+        if reason is not None:
+            raise self._refused(reason, [{"index": None, "hotkey": hotkey, "reason": reason}])
+        return WeightSuccess(epoch=self._epoch, weight=self._store(hotkey, weight))
+
+    async def update_weight(self, hotkey: str, delta: float) -> WeightSuccess:
+        answered, value = await self._answered("update_weight", {"hotkey": hotkey, "delta": delta})
+        if answered:
+            return value
+        current = self._weights.get(hotkey)
+        weight = (0.0 if current is None else current.weight) + delta
+        reason = self._check_entry(None, hotkey, weight)
+        if reason is not None:
+            raise self._refused(reason, [{"index": None, "hotkey": hotkey, "reason": reason}])
+        return WeightSuccess(epoch=self._epoch, weight=self._store(hotkey, weight))
+
+    async def commit_weights(self) -> WeightCommit:
+        answered, value = await self._answered("commit_weights", {})
+        if answered:
+            return value
+        if not self._weights:
+            raise CommitRefused(
+                "there are no weights to commit", extensions={"reason": "no_weights"}
+            )
+        now = datetime.now(UTC)
+        digest = hashlib.sha256(
+            json.dumps(
+                {w.hotkey: w.weight for w in self._weights.values()}, sort_keys=True
+            ).encode()
+        ).hexdigest()
+        commit = WeightCommit(
+            id=len(self._commits) + 1,
+            block=self._head.number,
+            epoch=self._epoch.start,
+            netuid=self._epoch.netuid,
+            mode=WeightCommitMode.COMMIT_REVEAL,
+            uid_count=len(self._weights),
+            digest="0x" + digest,
+            reveal_round=None,
+            status=WeightCommitStatus.PENDING,
+            error=None,
+            created_at=now,
+            updated_at=now,
+        )
+        self._commits.append(commit)
+        return commit
+
+    async def set_commitment(
+        self, data: str | bytes, *, encoding: CommitmentEncoding | str | None = None
+    ) -> SetCommitmentSuccess:
+        answered, value = await self._answered(
+            "set_commitment", {"data": data, "encoding": encoding}
+        )
+        if answered:
+            return value
+        if isinstance(data, str) and str(encoding or "TEXT") == "HEX":
+            raw = bytes.fromhex(data.removeprefix("0x"))
+        else:
+            raw = data if isinstance(data, bytes) else data.encode()
+        if len(raw) > 128:
+            reason = "at most 128 bytes"
+            raise self._refused(reason, [{"index": None, "hotkey": self.hotkey, "reason": reason}])
+        try:
+            text: str | None = raw.decode()
+        except UnicodeDecodeError:
+            text = None
+        commitment = Commitment(
+            block=self._head_ref(),
+            hotkey=self.hotkey,
+            committed_at=self._head.number,
+            data="0x" + raw.hex(),
+            text=text,
+        )
+        self._commitments = [c for c in self._commitments if c.hotkey != self.hotkey]
+        self._commitments.append(commitment)
+        return SetCommitmentSuccess(block=self._head_ref(), commitment=commitment)
+
+    async def set_hyperparameter(self, name: str, value: Any) -> SetHyperparameterSuccess:
+        answered, result = await self._answered(
+            "set_hyperparameter", {"name": name, "value": value}
+        )
+        if answered:
+            return result
+        field = name.removeprefix("sudo_set_")
+        if field not in Hyperparameters.model_fields or field == "block":
+            reason = f"no hyperparameter {name!r}"
+            raise self._refused(reason, [{"index": None, "hotkey": None, "reason": reason}])
+        self._hyperparameters = self._hyperparameters.model_copy(update={field: value})
+        return SetHyperparameterSuccess(
+            block=self._head_ref(),
+            call=f"sudo_set_{field}",
+            value=value,
+            hyperparameters=self._hyperparameters,
+        )
+
+    async def subscribe_epochs(self) -> AsyncGenerator[Epoch]:
+        """Not faked: raises NotImplementedError (or what `fail` gave)."""
+        self.calls.append(Call("subscribe_epochs", {}))
+        if "subscribe_epochs" in self._failures:
+            raise self._failures["subscribe_epochs"]
+        raise NotImplementedError("the fake does not stream epochs")
+        yield self._epoch  # an async generator, like the client's
+
+    async def subscribe_weight_commits(self) -> AsyncGenerator[WeightCommit]:
+        """Not faked: raises NotImplementedError (or what `fail` gave)."""
+        self.calls.append(Call("subscribe_weight_commits", {}))
+        if "subscribe_weight_commits" in self._failures:
+            raise self._failures["subscribe_weight_commits"]
+        raise NotImplementedError("the fake does not stream weight commits")
+        yield  # an async generator, like the client's
 
     async def subscribe_blocks(
         self, from_block: int | None = None, *, max_reconnects: int | None = None
