@@ -30,7 +30,7 @@ from .chain.models import (
     Metagraph,
 )
 from .chain.wallets import Signer
-from .events import EventHub, NewBlock, WeightCommitEvent
+from .events import EventBus, NewBlock, WeightCommitEvent
 from .settings import Settings
 from .store import CommitRecord, WeightStore, weights_digest
 
@@ -117,7 +117,7 @@ class Committer:
         reader: ChainView,
         writer: WeightWriter,
         store: WeightStore,
-        hub: EventHub,
+        hub: EventBus,
         hotkey: Signer | None,
         *,
         hotkey_missing: str | None = None,
