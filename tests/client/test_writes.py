@@ -3,6 +3,7 @@ hyperparameters; typed answers equal the raw ones, refusals arrive by kind."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -121,3 +122,11 @@ async def test_set_hyperparameter_as_the_owner(server: Server) -> None:
         assert done.hyperparameters.serving_rate_limit == 11
         await server.wait_for_head(done.block.number)
         assert (await owner.hyperparameters(done.block.number)).serving_rate_limit == 11
+
+
+async def test_watching_commits_needs_the_validator_token(server: Server) -> None:
+    async with AsyncPylonClient(server.url) as anonymous:
+        with pytest.raises(PermissionDenied) as caught:
+            async with asyncio.timeout(30):
+                await anext(anonymous.subscribe_weight_commits())
+    assert caught.value.code == "FORBIDDEN"
