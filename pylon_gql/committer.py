@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
+from . import metrics
 from .chain.errors import ChainError
 from .chain.models import (
     BlockRef,
@@ -391,6 +392,7 @@ class Committer:
             self._retry_epoch = None
             self.state = "waiting" if self.auto else "disabled"
         self.last_commit = done
+        metrics.WEIGHT_COMMITS.labels(done.mode, done.trigger, done.status).inc()
         self._publish(done)
         return done
 

@@ -72,3 +72,10 @@ RESPONSE_CACHE_BYTES = Gauge(
 RESPONSE_CACHE_ENTRIES = Gauge(
     "pylon_response_cache_entries", "Answers in the response cache.", registry=REGISTRY
 )
+WEIGHT_COMMITS = Counter(
+    "pylon_weight_commits_total",
+    "Outcomes of attempts to put the weights on chain, by mode (commit_reveal, set), trigger "
+    "(auto, manual) and status (finalized, failed).",
+    ["mode", "trigger", "status"],
+    registry=REGISTRY,
+)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pylon_gql import metrics
 from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.chain.errors import ChainUnavailable, ExtrinsicFailed
 from pylon_gql.chain.models import BlockRef, Epoch, ExtrinsicReceipt, Hyperparameters, Metagraph
@@ -92,6 +93,10 @@ class FakeWriter:
         return await self._write("commit_reveal", netuid, weights, kwargs.get("on_in_block"), 77)
 
 
+def commit_count(**labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value("pylon_weight_commits_total", labels) or 0.0
+
+
 HOTKEY = Signer(wallet=object(), key="hotkey", ss58_address="hotkey-0")  # uid 0
 
 
@@ -170,6 +175,9 @@ async def test_a_failure_is_recorded_and_retried_with_backoff_while_the_window_i
     await store.set_weight(7, "hotkey-0", 1.0)
     writer.failures = 2
     events = hub.subscribe(WeightCommitEvent)
+    labels = {"mode": "set", "trigger": "auto"}
+    failed_before = commit_count(**labels, status="failed")
+    finalized_before = commit_count(**labels, status="finalized")
     for number in range(10, 15):  # the window of epoch 7
         reader.head = ref(number)
         await committer.on_block(ref(number))
@@ -178,6 +186,8 @@ async def test_a_failure_is_recorded_and_retried_with_backoff_while_the_window_i
     log = list(reversed(await store.commits()))
     assert [c.status for c in log] == ["failed", "failed", "finalized"]
     assert "SettingWeightsTooFast" in (log[0].error or "")
+    assert commit_count(**labels, status="failed") == failed_before + 2  # /metrics
+    assert commit_count(**labels, status="finalized") == finalized_before + 1
     statuses = []
     while not events._queue.empty():
         statuses.append((await anext(events)).status)
