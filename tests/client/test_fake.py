@@ -96,6 +96,11 @@ def test_the_blocking_fake_from_plain_code() -> None:
     with pytest.raises(Unavailable):
         fake.head()
     fake.reset()
+    hotkey = fake.neurons(first=1)[0].hotkey
+    assert fake.set_weight(hotkey, 2.0).weight.weight == 2.0
+    assert [w.weight for w in fake.weights().weights] == [2.0]
+    assert fake.commit_weights().status == "PENDING"
+    assert [c.id for c in fake.weight_commits()] == [1]
     head = fake.head()
     blocks = fake.subscribe_blocks(from_block=head.number)
     assert next(blocks) == head

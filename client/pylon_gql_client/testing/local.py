@@ -32,6 +32,15 @@ def server_installed() -> bool:
     return importlib.util.find_spec("pylon_gql") is not None
 
 
+def _server_path() -> str | None:
+    """The directory `pylon_gql` is imported from, for the subprocess's PYTHONPATH (it runs in a
+    temporary directory, so a server found through the current directory is found there too)."""
+    spec = importlib.util.find_spec("pylon_gql")
+    if spec is None or spec.origin is None:
+        return None
+    return os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,6 +88,10 @@ def _serving(
             "PYLON_LOG_LEVEL": "WARNING",
             **(env or {}),
         }
+        server_path = _server_path()
+        if server_path is not None:
+            paths = [server_path, environment.get("PYTHONPATH", "")]
+            environment["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         log_path = os.path.join(workdir, "server.log")
         with open(log_path, "wb") as log_file:
             process = subprocess.Popen(
