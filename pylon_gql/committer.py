@@ -138,6 +138,8 @@ class Committer:
         self.last_error: str | None = None
         self.restarts = 0
         self.last_commit: CommitRecord | None = None
+        #: The last head the auto path decided at.
+        self.seen: BlockRef | None = None
         self._task: asyncio.Task[None] | None = None
         self._attempt: asyncio.Task[CommitRecord] | None = None
         self._backoff = settings.commit_retry_min_backoff
@@ -209,6 +211,12 @@ class Committer:
 
     async def on_block(self, head: BlockRef) -> None:
         """Decide at a new head whether to start an attempt (the auto path)."""
+        try:
+            await self._decide(head)
+        finally:
+            self.seen = head
+
+    async def _decide(self, head: BlockRef) -> None:
         if self.committing:
             return
         if self.hotkey is None:

@@ -75,16 +75,20 @@ class Chain:
         return response.json()
 
     async def synced(self) -> None:
-        """Until the server announced the simnet's finalized head and no attempt is in flight."""
+        """Until the server announced the simnet's finalized head, the committer decided at it,
+        and no attempt is in flight."""
         follower = self.services.follower
         assert follower is not None
+
+        committer = self.committer
 
         def caught_up() -> bool:
             head = follower.head
             return (
                 head is not None
                 and head.number == self.simnet.finalized_number
-                and not self.committer.committing
+                and (not committer.auto or committer.seen == head)
+                and not committer.committing
             )
 
         await eventually(caught_up, timeout=PATIENCE)
@@ -193,12 +197,24 @@ async def test_the_committer_commits_once_per_n_epochs_in_the_window_and_retries
     tmp_path: Path,
 ) -> None:
     async with chain_server(tmp_path, commit_every_epochs=2) as chain:
+        # From an epoch's first block (no weights yet: nothing to commit), so that the first
+        # attempt is at the window's first block and its retry inside the same window.
+        async with asyncio.timeout(PATIENCE):
+            while True:
+                now = (await chain.post("{ head { number epoch { start } } }"))["data"]["head"]
+                if now["number"] == now["epoch"]["start"]:
+                    break
+                await chain.advance(1)
+        assert await chain.commits() == []
         await set_weights(chain)
         # The first window: the node refuses every submission, then comes back.
         chain.simnet.set_faults(error_rate=1.0, error_methods=("author_submitAndWatchExtrinsic",))
         async with asyncio.timeout(PATIENCE):
             while not await chain.commits():
                 await chain.advance(1)
+        await chain.committer.wait()
+        (first,) = await chain.commits()
+        assert first["status"] == "FAILED" and first["block"] == now["number"] + 2  # offset 2
         chain.simnet.set_faults()
         await chain.advance(6 * (TEMPO + 1))  # six epochs
 
