@@ -1,0 +1,91 @@
+"""Committing weights and watching the attempt, through the client, on a subnet where the
+simnet's dev validator is registered (2), with epochs of 10 blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pylon_gql_client import AsyncPylonClient, WeightCommit
+
+from pylon_gql.events import NewEpoch, WeightCommitEvent
+from pylon_gql.services import Services
+from pylon_gql.simnet import SimnetConfig
+from tests.e2e.conftest import settings_for
+
+from .conftest import OWNER_TOKEN, VALIDATOR_TOKEN, Server
+from .waiting import PATIENCE, eventually
+
+TEMPO = 9
+
+
+@pytest.fixture(scope="module")
+async def subnet2(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    settings = settings_for(
+        network="sim",
+        netuid=2,
+        data_dir=Path(tmp_path_factory.mktemp("client-commits")),
+        validator_tokens=VALIDATOR_TOKEN,
+        owner_tokens=OWNER_TOKEN,
+        auto_commit=False,
+        commit_window_start_offset=2,
+        commit_window_end_buffer=2,
+    )
+    simnet = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    services = Services(settings, simnet_config=simnet)
+    await services.start()
+    server = Server(services)
+    try:
+        await server.start()
+        async with AsyncPylonClient(server.url, OWNER_TOKEN) as owner:
+            await eventually(lambda: services.reader.head is not None)
+            for name, value in (("tempo", TEMPO), ("weights_set_rate_limit", 0)):
+                done = await owner.set_hyperparameter(name, value)
+                await server.wait_for_head(done.block.number)
+        yield server
+    finally:
+        await server.stop()
+        await services.stop()
+
+
+async def test_commit_weights_and_watch_the_attempt(subnet2: Server) -> None:
+    async with AsyncPylonClient(subnet2.url, VALIDATOR_TOKEN) as validator:
+        hotkeys = [n.hotkey for n in await validator.neurons(first=4)]
+        await validator.set_weights({h: float(i + 1) for i, h in enumerate(hotkeys)})
+        seen: list[WeightCommit] = []
+
+        async def watch() -> None:
+            async for commit in validator.subscribe_weight_commits():
+                seen.append(commit)
+                if commit.status in ("FINALIZED", "FAILED"):
+                    return
+
+        watching = asyncio.create_task(watch())
+        hub = subnet2.services.hub
+        await eventually(lambda: hub.subscribers(WeightCommitEvent) > 0)
+        started = await validator.commit_weights()
+        async with asyncio.timeout(PATIENCE):
+            await watching
+        assert started.status == "PENDING"
+        assert [c.status for c in seen] == ["PENDING", "IN_BLOCK", "FINALIZED"]
+        assert {c.id for c in seen} == {started.id}
+        [latest, *_] = await validator.weight_commits(last=1)
+        assert latest == seen[-1]
+
+
+async def test_epochs_as_the_chain_enters_them(subnet2: Server) -> None:
+    async with AsyncPylonClient(subnet2.url) as client:
+        stream = client.subscribe_epochs()
+        async with contextlib.aclosing(stream):
+            first = asyncio.create_task(anext(stream))
+            hub = subnet2.services.hub
+            await eventually(lambda: hub.subscribers(NewEpoch) > 0)
+            await subnet2.produce_blocks(TEMPO + 1)
+            async with asyncio.timeout(PATIENCE):
+                epoch = await first
+        assert epoch.tempo == TEMPO
+        assert epoch.block.number == epoch.start
+        assert await client.epoch(epoch.block.number) == epoch
