@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -40,7 +41,6 @@ async def main() -> None:
         metagraph = answer["data"]["metagraph"]
         metagraph["neuronCount"] = len(metagraph["neurons"])
         data["metagraph"] = metagraph
-        data["commitments"] = data["commitments"]
     finally:
         await server.stop()
         await services.stop()
