@@ -24,9 +24,9 @@ UIDS = 64
 
 
 async def main() -> None:
-    services = Services(
-        settings_for(network="sim"), simnet_config=SimnetConfig(port=0, manual=True)
-    )
+    data_dir = Path(tempfile.mkdtemp(prefix="pylon-sample-"))
+    settings = settings_for(network="sim", data_dir=data_dir)
+    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
     await services.start()
     server = Server(services)
     await server.start()
