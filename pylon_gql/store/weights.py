@@ -31,19 +31,16 @@ from .models import Weight, WeightCommit
 logger = logging.getLogger(__name__)
 
 APP = "models"
-#: aerich's migrations: `migrations/` at the repository root (beside the package), or shipped
-#: inside the package of a wheel.
-MIGRATIONS_DIR = next(
-    (
-        path
-        for path in (
-            Path(__file__).resolve().parent / "migrations",
-            Path(__file__).resolve().parents[2] / "migrations",
-        )
-        if (path / APP).is_dir()
-    ),
+#: aerich's migrations: shipped inside the package of a wheel (`pylon_gql/migrations`), or
+#: `migrations/` at the repository root when running from a checkout.
+_MIGRATION_DIRS = (
+    Path(__file__).resolve().parents[1] / "migrations",
     Path(__file__).resolve().parents[2] / "migrations",
 )
+MIGRATIONS_DIR = next(
+    (path for path in _MIGRATION_DIRS if (path / APP).is_dir()), _MIGRATION_DIRS[-1]
+)
+
 
 Status = str  # "pending" | "in_block" | "finalized" | "failed"
 UNFINISHED = ("pending", "in_block")
@@ -145,6 +142,12 @@ async def migrate(url: str, location: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply aerich's migrations that the database at `url` lacks; returns their names."""
     from aerich import Command
 
+    if not (location / APP).is_dir():
+        # aerich would apply nothing and say nothing; the first query would then fail.
+        raise FileNotFoundError(
+            f"no database migrations in {location / APP}: reinstall pylon-gql (the wheel ships "
+            "them in pylon_gql/migrations) or run from a checkout that has migrations/"
+        )
     _ensure_sqlite_dir(url)
     with TortoiseContext() as context:
         try:
