@@ -28,8 +28,8 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from . import metrics
 from .auth import Authenticator, bearer_token
-from .chain.models import BlockRef
 from .events import EventBus
+from .models import BlockRef
 from .response_cache import (
     CacheKey,
     HeadPinnedReader,

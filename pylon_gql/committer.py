@@ -23,15 +23,15 @@ from typing import Any, Literal, Protocol
 
 from . import metrics
 from .chain.errors import ChainError
-from .chain.models import (
+from .chain.wallets import Signer
+from .events import EventBus, NewBlock, WeightCommitEvent
+from .models import (
     BlockRef,
     Epoch,
     ExtrinsicReceipt,
     Hyperparameters,
     Metagraph,
 )
-from .chain.wallets import Signer
-from .events import EventBus, NewBlock, WeightCommitEvent
 from .settings import Settings
 from .store import CommitRecord, WeightStore, weights_digest
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, Literal, Protocol, TypeVar, overload
 
-from .chain.models import BlockRef, Commitment, Epoch
+from .models import BlockRef, Commitment, Epoch
 
 logger = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ from graphql import (
 
 from . import metrics
 from .chain.errors import FutureBlock
-from .chain.models import (
+from .models import (
     Block,
     BlockRef,
     ChainInfo,

@@ -17,11 +17,11 @@ from .chain.changes import ChangeWatcher
 from .chain.client import ChainClient
 from .chain.errors import ChainError
 from .chain.follower import Follower
-from .chain.models import BlockRef
 from .chain.reader import ChainReader
 from .chain.wallets import load_signers
 from .committer import Committer
 from .events import EventHub
+from .models import BlockRef
 from .settings import Settings
 from .store import WeightStore
 from .writes import WritePath

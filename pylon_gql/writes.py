@@ -12,7 +12,7 @@ from .store import WeightStore
 
 if TYPE_CHECKING:
     from .chain.client import ChainClient
-    from .chain.models import AdminCall
+    from .models import AdminCall
 
 
 @dataclass

@@ -23,8 +23,8 @@ from ..events import (
     NewEpoch,
     Subscription,
 )
+from ..models import BlockRef, Commitment, Epoch, Metagraph
 from .errors import ChainError, ChainUnavailable
-from .models import BlockRef, Commitment, Epoch, Metagraph
 
 logger = logging.getLogger(__name__)
 

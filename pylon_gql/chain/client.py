@@ -28,17 +28,7 @@ from turbobt.substrate.exceptions import SubstrateException, UnknownBlock
 from turbobt.substrate.extrinsic import ExtrinsicResult
 
 from .. import metrics
-from ..settings import Settings
-from .errors import (
-    BlockNotFound,
-    BlockPruned,
-    ChainError,
-    ChainUnavailable,
-    ExtrinsicFailed,
-    SubnetNotFound,
-    SubscriptionUnsupported,
-)
-from .models import (
+from ..models import (
     AdminCall,
     AdminCallArg,
     AxonInfo,
@@ -51,6 +41,16 @@ from .models import (
     Neuron,
     PrometheusInfo,
     Subnet,
+)
+from ..settings import Settings
+from .errors import (
+    BlockNotFound,
+    BlockPruned,
+    ChainError,
+    ChainUnavailable,
+    ExtrinsicFailed,
+    SubnetNotFound,
+    SubscriptionUnsupported,
 )
 from .transport import NodeConnection
 

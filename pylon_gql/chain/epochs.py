@@ -5,7 +5,7 @@ Kept free of I/O so it can be checked exhaustively against subtensor's own formu
 
 from __future__ import annotations
 
-from .models import Epoch
+from ..models import Epoch
 
 
 def blocks_until_next_epoch(block: int, netuid: int, tempo: int) -> int:

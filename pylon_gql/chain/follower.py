@@ -20,8 +20,8 @@ from typing import Literal, Protocol
 
 from .. import metrics
 from ..events import EventHub, NewBlock
+from ..models import BlockRef
 from .errors import BlockNotFound, ChainError, ChainUnavailable, SubscriptionUnsupported
-from .models import BlockRef
 from .reader import ChainReader
 
 logger = logging.getLogger(__name__)

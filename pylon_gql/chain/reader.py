@@ -22,10 +22,7 @@ from aiocache import SimpleMemoryCache
 from aiocache.lock import RedLock
 
 from .. import metrics
-from ..settings import Settings
-from .epochs import epoch_at
-from .errors import BlockNotFound, FutureBlock
-from .models import (
+from ..models import (
     Block,
     BlockRef,
     ChainInfo,
@@ -35,6 +32,9 @@ from .models import (
     Metagraph,
     Subnet,
 )
+from ..settings import Settings
+from .epochs import epoch_at
+from .errors import BlockNotFound, FutureBlock
 
 T = TypeVar("T")
 

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from ..auth import Role
-from ..chain.models import (
+from ..events import EventBus
+from ..models import (
     Block,
     BlockRef,
     ChainInfo,
@@ -22,7 +23,6 @@ from ..chain.models import (
     Metagraph,
     Subnet,
 )
-from ..events import EventBus
 from ..settings import Settings
 
 if TYPE_CHECKING:

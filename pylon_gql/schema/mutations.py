@@ -13,7 +13,7 @@ import strawberry
 from scalecodec.utils.ss58 import is_valid_ss58_address
 from strawberry.scalars import JSON
 
-from ..chain import models
+from .. import models
 from ..chain.errors import ExtrinsicFailed
 from ..committer import CommitRefused as Refused
 from ..store import WeightRangeError

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from ..chain import models
+from .. import models
 from ..chain.errors import BlockNotFound
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode

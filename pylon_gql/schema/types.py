@@ -13,7 +13,7 @@ from typing import NewType
 import strawberry
 from scalecodec.utils.ss58 import is_valid_ss58_address
 
-from ..chain import models
+from .. import models
 from .context import Info
 from .errors import BadUserInput
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from ..chain import models
+from .. import models
 from ..committer import event_of
 from ..store import CommitRecord, WeightEntry
 from .context import Info

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from pylon_gql.chain.errors import BlockNotFound, SubnetNotFound, SubscriptionUnsupported
-from pylon_gql.chain.models import (
+from pylon_gql.models import (
     AxonInfo,
     Block,
     BlockRef,

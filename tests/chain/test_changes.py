@@ -11,7 +11,6 @@ import pytest
 from pylon_gql.chain.changes import ChangeWatcher
 from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.chain.errors import ChainUnavailable, SubnetNotFound
-from pylon_gql.chain.models import BlockRef, Commitment, Epoch, Metagraph, Neuron
 from pylon_gql.events import (
     CommitmentChange,
     EventHub,
@@ -19,6 +18,7 @@ from pylon_gql.events import (
     NewBlock,
     NewEpoch,
 )
+from pylon_gql.models import BlockRef, Commitment, Epoch, Metagraph, Neuron
 
 from .fakes import eventually, neuron, ref
 

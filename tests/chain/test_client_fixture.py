@@ -6,7 +6,7 @@ import pytest
 
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.errors import BlockNotFound, BlockPruned, SubscriptionUnsupported
-from pylon_gql.chain.models import BlockRef
+from pylon_gql.models import BlockRef
 
 from .fixtures import SNAPSHOT_HASH, SNAPSHOT_NUMBER, FixtureTransport, expected_neurons
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pylon_gql.chain.client import ChainClient, commitment_from_raw
-from pylon_gql.chain.models import BlockRef
+from pylon_gql.models import BlockRef
 
 from .fixtures import SNAPSHOT_HASH, SNAPSHOT_NUMBER
 

@@ -9,8 +9,8 @@ import pytest
 from pylon_gql import metrics
 from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.chain.errors import BlockNotFound, ChainUnavailable, FutureBlock
-from pylon_gql.chain.models import BlockRef
 from pylon_gql.chain.reader import ChainReader
+from pylon_gql.models import BlockRef
 from pylon_gql.settings import Settings
 
 from .fakes import FakeChain, block_hash, ref

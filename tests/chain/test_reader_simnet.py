@@ -10,8 +10,8 @@ import pytest
 from pylon_gql import metrics
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.errors import BlockNotFound, BlockPruned, FutureBlock, SubnetNotFound
-from pylon_gql.chain.models import BlockRef, Metagraph
 from pylon_gql.chain.reader import ChainReader
+from pylon_gql.models import BlockRef, Metagraph
 from pylon_gql.settings import Settings
 from pylon_gql.simnet import Simnet
 

@@ -6,8 +6,8 @@ import asyncio
 
 from pylon_gql import metrics
 from pylon_gql.chain.client import ChainClient
-from pylon_gql.chain.models import BlockRef
 from pylon_gql.chain.reader import ChainReader
+from pylon_gql.models import BlockRef
 from pylon_gql.settings import Settings
 from pylon_gql.simnet import Simnet
 

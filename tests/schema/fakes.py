@@ -9,7 +9,7 @@ from typing import Any
 from scalecodec.utils.ss58 import ss58_encode
 
 from pylon_gql.chain.errors import BlockNotFound, FutureBlock
-from pylon_gql.chain.models import (
+from pylon_gql.models import (
     RAO_PER_TAO,
     AxonInfo,
     Block,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from pylon_gql.chain.models import BlockRef, Hyperparameters
 from pylon_gql.chain.reader import ChainReader
+from pylon_gql.models import BlockRef, Hyperparameters
 from pylon_gql.schema import Context, create_schema
 
 from .fakes import FakeReader, block_hash, make_settings

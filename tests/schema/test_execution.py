@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from pylon_gql.chain.models import BlockRef, Metagraph
+from pylon_gql.models import BlockRef, Metagraph
 from pylon_gql.schema import Context, PylonSchema, _config, create_schema
 from pylon_gql.schema.execution import PlainListExecutor
 from pylon_gql.schema.queries import Query

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from pylon_gql.chain.errors import BlockPruned, ChainUnavailable, SubnetNotFound
-from pylon_gql.chain.models import RAO_PER_TAO
+from pylon_gql.models import RAO_PER_TAO
 
 from .conftest import Execute
 from .fakes import FIRST_BLOCK, GENESIS, FakeReader, account, block_hash, make_neuron

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from pylon_gql.chain.models import BlockRef
+from pylon_gql.models import BlockRef
 from pylon_gql.response_cache import (
     ENTRY_OVERHEAD,
     CacheKey,

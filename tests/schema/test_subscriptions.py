@@ -12,7 +12,6 @@ import pytest
 
 from pylon_gql.auth import Role
 from pylon_gql.chain.epochs import epoch_at
-from pylon_gql.chain.models import BlockRef, Commitment
 from pylon_gql.events import (
     CommitmentChange,
     EventHub,
@@ -21,6 +20,7 @@ from pylon_gql.events import (
     NewEpoch,
     WeightCommitEvent,
 )
+from pylon_gql.models import BlockRef, Commitment
 from pylon_gql.schema import Context, create_schema
 
 from .fakes import FakeReader, account, block_hash, make_settings
