@@ -18,9 +18,9 @@ from .chain.client import ChainClient
 from .chain.errors import ChainError
 from .chain.follower import Follower
 from .chain.reader import ChainReader
-from .chain.wallets import load_signers
 from .committer import Committer
 from .events import EventHub
+from .keys import load_signers
 from .models import BlockRef
 from .settings import Settings
 from .store import WeightStore

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .chain.wallets import Signers
 from .committer import Committer
+from .keys import Signers
 from .store import WeightStore
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ import pytest
 from pylon_gql import metrics
 from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.chain.errors import ChainUnavailable, ExtrinsicFailed
-from pylon_gql.chain.wallets import Signer
 from pylon_gql.committer import CommitRefused, Committer
 from pylon_gql.events import EventHub, NewBlock, WeightCommitEvent
+from pylon_gql.keys import Signer
 from pylon_gql.models import BlockRef, Epoch, ExtrinsicReceipt, Hyperparameters, Metagraph
 from pylon_gql.settings import Settings
 from pylon_gql.store import WeightStore, weights_digest

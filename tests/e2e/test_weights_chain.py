@@ -19,9 +19,9 @@ from turbobt import Bittensor
 
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.errors import ExtrinsicFailed
-from pylon_gql.chain.wallets import load_signers
 from pylon_gql.committer import Committer
 from pylon_gql.events import WeightCommitEvent
+from pylon_gql.keys import load_signers
 from pylon_gql.models import BlockRef
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig

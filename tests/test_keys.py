@@ -8,7 +8,7 @@ from typing import Any
 from bittensor.keyfiles import Keypair
 from bittensor.wallet import Wallet
 
-from pylon_gql.chain.wallets import load_signers
+from pylon_gql.keys import load_signers
 from pylon_gql.settings import Settings
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"

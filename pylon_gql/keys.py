@@ -17,7 +17,7 @@ from typing import Any
 from bittensor.keyfiles import Keypair, resolve_key_password
 from bittensor.wallet import Wallet
 
-from ..settings import Settings
+from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
