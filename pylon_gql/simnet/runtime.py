@@ -18,7 +18,9 @@ import scalecodec.base
 import scalecodec.type_registry
 from scalecodec.base import ScaleBytes
 
-from .scale import HASHERS, Codec, encode_compact, twox128
+from .hashing import HASHERS, twox128
+from .metadata_v14 import metadata_v14
+from .scale import Codec, encode_compact
 
 logger = logging.getLogger("pylon_gql.simnet")
 
@@ -106,6 +108,9 @@ class Runtime:
                     inputs=tuple((i["name"], i["type"]) for i in method["inputs"]),
                     output=method["output"],
                 )
+        # NeuronInfoLite: every neuron record is kept with its bytes in this type
+        neurons = self.methods["NeuronInfoRuntimeApi_get_neurons_lite"].output
+        self.neuron_lite_type: int = self.codec.type_def(neurons)["def"]["sequence"]["type"]
         self.pallet_index: dict[str, int] = {}
         self.storage: dict[tuple[str, str], StorageEntry] = {}
         # pallet -> error name -> its index (a module error's `error[0]`)
@@ -186,8 +191,6 @@ class Runtime:
         """The same metadata as V14 (what `state_getMetadata` answers), made on first use."""
         with self._v14_lock:
             if self._v14 is None:
-                from .metadata_v14 import metadata_v14
-
                 tx = dict(self.methods["TaggedTransactionQueue_validate_transaction"].inputs)
                 self._v14 = metadata_v14(self.metadata_bytes, tx["tx"])
             return self._v14

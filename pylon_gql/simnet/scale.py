@@ -13,12 +13,9 @@ Option -> None or the value. Other enums -> the variant name when it has no fiel
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections.abc import Callable
 from typing import Any
-
-import xxhash
 
 Encoder = Callable[[Any, bytearray], None]
 Decoder = Callable[[bytes, int], tuple[Any, int]]
@@ -434,40 +431,3 @@ def _primitive_decoder(name: str) -> Decoder:
         return int.from_bytes(data[offset:end], "little", signed=signed), end
 
     return decode_int
-
-
-# -- storage key hashers ------------------------------------------------------------------------
-
-
-def twox128(data: bytes) -> bytes:
-    return xxhash.xxh64(data, seed=0).digest()[::-1] + xxhash.xxh64(data, seed=1).digest()[::-1]
-
-
-def _blake2_128_concat(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest() + data
-
-
-def _twox64_concat(data: bytes) -> bytes:
-    return xxhash.xxh64(data, seed=0).digest()[::-1] + data
-
-
-def _identity(data: bytes) -> bytes:
-    return data
-
-
-def _blake2_128(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def _blake2_256(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=32).digest()
-
-
-HASHERS: dict[str, Callable[[bytes], bytes]] = {
-    "Blake2_128Concat": _blake2_128_concat,
-    "Twox64Concat": _twox64_concat,
-    "Identity": _identity,
-    "Twox128": twox128,
-    "Blake2_128": _blake2_128,
-    "Blake2_256": _blake2_256,
-}

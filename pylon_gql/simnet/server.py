@@ -1,4 +1,9 @@
-"""The simnet's websocket JSON-RPC server: requests, subscriptions, block production, faults."""
+"""The simnet's websocket JSON-RPC server: `Simnet` assembles the world, the node and the
+write path, produces blocks, and answers each connection's requests (with faults when set).
+
+Subscriptions live in `subscriptions.py`, the control methods in `control.py`, one client's
+outbox in `connection.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,43 +13,38 @@ import dataclasses
 import json
 import logging
 import random
-import secrets
-import string
 import types
 from typing import Any
 
 import websockets
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from .extrinsics import blake2_256
+from .connection import Connection
+from .control import CONTROL_METHODS, control
+from .dispatch import Dispatcher
+from .errors import RpcError
 from .faults import Faults
-from .node import Node, RpcError, invalid_params, normalize_params
+from .keys import dev_keys
+from .node import Node
+from .node.params import normalize_params
 from .runtime import get_runtime
-from .world import BlockHeader, World, dev_keys, get_snapshot
+from .snapshot import get_snapshot
+from .subscriptions import (
+    HEAD_SUBSCRIPTIONS,
+    HEAD_UNSUBSCRIBE,
+    STORAGE_SUBSCRIBE,
+    STORAGE_UNSUBSCRIBE,
+    SUBSCRIPTION_METHODS,
+    UNWATCH,
+    WATCH,
+    Subscriptions,
+)
+from .world import World
 
 logger = logging.getLogger("pylon_gql.simnet")
 
-SUBSCRIPTIONS = {
-    # subscribe method -> (notification method, unsubscribe method)
-    "chain_subscribeNewHeads": ("chain_newHead", "chain_unsubscribeNewHeads"),
-    "chain_subscribeNewHead": ("chain_newHead", "chain_unsubscribeNewHead"),
-    "chain_subscribeAllHeads": ("chain_allHead", "chain_unsubscribeAllHeads"),
-    "chain_subscribeFinalizedHeads": ("chain_finalizedHead", "chain_unsubscribeFinalizedHeads"),
-    "chain_subscribeFinalisedHeads": ("chain_finalizedHead", "chain_unsubscribeFinalisedHeads"),
-}
-UNSUBSCRIBE = {unsubscribe: notify for notify, unsubscribe in SUBSCRIPTIONS.values()}
-CONTROL_METHODS = (
-    "simnet_produceBlocks",
-    "simnet_setFaults",
-    "simnet_getFaults",
-    "simnet_info",
-)
-# how long after answering a subscription its first notification follows: a client registers
-# its queue only once it has the subscription id, and would drop an earlier notification
-FIRST_NOTIFICATION_DELAY = 0.02
 # with auto_produce_on_submit: how long after a submission its block is made
 AUTO_PRODUCE_DELAY = 0.05
-WATCH_NOTIFICATION = "author_extrinsicUpdate"
 
 
 @dataclasses.dataclass
@@ -68,75 +68,6 @@ class SimnetConfig:
     auto_produce_on_submit: bool = False
 
 
-class _Connection:
-    """One client: an ordered outbox (answers and notifications) and its subscriptions."""
-
-    def __init__(self, websocket: ServerConnection) -> None:
-        self.websocket = websocket
-        self.outbox: asyncio.Queue[str] = asyncio.Queue()
-        self.subscriptions: dict[str, str] = {}  # id -> notification method
-        # a subscription's first notification (the current head), until it is sent
-        self.first_notifications: dict[str, Any] = {}
-        # storage subscription id -> the values last sent, by key
-        self.storage: dict[str, dict[str, str | None]] = {}
-        self.tasks: set[asyncio.Task[None]] = set()
-
-    def send(self, message: dict[str, Any] | list[dict[str, Any]]) -> None:
-        self.outbox.put_nowait(json.dumps(message, separators=(",", ":")))
-
-    def send_first_notification(self, subscription_id: str) -> None:
-        result = self.first_notifications.pop(subscription_id, None)
-        method = self.subscriptions.get(subscription_id)
-        if result is not None and method is not None:
-            self.notify(subscription_id, method, result)
-
-    def notify(self, subscription_id: str, method: str, result: Any) -> None:
-        if subscription_id in self.first_notifications:
-            self.send_first_notification(subscription_id)
-        self.send(
-            {
-                "jsonrpc": "2.0",
-                "method": method,
-                "params": {"subscription": subscription_id, "result": result},
-            }
-        )
-
-    def notify_once(self, subscription_id: str, method: str, result: Any) -> None:
-        """The last notification of a subscription that has already ended."""
-        self.send_first_notification_of(subscription_id, method)
-        self.send(
-            {
-                "jsonrpc": "2.0",
-                "method": method,
-                "params": {"subscription": subscription_id, "result": result},
-            }
-        )
-
-    def send_first_notification_of(self, subscription_id: str, method: str) -> None:
-        result = self.first_notifications.pop(subscription_id, None)
-        if result is not None:
-            self.send(
-                {
-                    "jsonrpc": "2.0",
-                    "method": method,
-                    "params": {"subscription": subscription_id, "result": result},
-                }
-            )
-
-    def abort(self) -> None:
-        """Drop the TCP connection without a close frame, as a crashed node or a cut
-        network does."""
-        transport = self.websocket.transport
-        if transport is not None:
-            transport.abort()
-
-    async def write(self) -> None:
-        with contextlib.suppress(websockets.ConnectionClosed):
-            while True:
-                message = await self.outbox.get()
-                await self.websocket.send(message)
-
-
 class Simnet:
     """A simulated subtensor node on a real websocket. See docs/simnet.md."""
 
@@ -146,14 +77,13 @@ class Simnet:
         self._rng = random.Random(f"{self.config.seed}:faults")
         self._world: World | None = None
         self._node: Node | None = None
+        self._subscriptions: Subscriptions | None = None
         self._server: Server | None = None
         self._producer: asyncio.Task[None] | None = None
-        self._connections: set[_Connection] = set()
+        self._connections: set[Connection] = set()
         self._requests = 0
         self._port = 0
         self._production_lock = asyncio.Lock()
-        # extrinsic hash -> the (connection, subscription id) watching it
-        self._watchers: dict[str, list[tuple[_Connection, str]]] = {}
         self._auto_producer: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -178,9 +108,11 @@ class Simnet:
         # loading the metadata takes about a second, once per process: keep the loop free
         runtime = await asyncio.to_thread(get_runtime)
         snapshot = await asyncio.to_thread(get_snapshot, runtime)
+        # the world runs transactions through the dispatcher, and never imports it
         self._world = World(
             runtime,
             snapshot,
+            apply_transactions=Dispatcher(runtime).apply,
             seed=config.seed,
             block_time=config.block_time,
             finality_lag=config.finality_lag,
@@ -190,15 +122,8 @@ class Simnet:
             synthetic_neurons=config.synthetic_neurons,
         )
         self._node = Node(self._world, runtime)
-        self._node.extra_methods = [
-            *SUBSCRIPTIONS,
-            *UNSUBSCRIBE,
-            "state_subscribeStorage",
-            "state_unsubscribeStorage",
-            "author_submitAndWatchExtrinsic",
-            "author_unwatchExtrinsic",
-            *CONTROL_METHODS,
-        ]
+        self._node.extra_methods = [*SUBSCRIPTION_METHODS, *CONTROL_METHODS]
+        self._subscriptions = Subscriptions(self._world, self._node)
         self._server = await serve(
             self._serve,
             config.host,
@@ -268,6 +193,12 @@ class Simnet:
         return self._node
 
     @property
+    def subscriptions(self) -> Subscriptions:
+        if self._subscriptions is None:
+            raise RuntimeError("the simnet is not started")
+        return self._subscriptions
+
+    @property
     def port(self) -> int:
         return self._port
 
@@ -329,7 +260,7 @@ class Simnet:
                     state.hash,
                     world.finalized_number,
                 )
-                self._notify_heads(state.header, finalized)
+                self.subscriptions.notify_block(self._connections, state.header, finalized)
                 await asyncio.sleep(0)
         return world.head_number
 
@@ -344,42 +275,11 @@ class Simnet:
             except Exception:
                 logger.exception("simnet block production failed")
 
-    def _notify_extrinsics(self, head: BlockHeader, finalized: list[BlockHeader]) -> None:
-        """Watchers of extrinsics: `inBlock` when their block is made, `finalized` when it is
-        finalized (then the watch ends, as on a node)."""
-        bodies = self.world.bodies
-        for data in bodies.get(head.hash, ()):
-            for connection, subscription_id in self._watchers.get(_extrinsic_hash(data), ()):
-                connection.notify(subscription_id, WATCH_NOTIFICATION, {"inBlock": head.hash})
-        for header in finalized:
-            for data in bodies.get(header.hash, ()):
-                watchers = self._watchers.pop(_extrinsic_hash(data), [])
-                for connection, subscription_id in watchers:
-                    if connection.subscriptions.pop(subscription_id, None) is not None:
-                        connection.notify_once(
-                            subscription_id, WATCH_NOTIFICATION, {"finalized": header.hash}
-                        )
-
-    def _submit_and_watch(self, connection: _Connection, params: Any) -> str:
-        transaction = self.node.submit(normalize_params("author_submitAndWatchExtrinsic", params))
-        subscription_id = _subscription_id()
-        connection.subscriptions[subscription_id] = WATCH_NOTIFICATION
-        self._watchers.setdefault(transaction.hash, []).append((connection, subscription_id))
-        # like the head subscriptions: "ready" shortly after the id the client needs first
-        self._first_notification(connection, subscription_id, "ready")
+    def _submit_and_watch(self, connection: Connection, params: Any) -> str:
+        transaction = self.node.submit(normalize_params(WATCH, params))
+        watch_id = self.subscriptions.watch(connection, transaction.hash)
         self._after_submit()
-        return subscription_id
-
-    def _unwatch(self, connection: _Connection, params: Any) -> bool:
-        ids = list(normalize_params("author_unwatchExtrinsic", params).values())
-        if not ids or not isinstance(ids[0], str):
-            raise invalid_params("the subscription id is missing")
-        subscription_id = ids[0]
-        connection.first_notifications.pop(subscription_id, None)
-        found = connection.subscriptions.pop(subscription_id, None) is not None
-        for watchers in self._watchers.values():
-            watchers[:] = [w for w in watchers if w != (connection, subscription_id)]
-        return found
+        return watch_id
 
     def _after_submit(self) -> None:
         if not self.config.auto_produce_on_submit:
@@ -401,30 +301,10 @@ class Simnet:
             await self.produce_blocks(1)
             remaining -= 1
 
-    def _notify_heads(self, head: BlockHeader, finalized: list[BlockHeader]) -> None:
-        node = self._node
-        assert node is not None
-        self._notify_extrinsics(head, finalized)
-        for connection in self._connections:
-            for subscription_id, last in connection.storage.items():
-                values = node.storage_values(self.world.head, list(last))
-                changes = [[k, v] for k, v in values.items() if last[k] != v]
-                if changes:
-                    last.update(values)
-                    connection.notify(
-                        subscription_id, "state_storage", {"block": head.hash, "changes": changes}
-                    )
-            for subscription_id, method in list(connection.subscriptions.items()):
-                if method in ("chain_newHead", "chain_allHead"):
-                    connection.notify(subscription_id, method, head.as_json())
-                elif method == "chain_finalizedHead":
-                    for header in finalized:
-                        connection.notify(subscription_id, method, header.as_json())
-
     # -- the websocket ----------------------------------------------------------------------------
 
     async def _serve(self, websocket: ServerConnection) -> None:
-        connection = _Connection(websocket)
+        connection = Connection(websocket)
         self._connections.add(connection)
         writer = asyncio.create_task(connection.write())
         try:
@@ -438,7 +318,7 @@ class Simnet:
             for task in list(connection.tasks):
                 task.cancel()
 
-    def _receive(self, connection: _Connection, message: str | bytes) -> None:
+    def _receive(self, connection: Connection, message: str | bytes) -> None:
         try:
             request = json.loads(message)
         except ValueError:
@@ -467,19 +347,19 @@ class Simnet:
         connection.tasks.add(task)
         task.add_done_callback(connection.tasks.discard)
 
-    async def _answer(self, connection: _Connection, request: Any) -> None:
+    async def _answer(self, connection: Connection, request: Any) -> None:
         response = await self._respond(connection, request)
         if response is not None:
             connection.send(response)
 
-    async def _answer_batch(self, connection: _Connection, requests: list[Any]) -> None:
+    async def _answer_batch(self, connection: Connection, requests: list[Any]) -> None:
         """A batch is answered with one array, once every answer is there."""
         responses = await asyncio.gather(*(self._respond(connection, r) for r in requests))
         answered = [r for r in responses if r is not None]
         if answered:
             connection.send(answered)
 
-    async def _respond(self, connection: _Connection, request: Any) -> dict[str, Any] | None:
+    async def _respond(self, connection: Connection, request: Any) -> dict[str, Any] | None:
         """The response to one request, or None for no answer (a stall)."""
         if not isinstance(request, dict) or not isinstance(request.get("method"), str):
             return _error(None, RpcError(-32600, "Invalid request"))
@@ -488,7 +368,7 @@ class Simnet:
         params = request.get("params")
         if method.startswith("simnet_"):
             try:
-                return _result(request_id, await self._control(method, params))
+                return _result(request_id, await control(self, method, params))
             except RpcError as e:
                 return _error(request_id, e)
 
@@ -503,128 +383,30 @@ class Simnet:
                 return {"jsonrpc": "2.0", "id": request_id, "error": dict(faults.error)}
 
         try:
-            if method == "state_subscribeStorage":
-                return _result(request_id, self._subscribe_storage(connection, params))
-            if method in SUBSCRIPTIONS:
-                return _result(request_id, self._subscribe(connection, method))
-            if method in UNSUBSCRIBE or method == "state_unsubscribeStorage":
-                return _result(request_id, self._unsubscribe(connection, params))
-            if method == "author_submitAndWatchExtrinsic":
-                return _result(request_id, self._submit_and_watch(connection, params))
-            if method == "author_unwatchExtrinsic":
-                return _result(request_id, self._unwatch(connection, params))
-            if method == "author_submitExtrinsic":
-                result = self.node.call(method, params)
-                self._after_submit()
-                return _result(request_id, result)
-            node = self._node
-            assert node is not None
-            return _result(request_id, node.call(method, params))
+            return _result(request_id, self._call(connection, method, params))
         except RpcError as e:
             return _error(request_id, e)
         except Exception:
             logger.exception("simnet: %s failed", method)
             return _error(request_id, RpcError(-32603, "Internal error"))
 
-    def _unsubscribe(self, connection: _Connection, params: Any) -> bool:
-        ids = params if isinstance(params, list) else list((params or {}).values())
-        if not ids:
-            raise invalid_params("the subscription id is missing")
-        subscription_id = str(ids[0])
-        connection.first_notifications.pop(subscription_id, None)
-        connection.storage.pop(subscription_id, None)
-        return connection.subscriptions.pop(subscription_id, None) is not None
-
-    def _subscribe_storage(self, connection: _Connection, params: Any) -> str:
-        keys = _single_param(params, ("keys",), default=None)
-        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-            raise invalid_params("keys must be a list of keys")
-        node = self._node
-        assert node is not None
-        values = node.storage_values(self.world.head, keys)
-        subscription_id = _subscription_id()
-        connection.storage[subscription_id] = dict(values)
-        connection.subscriptions[subscription_id] = "state_storage"
-        # like a node: the current values first, then a change set whenever one changes
-        self._first_notification(
-            connection,
-            subscription_id,
-            {"block": self.world.head.hash, "changes": [[k, v] for k, v in values.items()]},
-        )
-        return subscription_id
-
-    def _subscribe(self, connection: _Connection, method: str) -> str:
-        notification, _ = SUBSCRIPTIONS[method]
-        subscription_id = _subscription_id()
-        connection.subscriptions[subscription_id] = notification
-        world = self.world
-        if notification == "chain_finalizedHead":
-            first = world.headers[world.finalized_hash]
-        else:
-            first = world.head.header
-        self._first_notification(connection, subscription_id, first.as_json())
-        return subscription_id
-
-    def _first_notification(self, connection: _Connection, subscription_id: str, result: Any):
-        """Sent after a short delay, or just before the subscription's next notification,
-        whichever comes first: after the answer with the id, which the client needs first."""
-        connection.first_notifications[subscription_id] = result
-        asyncio.get_running_loop().call_later(
-            FIRST_NOTIFICATION_DELAY, connection.send_first_notification, subscription_id
-        )
-
-    async def _control(self, method: str, params: Any) -> Any:
-        if method == "simnet_produceBlocks":
-            count = _single_param(params, ("count", "n"), default=1)
-            if not isinstance(count, int) or count < 0:
-                raise invalid_params("count must be a non-negative number")
-            await self.produce_blocks(count)
-            return self._info()
-        if method == "simnet_setFaults":
-            settings = _single_param(params, ("faults",), default=None)
-            if settings is None and isinstance(params, dict) and "faults" not in params:
-                settings = params
-            try:
-                return self.set_faults(Faults.from_json(settings or {})).as_json()
-            except (TypeError, ValueError) as e:
-                raise invalid_params(str(e)) from None
-        if method == "simnet_getFaults":
-            return self._faults.as_json()
-        if method == "simnet_info":
-            return self._info()
-        raise RpcError(-32601, "Method not found")
-
-    def _info(self) -> dict[str, Any]:
-        world = self.world
-        return {
-            "head": {"number": world.head_number, "hash": world.head.hash},
-            "finalized": {"number": world.finalized_number, "hash": world.finalized_hash},
-            "subnets": sorted(world.head.subnets),
-            "devKeys": {role: {"uri": u, "ss58": a} for role, (u, a) in self.dev_keys.items()},
-        }
-
-
-_ID_ALPHABET = string.ascii_letters + string.digits
-
-
-def _subscription_id() -> str:
-    # Never "0x...": turbobt reads any 0x-prefixed answer as hex bytes and fails on it.
-    first = secrets.choice(string.ascii_letters)
-    return first + "".join(secrets.choice(_ID_ALPHABET) for _ in range(15))
-
-
-def _extrinsic_hash(data: bytes) -> str:
-    return "0x" + blake2_256(data).hex()
-
-
-def _single_param(params: Any, names: tuple[str, ...], default: Any) -> Any:
-    if isinstance(params, list):
-        return params[0] if params else default
-    if isinstance(params, dict):
-        for name in names:
-            if name in params:
-                return params[name]
-    return default
+    def _call(self, connection: Connection, method: str, params: Any) -> Any:
+        """The answer to a node method: a subscription's, or the node's."""
+        subscriptions = self.subscriptions
+        if method == STORAGE_SUBSCRIBE:
+            return subscriptions.subscribe_storage(connection, params)
+        if method in HEAD_SUBSCRIPTIONS:
+            return subscriptions.subscribe_heads(connection, method)
+        if method in HEAD_UNSUBSCRIBE or method == STORAGE_UNSUBSCRIBE:
+            return subscriptions.unsubscribe(connection, params)
+        if method == WATCH:
+            return self._submit_and_watch(connection, params)
+        if method == UNWATCH:
+            return subscriptions.unwatch(connection, params)
+        result = self.node.call(method, params)
+        if method == "author_submitExtrinsic":
+            self._after_submit()
+        return result
 
 
 def _result(request_id: Any, result: Any) -> dict[str, Any]:

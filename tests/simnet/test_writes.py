@@ -26,10 +26,16 @@ from turbobt.substrate.exceptions import CustomTransactionError, SubstrateExcept
 from turbobt.substrate.pallets.author import Era
 
 from pylon_gql.simnet import Simnet, SimnetConfig
-from pylon_gql.simnet.extrinsics import SUDO_HYPERPARAMETERS, check, era_birth, sudo_changes
-from pylon_gql.simnet.node import RpcError
+from pylon_gql.simnet.drift import age_commits
+from pylon_gql.simnet.errors import RpcError
+from pylon_gql.simnet.extrinsics import check, era_birth
+from pylon_gql.simnet.hyperparameters import (
+    HYPERPARAMETER_NAMES,
+    SUDO_HYPERPARAMETERS,
+    simnet_hyperparameters,
+    sudo_changes,
+)
 from pylon_gql.simnet.runtime import get_runtime
-from pylon_gql.simnet.world import HYPERPARAMETER_NAMES, _age_commits, simnet_hyperparameters
 
 from .conftest import START_MS, raw_request
 
@@ -575,10 +581,10 @@ def test_commits_age_out_after_the_reveal_period(writer: Simnet):
         subnet, weight_commits={epoch - period: [commit], epoch - period + 1: [commit]}
     )
     # the first block of epoch E + period: the commits of E are revealed (here: dropped)
-    kept = _age_commits(aged, start)
+    kept = age_commits(aged, start)
     assert list(kept.weight_commits) == [epoch - period + 1]
     # the block before: both kept
-    assert _age_commits(aged, start - 1) is aged
+    assert age_commits(aged, start - 1) is aged
 
 
 # -- pieces ------------------------------------------------------------------------------------

@@ -1,0 +1,350 @@
+"""Checked transactions run in a block as the runtime would run them.
+
+`Dispatcher.apply` bumps each signer's nonce, calls the pallet function (with the chain's
+checks) and records the block's events: the pallet's own event and `System.ExtrinsicSuccess`,
+or `System.ExtrinsicFailed` with the module error from the metadata. A failed call changes
+nothing but the nonce. No fees are charged. The world calls `apply` through its
+`ApplyTransactions` hook; this module never sees the world.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .hashing import blake2_256
+from .hyperparameters import sudo_changes
+from .keys import SUDO_KEY, VALIDATOR_HOTKEY
+from .runtime import Runtime
+from .state import BlockDraft, Neuron, Subnet, epoch_index
+from .transaction import Transaction
+
+logger = logging.getLogger("pylon_gql.simnet")
+
+# what the chain's storage `CommitRevealVersion` holds (turbobt commits with version 4)
+COMMIT_REVEAL_VERSION = 4
+# subtensor's MAX_UNREVEALED_COMMITS per hotkey and subnet
+MAX_UNREVEALED_COMMITS = 10
+
+# the weight a node reports for a dispatched call (the simnet does not meter calls)
+_DISPATCH_INFO = {
+    "weight": {"ref_time": 0, "proof_size": 0},
+    "class": "Normal",
+    "pays_fee": "Yes",
+}
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What one dispatched call did: its own events, and the error when it failed."""
+
+    events: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    error: Any = None
+
+
+class DispatchFailure(Exception):
+    """Raised inside a call: the DispatchError value for `System.ExtrinsicFailed`."""
+
+    def __init__(self, error: Any, name: str) -> None:
+        super().__init__(name)
+        self.error = error
+        self.name = name
+
+
+class Dispatcher:
+    """Runs checked extrinsics on a block being built, with the chain's checks."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._calls: dict[tuple[str, str], Callable[[BlockDraft, Transaction], Outcome]] = {
+            ("SubtensorModule", "set_weights"): self._set_weights,
+            ("SubtensorModule", "set_mechanism_weights"): self._set_weights,
+            ("SubtensorModule", "commit_timelocked_weights"): self._commit_weights,
+            ("SubtensorModule", "commit_timelocked_mechanism_weights"): self._commit_weights,
+            ("SubtensorModule", "burned_register"): self._burned_register,
+            ("SubtensorModule", "serve_axon"): self._serve_axon,
+            ("Commitments", "set_commitment"): self._set_commitment,
+            ("Sudo", "sudo"): self._sudo,
+        }
+
+    def apply(
+        self, block: BlockDraft, transactions: Sequence[Transaction], first_index: int
+    ) -> list[dict[str, Any]]:
+        """Apply `transactions` in order (extrinsic indexes from `first_index`); return the
+        event records. A failed call changes nothing but the signer's nonce."""
+        records: list[dict[str, Any]] = []
+        for index, transaction in enumerate(transactions, start=first_index):
+            account = block.accounts.get(transaction.signer) or _new_account()
+            block.accounts[transaction.signer] = {**account, "nonce": account["nonce"] + 1}
+            outcome = self._dispatch(block, transaction)
+            phase = {"ApplyExtrinsic": index}
+            for event in outcome.events:
+                records.append({"phase": phase, "event": event, "topics": []})
+            if outcome.error is None:
+                system = {"ExtrinsicSuccess": {"dispatch_info": _DISPATCH_INFO}}
+            else:
+                system = {
+                    "ExtrinsicFailed": {
+                        "dispatch_error": outcome.error,
+                        "dispatch_info": _DISPATCH_INFO,
+                    }
+                }
+            records.append({"phase": phase, "event": {"System": system}, "topics": []})
+        return records
+
+    def _dispatch(self, block: BlockDraft, transaction: Transaction, root: bool = False) -> Outcome:
+        key = (transaction.pallet, transaction.function)
+        handler = self._calls.get(key)
+        if handler is None and transaction.pallet == "AdminUtils":
+            handler = self._root_admin if root else self._sudo_set
+        try:
+            if root and transaction.pallet != "AdminUtils":
+                raise DispatchFailure("BadOrigin", "BadOrigin")  # only signed origins there
+            if handler is None:
+                logger.warning(
+                    "simnet: %s.%s is not supported by the simulated node (ExtrinsicFailed, "
+                    "DispatchError::Other)",
+                    *key,
+                )
+                raise DispatchFailure("Other", "not supported by the simulated node")
+            outcome = handler(block, transaction)
+        except DispatchFailure as failure:
+            logger.info("simnet: block #%d %s.%s failed: %s", block.number, *key, failure.name)
+            return Outcome(error=failure.error)
+        logger.info("simnet: block #%d %s.%s done", block.number, *key)
+        return outcome
+
+    def _error(self, pallet: str, name: str) -> DispatchFailure:
+        index = self.runtime.pallet_index[pallet]
+        error = self.runtime.pallet_errors[pallet][name]
+        return DispatchFailure({"Module": {"index": index, "error": bytes((error, 0, 0, 0))}}, name)
+
+    def _subnet(self, block: BlockDraft, netuid: int, pallet: str = "SubtensorModule") -> Subnet:
+        subnet = block.subnets.get(netuid)
+        if subnet is None:
+            raise self._error(
+                pallet, "SubnetDoesNotExist" if pallet == "AdminUtils" else "SubnetNotExists"
+            )
+        return subnet
+
+    def _replace_neuron(self, subnet: Subnet, uid: int, **changes: Any) -> tuple[Neuron, ...]:
+        neurons = list(subnet.neurons)
+        neurons[uid] = neurons[uid].replace(self.runtime, **changes)
+        return tuple(neurons)
+
+    # SubtensorModule ---------------------------------------------------------------------------
+
+    def _weights_subnet(self, block: BlockDraft, args: Mapping[str, Any]) -> Subnet:
+        if args.get("mecid", 0) != 0:
+            raise self._error("SubtensorModule", "MechanismDoesNotExist")
+        return self._subnet(block, args["netuid"])
+
+    def _registered_uid(self, subnet: Subnet, hotkey: bytes, error: str) -> int:
+        uid = subnet.uid_of(hotkey)
+        if uid is None:
+            raise self._error("SubtensorModule", error)
+        return uid
+
+    def _rate_limited(self, subnet: Subnet, uid: int, number: int) -> bool:
+        last = subnet.neurons[uid].lite["last_update"]
+        limit = subnet.hyperparameters["weights_rate_limit"]
+        return last != 0 and number - last < limit
+
+    def _set_weights(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        args = tx.args
+        dests: list[int] = list(args["dests"])
+        values: list[int] = list(args["weights"])
+        if len(dests) != len(values):
+            raise self._error("SubtensorModule", "WeightVecNotEqualSize")
+        subnet = self._weights_subnet(block, args)
+        params = subnet.hyperparameters
+        if params["commit_reveal_weights_enabled"]:
+            raise self._error("SubtensorModule", "CommitRevealEnabled")
+        uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInSubNet")
+        if subnet.neurons[uid].total_stake < block.stake_threshold:
+            raise self._error("SubtensorModule", "NotEnoughStakeToSetWeights")
+        if args["version_key"] < params["weights_version"]:
+            raise self._error("SubtensorModule", "IncorrectWeightVersionKey")
+        if self._rate_limited(subnet, uid, block.number):
+            raise self._error("SubtensorModule", "SettingWeightsTooFast")
+        if len(set(dests)) != len(dests):
+            raise self._error("SubtensorModule", "DuplicateUids")
+        if any(d >= len(subnet.neurons) for d in dests):
+            raise self._error("SubtensorModule", "UidVecContainInvalidOne")
+        row = [[d, w] for d, w in zip(dests, _max_upscale(values), strict=True)]
+        block.subnets[subnet.netuid] = dataclasses.replace(
+            subnet,
+            neurons=self._replace_neuron(subnet, uid, last_update=block.number),
+            weights={**subnet.weights, uid: row},
+        )
+        return Outcome(events=[{"SubtensorModule": {"WeightsSet": [subnet.netuid, uid]}}])
+
+    def _commit_weights(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        args = tx.args
+        subnet = self._weights_subnet(block, args)
+        params = subnet.hyperparameters
+        if not params["commit_reveal_weights_enabled"]:
+            raise self._error("SubtensorModule", "CommitRevealDisabled")
+        if args["commit_reveal_version"] != COMMIT_REVEAL_VERSION:
+            raise self._error("SubtensorModule", "IncorrectCommitRevealVersion")
+        uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInSubNet")
+        if self._rate_limited(subnet, uid, block.number):
+            raise self._error("SubtensorModule", "CommittingWeightsTooFast")
+        unrevealed = sum(
+            1 for commits in subnet.weight_commits.values() for c in commits if c[0] == tx.signer
+        )
+        if unrevealed >= MAX_UNREVEALED_COMMITS:
+            raise self._error("SubtensorModule", "TooManyUnrevealedCommits")
+        commit = bytes(args["commit"])
+        epoch = epoch_index(subnet, block.number)
+        entry = [tx.signer, block.number, commit, args["reveal_round"]]
+        commits = {**subnet.weight_commits}
+        commits[epoch] = [*commits.get(epoch, []), entry]
+        block.subnets[subnet.netuid] = dataclasses.replace(
+            subnet,
+            neurons=self._replace_neuron(subnet, uid, last_update=block.number),
+            weight_commits=commits,
+        )
+        event = [tx.signer, subnet.netuid, blake2_256(commit), args["reveal_round"]]
+        return Outcome(events=[{"SubtensorModule": {"TimelockedWeightsCommitted": event}}])
+
+    def _burned_register(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        args = tx.args
+        subnet = self._subnet(block, args["netuid"])
+        hotkey: bytes = args["hotkey"]
+        if not subnet.hyperparameters["registration_allowed"]:
+            raise self._error("SubtensorModule", "SubNetRegistrationDisabled")
+        if subnet.uid_of(hotkey) is not None:
+            raise self._error("SubtensorModule", "HotKeyAlreadyRegisteredInSubNet")
+        candidates = [
+            n
+            for n in subnet.neurons
+            if not n.lite["validator_permit"] and n.hotkey != VALIDATOR_HOTKEY
+        ]
+        if not candidates:
+            raise self._error("SubtensorModule", "NoNeuronIdAvailable")
+        # the chain prunes the neuron with the lowest pruning score (the lowest uid on a tie)
+        old = min(candidates, key=lambda n: (n.lite["pruning_score"], n.uid))
+        neurons = list(subnet.neurons)
+        immune_until = block.number + subnet.hyperparameters["immunity_period"]
+        neurons[old.uid] = old.reregistered(self.runtime, hotkey, tx.signer, block.number).replace(
+            self.runtime, immune_until=immune_until
+        )
+        commitments = subnet.commitments
+        if old.hotkey in commitments:
+            commitments = {k: v for k, v in commitments.items() if k != old.hotkey}
+        weights = subnet.weights
+        if old.uid in weights:
+            weights = {k: v for k, v in weights.items() if k != old.uid}
+        block.subnets[subnet.netuid] = dataclasses.replace(
+            subnet, neurons=tuple(neurons), commitments=commitments, weights=weights
+        )
+        event = [subnet.netuid, old.uid, hotkey]
+        return Outcome(events=[{"SubtensorModule": {"NeuronRegistered": event}}])
+
+    def _serve_axon(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        args = tx.args
+        subnet = self._subnet(block, args["netuid"])
+        uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInNetwork")
+        if args["ip_type"] not in (4, 6):
+            raise self._error("SubtensorModule", "InvalidIpType")
+        if args["port"] == 0:
+            raise self._error("SubtensorModule", "InvalidPort")
+        axon = {
+            "block": block.number,
+            "version": args["version"],
+            "ip": args["ip"],
+            "port": args["port"],
+            "ip_type": args["ip_type"],
+            "protocol": args["protocol"],
+            "placeholder1": args["placeholder1"],
+            "placeholder2": args["placeholder2"],
+        }
+        block.subnets[subnet.netuid] = dataclasses.replace(
+            subnet, neurons=self._replace_neuron(subnet, uid, axon_info=axon)
+        )
+        return Outcome(events=[{"SubtensorModule": {"AxonServed": [subnet.netuid, tx.signer]}}])
+
+    # Commitments ---------------------------------------------------------------------------
+
+    def _set_commitment(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        args = tx.args
+        subnet = block.subnets.get(args["netuid"])
+        if subnet is None or subnet.uid_of(tx.signer) is None:
+            raise self._error("Commitments", "AccountNotAllowedCommit")
+        registration = {"deposit": 0, "block": block.number, "info": args["info"]}
+        block.subnets[subnet.netuid] = dataclasses.replace(
+            subnet, commitments={**subnet.commitments, tx.signer: registration}
+        )
+        event = {"netuid": subnet.netuid, "who": tx.signer}
+        return Outcome(events=[{"Commitments": {"Commitment": event}}])
+
+    # Sudo, AdminUtils ------------------------------------------------------------------------
+
+    def _sudo(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        """Sudo.sudo: the sudo key (//Alice, as on a dev chain) runs the inner call as root.
+        The extrinsic succeeds even when the inner call fails; `Sudid` carries its result."""
+        if tx.signer != SUDO_KEY:
+            raise self._error("Sudo", "RequireSudo")
+        ((pallet, inner),) = tx.args["call"].items()
+        ((function, args),) = inner.items() if isinstance(inner, dict) else ((inner, {}),)
+        call = dataclasses.replace(tx, pallet=pallet, function=function, args=args or {})
+        outcome = self._dispatch(block, call, root=True)
+        result = {"Ok": None} if outcome.error is None else {"Err": outcome.error}
+        return Outcome(events=[*outcome.events, {"Sudo": {"Sudid": {"sudo_result": result}}}])
+
+    def _root_admin(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        """An AdminUtils call with the root origin: no owner check."""
+        return self._sudo_set(block, tx, root=True)
+
+    def _sudo_set(self, block: BlockDraft, tx: Transaction, root: bool = False) -> Outcome:
+        """Any AdminUtils call: the subnet owner's coldkey only (or root, through Sudo.sudo);
+        sets the hyperparameter behind it when there is one. Calls without a netuid are
+        root-only: BadOrigin when signed directly, accepted (and changing nothing) as root."""
+        args = dict(tx.args)
+        if "netuid" not in args:
+            if not root:
+                raise DispatchFailure("BadOrigin", "BadOrigin")
+            logger.info("simnet: AdminUtils.%s as root: accepted, nothing changes", tx.function)
+            return Outcome()
+        subnet = self._subnet(block, args.pop("netuid"), "AdminUtils")
+        if not root and tx.signer != subnet.owner_coldkey:
+            raise DispatchFailure("BadOrigin", "BadOrigin")
+        changes = sudo_changes(tx.function, args, subnet.hyperparameters)
+        if changes is None:
+            logger.info(
+                "simnet: AdminUtils.%s has no hyperparameter behind it in the simnet: "
+                "accepted, nothing changes",
+                tx.function,
+            )
+            return Outcome()
+        if "owner_hotkey" in changes:
+            block.subnets[subnet.netuid] = dataclasses.replace(
+                subnet, owner_hotkey=changes["owner_hotkey"]
+            )
+        else:
+            block.subnets[subnet.netuid] = dataclasses.replace(
+                subnet, hyperparameters={**subnet.hyperparameters, **changes}
+            )
+        return Outcome()
+
+
+def _max_upscale(values: list[int]) -> list[int]:
+    """subtensor's vec_u16_max_upscale_to_u16: the largest becomes 65535 (unless it is 0 or
+    already above 32768)."""
+    top = max(values, default=0)
+    if top == 0 or top > 32768:
+        return values
+    return [min(65535, v * 65535 // top) for v in values]
+
+
+def _new_account() -> dict[str, Any]:
+    return {
+        "nonce": 0,
+        "consumers": 0,
+        "providers": 1,
+        "sufficients": 0,
+        "data": {"free": 0, "reserved": 0, "frozen": 0, "flags": 1 << 127},
+    }

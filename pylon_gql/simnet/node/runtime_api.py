@@ -1,0 +1,214 @@
+"""The runtime calls (`state_call`) the simnet answers, encoded with the metadata's types.
+
+Each reads one block's state; the runtime never changes, so the metadata answers are the same
+at every block. An unknown subnet or uid gives what the runtime gives (`None` or an empty list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import RpcError
+from ..runtime import Runtime
+from ..scale import encode_compact
+from ..state import BlockState, Subnet
+
+
+class RuntimeApi:
+    """The runtime APIs of the metadata that the simnet simulates, by `state_call` name."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._calls: dict[str, Callable[[BlockState, dict[str, Any]], bytes]] = {
+            "Metadata_metadata_at_version": self._metadata_at_version,
+            "Metadata_metadata_versions": lambda s, a: self.runtime.metadata_versions(),
+            "Metadata_metadata": self._metadata,
+            "Core_version": self._core_version,
+            "NeuronInfoRuntimeApi_get_neurons_lite": self._neurons_lite,
+            "NeuronInfoRuntimeApi_get_neuron_lite": self._neuron_lite,
+            "NeuronInfoRuntimeApi_get_neurons": self._neurons,
+            "NeuronInfoRuntimeApi_get_neuron": self._neuron,
+            "SubnetInfoRuntimeApi_get_subnet_hyperparams": self._hyperparams,
+            "SubnetInfoRuntimeApi_get_subnet_hyperparams_v2": self._hyperparams_v2,
+            "SubnetInfoRuntimeApi_get_dynamic_info": self._dynamic_info,
+            "SubnetInfoRuntimeApi_get_all_dynamic_info": self._all_dynamic_info,
+            "SubnetInfoRuntimeApi_get_subnet_state": self._subnet_state,
+        }
+
+    def call(self, state: BlockState, name: str, data: bytes) -> bytes:
+        """The SCALE answer of runtime call `name` with input `data` at a block, or the error
+        a node gives for a method the metadata lacks (or the simnet does not simulate)."""
+        if name not in self.runtime.methods:
+            raise RpcError(
+                4003,
+                f"Client error: Execution failed: Other: Exported method {name} is not found",
+            )
+        handler = self._calls.get(name)
+        if handler is None:
+            raise RpcError(
+                4003,
+                f"Client error: Execution failed: Other: {name} is not simulated by the simnet",
+            )
+        try:
+            arguments = self.runtime.decode_call_input(name, data)
+        except (ValueError, IndexError) as e:
+            raise RpcError(
+                4003, f"Client error: Execution failed: Could not decode the input of {name}: {e}"
+            ) from None
+        return handler(state, arguments)
+
+    def _encode_output(self, name: str, value: Any) -> bytes:
+        return self.runtime.codec.encode(self.runtime.methods[name].output, value)
+
+    def _metadata_at_version(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        if arguments["version"] == 15:
+            return self.runtime.metadata_at_version_15
+        if arguments["version"] == 14:
+            metadata = self.runtime.metadata_v14_bytes
+            return b"\x01" + encode_compact(len(metadata)) + metadata
+        return b"\x00"
+
+    def _metadata(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        metadata = self.runtime.metadata_v14_bytes
+        return encode_compact(len(metadata)) + metadata
+
+    def _core_version(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        version = self.runtime.runtime_version
+        return self._encode_output(
+            "Core_version",
+            {
+                "spec_name": version["specName"],
+                "impl_name": version["implName"],
+                "authoring_version": version["authoringVersion"],
+                "spec_version": version["specVersion"],
+                "impl_version": version["implVersion"],
+                "apis": [[bytes.fromhex(a[2:]), v] for a, v in version["apis"]],
+                "transaction_version": version["transactionVersion"],
+                "system_version": version["systemVersion"],
+            },
+        )
+
+    def _neurons_lite(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        if subnet is None:
+            return b"\x00"
+        # each neuron's bytes were encoded when the record was made: join, do not re-encode
+        return encode_compact(len(subnet.neurons)) + b"".join(n.encoded for n in subnet.neurons)
+
+    def _neuron_lite(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        uid = arguments["uid"]
+        if subnet is None or uid >= len(subnet.neurons):
+            return b"\x00"
+        return b"\x01" + subnet.neurons[uid].encoded
+
+    def _neuron_info(self, subnet: Subnet, uid: int) -> dict[str, Any]:
+        neuron = subnet.neurons[uid]
+        return {
+            **neuron.lite,
+            "weights": subnet.weights.get(uid, []),
+            "bonds": [],
+        }
+
+    def _neuron(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        uid = arguments["uid"]
+        if subnet is None or uid >= len(subnet.neurons):
+            return b"\x00"
+        return self._encode_output(
+            "NeuronInfoRuntimeApi_get_neuron", self._neuron_info(subnet, uid)
+        )
+
+    def _neurons(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        if subnet is None:
+            return b"\x00"
+        return self._encode_output(
+            "NeuronInfoRuntimeApi_get_neurons",
+            [self._neuron_info(subnet, n.uid) for n in subnet.neurons],
+        )
+
+    def _hyperparams(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        return self._encode_output(
+            "SubnetInfoRuntimeApi_get_subnet_hyperparams",
+            None if subnet is None else subnet.hyperparameters,
+        )
+
+    def _hyperparams_v2(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        return self._encode_output(
+            "SubnetInfoRuntimeApi_get_subnet_hyperparams_v2",
+            None if subnet is None else subnet.hyperparameters,
+        )
+
+    def _dynamic_info_value(self, state: BlockState, subnet: Subnet) -> dict[str, Any]:
+        tempo = subnet.hyperparameters["tempo"]
+        since = (state.number + subnet.netuid + 1) % (tempo + 1)
+        pool = subnet.pool
+        return {
+            "netuid": subnet.netuid,
+            "owner_hotkey": subnet.owner_hotkey,
+            "owner_coldkey": subnet.owner_coldkey,
+            "subnet_name": list(subnet.name.encode()),
+            "token_symbol": list(subnet.symbol.encode()),
+            "tempo": tempo,
+            "last_step": state.number - since,
+            "blocks_since_last_step": since,
+            "emission": 0,
+            "alpha_in": pool["alpha_in"],
+            "alpha_out": pool["alpha_out"],
+            "tao_in": pool["tao_in"],
+            "alpha_out_emission": 1_000_000_000,
+            "alpha_in_emission": 1_000_000_000,
+            "tao_in_emission": 9_531_940,
+            "pending_alpha_emission": 0,
+            "pending_root_emission": 0,
+            "subnet_volume": pool["subnet_volume"],
+            "network_registered_at": subnet.registered_at,
+            "subnet_identity": subnet.identity,
+            "moving_price": {"bits": pool["moving_price"]},
+        }
+
+    def _dynamic_info(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        return self._encode_output(
+            "SubnetInfoRuntimeApi_get_dynamic_info",
+            None if subnet is None else self._dynamic_info_value(state, subnet),
+        )
+
+    def _all_dynamic_info(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        return self._encode_output(
+            "SubnetInfoRuntimeApi_get_all_dynamic_info",
+            [self._dynamic_info_value(state, s) for _, s in sorted(state.subnets.items())],
+        )
+
+    def _subnet_state(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        if subnet is None:
+            return b"\x00"
+        neurons = subnet.neurons
+        lite = [n.lite for n in neurons]
+        extra = [n.extra for n in neurons]
+        value = {
+            "netuid": subnet.netuid,
+            "hotkeys": [n["hotkey"] for n in lite],
+            "coldkeys": [n["coldkey"] for n in lite],
+            "active": [n["active"] for n in lite],
+            "validator_permit": [n["validator_permit"] for n in lite],
+            "pruning_score": [n["pruning_score"] for n in lite],
+            "last_update": [n["last_update"] for n in lite],
+            "emission": [n["emission"] for n in lite],
+            "dividends": [n["dividends"] for n in lite],
+            "incentives": [n["incentive"] for n in lite],
+            "consensus": [n["consensus"] for n in lite],
+            "trust": [n["trust"] for n in lite],
+            "rank": [n["rank"] for n in lite],
+            "block_at_registration": [e["block_at_registration"] for e in extra],
+            "alpha_stake": [e["alpha_stake"] for e in extra],
+            "tao_stake": [e["tao_stake"] for e in extra],
+            "total_stake": [e["total_stake"] for e in extra],
+            "emission_history": subnet.emission_history,
+        }
+        return self._encode_output("SubnetInfoRuntimeApi_get_subnet_state", value)
