@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bittensor.keyfiles import Keypair, resolve_key_password
+from bittensor.keyfiles import Keypair
 from bittensor.wallet import Wallet
 
+from .chain._internals import password_from_env, write_keypair
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -56,10 +57,8 @@ def _write_dev_wallet(path: Path, name: str, hotkey_uri: str, coldkey_uri: str) 
             return
     except Exception:
         pass  # missing or unreadable: write it
-    wallet._set_hotkey(hotkey, False, True, False, None)
-    wallet._set_hotkeypub(hotkey, True)
-    wallet._set_coldkey(coldkey, False, True, False, None)
-    wallet._set_coldkeypub(coldkey, True)
+    write_keypair(wallet, "hotkey", hotkey)
+    write_keypair(wallet, "coldkey", coldkey)
 
 
 def dev_wallet_path(settings: Settings) -> Path:
@@ -85,9 +84,7 @@ def _load(wallet: Wallet, key: str) -> Signer:
     password = None
     if keyfile.is_encrypted():
         # bittensor's own convention: the password in BT_PW_<path>; a server cannot prompt.
-        password = resolve_key_password(
-            None, env_var_name=keyfile.env_var_name(), allow_prompt=False
-        )
+        password = password_from_env(keyfile)
         if password is None:
             raise KeyLocked(
                 f"{key} is encrypted: set {keyfile.env_var_name()} to its password, as "

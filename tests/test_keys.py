@@ -8,6 +8,7 @@ from typing import Any
 from bittensor.keyfiles import Keypair
 from bittensor.wallet import Wallet
 
+from pylon_gql.chain._internals import write_keypair
 from pylon_gql.keys import load_signers
 from pylon_gql.settings import Settings
 
@@ -42,8 +43,7 @@ def test_an_encrypted_coldkey_without_its_password_is_reported_not_prompted(
 ) -> None:
     wallet = Wallet("owner", "default", str(tmp_path))
     alice = Keypair.create_from_uri("//Alice")
-    wallet._set_coldkey(alice, True, True, False, "a password")
-    wallet._set_coldkeypub(alice, True)
+    write_keypair(wallet, "coldkey", alice, password="a password")
     values = {"network": "finney", "wallet_path": tmp_path, "owner_wallet_name": "owner"}
     signers = load_signers(settings(**values))
     assert signers.owner is None

@@ -1,0 +1,173 @@
+"""What turbobt hands back (plain dicts, as it decodes the node's SCALE), as frozen domain models.
+
+Pure functions, no I/O: the neuron decode runs in a worker thread, and each can be checked
+against a raw value alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import ipaddress
+from typing import Any
+
+from ..models import (
+    AdminCall,
+    AdminCallArg,
+    AxonInfo,
+    Block,
+    Commitment,
+    Hyperparameters,
+    Neuron,
+    PrometheusInfo,
+    Subnet,
+)
+
+#: The chain keeps fractions (trust, incentive, ...) and weights as u16 proportions of this.
+U16_MAX = 65535
+
+_INT_KINDS = {f"{sign}{bits}" for sign in "ui" for bits in (8, 16, 32, 64, 128)}
+_HYPERPARAMETER_FIELDS = tuple(f.name for f in dataclasses.fields(Hyperparameters))
+
+
+def as_hex(value: Any) -> str:
+    """A hash as the node sends it (turbobt turns "0x..." into a bytearray) as "0x..." text."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return str(value)
+
+
+def header_number(value: Any) -> int:
+    """A header's block number: hex text in JSON-RPC headers, an int where turbobt decoded it."""
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def block_from_raw(block_hash: str, header: dict[str, Any], millis: Any) -> Block:
+    """A header and its `Timestamp.Now` (None when the node no longer keeps the state)."""
+    timestamp = None
+    if millis is not None:
+        timestamp = datetime.datetime.fromtimestamp(int(millis) / 1000, tz=datetime.UTC)
+    return Block(
+        number=int(header["number"]),
+        hash=block_hash,
+        parent_hash=header["parentHash"],
+        timestamp=timestamp,
+    )
+
+
+def neuron_from_raw(raw: dict[str, Any]) -> Neuron:
+    """A `NeuronInfoRuntimeApi_get_neurons_lite` entry as turbobt decodes it (keys in SS58)."""
+    axon, prometheus = raw["axon_info"], raw["prometheus_info"]
+    stake = raw["stake"]
+    stake_values = stake.values() if isinstance(stake, dict) else (value for _, value in stake)
+    return Neuron(
+        uid=int(raw["uid"]),
+        hotkey=raw["hotkey"],
+        coldkey=raw["coldkey"],
+        active=bool(raw["active"]),
+        axon=AxonInfo(
+            ip=_ip(axon["ip"], axon["ip_type"]),
+            port=int(axon["port"]),
+            ip_type=int(axon["ip_type"]),
+            protocol=int(axon["protocol"]),
+            version=int(axon["version"]),
+            block=int(axon["block"]),
+        ),
+        prometheus=PrometheusInfo(
+            ip=_ip(prometheus["ip"], prometheus["ip_type"]),
+            port=int(prometheus["port"]),
+            ip_type=int(prometheus["ip_type"]),
+            version=int(prometheus["version"]),
+            block=int(prometheus["block"]),
+        ),
+        stake_rao=sum(int(value) for value in stake_values),
+        rank=raw["rank"] / U16_MAX,
+        emission_rao=int(raw["emission"]),
+        incentive=raw["incentive"] / U16_MAX,
+        consensus=raw["consensus"] / U16_MAX,
+        trust=raw["trust"] / U16_MAX,
+        validator_trust=raw["validator_trust"] / U16_MAX,
+        dividends=raw["dividends"] / U16_MAX,
+        last_update=int(raw["last_update"]),
+        validator_permit=bool(raw["validator_permit"]),
+        pruning_score=int(raw["pruning_score"]),
+    )
+
+
+def _ip(value: int, ip_type: int) -> str:
+    if ip_type == 6:
+        return str(ipaddress.IPv6Address(value))
+    return str(ipaddress.ip_address(value))
+
+
+def hyperparameters_from_raw(raw: dict[str, Any]) -> Hyperparameters:
+    """`SubnetInfoRuntimeApi_get_subnet_hyperparams`: the fields the model names, int or bool."""
+    values: dict[str, Any] = {}
+    for name in _HYPERPARAMETER_FIELDS:
+        value = raw[name]
+        values[name] = value if isinstance(value, bool) else int(value)
+    return Hyperparameters(**values)
+
+
+def subnet_from_raw(netuid: int, raw: dict[str, Any]) -> Subnet:
+    """`SubnetInfoRuntimeApi_get_dynamic_info`, the few fields the server serves."""
+    return Subnet(
+        netuid=netuid,
+        name=str(raw["subnet_name"]),
+        symbol=str(raw["token_symbol"]),
+        owner_hotkey=str(raw["owner_hotkey"]),
+        owner_coldkey=str(raw["owner_coldkey"]),
+        tempo=int(raw["tempo"]),
+    )
+
+
+def commitment_from_raw(hotkey: str, raw: dict[str, Any]) -> Commitment | None:
+    """A `Commitments.CommitmentOf` registration: its first data field, as turbobt reads it.
+
+    None when it holds no data field (nothing a reader could use), instead of failing the
+    whole subnet's list the way turbobt's `_map_to_commitment` does.
+    """
+    field = next((f for f in raw["info"]["fields"] if isinstance(f, dict)), None)
+    if not field:
+        return None
+    kind, value = next(iter(field.items()))
+    if kind == "TimelockEncrypted" and isinstance(value, dict):
+        data = _bytes(value.get("encrypted"))
+        reveal_round = int(value.get("reveal_round", 0))
+        return Commitment(hotkey, int(raw["block"]), data, reveal_round=reveal_round)
+    return Commitment(hotkey, int(raw["block"]), _bytes(value))
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    if isinstance(value, (bytes, bytearray, list)):
+        return bytes(value)
+    return b""
+
+
+def admin_calls_from_metadata(registry: Any, metadata: Any) -> dict[str, AdminCall]:
+    """The runtime's `AdminUtils.sudo_set_*` calls and the kinds of their arguments, by name."""
+    calls: dict[str, AdminCall] = {}
+    for call in metadata.get_metadata_pallet("AdminUtils").calls:
+        if not call.name.startswith("sudo_set_"):
+            continue
+        args = tuple(
+            _admin_arg(registry, field["name"], field["type"]) for field in call.value["fields"]
+        )
+        calls[call.name] = AdminCall(call.name, args)
+    return calls
+
+
+def _admin_arg(registry: Any, name: str, type_id: int) -> AdminCallArg:
+    decoder: Any = registry.get_decoder_class(f"scale_info::{type_id}")
+    bases = [cls.__name__ for cls in decoder.__mro__]
+    kind = bases[0].lower()
+    if kind in _INT_KINDS or kind == "bool":
+        return AdminCallArg(name, kind)
+    if "GenericAccountId" in bases:
+        return AdminCallArg(name, "account")
+    mapping = getattr(decoder, "type_mapping", None)
+    if "Enum" in bases and mapping and all(t == "Null" for _, t in mapping):
+        return AdminCallArg(name, "enum", tuple(variant for variant, _ in mapping))
+    return AdminCallArg(name, "unsupported")
