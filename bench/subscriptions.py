@@ -36,10 +36,10 @@ from typing import Any
 import uvicorn
 import websockets
 
-from pylon_gql.app import create_app
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.cli import UVICORN_WS
 from pylon_gql.events import NewBlock
+from pylon_gql.http import create_app
 from pylon_gql.services import Services
 from pylon_gql.settings import Settings
 from pylon_gql.simnet import SimnetConfig

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from enum import StrEnum
 
 from pydantic import SecretStr
@@ -56,7 +57,7 @@ def bearer_token(authorization: str | None) -> str | None:
 class Authenticator:
     """Maps a presented token to the roles it grants (none for no token or an unknown one)."""
 
-    def __init__(self, settings: Settings, extra: dict[Role, str] | None = None) -> None:
+    def __init__(self, settings: Settings, extra: Mapping[Role, str] | None = None) -> None:
         """`extra`: one more token per role (the dev tokens the server makes for `sim`)."""
         self._by_role: dict[Role, tuple[bytes, ...]] = {
             Role.VALIDATOR: _digests(settings.validator_tokens),

@@ -53,7 +53,7 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
     """Serve the GraphQL API (by default over the embedded simulated chain)."""
     settings = load_settings(host=host, port=port, network=network)
     configure_logging(settings.log_level)
-    from .app import create_app
+    from .http import create_app
     from .services import Services
 
     app = create_app(settings, Services(settings))

@@ -23,17 +23,23 @@ from typing import Any, Literal, Protocol
 
 from . import metrics
 from .chain.errors import ChainError
-from .chain.wallets import Signer
-from .events import EventBus, NewBlock, WeightCommitEvent
+from .events import EventBus, NewBlock, Subscription
+from .keys import Signer
 from .models import (
     BlockRef,
+    CommitAttempt,
+    CommitMode,
+    CommitStatus,
+    CommitTrigger,
     Epoch,
     ExtrinsicReceipt,
     Hyperparameters,
     Metagraph,
+    weights_digest,
 )
 from .settings import Settings
-from .store import CommitRecord, WeightStore, weights_digest
+from .store import WeightStore
+from .supervise import Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -94,23 +100,6 @@ class CommitRefused(Exception):
         self.reason = reason
 
 
-def event_of(record: CommitRecord) -> WeightCommitEvent:
-    return WeightCommitEvent(
-        id=record.id,
-        block=record.block,
-        epoch=record.epoch,
-        netuid=record.netuid,
-        mode=record.mode,  # type: ignore[arg-type]
-        uid_count=record.uid_count,
-        digest=record.digest,
-        reveal_round=record.reveal_round,
-        status=record.status,  # type: ignore[arg-type]
-        error=record.error,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )
-
-
 class Committer:
     def __init__(
         self,
@@ -135,13 +124,22 @@ class Committer:
         self.block_time = block_time
         self.auto = settings.auto_commit
         self.state: CommitterState = "stopped" if self.auto else "disabled"
+        #: Why the last attempt failed (or the loop, which the supervisor also counts).
         self.last_error: str | None = None
-        self.restarts = 0
-        self.last_commit: CommitRecord | None = None
+        self.last_commit: CommitAttempt | None = None
         #: The last head the auto path decided at.
         self.seen: BlockRef | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._attempt: asyncio.Task[CommitRecord] | None = None
+        self._blocks: Subscription[NewBlock] | None = None
+        self._supervisor = Supervisor(
+            "weight-committer",
+            self._run_loop,
+            doing="the committer",
+            min_backoff=settings.commit_retry_min_backoff,
+            max_backoff=settings.commit_retry_max_backoff,
+            expected=(ChainError,),
+            on_failure=self._loop_failed,
+        )
+        self._attempt: asyncio.Task[CommitAttempt] | None = None
         self._backoff = settings.commit_retry_min_backoff
         self._retry_at = 0.0
         self._retry_epoch: int | None = None
@@ -151,22 +149,28 @@ class Committer:
 
     # --- lifecycle
 
+    @property
+    def restarts(self) -> int:
+        return self._supervisor.restarts
+
     async def start(self) -> None:
-        if not self.auto or (self._task is not None and not self._task.done()):
+        if not self.auto or self._supervisor.running:
             return
         self.state = "waiting"
         # Subscribed before the task runs, so no block announced from now on is missed.
-        events = self.hub.subscribe(NewBlock)
-        self._task = asyncio.create_task(self._supervise(events), name="weight-committer")
+        self._blocks = self.hub.subscribe(NewBlock)
+        self._supervisor.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
+        await self._supervisor.stop()
+        if self._blocks is not None:
+            self._blocks.close()
+            self._blocks = None
         attempt, self._attempt = self._attempt, None
-        for running in (task, attempt):
-            if running is not None and not running.done():
-                running.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await running
+        if attempt is not None and not attempt.done():
+            attempt.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await attempt
         self.state = "stopped" if self.auto else "disabled"
 
     @property
@@ -189,25 +193,15 @@ class Committer:
 
     # --- the loop
 
-    async def _supervise(self, events: Any) -> None:
-        delay = self.settings.commit_retry_min_backoff
-        while True:
-            try:
-                async with events:
-                    async for event in events:
-                        await self.on_block(event.ref)
-                        delay = self.settings.commit_retry_min_backoff
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # supervised: log, back off, go on
-                self.restarts += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log = logger.warning if isinstance(exc, ChainError) else logger.exception
-                log("committer failed (%s); going on in %.1f s", self.last_error, delay)
-                await asyncio.sleep(delay)
-                delay = min(self.settings.commit_retry_max_backoff, delay * 2)
-                events = self.hub.subscribe(NewBlock)
+    async def _run_loop(self) -> None:
+        blocks, self._blocks = self._blocks or self.hub.subscribe(NewBlock), None
+        async with blocks:
+            async for event in blocks:
+                await self.on_block(event.ref)
+                self._supervisor.recovered()
+
+    def _loop_failed(self, exc: Exception) -> None:
+        self.last_error = f"{type(exc).__name__}: {exc}"
 
     async def on_block(self, head: BlockRef) -> None:
         """Decide at a new head whether to start an attempt (the auto path)."""
@@ -231,7 +225,7 @@ class Committer:
             self.state = "backing_off"
             return
         try:
-            await self._begin(head, epoch, trigger="auto")
+            await self._begin(head, epoch, trigger=CommitTrigger.AUTO)
         except CommitRefused as refused:
             if refused.reason == "no_weights":
                 if self._no_weights_epoch != epoch.start:
@@ -256,7 +250,7 @@ class Committer:
 
     # --- an attempt
 
-    async def commit_now(self) -> CommitRecord:
+    async def commit_now(self) -> CommitAttempt:
         """Start an attempt now, inside the window or not; returns it pending (the manual path)."""
         if self.hotkey is None:
             raise CommitRefused(self.hotkey_missing, "no_hotkey")
@@ -266,24 +260,28 @@ class Committer:
         if head is None:
             raise CommitRefused("the server has not seen a finalized head yet", "no_head")
         epoch = await self.reader.epoch(head)
-        return await self._begin(head, epoch, trigger="manual")
+        return await self._begin(head, epoch, trigger=CommitTrigger.MANUAL)
 
-    async def wait(self) -> CommitRecord | None:
+    async def wait(self) -> CommitAttempt | None:
         """The outcome of the attempt in flight (None when there is none)."""
         attempt = self._attempt
         if attempt is None:
             return None
         return await asyncio.shield(attempt)
 
-    async def _begin(self, head: BlockRef, epoch: Epoch, *, trigger: str) -> CommitRecord:
+    async def _begin(
+        self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger
+    ) -> CommitAttempt:
         async with self._starting:
             if self.committing:
                 raise CommitRefused("a commit is in flight: wait for its outcome", "in_flight")
-            if trigger == "auto" and not await self._due(epoch):
+            if trigger is CommitTrigger.AUTO and not await self._due(epoch):
                 raise CommitRefused("not due any more", "not_due")
             return await self._start(head, epoch, trigger=trigger)
 
-    async def _start(self, head: BlockRef, epoch: Epoch, *, trigger: str) -> CommitRecord:
+    async def _start(
+        self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger
+    ) -> CommitAttempt:
         assert self.hotkey is not None
         weights_epoch = await self.store.latest_weights_epoch(epoch.start)
         if weights_epoch is None:
@@ -315,7 +313,11 @@ class Committer:
             neuron = metagraph.by_hotkey.get(entry.hotkey)
             if neuron is not None:
                 weights[neuron.uid] = entry.weight
-        mode = "commit_reveal" if hyperparameters.commit_reveal_weights_enabled else "set"
+        mode = (
+            CommitMode.COMMIT_REVEAL
+            if hyperparameters.commit_reveal_weights_enabled
+            else CommitMode.SET
+        )
         record = await self.store.start_commit(
             block=head.number,
             epoch=epoch.start,
@@ -344,20 +346,22 @@ class Committer:
 
     async def _run(
         self,
-        record: CommitRecord,
+        record: CommitAttempt,
         head: BlockRef,
         epoch: Epoch,
         weights: dict[int, float],
         hyperparameters: Hyperparameters,
-    ) -> CommitRecord:
+    ) -> CommitAttempt:
         assert self.hotkey is not None
         wallet = self.hotkey.wallet
 
         async def in_block(ref: BlockRef) -> None:
-            self._publish(await self.store.update_commit(record.id, "in_block", block=ref.number))
+            self._publish(
+                await self.store.update_commit(record.id, CommitStatus.IN_BLOCK, block=ref.number)
+            )
 
         try:
-            if record.mode == "commit_reveal":
+            if record.mode is CommitMode.COMMIT_REVEAL:
                 receipt = await self.writer.commit_weights(
                     self.netuid,
                     weights,
@@ -385,13 +389,13 @@ class Committer:
             else:
                 error = "internal error (see the server log)"
                 logger.exception("weight commit %d failed", record.id)
-            done = await self.store.update_commit(record.id, "failed", error=error)
+            done = await self.store.update_commit(record.id, CommitStatus.FAILED, error=error)
             self.last_error = error
             self._schedule_retry(epoch)
         else:
             done = await self.store.update_commit(
                 record.id,
-                "finalized",
+                CommitStatus.FINALIZED,
                 block=receipt.block.number,
                 reveal_round=receipt.reveal_round,
             )
@@ -412,6 +416,6 @@ class Committer:
         self._backoff = min(self.settings.commit_retry_max_backoff, self._backoff * 2)
         self.state = "backing_off" if self.auto else "disabled"
 
-    def _publish(self, record: CommitRecord) -> None:
-        self.last_commit = record
-        self.hub.publish(event_of(record))
+    def _publish(self, attempt: CommitAttempt) -> None:
+        self.last_commit = attempt
+        self.hub.publish(attempt)

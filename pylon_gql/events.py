@@ -10,14 +10,13 @@ implement in its place.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, Literal, Protocol, TypeVar, overload
 
-from .models import BlockRef, Commitment, Epoch
+from .models import BlockRef, CommitAttempt, Commitment, Epoch
 
 logger = logging.getLogger(__name__)
 
@@ -60,37 +59,9 @@ class CommitmentChange:
     commitment: Commitment | None
 
 
-WeightCommitMode = Literal["commit_reveal", "set"]
-WeightCommitStatus = Literal["pending", "in_block", "finalized", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class WeightCommitEvent:
-    """One attempt to put the validator's weights on chain, published at each status change.
-
-    The committer publishes it when it starts an attempt (`pending`), when the extrinsic is in
-    a block (`in_block`), and when it is finalized or has failed (`error` says why).
-    """
-
-    id: int
-    #: The head when the attempt started (`in_block`/`finalized`: the block it landed in).
-    block: int
-    epoch: int
-    netuid: int
-    mode: WeightCommitMode
-    uid_count: int
-    #: Hex digest of the weights committed, so a client can match them to what it wrote.
-    digest: str
-    #: The drand round the weights reveal at (commit-reveal only).
-    reveal_round: int | None
-    status: WeightCommitStatus
-    error: str | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-
-
-Event = NewBlock | NewEpoch | NeuronRegistration | CommitmentChange | WeightCommitEvent
-E = TypeVar("E", NewBlock, NewEpoch, NeuronRegistration, CommitmentChange, WeightCommitEvent)
+#: A `CommitAttempt` is published as the store keeps it, at each status change of the attempt.
+Event = NewBlock | NewEpoch | NeuronRegistration | CommitmentChange | CommitAttempt
+E = TypeVar("E", NewBlock, NewEpoch, NeuronRegistration, CommitmentChange, CommitAttempt)
 E_co = TypeVar("E_co", covariant=True)
 
 

@@ -1,4 +1,7 @@
-"""Domain models of what the chain says: frozen, plain, free of turbobt types.
+"""The domain model: what the chain says, and what the server keeps of the validator's weights.
+
+Frozen, plain dataclasses, free of turbobt, Tortoise and strawberry types: every layer imports
+them, none owns them.
 
 Units: stake and emission are kept in rao (1 TAO = 10**9 rao) as ints, so nothing is lost;
 u16 proportions (rank, trust, ...) are floats in [0, 1]. Account keys are SS58 (format 42).
@@ -7,7 +10,10 @@ u16 proportions (rank, trust, ...) are floats in [0, 1]. Account keys are SS58 (
 from __future__ import annotations
 
 import datetime
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 RAO_PER_TAO = 1_000_000_000
 
@@ -238,3 +244,80 @@ class AdminCall:
     @property
     def per_subnet(self) -> bool:
         return any(arg.name == "netuid" for arg in self.args)
+
+
+class CommitMode(StrEnum):
+    """How weights go on chain."""
+
+    #: Committed encrypted to a drand round, revealed by the chain later.
+    COMMIT_REVEAL = "commit_reveal"
+    #: Set in the clear.
+    SET = "set"
+
+
+class CommitTrigger(StrEnum):
+    """What started a commit attempt."""
+
+    #: The committer, inside the commit window.
+    AUTO = "auto"
+    #: The `commitWeights` mutation.
+    MANUAL = "manual"
+
+
+class CommitStatus(StrEnum):
+    """Where a commit attempt is."""
+
+    PENDING = "pending"
+    IN_BLOCK = "in_block"
+    FINALIZED = "finalized"
+    FAILED = "failed"
+
+
+#: An attempt in these states has no outcome yet.
+UNFINISHED_COMMIT = (CommitStatus.PENDING, CommitStatus.IN_BLOCK)
+
+
+@dataclass(frozen=True, slots=True)
+class WeightEntry:
+    """The weight the validator gave `hotkey` in the epoch starting at block `epoch`."""
+
+    hotkey: str
+    epoch: int
+    weight: float
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CommitAttempt:
+    """One attempt to put the validator's weights on chain: as the store keeps it, as the event
+    bus publishes it at each status change, and as the schema shows it."""
+
+    id: int
+    #: The head when the attempt started; once in a block, the block it landed in.
+    block: int
+    #: First block of the epoch the attempt was made in.
+    epoch: int
+    #: First block of the epoch whose weights were committed.
+    weights_epoch: int
+    netuid: int
+    mode: CommitMode
+    trigger: CommitTrigger
+    uid_count: int
+    #: `weights_digest` of the uid -> weight map committed.
+    digest: str
+    #: The drand round the weights reveal at (commit-reveal only).
+    reveal_round: int | None
+    status: CommitStatus
+    #: Why the attempt failed.
+    error: str | None
+    #: The server stopped before it learnt the outcome: it may have landed.
+    outcome_unknown: bool
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+def weights_digest(weights: Mapping[int, float]) -> str:
+    """SHA-256 (hex) of `uid:weight` lines in uid order, each weight as Python's `repr`: what
+    the server records for a commit attempt, and what a client recomputes to match it."""
+    text = "\n".join(f"{uid}:{weights[uid]!r}" for uid in sorted(weights))
+    return hashlib.sha256(text.encode()).hexdigest()

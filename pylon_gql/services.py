@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .auth import Role
@@ -21,7 +20,6 @@ from .chain.reader import ChainReader
 from .committer import Committer
 from .events import EventHub
 from .keys import load_signers
-from .models import BlockRef
 from .settings import Settings
 from .store import WeightStore
 from .writes import WritePath
@@ -44,9 +42,6 @@ class Services:
         self.watcher: ChangeWatcher | None = None
         self._reader: ChainReader | None = None
         self._simnet_config = simnet_config
-        #: Run by the follower with each new block before it is announced (the app's
-        #: response cache renders its hot head queries there).
-        self.warmers: list[Callable[[BlockRef], Awaitable[None]]] = []
         #: The weight store, committer and signing keys (set at start).
         self.writes: WritePath | None = None
         #: Tokens made for the simulated chain when none are configured (role -> token).
@@ -71,7 +66,7 @@ class Services:
             except ChainError as error:
                 log.warning("the node at %s is not reachable yet (%s); retrying", url, error)
             self._reader = ChainReader(client, self.settings)
-            self.follower = Follower(client, self._reader, self.hub, warmers=self.warmers)
+            self.follower = Follower(client, self._reader, self.hub)
             # Epochs, registrations and commitments, derived once from the follower's blocks.
             self.watcher = ChangeWatcher(self._reader, self.hub)
             await self.watcher.start()
@@ -164,22 +159,15 @@ class Services:
     def status(self) -> dict[str, Any]:
         follower = self.follower
         state = "stopped" if follower is None else follower.state
+        stopped = {"state": "stopped", "restarts": 0, "lastError": None}
         return {
             # Heads arriving over a live subscription (or poll) is what "connected" means here.
             "connected": state in ("following", "polling"),
-            "follower": {
-                "state": state,
-                "restarts": 0 if follower is None else follower.restarts,
-                "lastError": None if follower is None else follower.last_error,
-            },
+            "follower": stopped if follower is None else follower.status(),
             "committer": {"state": "stopped"}
             if self.writes is None
             else self.writes.committer.status(),
-            "watcher": {
-                "state": "stopped" if self.watcher is None else self.watcher.state,
-                "restarts": 0 if self.watcher is None else self.watcher.restarts,
-                "lastError": None if self.watcher is None else self.watcher.last_error,
-            },
+            "watcher": stopped if self.watcher is None else self.watcher.status(),
         }
 
 

@@ -11,7 +11,6 @@ backs off and starts again from the next block, comparing from there.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Literal, Protocol
 
@@ -24,6 +23,7 @@ from ..events import (
     Subscription,
 )
 from ..models import BlockRef, Commitment, Epoch, Metagraph
+from ..supervise import Supervisor
 from .errors import ChainError, ChainUnavailable
 
 logger = logging.getLogger(__name__)
@@ -81,59 +81,60 @@ class ChangeWatcher:
     ) -> None:
         self.reader = reader
         self.hub = hub
-        self.min_backoff = min_backoff
-        self.max_backoff = max_backoff
         self.state: WatcherState = "stopped"
-        self.restarts = 0
-        self.last_error: str | None = None
-        self._task: asyncio.Task[None] | None = None
         self._blocks: Subscription[NewBlock] | None = None
         self._block: BlockRef | None = None
         self._epoch: Epoch | None = None
         self._metagraph: Metagraph | None = None
         self._commitments: tuple[Commitment, ...] | None = None
+        self._supervisor = Supervisor(
+            "change-watcher",
+            self._run,
+            doing="watching changes",
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            expected=(ChainError,),
+            on_failure=self._restarting,
+        )
+
+    @property
+    def restarts(self) -> int:
+        return self._supervisor.restarts
+
+    @property
+    def last_error(self) -> str | None:
+        return self._supervisor.last_error
+
+    def status(self) -> dict[str, object]:
+        """The watcher's part of /health."""
+        return self._supervisor.status(self.state)
 
     async def start(self) -> None:
-        if self._task is not None and not self._task.done():
+        if self._supervisor.running:
             return
         self.state = "running"
         # Subscribed now, so the first block the follower announces after start is seen.
         self._blocks = self.hub.subscribe(NewBlock)
-        self._task = asyncio.create_task(self._supervise(), name="change-watcher")
+        self._supervisor.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._supervisor.stop()
         if self._blocks is not None:
             self._blocks.close()
             self._blocks = None
         self.state = "stopped"
 
-    async def _supervise(self) -> None:
-        failures = 0
-        while True:
-            blocks, self._blocks = self._blocks or self.hub.subscribe(NewBlock), None
-            try:
-                async with blocks:
-                    self.state = "running"
-                    async for event in blocks:
-                        await self.observe(event.ref)
-                        failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # supervised: log, back off, compare afresh
-                failures += 1
-                self.restarts += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                self.state = "restarting"
-                self._forget()
-                delay = min(self.max_backoff, self.min_backoff * 2 ** min(failures - 1, 10))
-                log = logger.warning if isinstance(exc, ChainError) else logger.exception
-                log("watching changes failed (%s); retrying in %.1f s", self.last_error, delay)
-                await asyncio.sleep(delay)
+    async def _run(self) -> None:
+        blocks, self._blocks = self._blocks or self.hub.subscribe(NewBlock), None
+        async with blocks:
+            self.state = "running"
+            async for event in blocks:
+                await self.observe(event.ref)
+                self._supervisor.recovered()
+
+    def _restarting(self, exc: Exception) -> None:
+        self.state = "restarting"
+        self._forget()  # compare afresh from the next block
 
     def _forget(self) -> None:
         self._block = self._epoch = self._metagraph = self._commitments = None

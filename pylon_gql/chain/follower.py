@@ -1,8 +1,10 @@
 """Follower: moves the server's head along the chain's finalized heads.
 
-For each new finalized block it warms the cache (metagraph and hyperparameters) before it
-announces the block, so the first queries at a new head do not all wait on the node; then it
-moves the reader's head, the head gauge, and publishes `NewBlock` on the hub. Every block is
+For each new finalized block it warms the chain cache (metagraph, hyperparameters, block) before
+it announces the block, so the first queries at a new head do not all wait on the node; then it
+moves the reader's head and the head gauge, and publishes `NewBlock` on the event bus: whatever
+else follows heads (the response cache's pre-rendering, the watcher, the committer,
+subscriptions) listens there. Every block is
 announced once and in order, also when the node skips numbers. It subscribes to finalized
 heads, polls when the node cannot subscribe, and restarts with backoff after any failure:
 it never dies, and shows what it is doing for /health.
@@ -14,13 +16,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from math import nan
 from typing import Literal, Protocol
 
 from .. import metrics
-from ..events import EventHub, NewBlock
+from ..events import EventBus, NewBlock
 from ..models import BlockRef
+from ..supervise import Supervisor
 from .errors import BlockNotFound, ChainError, ChainUnavailable, SubscriptionUnsupported
 from .reader import ChainReader
 
@@ -44,37 +47,48 @@ class Follower:
         self,
         client: HeadSource,
         reader: ChainReader,
-        hub: EventHub,
+        hub: EventBus,
         *,
         poll_interval: float = 2.0,
         stall_timeout: float = 120.0,
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
         max_catch_up: int | None = None,
-        warmers: list[Callable[[BlockRef], Awaitable[None]]] | None = None,
     ) -> None:
         """`stall_timeout`: seconds without a head before the subscription counts as dead;
         backoff doubles from `min_backoff` to `max_backoff` between restarts;
-        `max_catch_up`: most skipped blocks announced after a gap (default: cache_blocks);
-        `warmers`: run with each new block after the chain reads are warm and before it is
-        announced (the response cache renders its hot head queries there)."""
+        `max_catch_up`: most skipped blocks announced after a gap (default: cache_blocks)."""
         self.client = client
         self.reader = reader
         self.hub = hub
         self.poll_interval = poll_interval
         self.stall_timeout = stall_timeout
-        self.min_backoff = min_backoff
-        self.max_backoff = max_backoff
         self.max_catch_up = max_catch_up or reader.settings.cache_blocks
-        self.warmers = warmers if warmers is not None else []
         self.state: FollowerState = "stopped"
         self.head: BlockRef | None = None
         self.head_received_at: float | None = None
-        self.restarts = 0
-        self.last_error: str | None = None
-        self._task: asyncio.Task[None] | None = None
         self._first_head = asyncio.Event()
-        self._failures = 0  # since the last announced head: sets the backoff
+        self._supervisor = Supervisor(
+            "chain-follower",
+            self._run,
+            doing="following heads",
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            expected=(ChainError,),
+            on_failure=self._reconnecting,
+        )
+
+    @property
+    def restarts(self) -> int:
+        return self._supervisor.restarts
+
+    @property
+    def last_error(self) -> str | None:
+        return self._supervisor.last_error
+
+    def status(self) -> dict[str, object]:
+        """The follower's part of /health."""
+        return self._supervisor.status(self.state)
 
     @property
     def head_age(self) -> float | None:
@@ -84,19 +98,15 @@ class Follower:
         return time.monotonic() - self.head_received_at
 
     async def start(self) -> None:
-        if self._task is not None and not self._task.done():
+        if self._supervisor.running:
             return
         self.state = "starting"
         # NaN until the first head: no age is not the same as a fresh head.
         metrics.HEAD_AGE.set_function(lambda: nan if self.head_age is None else self.head_age)
-        self._task = asyncio.create_task(self._supervise(), name="chain-follower")
+        self._supervisor.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._supervisor.stop()
         self.state = "stopped"
 
     async def wait_for_head(self, timeout: float | None = None) -> BlockRef:  # noqa: ASYNC109
@@ -108,25 +118,15 @@ class Follower:
 
     # --- the loops
 
-    async def _supervise(self) -> None:
-        while True:
-            try:
-                try:
-                    await self._follow()
-                except SubscriptionUnsupported as exc:
-                    logger.warning("node cannot subscribe to finalized heads (%s); polling", exc)
-                    await self._poll()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # supervised: log, back off, restart
-                self._failures += 1
-                self.restarts += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                self.state = "reconnecting"
-                delay = min(self.max_backoff, self.min_backoff * 2 ** min(self._failures - 1, 10))
-                log = logger.warning if isinstance(exc, ChainError) else logger.exception
-                log("following heads failed (%s); retrying in %.1f s", self.last_error, delay)
-                await asyncio.sleep(delay)
+    async def _run(self) -> None:
+        try:
+            await self._follow()
+        except SubscriptionUnsupported as exc:
+            logger.warning("node cannot subscribe to finalized heads (%s); polling", exc)
+            await self._poll()
+
+    def _reconnecting(self, exc: Exception) -> None:
+        self.state = "reconnecting"
 
     async def _follow(self) -> None:
         """Follow the subscription until it fails (raises) or stalls (raises)."""
@@ -177,7 +177,7 @@ class Follower:
         self.reader.set_head(ref)
         self.head = ref
         self.head_received_at = time.monotonic()
-        self._failures = 0
+        self._supervisor.recovered()
         metrics.HEAD_BLOCK.set(ref.number)
         self._first_head.set()
         self.hub.publish(NewBlock(ref))
@@ -195,8 +195,3 @@ class Follower:
                 logger.warning("could not warm the cache at block %d: %s", ref.number, outcome)
             elif isinstance(outcome, BaseException):
                 raise outcome
-        for warm in self.warmers:
-            try:
-                await warm(ref)
-            except Exception:  # a warm-up that fails must not stop the chain being followed
-                logger.exception("warming answers at block %d failed", ref.number)

@@ -3,23 +3,19 @@
 What a block hash fixes never changes, so it is decoded once and served many times from
 aiocache's memory backend. That backend has no size bound, so the reader bounds it itself: it
 remembers which keys belong to which block and, past `settings.cache_blocks` blocks, drops the
-keys of the least recently used block. Concurrent misses for one key are collapsed into a single
-chain call with aiocache's `RedLock` (its memory backend makes it a per-process lock); a waiter
-gives up waiting after the lease, which is longer than the chain timeout.
+keys of the least recently used block. Concurrent misses for one key are one chain call
+(`SingleFlight`), and so are the reads not cached per block (a number's hash, the head before
+the follower's first).
 """
 
 from __future__ import annotations
 
-import asyncio
-import collections
-import functools
 import itertools
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, cast
 
 from aiocache import SimpleMemoryCache
-from aiocache.lock import RedLock
+from cachetools import LRUCache
 
 from .. import metrics
 from ..models import (
@@ -33,12 +29,13 @@ from ..models import (
     Subnet,
 )
 from ..settings import Settings
+from ..singleflight import SingleFlight
+from ..validation import block_hash_problem, block_number_problem
 from .epochs import epoch_at
 from .errors import BlockNotFound, FutureBlock
 
 T = TypeVar("T")
 
-_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 _namespaces = itertools.count()
 
 
@@ -65,6 +62,20 @@ class _Absent:
 _ABSENT = _Absent()
 
 
+class _BlockKeys(LRUCache[str, set[str]]):
+    """Block hash -> its keys in the data cache; the keys of an evicted block wait in
+    `evicted` for the reader to delete them (aiocache's delete is a coroutine)."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self.evicted: list[set[str]] = []
+
+    def popitem(self) -> tuple[str, set[str]]:
+        block_hash, keys = super().popitem()
+        self.evicted.append(keys)
+        return block_hash, keys
+
+
 class ChainReader:
     def __init__(self, client: ChainSource, settings: Settings) -> None:
         self.client = client
@@ -72,18 +83,14 @@ class ChainReader:
         self.netuid = settings.netuid
         self._head: BlockRef | None = None
         self._cache = SimpleMemoryCache(namespace=f"chain{next(_namespaces)}:")
-        # Waiters give up after the lease; a read may take a timeout here and one on the archive.
-        self._lease = 2 * settings.chain_timeout + 1
-        #: block hash -> its cache keys, least recently used first.
-        self._blocks: collections.OrderedDict[str, set[str]] = collections.OrderedDict()
+        self._blocks = _BlockKeys(settings.cache_blocks)
         #: Resolved blocks, both ways, bounded apart from the data cache: unknown hashes are
         #: not remembered, so queries for made-up blocks cannot push real data out.
-        self._hashes: collections.OrderedDict[int, str] = collections.OrderedDict()
-        self._numbers: collections.OrderedDict[str, int] = collections.OrderedDict()
+        self._hashes: LRUCache[int, str] = LRUCache(16 * settings.cache_blocks)
+        self._numbers: LRUCache[str, int] = LRUCache(16 * settings.cache_blocks)
         self._genesis_hash: str | None = None
-        #: Reads not cached per block (a number's hash, the head before the first): one node
-        #: call for concurrent askers.
-        self._flights: dict[tuple[object, ...], asyncio.Future[Any]] = {}
+        #: One node call for concurrent askers of one read.
+        self._flights: SingleFlight[tuple[object, ...], Any] = SingleFlight()
 
     @property
     def head(self) -> BlockRef | None:
@@ -106,25 +113,22 @@ class ChainReader:
         `FutureBlock` past the head, `BlockNotFound` for an unknown hash.
         """
         if hash is not None:
-            if not isinstance(hash, str) or not _HASH.fullmatch(hash):
-                raise ValueError(
-                    f"malformed block hash {hash!r}: expected 0x followed by 64 hex digits"
-                )
+            if problem := block_hash_problem(hash):
+                raise ValueError(problem)
             ref = await self._resolve_hash(hash.lower())
             if number is not None and number != ref.number:
                 raise BlockNotFound(f"block {ref.hash} is number {ref.number}, not {number}")
             return ref
         if number is None:
             return await self._current_head()
-        if number < 0:
-            raise ValueError(f"block number must be >= 0, got {number}")
+        if problem := block_number_problem(number):
+            raise ValueError(problem)
         head = await self._current_head()
         if number > head.number:
             raise FutureBlock(number, head.number)
         known = self._hashes.get(number)
         if known is not None:
             metrics.CACHE_HITS.labels("block_hash").inc()
-            self._hashes.move_to_end(number)
             return BlockRef(number, known)
         metrics.CACHE_MISSES.labels("block_hash").inc()
         block_hash = await self._shared(
@@ -218,19 +222,7 @@ class ChainReader:
 
     async def _shared(self, key: tuple[object, ...], load: Callable[[], Awaitable[T]]) -> T:
         """One call of `load` for concurrent askers of `key`; each gets its answer or error."""
-        flight = self._flights.get(key)
-        if flight is None:
-            flight = asyncio.ensure_future(load())
-            self._flights[key] = flight
-            flight.add_done_callback(functools.partial(self._landed, key))
-        # Shielded: an asker that gives up does not cancel the others' call.
-        return await asyncio.shield(flight)
-
-    def _landed(self, key: tuple[object, ...], flight: asyncio.Future[Any]) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
-        if not flight.cancelled():
-            flight.exception()  # retrieved here: every asker may have given up
+        return await self._flights.run(key, load)
 
     async def _resolve_hash(self, block_hash: str) -> BlockRef:
         number = self._numbers.get(block_hash)
@@ -241,9 +233,8 @@ class ChainReader:
                 raise BlockNotFound(f"the node knows no block {block_hash}")
         else:
             metrics.CACHE_HITS.labels("block_number").inc()
-        ref = BlockRef(number, block_hash)
-        self._remember(self._numbers, block_hash, number)
-        return ref
+        self._numbers[block_hash] = number
+        return BlockRef(number, block_hash)
 
     def _remember_hash(self, ref: BlockRef) -> None:
         """Remember a block of the canonical chain up to the finalized head, both ways.
@@ -251,16 +242,8 @@ class ChainReader:
         (A block found by its hash may be on a fork or not final yet: it is remembered by
         hash only, so that it never answers for its number.)
         """
-        self._remember(self._hashes, ref.number, ref.hash)
-        self._remember(self._numbers, ref.hash, ref.number)
-
-    def _remember(
-        self, index: collections.OrderedDict[Any, Any], key: object, value: object
-    ) -> None:
-        index[key] = value
-        index.move_to_end(key)
-        while len(index) > 16 * self.settings.cache_blocks:
-            index.popitem(last=False)
+        self._hashes[ref.number] = ref.hash
+        self._numbers[ref.hash] = ref.number
 
     def _key(self, kind: str, ref: BlockRef, detail: str) -> str:
         return f"{kind}:{ref.hash}:{detail}"
@@ -270,25 +253,41 @@ class ChainReader:
     ) -> T:
         key = self._key(kind, ref, detail)
         value = await self._cache.get(key)
-        if value is None:
-            async with RedLock(self._cache, key, lease=self._lease):
-                # A concurrent miss may have filled it while this one waited.
-                value = await self._cache.get(key)
-                if value is None:
-                    metrics.CACHE_MISSES.labels(kind).inc()
-                    loaded = await load()
-                    await self._store(ref.hash, key, _ABSENT if loaded is None else loaded)
-                    return loaded
-        metrics.CACHE_HITS.labels(kind).inc()
-        if ref.hash in self._blocks:
-            self._blocks.move_to_end(ref.hash)
-        return cast(T, None if value is _ABSENT else value)
+        if value is not None:
+            metrics.CACHE_HITS.labels(kind).inc()
+            self._blocks.get(ref.hash)  # the block was used: it is the last to go
+            return cast(T, None if value is _ABSENT else value)
+        led = False
 
-    async def _store(self, block_hash: str, key: str, value: object) -> None:
-        await self._cache.set(key, value)
-        self._blocks.setdefault(block_hash, set()).add(key)
-        self._blocks.move_to_end(block_hash)
-        while len(self._blocks) > self.settings.cache_blocks:
-            _, keys = self._blocks.popitem(last=False)
-            for old in keys:
-                await self._cache.delete(old)
+        async def lead() -> T:
+            nonlocal led
+            led = True
+            return await self._load(kind, ref, key, load)
+
+        try:
+            loaded = await self._shared(("data", key), lead)
+        except Exception:
+            if led:
+                raise
+            # The call this asker waited for failed (a dropped connection, say): it tries
+            # again, as the leader of a new call or a waiter on one; each asker leads once.
+            return await self._cached(kind, ref, detail, load)
+        if not led:
+            metrics.CACHE_HITS.labels(kind).inc()  # answered by another asker's call
+        return loaded
+
+    async def _load(
+        self, kind: str, ref: BlockRef, key: str, load: Callable[[], Awaitable[T]]
+    ) -> T:
+        metrics.CACHE_MISSES.labels(kind).inc()
+        loaded = await load()
+        await self._cache.set(key, _ABSENT if loaded is None else loaded)
+        keys = self._blocks.get(ref.hash)
+        if keys is None:
+            keys = self._blocks[ref.hash] = set()  # may evict the least recently used block
+        keys.add(key)
+        evicted, self._blocks.evicted = self._blocks.evicted, []
+        for old in evicted:
+            for old_key in old:
+                await self._cache.delete(old_key)
+        return loaded

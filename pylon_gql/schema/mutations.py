@@ -4,23 +4,22 @@ hyperparameters. Each is guarded by permission classes; expected failures are ty
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from scalecodec.utils.ss58 import is_valid_ss58_address
 from strawberry.scalars import JSON
 
 from .. import models
 from ..chain.errors import ExtrinsicFailed
 from ..committer import CommitRefused as Refused
 from ..store import WeightRangeError
+from ..validation import address_problem, delta_problem, weight_problem
 from .context import Info
 from .permissions import HasValidatorHotkey, IsOwner, IsValidator, OwnsSubnet, write_path
 from .queries import resolve_block
-from .types import SS58_FORMAT, BlockRef, Commitment, Hyperparameters
+from .types import BlockRef, Commitment, Hyperparameters
 from .weights import (
     ChainRejected,
     CommitRefused,
@@ -29,10 +28,10 @@ from .weights import (
     SetWeightsSuccess,
     ValidationError,
     Weight,
+    WeightCommit,
     WeightInput,
     WeightSuccess,
     epoch_of,
-    weight_commit,
 )
 
 #: Most bytes a commitment's `Raw<n>` field holds.
@@ -100,18 +99,6 @@ def _invalid(message: str, *entries: InvalidEntry) -> ValidationError:
     return ValidationError(message=message, entries=list(entries))
 
 
-def _bad_hotkey(hotkey: str) -> str | None:
-    if not is_valid_ss58_address(hotkey, valid_ss58_format=SS58_FORMAT):
-        return f"not an SS58 address (format {SS58_FORMAT}) with a valid checksum"
-    return None
-
-
-def _bad_weight(weight: float) -> str | None:
-    if not math.isfinite(weight) or weight < 0:
-        return f"weight {weight!r} is not a finite number >= 0"
-    return None
-
-
 async def _head_epoch(info: Info) -> tuple[models.BlockRef, models.Epoch]:
     head = await resolve_block(info)
     return head, await info.context.reader.epoch(head)
@@ -158,7 +145,7 @@ class Mutation:
         problems: list[InvalidEntry] = []
         seen: dict[str, int] = {}
         for index, item in enumerate(weights):
-            reason = _bad_hotkey(item.hotkey) or _bad_weight(item.weight)
+            reason = address_problem(item.hotkey) or weight_problem(item.weight)
             if reason is None and item.hotkey in seen:
                 reason = f"the same hotkey as entry {seen[item.hotkey]}"
             seen.setdefault(item.hotkey, index)
@@ -185,7 +172,7 @@ class Mutation:
         permission_classes=VALIDATOR,
     )
     async def set_weight(self, info: Info, hotkey: str, weight: float) -> WeightResult:
-        reason = _bad_hotkey(hotkey) or _bad_weight(weight)
+        reason = address_problem(hotkey) or weight_problem(weight)
         if reason is not None:
             return _invalid(
                 f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
@@ -203,9 +190,9 @@ class Mutation:
         permission_classes=VALIDATOR,
     )
     async def update_weight(self, info: Info, hotkey: str, delta: float) -> WeightResult:
-        reason = _bad_hotkey(hotkey)
-        if reason is None and not math.isfinite(delta):
-            reason = f"delta {delta!r} is not a finite number"
+        reason = address_problem(hotkey)
+        if reason is None:
+            reason = delta_problem(delta)
         if reason is not None:
             return _invalid(
                 f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
@@ -229,7 +216,7 @@ class Mutation:
             record = await write_path(info).committer.commit_now()
         except Refused as refused:
             return CommitRefused(message=str(refused), reason=refused.reason)
-        return CommitWeightsSuccess(commit=weight_commit(record))
+        return CommitWeightsSuccess(commit=WeightCommit.from_model(record))
 
     @strawberry.mutation(
         description=f"Set the validator hotkey's commitment on the subnet (at most "
@@ -323,7 +310,7 @@ def _coerce(arg: models.AdminCallArg, value: Any) -> tuple[Any, str | None]:
             return None, f"`{arg.name}` must be in [{low}, {high}] ({kind}), got {value}"
         return value, None
     if kind == "account":
-        if not isinstance(value, str) or _bad_hotkey(value):
+        if not isinstance(value, str) or address_problem(value):
             return None, f"`{arg.name}` must be an SS58 address, got {value!r}"
         return value, None
     if kind == "enum":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 import strawberry
@@ -24,8 +23,6 @@ from .types import (
     check_ss58,
 )
 
-BLOCK_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
 BlockNumber = Annotated[
     int | None,
     strawberry.argument(
@@ -43,10 +40,6 @@ async def resolve_block(
 ) -> models.BlockRef:
     """The one block a field answers at: by number, by hash, or the head."""
     reader = info.context.reader
-    if number is not None and number < 0:
-        raise BadUserInput(f"block number must be 0 or more; got {number}")
-    if hash is not None and not BLOCK_HASH.match(hash):
-        raise BadUserInput(f"block hash must be 0x and 64 hex digits; got {hash!r}")
     if number is None and hash is None and reader.head is None:
         raise ApiError(
             "the server has not seen a finalized head yet; retry in a few seconds",

@@ -8,7 +8,6 @@ block to resubscribe from) and ends; it never slows the others down.
 from __future__ import annotations
 
 import contextlib
-import datetime
 from collections.abc import AsyncGenerator
 from enum import Enum
 
@@ -22,12 +21,13 @@ from ..events import (
     NewBlock,
     NewEpoch,
     SubscriberOverflow,
-    WeightCommitEvent,
 )
 from ..events import NeuronRegistration as RegistrationEvent
+from ..models import CommitAttempt
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
 from .types import Block, BlockRef, Commitment, Epoch, check_ss58
+from .weights import WeightCommit
 
 
 @strawberry.enum(description="Whether a hotkey took a uid or left it.")
@@ -76,61 +76,6 @@ class CommitmentChanged:
             block=BlockRef.from_model(event.ref),
             hotkey=event.hotkey,
             commitment=None if commitment is None else Commitment.from_model(commitment, event.ref),
-        )
-
-
-@strawberry.enum(description="How weights go on chain.")
-class WeightCommitMode(Enum):
-    #: Committed encrypted to a drand round, revealed later.
-    COMMIT_REVEAL = "commit_reveal"
-    #: Set in the clear.
-    SET = "set"
-
-
-@strawberry.enum(description="Where a weight commit attempt is.")
-class WeightCommitStatus(Enum):
-    PENDING = "pending"
-    IN_BLOCK = "in_block"
-    FINALIZED = "finalized"
-    FAILED = "failed"
-
-
-@strawberry.type(description="One attempt of the server to put the validator's weights on chain.")
-class WeightCommit:
-    id: int
-    block: int = strawberry.field(
-        description="The head when the attempt started; once in a block, the block it is in."
-    )
-    epoch: int = strawberry.field(
-        description="First block of the epoch the attempt was made in (as `weights` keys them)."
-    )
-    netuid: int
-    mode: WeightCommitMode
-    uid_count: int = strawberry.field(description="How many uids the weights cover.")
-    digest: str = strawberry.field(description="Digest of the weights committed.")
-    reveal_round: int | None = strawberry.field(
-        description="The drand round the weights reveal at (commit-reveal only)."
-    )
-    status: WeightCommitStatus
-    error: str | None = strawberry.field(description="Why the attempt failed.")
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-
-    @classmethod
-    def from_event(cls, event: WeightCommitEvent) -> WeightCommit:
-        return cls(
-            id=event.id,
-            block=event.block,
-            epoch=event.epoch,
-            netuid=event.netuid,
-            mode=WeightCommitMode(event.mode),
-            uid_count=event.uid_count,
-            digest=event.digest,
-            reveal_round=event.reveal_round,
-            status=WeightCommitStatus(event.status),
-            error=event.error,
-            created_at=event.created_at,
-            updated_at=event.updated_at,
         )
 
 
@@ -293,6 +238,6 @@ class Subscription:
                 '{"authorization": "Bearer <token>"} in connection_init',
                 ErrorCode.FORBIDDEN,
             )
-        async with contextlib.aclosing(_events(info, WeightCommitEvent)) as events:
+        async with contextlib.aclosing(_events(info, CommitAttempt)) as events:
             async for event in events:
-                yield WeightCommit.from_event(event)
+                yield WeightCommit.from_model(event)

@@ -11,14 +11,11 @@ from enum import Enum
 from typing import NewType
 
 import strawberry
-from scalecodec.utils.ss58 import is_valid_ss58_address
 
 from .. import models
+from ..validation import address_problem
 from .context import Info
 from .errors import BadUserInput
-
-#: Bittensor shows account keys as SS58 addresses of the generic substrate format.
-SS58_FORMAT = 42
 
 BigInt = NewType("BigInt", int)
 
@@ -465,8 +462,7 @@ class Metagraph:
 
 
 def check_ss58(address: str, what: str) -> None:
-    """Refuse an account key that is not an SS58 address of format 42."""
-    if not is_valid_ss58_address(address, valid_ss58_format=SS58_FORMAT):
-        raise BadUserInput(
-            f"{what} {address!r} is not an SS58 address (format {SS58_FORMAT}, starting with 5)"
-        )
+    """Refuse an account key that is not an address of this chain."""
+    problem = address_problem(address)
+    if problem is not None:
+        raise BadUserInput(f"{what} {address!r}: {problem}")

@@ -8,16 +8,62 @@ from typing import Annotated
 import strawberry
 
 from .. import models
-from ..committer import event_of
-from ..store import CommitRecord, WeightEntry
+from ..models import CommitMode, CommitStatus, WeightEntry
 from .context import Info
+from .errors import BadUserInput
 from .permissions import write_path
 from .queries import BlockNumber, resolve_block
-from .subscriptions import WeightCommit
 from .types import BlockRef, Epoch
 
 #: Most commit attempts `weightCommits` returns.
 MAX_COMMITS = 1000
+
+
+WeightCommitMode = strawberry.enum(
+    CommitMode, name="WeightCommitMode", description="How weights go on chain."
+)
+WeightCommitStatus = strawberry.enum(
+    CommitStatus, name="WeightCommitStatus", description="Where a weight commit attempt is."
+)
+
+
+@strawberry.type(description="One attempt of the server to put the validator's weights on chain.")
+class WeightCommit:
+    id: int
+    block: int = strawberry.field(
+        description="The head when the attempt started; once in a block, the block it is in."
+    )
+    epoch: int = strawberry.field(
+        description="First block of the epoch the attempt was made in (as `weights` keys them)."
+    )
+    netuid: int
+    mode: WeightCommitMode  # type: ignore[valid-type]
+    uid_count: int = strawberry.field(description="How many uids the weights cover.")
+    digest: str = strawberry.field(description="Digest of the weights committed.")
+    reveal_round: int | None = strawberry.field(
+        description="The drand round the weights reveal at (commit-reveal only)."
+    )
+    status: WeightCommitStatus  # type: ignore[valid-type]
+    error: str | None = strawberry.field(description="Why the attempt failed.")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @classmethod
+    def from_model(cls, attempt: models.CommitAttempt) -> WeightCommit:
+        return cls(
+            id=attempt.id,
+            block=attempt.block,
+            epoch=attempt.epoch,
+            netuid=attempt.netuid,
+            mode=attempt.mode,
+            uid_count=attempt.uid_count,
+            digest=attempt.digest,
+            reveal_round=attempt.reveal_round,
+            status=attempt.status,
+            error=attempt.error,
+            created_at=attempt.created_at,
+            updated_at=attempt.updated_at,
+        )
 
 
 @strawberry.type(description="The weight the validator gave a hotkey in an epoch.")
@@ -95,10 +141,6 @@ class ChainRejected:
     reason: str | None
 
 
-def weight_commit(record: CommitRecord) -> WeightCommit:
-    return WeightCommit.from_event(event_of(record))
-
-
 def epoch_of(epoch: models.Epoch, ref: models.BlockRef) -> Epoch:
     return Epoch.from_model(epoch, ref)
 
@@ -129,9 +171,7 @@ class WeightQuery:
             int, strawberry.argument(description="How many of the latest attempts.")
         ] = 20,
     ) -> list[WeightCommit]:
-        from .errors import BadUserInput
-
         if not 0 < last <= MAX_COMMITS:
             raise BadUserInput(f"`last` must be 1 to {MAX_COMMITS}; got {last}")
         records = await write_path(info).store.commits(last)
-        return [weight_commit(record) for record in records]
+        return [WeightCommit.from_model(record) for record in records]

@@ -1,19 +1,6 @@
 """What the server keeps: the validator's weights per epoch and the log of commit attempts."""
 
-from .weights import (
-    CommitRecord,
-    WeightEntry,
-    WeightRangeError,
-    WeightStore,
-    migrate,
-    weights_digest,
-)
+from .migrations import migrate
+from .weights import WeightRangeError, WeightStore
 
-__all__ = [
-    "CommitRecord",
-    "WeightEntry",
-    "WeightRangeError",
-    "WeightStore",
-    "migrate",
-    "weights_digest",
-]
+__all__ = ["WeightRangeError", "WeightStore", "migrate"]

@@ -12,13 +12,9 @@ a concurrent insert won), so concurrent deltas never lose one.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
-import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tortoise.context import TortoiseContext, _current_context
@@ -26,136 +22,57 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from ..models import (
+    UNFINISHED_COMMIT,
+    CommitAttempt,
+    CommitMode,
+    CommitStatus,
+    CommitTrigger,
+    WeightEntry,
+)
+from ..validation import delta_problem, weight_problem
+from .migrations import ensure_sqlite_dir, migrate, tortoise_config
 from .models import Weight, WeightCommit
 
 logger = logging.getLogger(__name__)
-
-APP = "models"
-#: aerich's migrations: shipped inside the package of a wheel (`pylon_gql/migrations`), or
-#: `migrations/` at the repository root when running from a checkout.
-_MIGRATION_DIRS = (
-    Path(__file__).resolve().parents[1] / "migrations",
-    Path(__file__).resolve().parents[2] / "migrations",
-)
-MIGRATIONS_DIR = next(
-    (path for path in _MIGRATION_DIRS if (path / APP).is_dir()), _MIGRATION_DIRS[-1]
-)
-
-
-Status = str  # "pending" | "in_block" | "finalized" | "failed"
-UNFINISHED = ("pending", "in_block")
 
 
 class WeightRangeError(ValueError):
     """A weight (or a weight after a delta) that is not a finite number >= 0."""
 
 
-@dataclass(frozen=True, slots=True)
-class WeightEntry:
-    hotkey: str
-    epoch: int
-    weight: float
-    updated_at: datetime.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class CommitRecord:
-    id: int
-    block: int
-    epoch: int
-    weights_epoch: int
-    netuid: int
-    mode: str
-    trigger: str
-    uid_count: int
-    digest: str
-    reveal_round: int | None
-    status: Status
-    error: str | None
-    outcome_unknown: bool
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-
-
-def tortoise_config(url: str) -> dict[str, Any]:
-    return {
-        "connections": {"default": url},
-        "apps": {
-            APP: {
-                "models": ["pylon_gql.store.models", "aerich.models"],
-                "default_connection": "default",
-            }
-        },
-        "use_tz": True,
-        "timezone": "UTC",
-    }
-
-
-def weights_digest(weights: Mapping[int, float]) -> str:
-    """SHA-256 (hex) of `uid:weight` lines in uid order: what a client can recompute."""
-    text = "\n".join(f"{uid}:{weights[uid]!r}" for uid in sorted(weights))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _check_weight(value: float, what: str) -> None:
-    if not math.isfinite(value) or value < 0:
-        raise WeightRangeError(f"{what} must be a finite number >= 0, got {value!r}")
+def _check_weight(value: float, hotkey: str) -> None:
+    problem = weight_problem(value)
+    if problem is not None:
+        raise WeightRangeError(f"the weight of {hotkey}: {problem}")
 
 
 def _entry(row: Weight) -> WeightEntry:
     return WeightEntry(row.hotkey, row.epoch, row.weight, row.updated_at)
 
 
-def _record(row: WeightCommit) -> CommitRecord:
-    return CommitRecord(
+def _attempt(row: WeightCommit) -> CommitAttempt:
+    return CommitAttempt(
         id=row.id,
         block=row.block,
         epoch=row.epoch,
         weights_epoch=row.weights_epoch,
         netuid=row.netuid,
-        mode=row.mode,
-        trigger=row.trigger,
+        mode=CommitMode(row.mode),
+        trigger=CommitTrigger(row.trigger),
         uid_count=row.uid_count,
         digest=row.digest,
         reveal_round=row.reveal_round,
-        status=row.status,
+        status=CommitStatus(row.status),
         error=row.error,
         outcome_unknown=row.outcome_unknown,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-def _ensure_sqlite_dir(url: str) -> None:
-    if not url.startswith("sqlite://"):
-        return
-    path = url.removeprefix("sqlite://").split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-
-
-async def migrate(url: str, location: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply aerich's migrations that the database at `url` lacks; returns their names."""
-    from aerich import Command
-
-    if not (location / APP).is_dir():
-        # aerich would apply nothing and say nothing; the first query would then fail.
-        raise FileNotFoundError(
-            f"no database migrations in {location / APP}: reinstall pylon-gql (the wheel ships "
-            "them in pylon_gql/migrations) or run from a checkout that has migrations/"
-        )
-    _ensure_sqlite_dir(url)
-    with TortoiseContext() as context:
-        try:
-            command = Command(tortoise_config(url), app=APP, location=str(location))
-            await command.init()
-            return await command.upgrade(run_in_transaction=True)
-        finally:
-            await context.close_connections()
 
 
 class WeightStore:
@@ -168,7 +85,7 @@ class WeightStore:
             applied = await migrate(self.url)
             if applied:
                 logger.info("database migrated: %s", ", ".join(applied))
-        _ensure_sqlite_dir(self.url)
+        ensure_sqlite_dir(self.url)
         context = TortoiseContext()
         with context:
             await context.init(config=tortoise_config(self.url))
@@ -204,7 +121,7 @@ class WeightStore:
     async def set_weights(self, epoch: int, weights: Sequence[tuple[str, float]]) -> int:
         """Set every (hotkey, weight) of `epoch` in one transaction; returns how many."""
         for hotkey, weight in weights:
-            _check_weight(weight, f"the weight of {hotkey}")
+            _check_weight(weight, hotkey)
         now = _now()
         rows = [Weight(hotkey=h, epoch=epoch, weight=w, updated_at=now) for h, w in weights]
         with self._active():
@@ -219,7 +136,7 @@ class WeightStore:
         return len(weights)
 
     async def set_weight(self, epoch: int, hotkey: str, weight: float) -> WeightEntry:
-        _check_weight(weight, f"the weight of {hotkey}")
+        _check_weight(weight, hotkey)
         now = _now()
         with self._active():
             async with in_transaction():
@@ -232,8 +149,9 @@ class WeightStore:
         Atomic: the update is one SQL statement, `weight = weight + delta`, guarded so that the
         result stays >= 0; concurrent calls never lose one.
         """
-        if not math.isfinite(delta):
-            raise WeightRangeError(f"delta must be a finite number, got {delta!r}")
+        problem = delta_problem(delta)
+        if problem is not None:
+            raise WeightRangeError(problem)
         with self._active():
             for _ in range(3):
                 async with in_transaction():
@@ -250,7 +168,7 @@ class WeightStore:
                             f"the weight of {hotkey} is {row.weight!r}: adding {delta!r} would "
                             "make it negative"
                         )
-                _check_weight(delta, f"the weight of {hotkey} (no weight yet, so the delta)")
+                _check_weight(delta, f"{hotkey} (no weight yet, so the delta)")
                 try:
                     async with in_transaction():
                         created = await Weight.create(
@@ -294,11 +212,11 @@ class WeightStore:
         epoch: int,
         weights_epoch: int,
         netuid: int,
-        mode: str,
-        trigger: str,
+        mode: CommitMode,
+        trigger: CommitTrigger,
         uid_count: int,
         digest: str,
-    ) -> CommitRecord:
+    ) -> CommitAttempt:
         now = _now()
         with self._active():
             row = await WeightCommit.create(
@@ -310,21 +228,21 @@ class WeightStore:
                 trigger=trigger,
                 uid_count=uid_count,
                 digest=digest,
-                status="pending",
+                status=CommitStatus.PENDING,
                 created_at=now,
                 updated_at=now,
             )
-        return _record(row)
+        return _attempt(row)
 
     async def update_commit(
         self,
         commit_id: int,
-        status: Status,
+        status: CommitStatus,
         *,
         block: int | None = None,
         reveal_round: int | None = None,
         error: str | None = None,
-    ) -> CommitRecord:
+    ) -> CommitAttempt:
         changes: dict[str, Any] = {"status": status, "updated_at": _now()}
         if block is not None:
             changes["block"] = block
@@ -335,23 +253,23 @@ class WeightStore:
         with self._active():
             await WeightCommit.filter(id=commit_id).update(**changes)
             row = await WeightCommit.get(id=commit_id)
-        return _record(row)
+        return _attempt(row)
 
-    async def commits(self, last: int | None = None) -> list[CommitRecord]:
+    async def commits(self, last: int | None = None) -> list[CommitAttempt]:
         """The latest `last` attempts (all when None), newest first."""
         with self._active():
             query = WeightCommit.all().order_by("-id")
             if last is not None:
                 query = query.limit(last)
             rows = await query
-        return [_record(row) for row in rows]
+        return [_attempt(row) for row in rows]
 
-    async def last_landed_commit(self, netuid: int) -> CommitRecord | None:
+    async def last_landed_commit(self, netuid: int) -> CommitAttempt | None:
         """The latest attempt that is finalized, or that may have landed (outcome unknown)."""
         with self._active():
             row = (
                 await WeightCommit.filter(netuid=netuid)
-                .filter(status="finalized")
+                .filter(status=CommitStatus.FINALIZED)
                 .order_by("-epoch", "-id")
                 .first()
             )
@@ -363,18 +281,13 @@ class WeightStore:
         candidates = [r for r in (row, unknown) if r is not None]
         if not candidates:
             return None
-        return _record(max(candidates, key=lambda r: (r.epoch, r.id)))
-
-    async def unfinished_commits(self) -> list[CommitRecord]:
-        with self._active():
-            rows = await WeightCommit.filter(status__in=UNFINISHED).order_by("id")
-        return [_record(row) for row in rows]
+        return _attempt(max(candidates, key=lambda r: (r.epoch, r.id)))
 
     async def mark_interrupted(self) -> int:
         """Attempts left pending or in a block by a stopped server: failed, outcome unknown."""
         with self._active():
-            return await WeightCommit.filter(status__in=UNFINISHED).update(
-                status="failed",
+            return await WeightCommit.filter(status__in=UNFINISHED_COMMIT).update(
+                status=CommitStatus.FAILED,
                 outcome_unknown=True,
                 error="interrupted: the server stopped before the outcome was known; it may "
                 "have landed, so it is not retried in its epoch",

@@ -15,8 +15,8 @@ import uvicorn
 from aiohttp import web
 from pylon_gql_client import AsyncPylonClient
 
-from pylon_gql.app import create_app
 from pylon_gql.cli import UVICORN_WS
+from pylon_gql.http import create_app
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
 from tests.e2e.conftest import PATIENCE, settings_for, wait_for_health

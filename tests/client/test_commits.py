@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pylon_gql_client import AsyncPylonClient, WeightCommit
 
-from pylon_gql.events import NewEpoch, WeightCommitEvent
+from pylon_gql.events import NewEpoch
+from pylon_gql.models import CommitAttempt
 from pylon_gql.services import Services
 from pylon_gql.simnet import SimnetConfig
 from tests.e2e.conftest import settings_for
@@ -65,7 +66,7 @@ async def test_commit_weights_and_watch_the_attempt(subnet2: Server) -> None:
 
         watching = asyncio.create_task(watch())
         hub = subnet2.services.hub
-        await eventually(lambda: hub.subscribers(WeightCommitEvent) > 0)
+        await eventually(lambda: hub.subscribers(CommitAttempt) > 0)
         started = await validator.commit_weights()
         async with asyncio.timeout(PATIENCE):
             await watching

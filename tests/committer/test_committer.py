@@ -15,11 +15,21 @@ from pylon_gql import metrics
 from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.chain.errors import ChainUnavailable, ExtrinsicFailed
 from pylon_gql.committer import CommitRefused, Committer
-from pylon_gql.events import EventHub, NewBlock, WeightCommitEvent
+from pylon_gql.events import EventHub, NewBlock
 from pylon_gql.keys import Signer
-from pylon_gql.models import BlockRef, Epoch, ExtrinsicReceipt, Hyperparameters, Metagraph
+from pylon_gql.models import (
+    BlockRef,
+    CommitAttempt,
+    CommitMode,
+    CommitTrigger,
+    Epoch,
+    ExtrinsicReceipt,
+    Hyperparameters,
+    Metagraph,
+    weights_digest,
+)
 from pylon_gql.settings import Settings
-from pylon_gql.store import WeightStore, weights_digest
+from pylon_gql.store import WeightStore
 from tests.chain.fakes import eventually, hyperparameters, neuron, ref
 
 NETUID = 1
@@ -174,7 +184,7 @@ async def test_a_failure_is_recorded_and_retried_with_backoff_while_the_window_i
     committer, hub = make(store, reader, writer)
     await store.set_weight(7, "hotkey-0", 1.0)
     writer.failures = 2
-    events = hub.subscribe(WeightCommitEvent)
+    events = hub.subscribe(CommitAttempt)
     labels = {"mode": "set", "trigger": "auto"}
     failed_before = commit_count(**labels, status="failed")
     finalized_before = commit_count(**labels, status="finalized")
@@ -228,8 +238,8 @@ async def test_an_interrupted_attempt_counts_as_landed(tmp_path: Path) -> None:
     await store.open()
     await store.set_weight(7, "hotkey-0", 1.0)
     await store.start_commit(
-        block=10, epoch=7, weights_epoch=7, netuid=NETUID, mode="set", trigger="auto",
-        uid_count=4, digest="d",
+        block=10, epoch=7, weights_epoch=7, netuid=NETUID, mode=CommitMode.SET,
+        trigger=CommitTrigger.AUTO, uid_count=4, digest="d",
     )  # fmt: skip
     await store.close()  # stopped with the attempt pending
     store = WeightStore(url)

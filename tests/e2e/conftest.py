@@ -13,8 +13,8 @@ import httpx
 import pytest
 import uvicorn
 
-from pylon_gql.app import create_app
 from pylon_gql.cli import UVICORN_WS
+from pylon_gql.http import create_app
 from pylon_gql.services import Services
 from pylon_gql.settings import Settings
 from pylon_gql.simnet import SimnetConfig

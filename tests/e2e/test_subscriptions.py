@@ -33,8 +33,8 @@ from pylon_gql.events import (
     NeuronRegistration,
     NewBlock,
     NewEpoch,
-    WeightCommitEvent,
 )
+from pylon_gql.models import CommitAttempt, CommitMode, CommitStatus, CommitTrigger
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
 
@@ -384,10 +384,11 @@ async def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout(
 async def publish_commit(hub: EventHub, status: str, block: int) -> None:
     at = datetime.datetime.now(datetime.UTC)
     hub.publish(
-        WeightCommitEvent(
-            id=41, block=block, epoch=19035, netuid=1, mode="commit_reveal", uid_count=256,
-            digest="cd" * 32, reveal_round=5_100_000, status=status,  # type: ignore[arg-type]
-            error=None, created_at=at, updated_at=at,
+        CommitAttempt(
+            id=41, block=block, epoch=19035, weights_epoch=19035, netuid=1,
+            mode=CommitMode.COMMIT_REVEAL, trigger=CommitTrigger.AUTO, uid_count=256,
+            digest="cd" * 32, reveal_round=5_100_000, status=CommitStatus(status),
+            error=None, outcome_unknown=False, created_at=at, updated_at=at,
         )
     )  # fmt: skip
 
@@ -442,7 +443,7 @@ async def test_weight_commit_with_the_validator_token_follows_an_attempt(
         stream = client.subscribe(WEIGHT_COMMIT)
         async with contextlib.aclosing(stream):  # type: ignore[type-var]
             first = asyncio.create_task(anext(stream))  # type: ignore[arg-type]
-            await wait_until(lambda: hub.subscribers(WeightCommitEvent) == 1, "subscribed")
+            await wait_until(lambda: hub.subscribers(CommitAttempt) == 1, "subscribed")
             await publish_commit(hub, "pending", 100)
             await publish_commit(hub, "in_block", 102)
             await publish_commit(hub, "finalized", 102)
@@ -575,9 +576,7 @@ async def test_a_real_commit_moves_from_pending_to_finalized(tmp_path: Path) -> 
             )
             async with contextlib.aclosing(stream):  # type: ignore[type-var]
                 first = asyncio.create_task(anext(stream))  # type: ignore[arg-type]
-                await wait_until(
-                    lambda: services.hub.subscribers(WeightCommitEvent) == 1, "subscribed"
-                )
+                await wait_until(lambda: services.hub.subscribers(CommitAttempt) == 1, "subscribed")
                 started = await graphql(
                     http,
                     "mutation { commitWeights { __typename "

@@ -20,9 +20,8 @@ from turbobt import Bittensor
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.errors import ExtrinsicFailed
 from pylon_gql.committer import Committer
-from pylon_gql.events import WeightCommitEvent
 from pylon_gql.keys import load_signers
-from pylon_gql.models import BlockRef
+from pylon_gql.models import BlockRef, CommitAttempt
 from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
 from tests.chain.fakes import eventually
@@ -267,7 +266,7 @@ async def test_with_auto_commit_off_only_commit_weights_commits(tmp_path: Path) 
             subscribe = {"query": "subscription { weightCommit { id status mode } }"}
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
             hub = chain.services.hub  # subscribed before the attempt starts
-            await eventually(lambda: hub.subscribers(WeightCommitEvent) > 0, timeout=PATIENCE)
+            await eventually(lambda: hub.subscribers(CommitAttempt) > 0, timeout=PATIENCE)
             result = await chain.post(
                 """mutation { commitWeights { __typename
                     ... on CommitWeightsSuccess { commit { id status } } } }"""

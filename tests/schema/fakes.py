@@ -24,6 +24,7 @@ from pylon_gql.models import (
     Subnet,
 )
 from pylon_gql.settings import Settings
+from pylon_gql.validation import block_hash_problem, block_number_problem
 
 NETUID = 1
 TEMPO = 99
@@ -91,15 +92,15 @@ class FakeReader:
         if number is None and hash is None:
             return head
         if hash is not None:
-            if not hash.startswith("0x"):
-                raise ValueError(f"malformed block hash {hash!r}")
+            if problem := block_hash_problem(hash):
+                raise ValueError(problem)  # the reader's own rule
             n = int(hash, 16)
             if not FIRST_BLOCK <= n <= head.number:
                 raise BlockNotFound(f"no block with hash {hash}")
             return BlockRef(n, hash)
         assert number is not None
-        if number < 0:
-            raise ValueError(f"block number must be >= 0, got {number}")
+        if problem := block_number_problem(number):
+            raise ValueError(problem)
         if number > head.number:
             raise FutureBlock(number, head.number)
         return BlockRef(number, block_hash(number))

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from pylon_gql.app import create_app
+from pylon_gql.auth import Role
 from pylon_gql.events import EventHub
+from pylon_gql.http import create_app
 from pylon_gql.settings import Settings
 
 from .fakes import FakeReader, make_settings
@@ -20,6 +21,8 @@ class FakeChain:
         self.reader = FakeReader(head_number=None)
         self.hub = EventHub()
         self.age: float | None = None
+        self.writes = None
+        self.dev_tokens: dict[Role, str] = {}
 
     def head_age(self) -> float | None:
         return self.age

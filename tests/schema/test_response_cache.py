@@ -9,10 +9,11 @@ import pytest
 from pylon_gql.models import BlockRef
 from pylon_gql.response_cache import (
     ENTRY_OVERHEAD,
+    AnswerStore,
     CacheKey,
+    Executed,
     PlanCache,
     QueryPlan,
-    ResponseCache,
     Uncacheable,
     cache_key,
     plan_query,
@@ -106,7 +107,7 @@ def cost(n: int, body: bytes) -> int:
 
 def test_the_byte_bound_evicts_the_least_recently_used() -> None:
     body = b"x" * 1000
-    cache = ResponseCache(max_bytes=3 * cost(0, body))
+    cache = AnswerStore(max_bytes=3 * cost(0, body))
     for n in range(3):
         cache.put(key(n), body)
     assert len(cache) == 3 and cache.size == 3 * cost(0, body)
@@ -119,17 +120,40 @@ def test_the_byte_bound_evicts_the_least_recently_used() -> None:
     assert cache.get(key(4)) is None and len(cache) == 3
 
 
-async def test_waiters_get_the_leaders_bytes_or_nothing() -> None:
-    cache = ResponseCache(max_bytes=10_000)
-    assert cache.in_flight(key(1)) is None
-    cache.lead(key(1))
-    waiter = asyncio.ensure_future(cache.in_flight(key(1)))  # type: ignore[arg-type]
-    cache.land(key(1), b"answer")
-    assert await waiter == b"answer"
-    assert cache.get(key(1)) == b"answer" and cache.in_flight(key(1)) is None
+async def test_concurrent_askers_share_one_execution_or_run_their_own() -> None:
+    cache = AnswerStore(max_bytes=10_000)
+    release = asyncio.Event()
+    runs: list[str] = []
 
-    cache.lead(key(2))
-    failed = asyncio.ensure_future(cache.in_flight(key(2)))  # type: ignore[arg-type]
-    cache.land(key(2), None)
-    assert await failed is None
+    def execution(name: str, body: bytes | None):
+        async def execute() -> Executed[str]:
+            runs.append(name)
+            await release.wait()
+            return Executed(f"{name}'s own answer", body)
+
+        return execute
+
+    leader = asyncio.ensure_future(cache.serve(key(1), execution("leader", b"answer")))
+    await asyncio.sleep(0)
+    assert cache.in_flight(key(1))
+    waiter = asyncio.ensure_future(cache.serve(key(1), execution("waiter", b"answer")))
+    await asyncio.sleep(0)
+    release.set()
+    assert await leader == ("leader's own answer", "miss")
+    assert await waiter == (b"answer", "shared")
+    assert runs == ["leader"]
+    assert await cache.serve(key(1), execution("late", b"other")) == (b"answer", "hit")
+    assert not cache.in_flight(key(1))
+
+    # An execution with nothing worth sharing (errors): the waiter runs its own, nothing is kept.
+    release.clear()
+    runs.clear()
+    leader = asyncio.ensure_future(cache.serve(key(2), execution("leader", None)))
+    await asyncio.sleep(0)
+    waiter = asyncio.ensure_future(cache.serve(key(2), execution("waiter", None)))
+    await asyncio.sleep(0)
+    release.set()
+    assert await leader == ("leader's own answer", "miss")
+    assert await waiter == ("waiter's own answer", "bypass")
+    assert runs == ["leader", "waiter"]
     assert cache.get(key(2)) is None

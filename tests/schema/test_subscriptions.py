@@ -18,9 +18,15 @@ from pylon_gql.events import (
     NeuronRegistration,
     NewBlock,
     NewEpoch,
-    WeightCommitEvent,
 )
-from pylon_gql.models import BlockRef, Commitment
+from pylon_gql.models import (
+    BlockRef,
+    CommitAttempt,
+    Commitment,
+    CommitMode,
+    CommitStatus,
+    CommitTrigger,
+)
 from pylon_gql.schema import Context, create_schema
 
 from .fakes import FakeReader, account, block_hash, make_settings
@@ -145,14 +151,15 @@ async def subscribed(hub: EventHub, kind: type, count: int = 1) -> None:
             await asyncio.sleep(0.005)
 
 
-def commit_event(status: str, **changes: Any) -> WeightCommitEvent:
+def commit_event(status: str, **changes: Any) -> CommitAttempt:
     at = datetime.datetime(2026, 11, 27, 18, 0, tzinfo=datetime.UTC)
     fields: dict[str, Any] = {
-        "id": 7, "block": 1010, "epoch": 10, "netuid": 1, "mode": "commit_reveal",
-        "uid_count": 256, "digest": "ab" * 32, "reveal_round": 5_000_123, "status": status,
-        "error": None, "created_at": at, "updated_at": at,
+        "id": 7, "block": 1010, "epoch": 10, "weights_epoch": 10, "netuid": 1,
+        "mode": CommitMode.COMMIT_REVEAL, "trigger": CommitTrigger.AUTO, "uid_count": 256,
+        "digest": "ab" * 32, "reveal_round": 5_000_123, "status": CommitStatus(status),
+        "error": None, "outcome_unknown": False, "created_at": at, "updated_at": at,
     }  # fmt: skip
-    return WeightCommitEvent(**{**fields, **changes})
+    return CommitAttempt(**{**fields, **changes})
 
 
 WEIGHT_COMMIT = "subscription { weightCommit { id block status mode revealRound error uidCount } }"
@@ -164,14 +171,14 @@ async def test_weight_commit_needs_the_validator_role() -> None:
     assert answer["data"] is None
     assert answer["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
     assert "authorization" in answer["errors"][0]["message"]
-    assert hub.subscribers(WeightCommitEvent) == 0
+    assert hub.subscribers(CommitAttempt) == 0
 
 
 async def test_weight_commit_follows_an_attempt_to_finalized() -> None:
     hub = EventHub()
     stream = stream_of(WEIGHT_COMMIT, hub, roles=frozenset({Role.VALIDATOR}))
     first = asyncio.create_task(anext(stream))
-    await subscribed(hub, WeightCommitEvent)
+    await subscribed(hub, CommitAttempt)
     hub.publish(commit_event("pending"))
     hub.publish(commit_event("in_block", block=1012))
     hub.publish(commit_event("finalized", block=1012))
@@ -182,7 +189,7 @@ async def test_weight_commit_follows_an_attempt_to_finalized() -> None:
         for b, s in [(1010, "PENDING"), (1012, "IN_BLOCK"), (1012, "FINALIZED")]
     ]  # fmt: skip
     await stream.aclose()
-    assert hub.subscribers(WeightCommitEvent) == 0
+    assert hub.subscribers(CommitAttempt) == 0
 
 
 async def test_new_epoch_and_registrations_come_from_the_hub() -> None:
@@ -256,7 +263,7 @@ async def test_an_event_subscription_that_falls_behind_ends_with_an_error() -> N
     hub = EventHub()
     stream = stream_of(WEIGHT_COMMIT, hub, roles=frozenset({Role.VALIDATOR}), subscriber_max_lag=2)
     first = asyncio.create_task(anext(stream))
-    await subscribed(hub, WeightCommitEvent)
+    await subscribed(hub, CommitAttempt)
     hub.publish(commit_event("pending", id=0))
     await asyncio.sleep(0)  # the waiting reader takes it off its queue
     for n in range(1, 4):  # two fit in the queue, unread; the third is one too many
@@ -265,4 +272,4 @@ async def test_an_event_subscription_that_falls_behind_ends_with_an_error() -> N
     assert [a["data"]["weightCommit"]["id"] for a in answers[:3]] == [0, 1, 2]
     assert answers[3]["data"] is None
     assert answers[3]["errors"][0]["extensions"] == {"code": "UNAVAILABLE"}
-    assert hub.subscribers(WeightCommitEvent) == 0
+    assert hub.subscribers(CommitAttempt) == 0

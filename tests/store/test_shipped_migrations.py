@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pylon_gql.store.weights import migrate
+from pylon_gql.store.migrations import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_an_installed_wheel_finds_its_own_migrations(tmp_path: Path) -> None:
             sys.executable,
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]);"
-            "from pylon_gql.store.weights import MIGRATIONS_DIR; print(MIGRATIONS_DIR)",
+            "from pylon_gql.store.migrations import MIGRATIONS_DIR; print(MIGRATIONS_DIR)",
             str(site),
         ],
         check=True,

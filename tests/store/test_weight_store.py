@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pylon_gql.store import WeightRangeError, WeightStore, migrate, weights_digest
+from pylon_gql.models import CommitMode, CommitStatus, CommitTrigger, weights_digest
+from pylon_gql.store import WeightRangeError, WeightStore, migrate
 
 HOTKEY = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 OTHER = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
@@ -84,23 +85,23 @@ async def test_the_commit_log_survives_a_restart(tmp_path: Path) -> None:
         epoch=0,
         weights_epoch=0,
         netuid=1,
-        mode="set",
-        trigger="auto",
+        mode=CommitMode.SET,
+        trigger=CommitTrigger.AUTO,
         uid_count=2,
         digest=weights_digest({0: 1.0, 1: 0.0}),
     )
-    await store.update_commit(first.id, "finalized", block=12)
+    await store.update_commit(first.id, CommitStatus.FINALIZED, block=12)
     second = await store.start_commit(
         block=370,
         epoch=361,
         weights_epoch=361,
         netuid=1,
-        mode="commit_reveal",
-        trigger="manual",
+        mode=CommitMode.COMMIT_REVEAL,
+        trigger=CommitTrigger.MANUAL,
         uid_count=2,
         digest="d",
     )
-    await store.update_commit(second.id, "in_block", block=371)
+    await store.update_commit(second.id, CommitStatus.IN_BLOCK, block=371)
     await store.set_weight(361, HOTKEY, 4.0)
     await store.close()
 

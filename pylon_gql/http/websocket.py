@@ -21,8 +21,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
-from .schema.context import Context
-from .schema.errors import ErrorCode
+from ..schema.context import Context
+from ..schema.errors import ErrorCode
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The response cache: the encoded answer of a read-only query, kept by what fixes it.
+"""What a cacheable query's answer depends on: its plan, and the key an answer is kept under.
 
 An answer is fixed by the document, the operation, the variables, the caller's roles and, for
 fields that answer at the head when `block` is left out, the hash of the head they answered at.
@@ -9,21 +9,17 @@ nothing; it only moves what the head-defaulting queries' keys say.
 A query is cached only when every root field is one of the chain reads this module knows
 (`BLOCK_FIELDS`, `HEAD_FIELDS`, `STATIC_FIELDS`): a root field it does not know (the weight
 store's, a mutation's, a subscription's) or a field whose answer changes without a new block
-(`VOLATILE_FIELDS`) makes the whole request go past it. Answers with errors are not kept.
-
-Entries are bounded by bytes, least recently used first out. Concurrent misses for one key are
-answered by one execution (single flight); the others wait for its bytes.
+(`VOLATILE_FIELDS`) makes the whole request go past the cache.
 """
 
 from __future__ import annotations
 
-import asyncio
-import collections
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -43,19 +39,7 @@ from graphql import (
     print_ast,
 )
 
-from . import metrics
-from .chain.errors import FutureBlock
-from .models import (
-    Block,
-    BlockRef,
-    ChainInfo,
-    Commitment,
-    Epoch,
-    Hyperparameters,
-    Metagraph,
-    Subnet,
-)
-from .schema.context import Reader
+from ..models import BlockRef
 
 #: Root fields that answer at their `block` argument, or at the head when it is null.
 BLOCK_FIELDS = frozenset(
@@ -70,8 +54,6 @@ VOLATILE_FIELDS = frozenset({"headAgeSeconds"})
 
 #: Distinct documents whose analysis is kept.
 PLAN_CACHE_SIZE = 512
-#: Bytes counted per entry on top of its key and answer (the dict slot, the tuple, ...).
-ENTRY_OVERHEAD = 256
 
 #: (normalised document, operation name, variables as canonical JSON, head hash, roles)
 CacheKey = tuple[str, str, bytes, str, str]
@@ -249,26 +231,20 @@ class PlanCache:
 
     def __init__(self, max_tokens: int, size: int = PLAN_CACHE_SIZE) -> None:
         self.max_tokens = max_tokens
-        self.size = size
-        self._plans: collections.OrderedDict[tuple[str, str | None], QueryPlan | None] = (
-            collections.OrderedDict()
-        )
+        self._plans: LRUCache[tuple[str, str | None], QueryPlan | None] = LRUCache(size)
 
     def get(self, query: str, operation_name: str | None) -> QueryPlan | None:
         """The plan, or None when the operation is not cacheable."""
         key = (query, operation_name)
         try:
-            plan = self._plans[key]
+            return self._plans[key]
         except KeyError:
-            try:
-                plan = plan_query(query, operation_name, self.max_tokens)
-            except Uncacheable:
-                plan = None
-            self._plans[key] = plan
-            if len(self._plans) > self.size:
-                self._plans.popitem(last=False)
-            return plan
-        self._plans.move_to_end(key)
+            pass
+        try:
+            plan = plan_query(query, operation_name, self.max_tokens)
+        except Uncacheable:
+            plan = None
+        self._plans[key] = plan
         return plan
 
 
@@ -287,109 +263,3 @@ def cache_key(
             return None
         head_hash = head.hash
     return (plan.document, plan.operation_name, encoded, head_hash, roles)
-
-
-class ResponseCache:
-    """Encoded answers by key, at most `max_bytes` of them; one execution per missing key."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._entries: collections.OrderedDict[CacheKey, bytes] = collections.OrderedDict()
-        self._flights: dict[CacheKey, asyncio.Future[bytes | None]] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: CacheKey) -> bytes | None:
-        body = self._entries.get(key)
-        if body is not None:
-            self._entries.move_to_end(key)
-        return body
-
-    def put(self, key: CacheKey, body: bytes) -> None:
-        cost = _cost(key, body)
-        if cost > self.max_bytes:
-            return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.size -= _cost(key, old)
-        self._entries[key] = body
-        self.size += cost
-        while self.size > self.max_bytes:
-            evicted_key, evicted = self._entries.popitem(last=False)
-            self.size -= _cost(evicted_key, evicted)
-            metrics.RESPONSE_CACHE_EVICTIONS.inc()
-        metrics.RESPONSE_CACHE_BYTES.set(self.size)
-        metrics.RESPONSE_CACHE_ENTRIES.set(len(self._entries))
-
-    def in_flight(self, key: CacheKey) -> asyncio.Future[bytes | None] | None:
-        """The execution of `key` under way, if any: its bytes, or None if it had no answer
-        worth sharing (an error)."""
-        return self._flights.get(key)
-
-    def lead(self, key: CacheKey) -> asyncio.Future[bytes | None]:
-        """Start the one execution of `key`; `land` must follow."""
-        flight: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-        self._flights[key] = flight
-        return flight
-
-    def land(self, key: CacheKey, body: bytes | None) -> None:
-        """End the execution of `key`: keep `body` (None: nothing to keep) and wake the waiters."""
-        flight = self._flights.pop(key, None)
-        if body is not None:
-            self.put(key, body)
-        if flight is not None and not flight.done():
-            flight.set_result(body)
-
-
-def _cost(key: CacheKey, body: bytes) -> int:
-    return len(body) + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
-
-
-class HeadPinnedReader:
-    """The chain reader with the head fixed where the response cache keyed the request, so
-    the answer kept under a head's hash is the answer at that head."""
-
-    def __init__(self, reader: Reader, head: BlockRef) -> None:
-        self._reader = reader
-        self._head = head
-
-    @property
-    def head(self) -> BlockRef | None:
-        return self._head
-
-    async def resolve(self, number: int | None = None, hash: str | None = None) -> BlockRef:
-        if number is None and hash is None:
-            return self._head
-        if hash is None and number is not None and number > self._head.number >= 0:
-            raise FutureBlock(number, self._head.number)
-        return await self._reader.resolve(number=number, hash=hash)
-
-    async def block(self, ref: BlockRef) -> Block:
-        return await self._reader.block(ref)
-
-    async def metagraph(self, ref: BlockRef) -> Metagraph:
-        return await self._reader.metagraph(ref)
-
-    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters:
-        return await self._reader.hyperparameters(ref)
-
-    async def subnet(self, ref: BlockRef) -> Subnet:
-        return await self._reader.subnet(ref)
-
-    async def epoch(self, ref: BlockRef) -> Epoch:
-        return await self._reader.epoch(ref)
-
-    async def commitment(self, ref: BlockRef, hotkey: str) -> Commitment | None:
-        return await self._reader.commitment(ref, hotkey)
-
-    async def commitments(self, ref: BlockRef) -> tuple[Commitment, ...]:
-        return await self._reader.commitments(ref)
-
-    async def chain_info(self) -> ChainInfo:
-        return await self._reader.chain_info()
-
-    def __getattr__(self, name: str) -> Any:
-        # Reads added to the reader later pass through unchanged.
-        return getattr(self._reader, name)

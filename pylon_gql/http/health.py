@@ -1,0 +1,57 @@
+"""/health (is this server following a fresh head?) and /metrics (Prometheus)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .. import metrics
+from ..settings import Settings
+from .served import RunningServices
+
+
+def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str, Any]]:
+    """The server's health: 200 once it follows a head younger than the threshold, else 503."""
+    head = services.reader.head
+    age = services.head_age()
+    status = services.status()
+    max_age = settings.health_max_head_age
+    if head is None or age is None:
+        state = "starting"
+    elif age > max_age:
+        state = "stale"
+    else:
+        state = "ok"
+    body = {
+        "status": state,
+        "network": settings.network,
+        "simulated": settings.simulated,
+        "netuid": settings.netuid,
+        "chain": {"connected": bool(status.get("connected"))},
+        "head": None if head is None else {"number": head.number, "hash": head.hash},
+        "headAgeSeconds": None if age is None else round(age, 3),
+        "maxHeadAgeSeconds": max_age,
+        "follower": status.get("follower", {"state": "unknown"}),
+        "watcher": status.get("watcher", {"state": "unknown"}),
+        "committer": status.get("committer", {"state": "unknown"}),
+    }
+    return (200 if state == "ok" else 503), body
+
+
+def health_endpoint(
+    settings: Settings, services: RunningServices
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        code, body = health(settings, services)
+        return JSONResponse(body, status_code=code)
+
+    return endpoint
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    # The follower keeps the head gauges; the reader, client and cache count the rest.
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)

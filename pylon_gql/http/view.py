@@ -1,0 +1,208 @@
+"""The GraphQL view: strawberry's ASGI view with this server's context, websocket admission and
+token roles, orjson encoding, and the response cache in front of execution."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
+
+from ..auth import Authenticator, bearer_token
+from ..models import BlockRef
+from ..response_cache import (
+    AnswerStore,
+    Executed,
+    HeadPinnedReader,
+    HotQuery,
+    PlanCache,
+    Prerenderer,
+    ResponseCache,
+)
+from ..schema import Context, create_schema
+from ..schema.context import Reader
+from ..settings import Settings
+from .middleware import request_id_of
+from .served import RunningServices
+from .websocket import TRY_AGAIN_LATER_CODE, LegacyWSHandler, TransportWSHandler
+
+
+class PylonGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    def __init__(self, settings: Settings, services: RunningServices) -> None:
+        super().__init__(
+            create_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            # Pings keep an idle subscription's connection open through proxies.
+            keep_alive=settings.ws_keep_alive_interval > 0,
+            keep_alive_interval=settings.ws_keep_alive_interval,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
+        )
+        self.settings = settings
+        self.services = services
+        # On `sim` with no tokens configured, Services makes dev tokens (and logs them).
+        self.authenticator = Authenticator(settings, extra=services.dev_tokens)
+        self.responses = self._response_cache() if settings.response_cache_bytes else None
+        self.ws_send_timeout = settings.ws_send_timeout
+        self.ws_connections = 0
+
+    def _response_cache(self) -> ResponseCache:
+        answers = AnswerStore(self.settings.response_cache_bytes)
+        prerenderer = Prerenderer(
+            self.services.hub,
+            answers,
+            self._render,
+            chain_head=lambda: self.services.reader.head,
+            enabled=self.authenticator.reads_open,
+        )
+        return ResponseCache(
+            answers, PlanCache(self.settings.max_tokens), prerenderer, roles_of=self._roles_key
+        )
+
+    def _roles_key(self, request: Request) -> str:
+        token = bearer_token(request.headers.get("authorization"))
+        return ",".join(sorted(self.authenticator.roles_for(token)))
+
+    # --- websocket admission
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        if self.ws_connections >= self.settings.ws_max_connections:
+            websocket = WebSocket(scope, receive=receive, send=send)
+            await websocket.accept(subprotocol=await self.pick_websocket_subprotocol(websocket))
+            await websocket.close(TRY_AGAIN_LATER_CODE, "too many connections; retry later")
+            return
+        self.ws_connections += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.ws_connections -= 1
+
+    async def pick_websocket_subprotocol(self, request: WebSocket) -> str | None:
+        # Ours in order of preference (graphql-transport-ws first), not the client's.
+        offered = set(request["subprotocols"])
+        return next((p for p in self.websocket_subprotocols if p in offered), None)
+
+    # --- context and roles
+
+    def _context(
+        self,
+        reader: Reader,
+        request_id: str,
+        request: Request | WebSocket | None = None,
+        response: Response | WebSocket | None = None,
+    ) -> Context:
+        return Context(
+            settings=self.settings,
+            reader=reader,
+            request_id=request_id,
+            head_age=self.services.head_age,
+            events=self.services.hub,
+            request=request,
+            response=response,
+            writes=self.services.writes,
+        )
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        reader: Reader = self.services.reader
+        pinned: BlockRef | None = getattr(request.state, "pinned_head", None)
+        if pinned is not None:
+            reader = HeadPinnedReader(reader, pinned)
+        context = self._context(reader, request_id_of(request), request, response)
+        token = bearer_token(request.headers.get("authorization"))
+        context.roles = self.authenticator.roles_for(token)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Roles from the `connection_init` payload: `{"authorization": "Bearer <token>"}` or
+        `{"token": "<token>"}`. A token that grants no role refuses the connection (4403)."""
+        params = context.connection_params or {}
+        authorization = params.get("authorization", params.get("Authorization"))
+        token = bearer_token(authorization) if isinstance(authorization, str) else None
+        if token is None and isinstance(params.get("token"), str):
+            token = str(params["token"]).strip() or None
+        if token is None:
+            return UNSET  # anonymous: public subscriptions only (or the handshake's header)
+        roles = self.authenticator.roles_for(token)
+        if not roles:
+            raise ConnectionRejectionError({"message": "unknown token"})
+        context.roles = roles
+        return {"roles": sorted(roles)}
+
+    # --- execution, through the response cache
+
+    async def run(  # type: ignore[override]
+        self,
+        request: Request | WebSocket,
+        context: Context | UnsetType = UNSET,
+        root_value: UnsetType | None = UNSET,
+    ) -> Response | WebSocket:
+        responses = self.responses
+        if responses is None or not isinstance(request, Request) or context is not UNSET:
+            return await super().run(request, context, root_value)  # type: ignore[arg-type, call-overload]
+        plain = request
+
+        async def execute(head: BlockRef | None) -> Executed[Response]:
+            plain.state.pinned_head = head
+            response = await super(PylonGraphQL, self).run(plain)
+            assert isinstance(response, Response)
+            answer = response.body
+            errors = getattr(plain.state, "graphql_errors", False)
+            keep = response.status_code == 200 and not errors and isinstance(answer, bytes)
+            return Executed(response, bytes(answer) if keep else None)
+
+        return await responses.serve(request, execute)
+
+    async def _render(self, hot: HotQuery, ref: BlockRef) -> bytes | None:
+        """A hot head query's anonymous answer at `ref`, for the pre-renderer."""
+        context = self._context(
+            HeadPinnedReader(self.services.reader, ref), request_id=f"warm-{ref.number}"
+        )
+        result = await self.schema.execute(
+            hot.query,
+            variable_values=dict(hot.variables) if hot.variables is not None else None,
+            context_value=context,
+            operation_name=hot.operation_name,
+        )
+        return None if result.errors else orjson.dumps(process_result(result))
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            request.state.graphql_errors = True  # not an answer for the response cache
+        return await super().process_result(request, result)
+
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: websocket clients expect text frames.
+        return orjson.dumps(data).decode()
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = Response(orjson.dumps(response_data), media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response

@@ -1,0 +1,150 @@
+"""Pre-rendering: the head queries asked most at one head, rendered at the next before it is
+served, so that their first askers at the new head find the answer kept.
+
+`HotQueries` counts the anonymous head-defaulting queries asked at the head being served.
+`Prerenderer` listens for `NewBlock` on the event bus; at each new head it renders the hottest
+(asked more than once, at most `PRERENDER_QUERIES`; else those chosen last time), keeps their
+answers, and only then moves the head the response cache keys head queries by. Until then
+requests are answered at the previous head, whose answers are kept: no asker waits on the
+rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .. import metrics
+from ..events import EventBus, NewBlock, Subscription
+from ..models import BlockRef
+from ..supervise import Supervisor
+from .plan import CacheKey, QueryPlan, cache_key
+from .store import AnswerStore
+
+logger = logging.getLogger(__name__)
+
+#: Head queries rendered for a new head before it is served: the most asked at the last one.
+PRERENDER_QUERIES = 8
+#: Distinct head queries counted per head (more are not counted).
+HOT_QUERIES_TRACKED = 1024
+
+
+@dataclass
+class HotQuery:
+    """An anonymous head-defaulting query, and how often it was asked at the current head."""
+
+    query: str
+    operation_name: str | None
+    variables: Mapping[str, Any] | None
+    plan: QueryPlan
+    count: int = 0
+
+
+#: Renders a query at a block; its encoded answer, or None when it had errors.
+Render = Callable[[HotQuery, BlockRef], Awaitable[bytes | None]]
+
+
+class HotQueries:
+    """The anonymous head queries asked since the last new head, by key without the head."""
+
+    def __init__(self) -> None:
+        self._asked: dict[tuple[str, str, bytes], HotQuery] = {}
+        self._last: list[HotQuery] = []
+
+    def count(self, key: CacheKey, query: HotQuery) -> None:
+        asked_key = (key[0], key[1], key[2])
+        hot = self._asked.get(asked_key)
+        if hot is None:
+            if len(self._asked) >= HOT_QUERIES_TRACKED:
+                return
+            hot = self._asked[asked_key] = query
+        hot.count += 1
+
+    def choose(self) -> list[HotQuery]:
+        """The queries to render at a new head; counting starts afresh."""
+        asked = sorted(self._asked.values(), key=lambda h: h.count, reverse=True)
+        chosen = [h for h in asked if h.count > 1][:PRERENDER_QUERIES] or self._last
+        self._asked, self._last = {}, chosen
+        return chosen
+
+
+class Prerenderer:
+    """Moves the response cache's head along the follower's `NewBlock` events, rendering the
+    hot queries at each new head first."""
+
+    def __init__(
+        self,
+        hub: EventBus,
+        answers: AnswerStore,
+        render: Render,
+        *,
+        chain_head: Callable[[], BlockRef | None],
+        enabled: bool,
+    ) -> None:
+        """`chain_head`: the reader's head (served until the first event arrives, and to skip
+        rendering at heads the chain has already left); `enabled`: render at all (not when
+        reads are closed: an anonymous answer is then an error, never kept)."""
+        self.answers = answers
+        self.hot = HotQueries()
+        self._hub = hub
+        self._render = render
+        self._chain_head = chain_head
+        self._enabled = enabled
+        self._served: BlockRef | None = None
+        # Subscribed now, before the follower can announce a first head.
+        self._blocks: Subscription[NewBlock] | None = hub.subscribe(NewBlock)
+        self._supervisor = Supervisor(
+            "prerenderer",
+            self._run,
+            doing="pre-rendering head queries",
+            min_backoff=0.5,
+            max_backoff=30.0,
+        )
+
+    @property
+    def head(self) -> BlockRef | None:
+        """The head that head-defaulting queries are answered and kept at."""
+        return self._served or self._chain_head()
+
+    def start(self) -> None:
+        self._supervisor.start()
+
+    async def stop(self) -> None:
+        await self._supervisor.stop()
+        if self._blocks is not None:
+            self._blocks.close()
+            self._blocks = None
+
+    async def _run(self) -> None:
+        blocks, self._blocks = self._blocks or self._hub.subscribe(NewBlock), None
+        async with blocks:
+            async for event in blocks:
+                await self.advance(event.ref)
+                self._supervisor.recovered()
+
+    async def advance(self, ref: BlockRef) -> None:
+        """Render the hot queries at `ref`, then serve head queries at it."""
+        chosen = self.hot.choose()
+        # Behind the chain (events queued while rendering): render only at its head.
+        if self._enabled and ref == self._chain_head():
+            for hot in chosen:
+                await self._prerender(hot, ref)
+        self._served = ref
+
+    async def _prerender(self, hot: HotQuery, ref: BlockRef) -> None:
+        # `chain` reads the node's runtime at the reader's head, not at a pinned one.
+        if "chain" in hot.plan.root_fields:
+            return
+        key = cache_key(hot.plan, hot.variables, ref, "")
+        if key is None or self.answers.get(key) is not None:
+            return
+        try:
+            body = await self._render(hot, ref)
+        except Exception:  # one query that fails must not stop the others or the head
+            logger.exception("pre-rendering a head query at block %d failed", ref.number)
+            return
+        if body is not None:
+            self.answers.put(key, body)
+            metrics.RESPONSE_CACHE_PRERENDERED.inc()

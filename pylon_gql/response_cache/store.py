@@ -1,0 +1,119 @@
+"""Encoded answers by key, bounded by bytes, and one execution per missing key.
+
+`AnswerStore.serve(key, execute)` is the whole protocol: a kept answer is returned as it is; a
+key that is being executed already waits for that execution's bytes (single flight); otherwise
+`execute` runs, and its bytes are kept when it says they are worth keeping. The bound counts the
+answer, its key and a fixed overhead per entry; the least recently used go first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, Literal, NamedTuple, TypeVar, cast
+
+from cachetools import LRUCache
+
+from .. import metrics
+from ..singleflight import SingleFlight
+from .plan import CacheKey
+
+#: Bytes counted per entry on top of its key and answer (the dict slot, the tuple, ...).
+ENTRY_OVERHEAD = 256
+
+R = TypeVar("R")
+A_co = TypeVar("A_co", covariant=True)
+
+#: How a request was answered: from the store, from a concurrent execution of the same key,
+#: by its own execution (whose bytes are then kept), or past the store.
+Outcome = Literal["hit", "shared", "miss", "bypass"]
+
+
+@dataclass(frozen=True, slots=True)
+class Executed(Generic[A_co]):
+    """One execution: the answer for its own asker, and the bytes to keep and share (None: an
+    answer not to keep, such as one with errors, which name the asker's request id)."""
+
+    answer: A_co
+    body: bytes | None
+
+
+class _Entry(NamedTuple):
+    body: bytes
+    cost: int
+
+
+class _Entries(LRUCache[CacheKey, _Entry]):
+    def popitem(self) -> tuple[CacheKey, _Entry]:
+        evicted = super().popitem()
+        metrics.RESPONSE_CACHE_EVICTIONS.inc()
+        return evicted
+
+
+def _cost(key: CacheKey, body: bytes) -> int:
+    return len(body) + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
+
+
+class AnswerStore:
+    """At most `max_bytes` of encoded answers; one execution per missing key."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries = _Entries(max_bytes, getsizeof=lambda entry: entry.cost)
+        self._flights: SingleFlight[CacheKey, Executed[object]] = SingleFlight()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Bytes counted for what is kept."""
+        return int(self._entries.currsize)
+
+    def get(self, key: CacheKey) -> bytes | None:
+        entry = self._entries.get(key)
+        return None if entry is None else entry.body
+
+    def put(self, key: CacheKey, body: bytes) -> None:
+        cost = _cost(key, body)
+        if cost > self.max_bytes:
+            return  # larger than the whole store: keeping it would only empty the store
+        self._entries[key] = _Entry(body, cost)
+        metrics.RESPONSE_CACHE_BYTES.set(self.size)
+        metrics.RESPONSE_CACHE_ENTRIES.set(len(self._entries))
+
+    def in_flight(self, key: CacheKey) -> bool:
+        return key in self._flights
+
+    async def serve(
+        self, key: CacheKey, execute: Callable[[], Awaitable[Executed[R]]]
+    ) -> tuple[bytes | R, Outcome]:
+        """The answer for `key`, and how it was found."""
+        body = self.get(key)
+        if body is not None:
+            return body, "hit"
+        led = False
+
+        async def lead() -> Executed[object]:
+            nonlocal led
+            led = True
+            executed = await execute()
+            if executed.body is not None:
+                self.put(key, executed.body)
+            return executed
+
+        executed: Executed[object] | None
+        try:
+            executed = await self._flights.run(key, lead)
+        except Exception:
+            if led:
+                raise
+            executed = None  # the execution waited for failed: this asker runs its own
+        if led:
+            assert executed is not None
+            return cast(R, executed.answer), "miss"
+        if executed is not None and executed.body is not None:
+            return executed.body, "shared"
+        # The execution waited for had no answer worth sharing (its errors carry its request
+        # id, not this asker's): this one executes for itself.
+        return (await execute()).answer, "bypass"

@@ -1,0 +1,97 @@
+"""Supervised background loops: run, and after a failure log, back off, and run again.
+
+The follower, the change watcher and the committer each run one loop for the server's whole
+life. None of them may die of an error (a node that drops, a database that hiccups), and
+/health must show how each is doing: `Supervisor` runs the loop, doubles its backoff from
+`min_backoff` to `max_backoff` while it keeps failing, and keeps the count of restarts and the
+last error for /health. The loop tells it when it is healthy again (`recovered()`), which resets
+the backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+logger = logging.getLogger(__name__)
+
+#: The backoff stops doubling after this many failures in a row (it is capped anyway).
+_MAX_DOUBLINGS = 10
+
+
+def backoff(failures: int, min_backoff: float, max_backoff: float) -> float:
+    """Seconds to wait after `failures` failures in a row (1 or more)."""
+    return min(max_backoff, min_backoff * 2 ** min(failures - 1, _MAX_DOUBLINGS))
+
+
+class Supervisor:
+    """Runs `loop` in a task until it returns or is stopped; restarts it after each failure."""
+
+    def __init__(
+        self,
+        name: str,
+        loop: Callable[[], Awaitable[None]],
+        *,
+        doing: str,
+        min_backoff: float,
+        max_backoff: float,
+        expected: tuple[type[Exception], ...] = (),
+        on_failure: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """`doing` names the work in the log ("following heads failed ..."); failures of the
+        `expected` kinds (a node that drops) are logged in a line, others with a traceback;
+        `on_failure` lets the owner show the failure in its own state before the backoff."""
+        self.name = name
+        self.doing = doing
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.restarts = 0
+        self.last_error: str | None = None
+        self._loop = loop
+        self._expected = expected
+        self._on_failure = on_failure
+        self._failures = 0  # in a row, since the loop last recovered: sets the backoff
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if not self.running:
+            self._task = asyncio.create_task(self._supervise(), name=self.name)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def recovered(self) -> None:
+        """The loop made progress: the next failure backs off from `min_backoff` again."""
+        self._failures = 0
+
+    def status(self, state: str) -> dict[str, object]:
+        """The loop's part of /health, with the owner's `state`."""
+        return {"state": state, "restarts": self.restarts, "lastError": self.last_error}
+
+    async def _supervise(self) -> None:
+        while True:
+            try:
+                await self._loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # supervised: log, back off, run again
+                self._failures += 1
+                self.restarts += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                if self._on_failure is not None:
+                    self._on_failure(exc)
+                delay = backoff(self._failures, self.min_backoff, self.max_backoff)
+                log = logger.warning if isinstance(exc, self._expected) else logger.exception
+                log("%s failed (%s); retrying in %.1f s", self.doing, self.last_error, delay)
+                await asyncio.sleep(delay)

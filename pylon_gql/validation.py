@@ -1,0 +1,53 @@
+"""The domain's input rules, each written once: account addresses, weights, block references.
+
+A rule answers with the reason an input is refused (words a user can act on), or None when the
+input is fine. Every layer that judges input asks here and wraps the reason in its own error:
+the schema in a BAD_USER_INPUT error or a `ValidationError` entry, the reader in `ValueError`,
+the store in `WeightRangeError`. The client's fake keeps the same rules in its own small module
+(`pylon_gql_client.rules`, it cannot import the server); both are tested against one set of
+vectors.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from scalecodec.utils.ss58 import is_valid_ss58_address
+
+#: Bittensor's SS58 address format (addresses start with 5).
+SS58_FORMAT = 42
+_BLOCK_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` is not an account of this chain (SS58, format 42, valid checksum)."""
+    if not is_valid_ss58_address(address, valid_ss58_format=SS58_FORMAT):
+        return f"not an SS58 address (format {SS58_FORMAT}, starting with 5) with a valid checksum"
+    return None
+
+
+def weight_problem(weight: float) -> str | None:
+    """Why `weight` cannot be a weight: the chain normalises finite, non-negative weights."""
+    if not math.isfinite(weight) or weight < 0:
+        return f"weight {weight!r} is not a finite number >= 0"
+    return None
+
+
+def delta_problem(delta: float) -> str | None:
+    """Why `delta` cannot be added to a weight (whether the sum stays >= 0 is the store's)."""
+    if not math.isfinite(delta):
+        return f"delta {delta!r} is not a finite number"
+    return None
+
+
+def block_number_problem(number: int) -> str | None:
+    if number < 0:
+        return f"block number must be 0 or more; got {number}"
+    return None
+
+
+def block_hash_problem(block_hash: object) -> str | None:
+    if not isinstance(block_hash, str) or not _BLOCK_HASH.fullmatch(block_hash):
+        return f"malformed block hash {block_hash!r}: expected 0x followed by 64 hex digits"
+    return None
