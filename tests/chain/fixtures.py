@@ -16,7 +16,6 @@ import scalecodec
 import scalecodec.type_registry
 from scalecodec.base import RuntimeConfigurationObject
 from scalecodec.utils.ss58 import ss58_encode
-from turbobt.substrate._scalecodec import load_type_registry_v15_types
 
 FIXTURES = Path("/work/shared/chain-fixtures")
 SNAPSHOT = json.loads((FIXTURES / "finney-netuid1-block6852690.json").read_text())
@@ -33,6 +32,10 @@ GENESIS_HASH = "0x" + "00" * 31 + "01"
 
 @functools.cache
 def _registry() -> tuple[RuntimeConfigurationObject, dict[str, Any]]:
+    # turbobt's private module, imported here so that a turbobt that moved it fails the tests
+    # that decode, and tests/chain/test__internals.py names it, instead of failing collection.
+    from turbobt.substrate._scalecodec import load_type_registry_v15_types
+
     config = RuntimeConfigurationObject()
     config.update_type_registry(scalecodec.type_registry.load_type_registry_preset(name="core"))
     config.update_type_registry_types(load_type_registry_v15_types())

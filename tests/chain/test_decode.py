@@ -1,15 +1,14 @@
-"""Commitments as the chain stores them (`Commitments.CommitmentOf`), as the reader serves them."""
+"""turbobt's dicts as domain models: commitments as the chain stores them
+(`Commitments.CommitmentOf`), and the small conversions the client leans on.
+
+The neuron mapping is checked against the whole finney snapshot in test_client.py.
+"""
 
 from __future__ import annotations
 
-import pytest
+import datetime
 
-from pylon_gql.chain.client import ChainClient, commitment_from_raw
-from pylon_gql.models import BlockRef
-
-from .fixtures import SNAPSHOT_HASH, SNAPSHOT_NUMBER
-
-SNAPSHOT_REF = BlockRef(SNAPSHOT_NUMBER, SNAPSHOT_HASH)
+from pylon_gql.chain.decode import as_hex, block_from_raw, commitment_from_raw, header_number
 
 
 def registration(*fields: object, block: int = 77) -> dict[str, object]:
@@ -46,16 +45,21 @@ def test_undecodable_bytes_have_no_text() -> None:
     assert commitment is not None and commitment.text is None
 
 
-async def test_a_malformed_hotkey_is_a_value_error(client: ChainClient) -> None:
-    with pytest.raises(ValueError, match="SS58"):
-        await client.commitment(2, "not-a-hotkey", SNAPSHOT_REF)
+def test_a_hash_turbobt_turned_into_bytes_is_hex_again() -> None:
+    assert as_hex(bytearray.fromhex("ab" * 32)) == "0x" + "ab" * 32
+    assert as_hex("0x" + "cd" * 32) == "0x" + "cd" * 32
 
 
-async def test_the_simnet_commitments_read_back(client: ChainClient) -> None:
-    everything = await client.commitments(2, SNAPSHOT_REF)
-    texts = {c.text for c in everything}
+def test_a_header_number_is_hex_text_or_an_int() -> None:
+    assert header_number("0x689052") == 6852690
+    assert header_number(6852690) == 6852690
 
-    assert "validator //Bob" in texts
-    assert [c.hotkey for c in everything] == sorted(c.hotkey for c in everything)
-    for commitment in everything:
-        assert await client.commitment(2, commitment.hotkey, SNAPSHOT_REF) == commitment
+
+def test_a_block_whose_state_is_gone_has_no_timestamp() -> None:
+    header = {"number": 7, "parentHash": "0x" + "00" * 32}
+
+    pruned = block_from_raw("0x" + "07" * 32, header, None)
+    kept = block_from_raw("0x" + "07" * 32, header, 1_764_000_000_000)
+
+    assert (pruned.number, pruned.parent_hash, pruned.timestamp) == (7, "0x" + "00" * 32, None)
+    assert kept.timestamp == datetime.datetime(2025, 11, 24, 16, 0, tzinfo=datetime.UTC)
