@@ -1,17 +1,11 @@
-"""The response cache's parts alone: which queries it keeps and by what, and its byte bound."""
+"""Query plans: which queries the response cache keeps, and by what key."""
 
 from __future__ import annotations
-
-import asyncio
 
 import pytest
 
 from pylon_gql.models import BlockRef
 from pylon_gql.response_cache import (
-    ENTRY_OVERHEAD,
-    AnswerStore,
-    CacheKey,
-    Executed,
     PlanCache,
     QueryPlan,
     Uncacheable,
@@ -95,65 +89,3 @@ def test_plans_are_kept_per_document() -> None:
     assert plans.get("mutation { x }", None) is None
     plans.get("{ subnet { name } }", None)
     assert plans.get("{ head { number } }", None) is not first  # evicted, planned again
-
-
-def key(n: int) -> CacheKey:
-    return (f"doc{n}", "", b"{}", "", "")
-
-
-def cost(n: int, body: bytes) -> int:
-    return len(body) + len(f"doc{n}") + 2 + ENTRY_OVERHEAD
-
-
-def test_the_byte_bound_evicts_the_least_recently_used() -> None:
-    body = b"x" * 1000
-    cache = AnswerStore(max_bytes=3 * cost(0, body))
-    for n in range(3):
-        cache.put(key(n), body)
-    assert len(cache) == 3 and cache.size == 3 * cost(0, body)
-    assert cache.get(key(0)) == body  # 0 is now the most recently used
-    cache.put(key(3), body)
-    assert cache.get(key(1)) is None
-    assert [cache.get(key(n)) for n in (0, 2, 3)] == [body] * 3
-    assert cache.size <= cache.max_bytes
-    cache.put(key(4), b"y" * (4 * len(body)))  # larger than the whole cache: not kept
-    assert cache.get(key(4)) is None and len(cache) == 3
-
-
-async def test_concurrent_askers_share_one_execution_or_run_their_own() -> None:
-    cache = AnswerStore(max_bytes=10_000)
-    release = asyncio.Event()
-    runs: list[str] = []
-
-    def execution(name: str, body: bytes | None):
-        async def execute() -> Executed[str]:
-            runs.append(name)
-            await release.wait()
-            return Executed(f"{name}'s own answer", body)
-
-        return execute
-
-    leader = asyncio.ensure_future(cache.serve(key(1), execution("leader", b"answer")))
-    await asyncio.sleep(0)
-    assert cache.in_flight(key(1))
-    waiter = asyncio.ensure_future(cache.serve(key(1), execution("waiter", b"answer")))
-    await asyncio.sleep(0)
-    release.set()
-    assert await leader == ("leader's own answer", "miss")
-    assert await waiter == (b"answer", "shared")
-    assert runs == ["leader"]
-    assert await cache.serve(key(1), execution("late", b"other")) == (b"answer", "hit")
-    assert not cache.in_flight(key(1))
-
-    # An execution with nothing worth sharing (errors): the waiter runs its own, nothing is kept.
-    release.clear()
-    runs.clear()
-    leader = asyncio.ensure_future(cache.serve(key(2), execution("leader", None)))
-    await asyncio.sleep(0)
-    waiter = asyncio.ensure_future(cache.serve(key(2), execution("waiter", None)))
-    await asyncio.sleep(0)
-    release.set()
-    assert await leader == ("leader's own answer", "miss")
-    assert await waiter == ("waiter's own answer", "bypass")
-    assert runs == ["leader", "waiter"]
-    assert cache.get(key(2)) is None

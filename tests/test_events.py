@@ -10,8 +10,7 @@ import pytest
 
 from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.events import EventHub, NewBlock, NewEpoch, SubscriberOverflow, Subscription
-
-from .fakes import ref
+from tests.chain.fakes import ref
 
 
 async def test_every_subscriber_gets_every_event_in_order() -> None:

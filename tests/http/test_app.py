@@ -12,8 +12,7 @@ from pylon_gql.auth import Role
 from pylon_gql.events import EventHub
 from pylon_gql.http import create_app
 from pylon_gql.settings import Settings
-
-from .fakes import FakeReader, make_settings
+from tests.schema.fakes import FakeReader, make_settings
 
 
 class FakeChain:
