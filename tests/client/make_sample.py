@@ -1,7 +1,11 @@
-"""Writes `pylon_gql_client/testing/sample.json`, the fake client's built-in data, from the simnet.
+"""Writes the fake client's built-in data from the simnet: `pylon_gql_client/testing/sample.json`
+and `admin_calls.json`.
 
-Run `uv run python -m tests.client.make_sample` after a change to the client's documents.
-The sample is the server's own JSON for the client's documents, trimmed to the first 64 uids.
+Run `uv run python -m tests.client.make_sample` after a change to the client's documents or to
+the simnet's runtime. The sample is the server's own JSON for the client's documents, trimmed to
+the first 64 uids; the admin calls are the runtime's `AdminUtils.sudo_set_*` calls with their
+arguments, as the server reads them from the metadata (the fake judges `set_hyperparameter`
+by them).
 """
 
 from __future__ import annotations
@@ -10,17 +14,32 @@ import asyncio
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pylon_gql_client import documents
 
+from pylon_gql.models import AdminCall
 from pylon_gql.services import Services
 from pylon_gql.simnet import SimnetConfig
 from tests.client.conftest import Server
 from tests.e2e.conftest import PATIENCE, settings_for, wait_for_health
 
-SAMPLE = Path(documents.__file__).parent.parent / "testing" / "sample.json"
+TESTING = Path(documents.__file__).parent.parent / "testing"
+SAMPLE = TESTING / "sample.json"
+ADMIN_CALLS = TESTING / "admin_calls.json"
 UIDS = 64
+
+
+def admin_calls_json(calls: dict[str, AdminCall]) -> dict[str, dict[str, Any]]:
+    """{call: {argument: kind}}, calls by name, arguments in the runtime's order; an enum's kind
+    is the list of its variant names."""
+    return {
+        name: {
+            arg.name: list(arg.variants) if arg.kind == "enum" else arg.kind for arg in call.args
+        }
+        for name, call in sorted(calls.items())
+    }
 
 
 async def main() -> None:
@@ -41,11 +60,15 @@ async def main() -> None:
         metagraph = answer["data"]["metagraph"]
         metagraph["neuronCount"] = len(metagraph["neurons"])
         data["metagraph"] = metagraph
+        assert services.writes is not None
+        calls = admin_calls_json(await services.writes.admin_calls())
     finally:
         await server.stop()
         await services.stop()
     SAMPLE.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {SAMPLE} ({SAMPLE.stat().st_size} bytes)")
+    ADMIN_CALLS.write_text(json.dumps(calls, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {ADMIN_CALLS} ({len(calls)} calls)")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..sync import PylonClient
-from .fake import Call, FakeAsyncPylonClient, sample_data
+from .fake import FakeAsyncPylonClient
 from .local import LocalServer, local_server, local_server_sync, server_installed
+from .sample import sample_data
+from .script import Call
 
 
 class FakePylonClient(PylonClient):
