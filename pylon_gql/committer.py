@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol
 
 from . import metrics
 from .chain.errors import ChainError
-from .events import EventBus, NewBlock, Subscription
+from .events import EventBus
 from .keys import Signer
 from .models import (
     BlockRef,
@@ -39,7 +39,7 @@ from .models import (
 )
 from .settings import Settings
 from .store import WeightStore
-from .supervise import Supervisor
+from .supervise import BlockListener
 
 logger = logging.getLogger(__name__)
 
@@ -129,10 +129,10 @@ class Committer:
         self.last_commit: CommitAttempt | None = None
         #: The last head the auto path decided at.
         self.seen: BlockRef | None = None
-        self._blocks: Subscription[NewBlock] | None = None
-        self._supervisor = Supervisor(
+        self._listener = BlockListener(
             "weight-committer",
-            self._run_loop,
+            hub,
+            self.on_block,
             doing="the committer",
             min_backoff=settings.commit_retry_min_backoff,
             max_backoff=settings.commit_retry_max_backoff,
@@ -151,21 +151,16 @@ class Committer:
 
     @property
     def restarts(self) -> int:
-        return self._supervisor.restarts
+        return self._listener.supervisor.restarts
 
     async def start(self) -> None:
-        if not self.auto or self._supervisor.running:
+        if not self.auto or self._listener.running:
             return
         self.state = "waiting"
-        # Subscribed before the task runs, so no block announced from now on is missed.
-        self._blocks = self.hub.subscribe(NewBlock)
-        self._supervisor.start()
+        self._listener.start()
 
     async def stop(self) -> None:
-        await self._supervisor.stop()
-        if self._blocks is not None:
-            self._blocks.close()
-            self._blocks = None
+        await self._listener.stop()
         attempt, self._attempt = self._attempt, None
         if attempt is not None and not attempt.done():
             attempt.cancel()
@@ -192,13 +187,6 @@ class Committer:
         }
 
     # --- the loop
-
-    async def _run_loop(self) -> None:
-        blocks, self._blocks = self._blocks or self.hub.subscribe(NewBlock), None
-        async with blocks:
-            async for event in blocks:
-                await self.on_block(event.ref)
-                self._supervisor.recovered()
 
     def _loop_failed(self, exc: Exception) -> None:
         self.last_error = f"{type(exc).__name__}: {exc}"

@@ -1,5 +1,7 @@
 """Supervised background loops: run, and after a failure log, back off, and run again.
 
+`Supervisor` runs any loop; `BlockListener` runs one that follows the chain's new blocks.
+
 The follower, the change watcher and the committer each run one loop for the server's whole
 life. None of them may die of an error (a node that drops, a database that hiccups), and
 /health must show how each is doing: `Supervisor` runs the loop, doubles its backoff from
@@ -14,6 +16,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+
+from .events import EventBus, NewBlock, Subscription
+from .models import BlockRef
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +100,62 @@ class Supervisor:
                 log = logger.warning if isinstance(exc, self._expected) else logger.exception
                 log("%s failed (%s); retrying in %.1f s", self.doing, self.last_error, delay)
                 await asyncio.sleep(delay)
+
+
+class BlockListener:
+    """Hands every block the event bus announces to `on_block`, in order, in a supervised loop.
+
+    The watcher, the committer and the response cache's pre-renderer each follow the chain
+    this way. `start()` subscribes before it returns, so a listener started before the follower
+    misses no block; after a failure (or a subscription that fell a whole queue behind) it
+    subscribes afresh, and the owner's `on_failure` can forget what it compared with.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        hub: EventBus,
+        on_block: Callable[[BlockRef], Awaitable[None]],
+        *,
+        doing: str,
+        min_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        expected: tuple[type[Exception], ...] = (),
+        on_failure: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self._hub = hub
+        self._on_block = on_block
+        self._blocks: Subscription[NewBlock] | None = None
+        self.supervisor = Supervisor(
+            name,
+            self._listen,
+            doing=doing,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            expected=expected,
+            on_failure=on_failure,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.supervisor.running
+
+    def start(self) -> None:
+        if self.running:
+            return
+        # Subscribed before the task runs, so no block announced from now on is missed.
+        self._blocks = self._hub.subscribe(NewBlock)
+        self.supervisor.start()
+
+    async def stop(self) -> None:
+        await self.supervisor.stop()
+        if self._blocks is not None:
+            self._blocks.close()
+            self._blocks = None
+
+    async def _listen(self) -> None:
+        blocks, self._blocks = self._blocks or self._hub.subscribe(NewBlock), None
+        async with blocks:
+            async for event in blocks:
+                await self._on_block(event.ref)
+                self.supervisor.recovered()

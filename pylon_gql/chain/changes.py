@@ -18,12 +18,10 @@ from ..events import (
     CommitmentChange,
     EventBus,
     NeuronRegistration,
-    NewBlock,
     NewEpoch,
-    Subscription,
 )
 from ..models import BlockRef, Commitment, Epoch, Metagraph
-from ..supervise import Supervisor
+from ..supervise import BlockListener
 from .errors import ChainError, ChainUnavailable
 
 logger = logging.getLogger(__name__)
@@ -82,14 +80,14 @@ class ChangeWatcher:
         self.reader = reader
         self.hub = hub
         self.state: WatcherState = "stopped"
-        self._blocks: Subscription[NewBlock] | None = None
         self._block: BlockRef | None = None
         self._epoch: Epoch | None = None
         self._metagraph: Metagraph | None = None
         self._commitments: tuple[Commitment, ...] | None = None
-        self._supervisor = Supervisor(
+        self._listener = BlockListener(
             "change-watcher",
-            self._run,
+            hub,
+            self.observe,
             doing="watching changes",
             min_backoff=min_backoff,
             max_backoff=max_backoff,
@@ -99,38 +97,23 @@ class ChangeWatcher:
 
     @property
     def restarts(self) -> int:
-        return self._supervisor.restarts
+        return self._listener.supervisor.restarts
 
     @property
     def last_error(self) -> str | None:
-        return self._supervisor.last_error
+        return self._listener.supervisor.last_error
 
     def status(self) -> dict[str, object]:
         """The watcher's part of /health."""
-        return self._supervisor.status(self.state)
+        return self._listener.supervisor.status(self.state)
 
     async def start(self) -> None:
-        if self._supervisor.running:
-            return
         self.state = "running"
-        # Subscribed now, so the first block the follower announces after start is seen.
-        self._blocks = self.hub.subscribe(NewBlock)
-        self._supervisor.start()
+        self._listener.start()
 
     async def stop(self) -> None:
-        await self._supervisor.stop()
-        if self._blocks is not None:
-            self._blocks.close()
-            self._blocks = None
+        await self._listener.stop()
         self.state = "stopped"
-
-    async def _run(self) -> None:
-        blocks, self._blocks = self._blocks or self.hub.subscribe(NewBlock), None
-        async with blocks:
-            self.state = "running"
-            async for event in blocks:
-                await self.observe(event.ref)
-                self._supervisor.recovered()
 
     def _restarting(self, exc: Exception) -> None:
         self.state = "restarting"
@@ -141,6 +124,7 @@ class ChangeWatcher:
 
     async def observe(self, ref: BlockRef) -> None:
         """Compare `ref` with the block observed before it and publish what changed."""
+        self.state = "running"
         if self._block is not None and ref.number <= self._block.number:
             return
         try:

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import bittensor_drand
 import websockets
@@ -21,14 +21,28 @@ from turbobt.substrate.exceptions import SubstrateException
 from turbobt.substrate.extrinsic import ExtrinsicResult
 
 from .. import metrics
-from ..models import AdminCall, BlockRef, ExtrinsicReceipt
+from ..models import AdminCall, BlockRef, ExtrinsicReceipt, Hyperparameters
 from . import _internals
 from .decode import U16_MAX, admin_calls_from_metadata, as_hex
 from .errors import BlockNotFound, ChainError, ChainUnavailable, ExtrinsicFailed
 from .rpc_errors import is_busy
 
-if TYPE_CHECKING:
-    from .client import ChainClient
+T = TypeVar("T")
+
+
+class ChainClient(Protocol):
+    """What the writes need of `pylon_gql.chain.client.ChainClient` (declared here, so the
+    client's module imports this one and not the other way round)."""
+
+    name: str
+    url: str
+    write_timeout: float
+    _bt: Bittensor
+
+    async def _call(self, call: str, request: Callable[[Bittensor], Awaitable[T]]) -> T: ...
+    async def hyperparameters(self, netuid: int, ref: BlockRef) -> Hyperparameters: ...
+    async def block_number(self, block_hash: str) -> int | None: ...
+
 
 InBlockCallback = Callable[[BlockRef], Awaitable[None]]
 Submit = Callable[[Bittensor], Awaitable[ExtrinsicResult]]

@@ -1,5 +1,5 @@
 """The Starlette app, assembled: /graphql (HTTP, websocket, GraphiQL), /health and /metrics,
-and a lifespan that starts the services and then the response cache's pre-rendering."""
+and a lifespan that starts the response cache's pre-rendering, then the services."""
 
 from __future__ import annotations
 
@@ -23,15 +23,17 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.start()
         if prerenderer is not None:
-            prerenderer.start()
+            prerenderer.start()  # listening before the follower announces its first head
         try:
-            yield
+            await services.start()
+            try:
+                yield
+            finally:
+                await services.stop()
         finally:
             if prerenderer is not None:
                 await prerenderer.stop()
-            await services.stop()
 
     app = Starlette(
         routes=[

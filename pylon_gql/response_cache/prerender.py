@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import metrics
-from ..events import EventBus, NewBlock, Subscription
+from ..events import EventBus
 from ..models import BlockRef
-from ..supervise import Supervisor
+from ..supervise import BlockListener
 from .plan import CacheKey, QueryPlan, cache_key
 from .store import AnswerStore
 
@@ -88,20 +88,11 @@ class Prerenderer:
         reads are closed: an anonymous answer is then an error, never kept)."""
         self.answers = answers
         self.hot = HotQueries()
-        self._hub = hub
         self._render = render
         self._chain_head = chain_head
         self._enabled = enabled
         self._served: BlockRef | None = None
-        # Subscribed now, before the follower can announce a first head.
-        self._blocks: Subscription[NewBlock] | None = hub.subscribe(NewBlock)
-        self._supervisor = Supervisor(
-            "prerenderer",
-            self._run,
-            doing="pre-rendering head queries",
-            min_backoff=0.5,
-            max_backoff=30.0,
-        )
+        self._listener = BlockListener("prerenderer", hub, self.advance, doing="pre-rendering")
 
     @property
     def head(self) -> BlockRef | None:
@@ -109,20 +100,11 @@ class Prerenderer:
         return self._served or self._chain_head()
 
     def start(self) -> None:
-        self._supervisor.start()
+        """Follow new blocks; started before the follower, so that none is missed."""
+        self._listener.start()
 
     async def stop(self) -> None:
-        await self._supervisor.stop()
-        if self._blocks is not None:
-            self._blocks.close()
-            self._blocks = None
-
-    async def _run(self) -> None:
-        blocks, self._blocks = self._blocks or self._hub.subscribe(NewBlock), None
-        async with blocks:
-            async for event in blocks:
-                await self.advance(event.ref)
-                self._supervisor.recovered()
+        await self._listener.stop()
 
     async def advance(self, ref: BlockRef) -> None:
         """Render the hot queries at `ref`, then serve head queries at it."""

@@ -27,6 +27,7 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 from websockets.asyncio.client import ClientConnection
 
+from pylon_gql.auth import Role
 from pylon_gql.events import (
     CommitmentChange,
     EventHub,
@@ -56,6 +57,9 @@ class Borrowed:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        #: No write path and no dev tokens: this app only serves reads and subscriptions.
+        self.writes = None
+        self.dev_tokens: dict[Role, str] = {}
 
     @property
     def reader(self) -> Any:
