@@ -7,13 +7,12 @@ from typing import Any
 import pytest
 import scalecodec.base
 import scalecodec.type_registry
-from bittensor.keyfiles import Keypair
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scalecodec.base import ScaleBytes
 
-from pylon_gql.simnet import Simnet, load_fixture_json
-from pylon_gql.simnet.runtime import Runtime, get_runtime
+from pylon_gql.simnet import load_fixture_json
+from pylon_gql.simnet.runtime import Runtime, _v15_types, get_runtime
 from pylon_gql.simnet.scale import decode_compact, encode_compact
 
 
@@ -25,8 +24,6 @@ def runtime() -> Runtime:
 @pytest.fixture(scope="module")
 def scalecodec_registry(runtime: Runtime) -> Any:
     """A scalecodec registry built the way turbobt builds its own."""
-    from pylon_gql.simnet.runtime import _v15_types
-
     config = scalecodec.base.RuntimeConfigurationObject()
     config.update_type_registry(scalecodec.type_registry.load_type_registry_preset(name="core"))
     config.update_type_registry_types(_v15_types())
@@ -110,13 +107,3 @@ def test_encoded_neurons_decode_in_scalecodec(
     assert decoded["last_update"] == neuron["last_update"]
     assert decoded["validator_permit"] == neuron["validator_permit"]
     assert runtime.codec.decode(lite_type, encoded) == neuron
-
-
-def test_dev_keys_are_the_uris_keys():
-    keys = Simnet().dev_keys
-    assert set(keys) == {"owner_coldkey", "owner_hotkey", "validator_hotkey", "validator_coldkey"}
-    for uri, address in keys.values():
-        assert Keypair.create_from_uri(uri).ss58_address == address
-    assert keys["owner_coldkey"][0] == keys["owner_hotkey"][0] == "//Alice"
-    assert keys["validator_hotkey"][0] == "//Bob"
-    assert keys["validator_coldkey"][0] == "//Charlie"

@@ -1,0 +1,37 @@
+"""The hyperparameters the simnet keeps, and the AdminUtils call behind each."""
+
+from __future__ import annotations
+
+from pylon_gql.simnet.hyperparameters import (
+    HYPERPARAMETER_NAMES,
+    SUDO_HYPERPARAMETERS,
+    simnet_hyperparameters,
+    sudo_changes,
+)
+from pylon_gql.simnet.runtime import get_runtime
+
+
+def test_every_sudo_call_maps_to_a_kept_hyperparameter_or_to_nothing():
+    runtime = get_runtime()
+    calls = runtime.pallet_calls["AdminUtils"]
+    kept = simnet_hyperparameters({name: 0 for name in HYPERPARAMETER_NAMES})
+    mapped: dict[str, list[str]] = {}
+    for function, names in calls.items():
+        if "netuid" not in names:
+            continue
+        changes = sudo_changes(function, {n: 1 for n in names if n != "netuid"}, kept)
+        if changes is not None:
+            assert set(changes) <= {*kept, "owner_hotkey"}, function
+            mapped[function] = sorted(changes)
+    assert mapped["sudo_set_tempo"] == ["tempo"]
+    assert mapped["sudo_set_weights_set_rate_limit"] == ["weights_rate_limit"]
+    assert mapped["sudo_set_commit_reveal_weights_enabled"] == ["commit_reveal_weights_enabled"]
+    assert mapped["sudo_set_commit_reveal_weights_interval"] == ["commit_reveal_period"]
+    assert mapped["sudo_set_max_weight_limit"] == ["max_weights_limit"]
+    assert mapped["sudo_set_alpha_values"] == ["alpha_high", "alpha_low"]
+    assert "sudo_set_max_allowed_uids" not in mapped  # nothing the simnet keeps behind it
+    # every renamed call in the table exists in the metadata
+    assert {f"sudo_set_{name}" for name in SUDO_HYPERPARAMETERS} <= set(calls)
+    # every hyperparameter turbobt reads can be set by some call
+    covered = {name for changes in mapped.values() for name in changes}
+    assert set(HYPERPARAMETER_NAMES) <= covered
