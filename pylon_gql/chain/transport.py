@@ -11,7 +11,6 @@ connection ends, and reconnects on the next call. It speaks turbobt's transport 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import itertools
 import json
@@ -21,6 +20,7 @@ from typing import Any, NamedTuple
 
 import websockets
 import websockets.asyncio.client
+from cachetools import FIFOCache
 from websockets.asyncio.client import ClientConnection
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,9 @@ class NodeConnection:
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._subscriptions: dict[str, asyncio.Queue[Any]] = {}
-        self._unclaimed: collections.OrderedDict[str, list[Any]] = collections.OrderedDict()
+        #: Notifications that came before their subscription was claimed; the oldest
+        #: subscriptions' go first.
+        self._unclaimed: FIFOCache[str, list[Any]] = FIFOCache(UNCLAIMED_NOTIFICATIONS)
         self._closed = False
 
     @property
@@ -156,10 +158,9 @@ class NodeConnection:
         if queue is not None:
             queue.put_nowait(result)
             return
-        self._unclaimed.setdefault(subscription_id, []).append(result)
-        del self._unclaimed[subscription_id][:-UNCLAIMED_NOTIFICATIONS]
-        while len(self._unclaimed) > UNCLAIMED_NOTIFICATIONS:
-            self._unclaimed.popitem(last=False)
+        waiting = self._unclaimed.setdefault(subscription_id, [])
+        waiting.append(result)
+        del waiting[:-UNCLAIMED_NOTIFICATIONS]
 
     def _connection_ended(self, connection: ClientConnection | None, error: ConnectionLost) -> None:
         """Fail what depended on `connection`; the next call opens a new one."""
