@@ -120,18 +120,11 @@ def is_ss58(address: str) -> bool:
     return checksum[:length] == decoded[-length:]
 
 
-def hotkey_problem(hotkey: str) -> str | None:
-    """A write's hotkey (`setWeights` and the like): the reason of its `ValidationError` entry."""
-    if not is_ss58(hotkey):
-        return f"not an SS58 address (format {SS58_FORMAT}) with a valid checksum"
-    return None
-
-
-def account_problem(address: str, what: str) -> str | None:
-    """An account argument of a query (`neuron(hotkey:)`, a filter's `hotkeys`): the message
-    of its BAD_USER_INPUT error."""
+def address_problem(address: str) -> str | None:
+    """Why `address` is not an account key of the chain: the reason of a write's
+    `ValidationError` entry, and (after "`hotkey` 'x': ") a query's BAD_USER_INPUT message."""
     if not is_ss58(address):
-        return f"{what} {address!r} is not an SS58 address (format {SS58_FORMAT}, starting with 5)"
+        return f"not an SS58 address (format {SS58_FORMAT}, starting with 5) with a valid checksum"
     return None
 
 
@@ -160,7 +153,7 @@ def future_block_problem(number: int, head: int) -> str | None:
 
 def block_hash_problem(block_hash: str) -> str | None:
     if not _BLOCK_HASH.fullmatch(block_hash):
-        return f"block hash must be 0x and 64 hex digits; got {block_hash!r}"
+        return f"malformed block hash {block_hash!r}: expected 0x followed by 64 hex digits"
     return None
 
 
@@ -212,7 +205,7 @@ def batch_problems(
     refused: list[tuple[int, str, str]] = []
     seen: dict[str, int] = {}
     for index, (hotkey, weight) in enumerate(entries):
-        reason = hotkey_problem(hotkey) or weight_problem(weight)
+        reason = address_problem(hotkey) or weight_problem(weight)
         if reason is None and hotkey in seen:
             reason = f"the same hotkey as entry {seen[hotkey]}"
         seen.setdefault(hotkey, index)

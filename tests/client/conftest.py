@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -129,6 +130,42 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
         yield served
     finally:
         await served.stop()
+        await services.stop()
+
+
+#: The tempo `subnet2` sets: an epoch every 10 blocks.
+SUBNET2_TEMPO = 9
+
+
+@pytest.fixture(scope="module")
+async def subnet2(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    """A server of its own (one per module) on subnet 2, where the simnet's dev validator is
+    registered (on subnet 1 it is not: commits are refused there), with epochs of 10 blocks and
+    no rate limit on weights."""
+    settings = settings_for(
+        network="sim",
+        netuid=2,
+        data_dir=Path(tmp_path_factory.mktemp("client-subnet2")),
+        validator_tokens=VALIDATOR_TOKEN,
+        owner_tokens=OWNER_TOKEN,
+        auto_commit=False,
+        commit_window_start_offset=2,
+        commit_window_end_buffer=2,
+    )
+    simnet = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    services = Services(settings, simnet_config=simnet)
+    await services.start()
+    server = Server(services)
+    try:
+        await server.start()
+        async with AsyncPylonClient(server.url, OWNER_TOKEN) as owner:
+            await eventually(lambda: services.reader.head is not None)
+            for name, value in (("tempo", SUBNET2_TEMPO), ("weights_set_rate_limit", 0)):
+                done = await owner.set_hyperparameter(name, value)
+                await server.wait_for_head(done.block.number)
+        yield server
+    finally:
+        await server.stop()
         await services.stop()
 
 

@@ -5,51 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from pylon_gql_client import AsyncPylonClient, WeightCommit
 
 from pylon_gql.events import NewEpoch
 from pylon_gql.models import CommitAttempt
-from pylon_gql.services import Services
-from pylon_gql.simnet import SimnetConfig
-from tests.e2e.conftest import settings_for
 
-from .conftest import OWNER_TOKEN, VALIDATOR_TOKEN, Server
+from .conftest import SUBNET2_TEMPO, VALIDATOR_TOKEN, Server
 from .waiting import PATIENCE, eventually
-
-TEMPO = 9
-
-
-@pytest.fixture(scope="module")
-async def subnet2(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    settings = settings_for(
-        network="sim",
-        netuid=2,
-        data_dir=Path(tmp_path_factory.mktemp("client-commits")),
-        validator_tokens=VALIDATOR_TOKEN,
-        owner_tokens=OWNER_TOKEN,
-        auto_commit=False,
-        commit_window_start_offset=2,
-        commit_window_end_buffer=2,
-    )
-    simnet = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
-    services = Services(settings, simnet_config=simnet)
-    await services.start()
-    server = Server(services)
-    try:
-        await server.start()
-        async with AsyncPylonClient(server.url, OWNER_TOKEN) as owner:
-            await eventually(lambda: services.reader.head is not None)
-            for name, value in (("tempo", TEMPO), ("weights_set_rate_limit", 0)):
-                done = await owner.set_hyperparameter(name, value)
-                await server.wait_for_head(done.block.number)
-        yield server
-    finally:
-        await server.stop()
-        await services.stop()
 
 
 async def test_commit_weights_and_watch_the_attempt(subnet2: Server) -> None:
@@ -84,9 +47,9 @@ async def test_epochs_as_the_chain_enters_them(subnet2: Server) -> None:
             first = asyncio.create_task(anext(stream))
             hub = subnet2.services.hub
             await eventually(lambda: hub.subscribers(NewEpoch) > 0)
-            await subnet2.produce_blocks(TEMPO + 1)
+            await subnet2.produce_blocks(SUBNET2_TEMPO + 1)
             async with asyncio.timeout(PATIENCE):
                 epoch = await first
-        assert epoch.tempo == TEMPO
+        assert epoch.tempo == SUBNET2_TEMPO
         assert epoch.block.number == epoch.start
         assert await client.epoch(epoch.block.number) == epoch

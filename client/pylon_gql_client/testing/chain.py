@@ -28,6 +28,7 @@ from ..models import (
 from .refusals import (
     bad_input,
     block_in_future,
+    check_account,
     check_float,
     check_ints,
     not_found,
@@ -188,9 +189,7 @@ class FakeChain:
             raise bad_input(problem)
         for what, keys in (("hotkey", condition.hotkeys), ("coldkey", condition.coldkeys)):
             for key in keys or ():
-                problem = rules.account_problem(key, what)
-                if problem is not None:
-                    raise bad_input(problem)
+                check_account(key, what)
         kept = [n for n in self.metagraph.neurons if _keeps(condition, n)]
         key = ORDER_KEYS[order.field]
         kept.sort(key=lambda n: n.uid)

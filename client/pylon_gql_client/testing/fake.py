@@ -23,7 +23,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, overload
 
-from .. import rules
 from ..client import AsyncPylonClient
 from ..errors import InvalidInput
 from ..models import (
@@ -50,7 +49,7 @@ from ..models import (
 )
 from . import extrinsics
 from .chain import FakeChain
-from .refusals import bad_input, check_ints
+from .refusals import bad_input, check_account, check_ints
 from .sample import sample_data
 from .script import Call, Script, scripted
 from .weights import FakeWeights
@@ -222,9 +221,7 @@ class FakeAsyncPylonClient:
         if (uid is None) == (hotkey is None):
             raise bad_input("give exactly one of `uid` or `hotkey`")
         if hotkey is not None:
-            problem = rules.account_problem(hotkey, "hotkey")
-            if problem is not None:
-                raise bad_input(problem)
+            check_account(hotkey, "hotkey")
         ref = self._chain.resolve(block) or self._chain.metagraph.block
         neurons = self._chain.metagraph.neurons
         if hotkey is not None:
@@ -256,9 +253,7 @@ class FakeAsyncPylonClient:
 
     @scripted
     async def commitment(self, hotkey: str, *, block: int | None = None) -> Commitment | None:
-        problem = rules.account_problem(hotkey, "hotkey")
-        if problem is not None:
-            raise bad_input(problem)
+        check_account(hotkey, "hotkey")
         ref = self._chain.resolve(block)
         found = next((c for c in self._chain.commitments if c.hotkey == hotkey), None)
         return found if found is None or ref is None else found.model_copy(update={"block": ref})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import BlockInFuture, CommitRefused, InvalidInput, NotFound, ValidationFailed
-from ..rules import float_problem, int_problem
+from ..rules import address_problem, float_problem, int_problem
 
 #: (index, hotkey, reason) of one refused entry of a write.
 Entry = tuple[int | None, str | None, str]
@@ -43,6 +43,13 @@ def check_float(variable: str, value: object, at: str = "") -> None:
     problem = float_problem(value)
     if problem is not None:
         raise variable_refused(variable, problem, at)
+
+
+def check_account(address: str, what: str) -> None:
+    """An account argument of a query (`neuron(hotkey:)`, a filter's `coldkeys`)."""
+    problem = address_problem(address)
+    if problem is not None:
+        raise bad_input(f"{what} {address!r}: {problem}")
 
 
 def block_in_future(message: str, head: int) -> BlockInFuture:

@@ -50,7 +50,7 @@ class FakeWeights:
 
     def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
         check_float("weight", weight)
-        reason = rules.hotkey_problem(hotkey) or rules.weight_problem(weight)
+        reason = rules.address_problem(hotkey) or rules.weight_problem(weight)
         if reason is not None:
             raise validation_failed(f"{hotkey!r}: {reason}", [(None, hotkey, reason)])
         self._check_registered([hotkey], {})
@@ -58,7 +58,7 @@ class FakeWeights:
 
     def update_weight(self, hotkey: str, delta: float) -> WeightSuccess:
         check_float("delta", delta)
-        reason = rules.hotkey_problem(hotkey)
+        reason = rules.address_problem(hotkey)
         if reason is not None:
             raise validation_failed(f"{hotkey!r}: {reason}", [(None, hotkey, reason)])
         self._check_registered([hotkey], {})

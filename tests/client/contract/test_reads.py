@@ -1,18 +1,12 @@
-"""What the client promises, checked on the real server and on the fake alike.
-
-The fake answers from canned data (64 uids of the simulated subnet), the server from the
-simnet (1024): the checks compare a method with another, or with the rules of the schema, never
-with numbers of one data set.
-"""
+"""Reads: what the client promises, checked on the real server and on the fake alike (a method
+against another, or against the rules of the schema)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
 from pylon_gql_client import (
-    AsyncPylonClient,
     Block,
     BlockInFuture,
     InvalidInput,
@@ -20,26 +14,9 @@ from pylon_gql_client import (
     NeuronOrder,
     NeuronOrderField,
     OrderDirection,
-    ValidationFailed,
-    WeightInput,
 )
-from pylon_gql_client.testing import FakeAsyncPylonClient
 
-from .conftest import VALIDATOR_TOKEN, Server
-
-Api = AsyncPylonClient | FakeAsyncPylonClient
-
-#: A valid SS58 address that is no neuron's hotkey.
-STRANGER = "5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM"
-
-
-@pytest.fixture(params=["server", "fake"])
-async def api(request: pytest.FixtureRequest, server: Server) -> AsyncIterator[Api]:
-    client: Api = (
-        AsyncPylonClient(server.url) if request.param == "server" else FakeAsyncPylonClient()
-    )
-    async with client:
-        yield client
+from .conftest import STRANGER, Api
 
 
 @pytest.fixture
@@ -159,52 +136,3 @@ async def test_commitments(api: Api, head: Block) -> None:
 async def test_the_block_stream_starts_where_asked(api: Api, head: Block) -> None:
     async with contextlib.aclosing(api.subscribe_blocks(from_block=head.number)) as stream:
         assert await anext(stream) == head
-
-
-@pytest.fixture(params=["server", "fake"])
-async def writer(request: pytest.FixtureRequest, server: Server) -> AsyncIterator[Api]:
-    """A client with the validator's token (the fake takes any caller)."""
-    client: Api = (
-        AsyncPylonClient(server.url, VALIDATOR_TOKEN)
-        if request.param == "server"
-        else FakeAsyncPylonClient()
-    )
-    async with client:
-        yield client
-
-
-async def test_weights_written_are_read_back(writer: Api) -> None:
-    hotkeys = [n.hotkey for n in await writer.neurons(where={"uids": [10, 11, 12]})]
-    written = await writer.set_weights({hotkeys[0]: 0.5, hotkeys[1]: 1.5})
-    assert written.count == 2
-    await writer.set_weight(hotkeys[2], 2.0)
-    updated = await writer.update_weight(hotkeys[2], -0.5)
-    assert updated.weight.weight == 1.5
-    weights = {w.hotkey: w.weight for w in (await writer.weights()).weights}
-    assert {h: weights[h] for h in hotkeys} == {hotkeys[0]: 0.5, hotkeys[1]: 1.5, hotkeys[2]: 1.5}
-
-
-async def test_invalid_weights_are_refused_by_entry(writer: Api) -> None:
-    [hotkey] = [n.hotkey for n in await writer.neurons(where={"uids": [13]})]
-    with pytest.raises(ValidationFailed) as caught:
-        await writer.set_weights(
-            [WeightInput(hotkey=hotkey, weight=1.0), WeightInput(hotkey="5Fake", weight=1.0)]
-        )
-    assert [e["index"] for e in caught.value.entries] == [1]
-    with pytest.raises(ValidationFailed):
-        await writer.set_weight(hotkey, -1.0)
-    with pytest.raises(ValidationFailed):
-        await writer.update_weight(hotkey, -1000.0)
-    with pytest.raises(ValidationFailed):
-        await writer.set_weight(STRANGER, 1.0)  # not registered
-
-
-async def test_a_commitment_set_is_read_back(writer: Api, server: Server) -> None:
-    done = await writer.set_commitment(b"\x00\x01contract")
-    assert done.commitment is not None
-    assert done.commitment.data == "0x" + b"\x00\x01contract".hex()
-    if isinstance(writer, AsyncPylonClient):
-        await server.wait_for_head(done.block.number)
-    assert await writer.commitment(done.commitment.hotkey, block=done.block.number) == (
-        done.commitment
-    )

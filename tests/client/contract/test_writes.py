@@ -1,0 +1,109 @@
+"""Writes, on the real server and on the fake alike: weights, the commitment and the
+hyperparameters are read back as written, and refused for the same reasons.
+
+The server's writes to the chain land in a block after the head and are read there once its
+follower has seen that block (`settled`); the fake's land in a block it makes at once.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pylon_gql_client import InvalidInput, ValidationFailed, WeightInput, rules
+
+from ..conftest import Server
+from .conftest import STRANGER, Api, outcome, settled
+
+
+async def hotkeys_of(api: Api, *uids: int) -> list[str]:
+    return [n.hotkey for n in await api.neurons(where={"uids": list(uids)})]
+
+
+async def test_weights_written_are_read_back(writer: Api) -> None:
+    hotkeys = await hotkeys_of(writer, 10, 11, 12)
+    written = await writer.set_weights({hotkeys[0]: 0.5, hotkeys[1]: 1.5})
+    assert written.count == 2
+    await writer.set_weight(hotkeys[2], 2.0)
+    updated = await writer.update_weight(hotkeys[2], -0.5)
+    assert updated.weight.weight == 1.5
+    weights = {w.hotkey: w.weight for w in (await writer.weights()).weights}
+    assert {h: weights[h] for h in hotkeys} == {hotkeys[0]: 0.5, hotkeys[1]: 1.5, hotkeys[2]: 1.5}
+
+
+async def test_invalid_weights_are_refused_by_entry(writer: Api) -> None:
+    [hotkey] = await hotkeys_of(writer, 13)
+    with pytest.raises(ValidationFailed) as caught:
+        await writer.set_weights(
+            [WeightInput(hotkey=hotkey, weight=1.0), WeightInput(hotkey="5Fake", weight=1.0)]
+        )
+    assert [e["index"] for e in caught.value.entries] == [1]
+    with pytest.raises(ValidationFailed):
+        await writer.set_weight(hotkey, -1.0)
+    with pytest.raises(ValidationFailed):
+        await writer.update_weight(hotkey, -1000.0)
+    with pytest.raises(ValidationFailed):
+        await writer.set_weight(STRANGER, 1.0)  # not registered
+
+
+async def test_a_delta_is_refused_when_the_sum_is_no_weight(writer: Api) -> None:
+    [fresh, other] = await hotkeys_of(writer, 40, 41)  # uids no other test writes
+    # No weight yet: the delta itself must be a weight.
+    refused, _ = await outcome(writer.update_weight(fresh, -1.0))
+    assert (refused.code, refused.entries) == ("VALIDATION_ERROR", (None,))
+    # NaN is no GraphQL Float: refused before the server's own rules.
+    refused, _ = await outcome(writer.update_weight(other, float("nan")))
+    assert refused.code == "GRAPHQL_VALIDATION_FAILED"
+    await writer.set_weight(other, 1.0)
+    assert (await writer.update_weight(other, -1.0)).weight.weight == 0.0
+
+
+async def test_the_latest_commits_are_asked_for_1_to_1000(writer: Api) -> None:
+    for last in (0, -1, 1001):
+        with pytest.raises(InvalidInput) as caught:
+            await writer.weight_commits(last)
+        assert caught.value.code == "BAD_USER_INPUT"
+    assert len(await writer.weight_commits(1000)) <= 1000
+
+
+async def test_a_commitment_set_is_read_back(writer: Api, server: Server) -> None:
+    before = await writer.head()
+    done = await writer.set_commitment(b"\x00\x01contract")
+    assert done.block.number > before.number  # finalized in a block of its own
+    commitment = done.commitment
+    assert commitment is not None
+    assert commitment.data == "0x" + b"\x00\x01contract".hex()
+    assert commitment.text == "\x00\x01contract"
+    assert commitment.committed_at == done.block.number == commitment.block.number
+    assert rules.is_ss58(commitment.hotkey)  # the validator's: the server's, or the fake's
+    await settled(writer, server, done.block.number)
+    assert await writer.commitment(commitment.hotkey, block=done.block.number) == commitment
+    assert commitment in await writer.commitments(done.block.number)
+    text = await writer.set_commitment("plain text")
+    assert text.commitment is not None
+    assert (text.commitment.data, text.commitment.text) == (
+        "0x" + b"plain text".hex(),
+        "plain text",
+    )
+
+
+async def test_a_hyperparameter_set_is_read_back(owner: Api, server: Server) -> None:
+    kappa = (await owner.hyperparameters()).kappa
+    try:
+        done = await owner.set_hyperparameter("sudo_set_kappa", kappa + 1)
+        assert (done.call, done.value) == ("sudo_set_kappa", kappa + 1)
+        assert done.hyperparameters.kappa == kappa + 1
+        assert done.hyperparameters.block == done.block
+        await settled(owner, server, done.block.number)
+        assert (await owner.hyperparameters(done.block.number)).kappa == kappa + 1
+    finally:
+        await owner.set_hyperparameter("kappa", kappa)
+
+
+async def test_a_call_named_otherwise_than_its_hyperparameter(owner: Api) -> None:
+    limit = (await owner.hyperparameters()).weights_rate_limit
+    done = await owner.set_hyperparameter("weights_set_rate_limit", limit)
+    assert (done.call, done.value) == ("sudo_set_weights_set_rate_limit", limit)
+    assert done.hyperparameters.weights_rate_limit == limit
+    with pytest.raises(ValidationFailed) as caught:
+        await owner.set_hyperparameter("weights_rate_limit", limit)
+    assert "no AdminUtils.sudo_set_weights_rate_limit" in caught.value.message
+    assert caught.value.entries == []
