@@ -1,4 +1,6 @@
-"""The fake client's own controls: canned data from a file, overridden answers, errors, calls."""
+"""The fake client (`pylon_gql_client.testing.fake` and the modules behind it): its own
+controls (canned data from a file, overridden answers, errors, calls), and how its chain moves.
+That it answers like the server is the contract suite's (`tests/client/contract`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,17 @@ import json
 from pathlib import Path
 
 import pytest
-from pylon_gql_client import Epoch, PermissionDenied, SyncClientInEventLoop, Unavailable
+from pylon_gql_client import (
+    BlockInFuture,
+    CommitRefused,
+    Epoch,
+    InvalidInput,
+    PermissionDenied,
+    SyncClientInEventLoop,
+    Unavailable,
+    ValidationFailed,
+    WeightInput,
+)
 from pylon_gql_client.testing import (
     Call,
     FakeAsyncPylonClient,
@@ -113,3 +125,67 @@ async def test_the_blocking_fake_in_an_event_loop_raises_like_the_real_one() -> 
     with pytest.raises(SyncClientInEventLoop):
         fake.epoch()
     assert isinstance(await asyncio.to_thread(fake.epoch), Epoch)
+
+
+# --- what only the fake shows: how its chain moves (the rules are the contract suite's)
+
+
+async def test_a_commit_is_in_flight_until_the_next_block() -> None:
+    fake = FakeAsyncPylonClient()
+    [hotkey] = [n.hotkey for n in await fake.neurons(first=1)]
+    await fake.set_weight(hotkey, 1.0)
+    first = await fake.commit_weights()
+    with pytest.raises(CommitRefused) as caught:
+        await fake.commit_weights()
+    assert caught.value.reason == "in_flight"
+    block = fake.produce_blocks(1)
+    [landed] = await fake.weight_commits(1)
+    assert (landed.id, landed.status, landed.block) == (first.id, "FINALIZED", block.number)
+    assert (await fake.commit_weights()).id == first.id + 1
+
+
+async def test_a_validator_without_a_uid_cannot_commit() -> None:
+    fake = FakeAsyncPylonClient()
+    [hotkey] = [n.hotkey for n in await fake.neurons(first=1)]
+    await fake.set_weight(hotkey, 1.0)
+    fake.hotkey = "5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM"
+    with pytest.raises(CommitRefused) as caught:
+        await fake.commit_weights()
+    assert caught.value.reason == "not_registered"
+
+
+async def test_a_batch_larger_than_the_servers_is_refused() -> None:
+    fake = FakeAsyncPylonClient()
+    [hotkey] = [n.hotkey for n in await fake.neurons(first=1)]
+    with pytest.raises(ValidationFailed) as caught:
+        await fake.set_weights([WeightInput(hotkey=hotkey, weight=1.0)] * 4097)
+    assert "PYLON_MAX_WEIGHTS_BATCH=4096" in caught.value.message
+    assert caught.value.entries == []
+
+
+async def test_writes_land_in_blocks_of_their_own() -> None:
+    fake = FakeAsyncPylonClient()
+    head = await fake.head()
+    async with contextlib.aclosing(fake.subscribe_blocks()) as stream:
+        pending = asyncio.create_task(anext(stream))
+        await asyncio.sleep(0)
+        done = await fake.set_commitment("hello")
+        assert (await asyncio.wait_for(pending, 10)).number == done.block.number
+    assert done.block.number == head.number + 1
+    [mine] = [c for c in await fake.commitments() if c.hotkey == fake.hotkey]
+    assert mine.block == done.block and mine.text == "hello"
+    owner = (await fake.neurons(first=2))[1].hotkey
+    changed = await fake.set_hyperparameter("sn_owner_hotkey", owner)
+    assert changed.value is None  # not a hyperparameter: the subnet shows it
+    assert (await fake.subnet()).owner_hotkey == owner
+    assert (await fake.head()).number == head.number + 2
+
+
+async def test_the_block_stream_refuses_what_the_client_and_the_server_refuse() -> None:
+    fake = FakeAsyncPylonClient()
+    head = await fake.head()
+    with pytest.raises(InvalidInput):
+        await anext(fake.subscribe_blocks(from_block=-1))
+    with pytest.raises(BlockInFuture) as caught:
+        await anext(fake.subscribe_blocks(from_block=head.number + 2))
+    assert caught.value.head == head.number

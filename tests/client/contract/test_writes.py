@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from pylon_gql_client import InvalidInput, ValidationFailed, WeightInput, rules
+from pylon_gql_client.testing.sample import admin_calls
 
 from ..conftest import Server
 from .conftest import STRANGER, Api, outcome, settled
@@ -107,3 +108,18 @@ async def test_a_call_named_otherwise_than_its_hyperparameter(owner: Api) -> Non
         await owner.set_hyperparameter("weights_rate_limit", limit)
     assert "no AdminUtils.sudo_set_weights_rate_limit" in caught.value.message
     assert caught.value.entries == []
+
+
+async def test_the_fake_knows_the_calls_of_the_servers_runtime(server: Server) -> None:
+    # `set_hyperparameter` on the fake is judged by admin_calls.json: the simnet's runtime.
+    assert server.services.writes is not None
+    calls = await server.services.writes.admin_calls()
+    runtime = {
+        name: [(arg.name, arg.kind, tuple(arg.variants)) for arg in call.args]
+        for name, call in calls.items()
+    }
+    shipped = {
+        name: [(arg.name, arg.kind, arg.variants) for arg in call.args]
+        for name, call in admin_calls().items()
+    }
+    assert shipped == runtime, "run `uv run python -m tests.client.make_sample`"
