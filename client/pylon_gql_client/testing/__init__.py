@@ -1,8 +1,10 @@
 """For validators' tests: a fake client over canned data, and a real local server.
 
 - `FakeAsyncPylonClient` / `FakePylonClient`: the client's API answered from a JSON file or the
-  built-in sample; override an answer (`answer`), make a method raise (`fail`), read the calls
-  (`calls`, `calls_to`).
+  built-in sample, judging arguments by the server's rules (`pylon_gql_client.rules`); override
+  an answer (`answer`), make a method raise (`fail`), read the calls (`calls`, `calls_to`).
+- `vectors`: inputs and the server's verdict on each (`vectors.json`), shared by the client's
+  and the server's tests.
 - `local_server()` / `local_server_sync()`: `pylon-gql serve` on its simulated chain in a
   subprocess, with a connected client (needs the server package installed).
 """
