@@ -136,6 +136,28 @@ class Hyperparameters:
     liquid_alpha_enabled: bool
 
 
+#: `AdminUtils.sudo_set_*` calls whose hyperparameter has another name in
+#: `get_subnet_hyperparams` (the others set `sudo_set_<name>`). The client's fake reads this
+#: table from `pylon_gql_client/testing/renamed_hyperparameters.json`, which
+#: `tests/client/make_sample.py` writes from here.
+RENAMED_HYPERPARAMETERS = {
+    "sudo_set_weights_set_rate_limit": "weights_rate_limit",
+    "sudo_set_max_weight_limit": "max_weights_limit",
+    "sudo_set_commit_reveal_weights_interval": "commit_reveal_period",
+    "sudo_set_max_allowed_validators": "max_validators",
+    "sudo_set_bonds_moving_average": "bonds_moving_avg",
+    "sudo_set_network_registration_allowed": "registration_allowed",
+    "sudo_set_target_registrations_per_interval": "target_regs_per_interval",
+    "sudo_set_max_registrations_per_block": "max_regs_per_block",
+    "sudo_set_weights_version_key": "weights_version",
+}
+
+
+def hyperparameter_set_by(call: str) -> str:
+    """The field of `Hyperparameters` that the `AdminUtils` call `call` sets."""
+    return RENAMED_HYPERPARAMETERS.get(call, call.removeprefix("sudo_set_"))
+
+
 @dataclass(frozen=True, slots=True)
 class Subnet:
     """Identity and ownership of a subnet (`get_dynamic_info`)."""

@@ -14,10 +14,12 @@ a `ValidationError` result, and the fake must answer the same.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 # --- GraphQL's scalars (graphql-core's input coercion)
@@ -281,18 +283,14 @@ def commitment_bytes(data: str, encoding: str) -> tuple[bytes | None, str]:
 
 # --- hyperparameters
 
-#: `sudo_set_*` calls whose hyperparameter has another name in `hyperparameters`.
-HYPERPARAMETER_OF = {
-    "sudo_set_weights_set_rate_limit": "weights_rate_limit",
-    "sudo_set_max_weight_limit": "max_weights_limit",
-    "sudo_set_commit_reveal_weights_interval": "commit_reveal_period",
-    "sudo_set_max_allowed_validators": "max_validators",
-    "sudo_set_bonds_moving_average": "bonds_moving_avg",
-    "sudo_set_network_registration_allowed": "registration_allowed",
-    "sudo_set_target_registrations_per_interval": "target_regs_per_interval",
-    "sudo_set_max_registrations_per_block": "max_regs_per_block",
-    "sudo_set_weights_version_key": "weights_version",
-}
+#: `sudo_set_*` calls whose hyperparameter has another name in `hyperparameters`: the server's
+#: own table (`pylon_gql.models.RENAMED_HYPERPARAMETERS`), written beside the fake's sample data
+#: by `tests/client/make_sample.py`; a test holds the two equal.
+HYPERPARAMETER_OF: dict[str, str] = json.loads(
+    resources.files("pylon_gql_client.testing")
+    .joinpath("renamed_hyperparameters.json")
+    .read_text(encoding="utf-8")
+)
 
 
 @dataclass(frozen=True)

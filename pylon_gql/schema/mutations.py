@@ -81,22 +81,25 @@ SetHyperparameterResult = Annotated[
 VALIDATOR = [IsValidator, HasValidatorHotkey]
 OWNER = [IsOwner, OwnsSubnet]
 
-#: `sudo_set_*` calls whose hyperparameter has another name in `get_subnet_hyperparams`.
-_HYPERPARAMETER_OF = {
-    "sudo_set_weights_set_rate_limit": "weights_rate_limit",
-    "sudo_set_max_weight_limit": "max_weights_limit",
-    "sudo_set_commit_reveal_weights_interval": "commit_reveal_period",
-    "sudo_set_max_allowed_validators": "max_validators",
-    "sudo_set_bonds_moving_average": "bonds_moving_avg",
-    "sudo_set_network_registration_allowed": "registration_allowed",
-    "sudo_set_target_registrations_per_interval": "target_regs_per_interval",
-    "sudo_set_max_registrations_per_block": "max_regs_per_block",
-    "sudo_set_weights_version_key": "weights_version",
-}
-
 
 def _invalid(message: str, *entries: InvalidEntry) -> ValidationError:
     return ValidationError(message=message, entries=list(entries))
+
+
+async def _judge_one(
+    info: Info, hotkey: str, value_problem: str | None
+) -> ValidationError | tuple[models.BlockRef, models.Epoch]:
+    """A write of one hotkey's weight, judged: the address, then the value, then (at the head)
+    whether the hotkey is registered. The head and its epoch when all is well."""
+    reason = address_problem(hotkey) or value_problem
+    if reason is not None:
+        return _invalid(
+            f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
+        )
+    head, epoch = await _head_epoch(info)
+    if await _unregistered(info, head, [hotkey]):
+        return _unregistered_error(head, [hotkey], {})
+    return head, epoch
 
 
 async def _head_epoch(info: Info) -> tuple[models.BlockRef, models.Epoch]:
@@ -172,14 +175,10 @@ class Mutation:
         permission_classes=VALIDATOR,
     )
     async def set_weight(self, info: Info, hotkey: str, weight: float) -> WeightResult:
-        reason = address_problem(hotkey) or weight_problem(weight)
-        if reason is not None:
-            return _invalid(
-                f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
-            )
-        head, epoch = await _head_epoch(info)
-        if await _unregistered(info, head, [hotkey]):
-            return _unregistered_error(head, [hotkey], {})
+        judged = await _judge_one(info, hotkey, weight_problem(weight))
+        if isinstance(judged, ValidationError):
+            return judged
+        head, epoch = judged
         entry = await write_path(info).store.set_weight(epoch.start, hotkey, weight)
         return WeightSuccess(epoch=epoch_of(epoch, head), weight=Weight.from_entry(entry))
 
@@ -190,16 +189,10 @@ class Mutation:
         permission_classes=VALIDATOR,
     )
     async def update_weight(self, info: Info, hotkey: str, delta: float) -> WeightResult:
-        reason = address_problem(hotkey)
-        if reason is None:
-            reason = delta_problem(delta)
-        if reason is not None:
-            return _invalid(
-                f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
-            )
-        head, epoch = await _head_epoch(info)
-        if await _unregistered(info, head, [hotkey]):
-            return _unregistered_error(head, [hotkey], {})
+        judged = await _judge_one(info, hotkey, delta_problem(delta))
+        if isinstance(judged, ValidationError):
+            return judged
+        head, epoch = judged
         try:
             entry = await write_path(info).store.add_weight(epoch.start, hotkey, delta)
         except WeightRangeError as error:
@@ -347,7 +340,7 @@ def _call_args(call: models.AdminCall, value: Any) -> tuple[dict[str, Any], str 
 def _read_back(call: models.AdminCall, hyperparameters: models.Hyperparameters) -> Any:
     """The value(s) the call set, as `hyperparameters` shows them (None: it does not)."""
     if len(call.subnet_args) == 1:
-        field = _HYPERPARAMETER_OF.get(call.name, call.name.removeprefix("sudo_set_"))
+        field = models.hyperparameter_set_by(call.name)
         return getattr(hyperparameters, field, None)
     values = {arg.name: getattr(hyperparameters, arg.name, None) for arg in call.subnet_args}
     return None if any(value is None for value in values.values()) else values

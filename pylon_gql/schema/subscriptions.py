@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 
@@ -114,6 +115,21 @@ def _hotkeys(hotkeys: list[str] | None) -> frozenset[str] | None:
     return frozenset(hotkeys)
 
 
+#: Events about one hotkey, which a subscriber may narrow to the hotkeys it names.
+H = TypeVar("H", RegistrationEvent, CommitmentChange)
+
+
+async def _of_hotkeys(
+    info: Info, kind: type[H], hotkeys: list[str] | None
+) -> AsyncGenerator[H, None]:
+    """`_events` of `kind`, only those of `hotkeys` when given (each checked first)."""
+    wanted = _hotkeys(hotkeys)
+    async with contextlib.aclosing(_events(info, kind)) as events:
+        async for event in events:
+            if wanted is None or event.hotkey in wanted:
+                yield event
+
+
 async def _block_at(info: Info, number: int) -> Block:
     reader = info.context.reader
     return Block.from_model(await reader.block(await reader.resolve(number=number)))
@@ -202,11 +218,9 @@ class Subscription:
     async def neuron_registrations(
         self, info: Info, hotkeys: list[str] | None = None
     ) -> AsyncGenerator[NeuronRegistration, None]:
-        wanted = _hotkeys(hotkeys)
-        async with contextlib.aclosing(_events(info, RegistrationEvent)) as events:
+        async with contextlib.aclosing(_of_hotkeys(info, RegistrationEvent, hotkeys)) as events:
             async for event in events:
-                if wanted is None or event.hotkey in wanted:
-                    yield NeuronRegistration.from_event(event)
+                yield NeuronRegistration.from_event(event)
 
     @strawberry.subscription(
         description=(
@@ -217,11 +231,9 @@ class Subscription:
     async def commitment_changed(
         self, info: Info, hotkeys: list[str] | None = None
     ) -> AsyncGenerator[CommitmentChanged, None]:
-        wanted = _hotkeys(hotkeys)
-        async with contextlib.aclosing(_events(info, CommitmentChange)) as events:
+        async with contextlib.aclosing(_of_hotkeys(info, CommitmentChange, hotkeys)) as events:
             async for event in events:
-                if wanted is None or event.hotkey in wanted:
-                    yield CommitmentChanged.from_event(event)
+                yield CommitmentChanged.from_event(event)
 
     @strawberry.subscription(
         description=(

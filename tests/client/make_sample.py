@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from pylon_gql_client import documents
 
-from pylon_gql.models import AdminCall
+from pylon_gql.models import RENAMED_HYPERPARAMETERS, AdminCall
 from pylon_gql.services import Services
 from pylon_gql.simnet import SimnetConfig
 from tests.client.conftest import Server
@@ -28,6 +28,7 @@ from tests.e2e.conftest import PATIENCE, settings_for, wait_for_health
 TESTING = Path(documents.__file__).parent.parent / "testing"
 SAMPLE = TESTING / "sample.json"
 ADMIN_CALLS = TESTING / "admin_calls.json"
+RENAMED = TESTING / "renamed_hyperparameters.json"
 UIDS = 64
 
 
@@ -69,6 +70,8 @@ async def main() -> None:
     print(f"wrote {SAMPLE} ({SAMPLE.stat().st_size} bytes)")
     ADMIN_CALLS.write_text(json.dumps(calls, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {ADMIN_CALLS} ({len(calls)} calls)")
+    RENAMED.write_text(json.dumps(RENAMED_HYPERPARAMETERS, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {RENAMED} ({len(RENAMED_HYPERPARAMETERS)} renamed hyperparameters)")
 
 
 if __name__ == "__main__":

@@ -246,3 +246,11 @@ def test_call_names() -> None:
     assert rules.admin_call_name("tempo") == rules.admin_call_name("sudo_set_tempo")
     assert rules.hyperparameter_field("sudo_set_weights_version_key") == "weights_version"
     assert rules.hyperparameter_field("sudo_set_kappa") == "kappa"
+
+
+def test_the_renamed_hyperparameters_are_the_servers_own_table() -> None:
+    from pylon_gql.models import RENAMED_HYPERPARAMETERS, hyperparameter_set_by
+
+    assert rules.HYPERPARAMETER_OF == RENAMED_HYPERPARAMETERS
+    for call in ("sudo_set_weights_set_rate_limit", "sudo_set_tempo", "sudo_set_kappa"):
+        assert rules.hyperparameter_field(call) == hyperparameter_set_by(call)
