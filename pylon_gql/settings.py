@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -85,6 +86,40 @@ class Settings(BaseSettings):
     max_aliases: int = Field(32, ge=1, description="Most aliases a query may use.")
     max_tokens: int = Field(4000, ge=1, description="Most tokens a query document may have.")
     max_page_size: int = Field(4096, ge=1, description="Most neurons one list returns.")
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Largest HTTP request body; a larger one is refused with 413 before it is "
+        "read.",
+    )
+    max_document_bytes: int = Field(
+        65_536, ge=256, description="Largest query document, in bytes (before it is parsed)."
+    )
+    max_selections: int = Field(
+        5000,
+        ge=10,
+        description="Most fields a query selects once its fragments are expanded (the check runs "
+        "before any other validation).",
+    )
+    max_cost_anonymous: int = Field(
+        150_000,
+        ge=1,
+        description="Query cost budget without a token: about one unit per value of the answer "
+        "(a full metagraph is about 1024 x the neuron fields selected); plus "
+        "PYLON_COLD_BLOCK_COST per block not in the cache.",
+    )
+    max_cost_token: int = Field(
+        1_000_000, ge=1, description="Query cost budget with a token of any role."
+    )
+    cold_block_cost: int = Field(
+        20_000,
+        ge=0,
+        description="Cost of each distinct block a query reads that the cache does not hold "
+        "(reading it costs the node a full metagraph).",
+    )
+    request_timeout: float = Field(
+        20.0, gt=0, description="Seconds one GraphQL request may execute before TIMEOUT."
+    )
     health_max_head_age: float = Field(
         120.0, gt=0, description="Head older than this many seconds makes /health answer 503."
     )
@@ -136,6 +171,42 @@ class Settings(BaseSettings):
     )
     owner_wallet_path: Path | None = Field(
         None, description="Directory that holds the owner wallet (default: wallet_path)."
+    )
+
+    # --- private data, access and rate limits (pylon_gql/http/ratelimit.py, access.py)
+    public_weights: bool = Field(
+        False,
+        description="Let any reader see the validator's weights and commit log (`weights`, "
+        "`weightCommits`); off, they need the `validator` role.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="When set, GET /metrics needs `Authorization: Bearer <this token>`."
+    )
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins a browser page may call from (`*` for any); "
+        "empty: none (no cross-origin access).",
+    )
+    rate_limits: bool = Field(
+        True, description="Rate-limit /graphql per token, and per client address without one."
+    )
+    rate_limit_anonymous: str = Field(
+        "20/second;600/minute",
+        description="Requests one client address may make without a token (limits' syntax).",
+    )
+    rate_limit_reader: str = Field(
+        "50/second;3000/minute", description="Requests one `reader` token may make."
+    )
+    rate_limit_validator: str = Field(
+        "200/second;12000/minute", description="Requests one `validator` token may make."
+    )
+    rate_limit_owner: str = Field(
+        "20/second;600/minute", description="Requests one `owner` token may make."
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description="redis:// URL where rate-limit counters live, shared by replicas "
+        "(default: this process's memory).",
     )
 
     # --- epochs and the commit window
@@ -194,6 +265,28 @@ class Settings(BaseSettings):
                 raise ValueError("a `sha256:` entry must be followed by 64 hex digits")
         return value
 
+    @field_validator(
+        "rate_limit_anonymous", "rate_limit_reader", "rate_limit_validator", "rate_limit_owner"
+    )
+    @classmethod
+    def _rate_limit_syntax(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                "not a rate limit: write e.g. `60/minute` or `10/second;300/minute`"
+            ) from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
     @model_validator(mode="after")
     def _archive_is_real(self) -> Settings:
         if self.archive_network == "sim":
@@ -203,6 +296,10 @@ class Settings(BaseSettings):
     @property
     def simulated(self) -> bool:
         return self.network == "sim"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def network_url(self) -> str | None:
@@ -236,6 +333,7 @@ def describe_errors(error: ValidationError) -> list[str]:
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"]) or "settings"
         message = item["msg"].removeprefix("Value error, ")
-        shown = "" if field.endswith("tokens") else f" (got {item.get('input')!r})"
+        secret = field.endswith(("tokens", "token", "redis_url"))  # never echo a secret
+        shown = "" if secret else f" (got {item.get('input')!r})"
         lines.append(f"PYLON_{field.upper()}: {message}{shown}")
     return lines

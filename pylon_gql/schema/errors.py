@@ -39,6 +39,14 @@ class ErrorCode(StrEnum):
     NOT_CONFIGURED = "NOT_CONFIGURED"
     #: A websocket connection already runs PYLON_WS_MAX_SUBSCRIPTIONS operations.
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+    #: The HTTP request itself is malformed (not a JSON object, bad UTF-8, nested too deep).
+    BAD_REQUEST = "BAD_REQUEST"
+    #: The request body or document is larger than the server takes.
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    #: The query selects more, or would cost more, than the caller's budget.
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    #: The request ran longer than PYLON_REQUEST_TIMEOUT.
+    TIMEOUT = "TIMEOUT"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
