@@ -11,6 +11,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from . import __version__
+from .redaction import redact_handlers
 from .settings import Settings, describe_errors
 from .simnet.cli import simnet_command
 
@@ -43,6 +44,7 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         force=True,
     )
+    redact_handlers()  # no token in the log, whatever logger prints it (uvicorn's included)
 
 
 @main.command()

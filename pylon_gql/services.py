@@ -20,6 +20,7 @@ from .chain.reader import ChainReader
 from .committer import Committer
 from .events import EventHub
 from .keys import load_signers
+from .redaction import REVEAL
 from .settings import Settings
 from .store import WeightStore
 from .writes import WritePath
@@ -130,7 +131,8 @@ class Services:
             log.warning(banner)
             log.warning("DEV TOKENS for the simulated chain (no PYLON_*_TOKENS set):")
             for role, token in self.dev_tokens.items():
-                log.warning("  %-9s Authorization: Bearer %s", role, token)
+                # Shown on purpose (the dev tokens of a simulated chain): not redacted.
+                log.warning("  %-9s Authorization: Bearer %s", role, token, extra={REVEAL: True})
             log.warning(banner)
         return WritePath(store=store, committer=committer, signers=signers, chain=client)
 

@@ -1,5 +1,6 @@
-"""The Starlette app, assembled: /graphql (HTTP, websocket, GraphiQL), /health and /metrics,
-and a lifespan that starts the response cache's pre-rendering, then the services."""
+"""The Starlette app, assembled: /graphql (HTTP, websocket, GraphiQL; rate-limited), /health and
+/metrics, CORS, and a lifespan that starts the response cache's pre-rendering, then the
+services."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from ..settings import Settings
 from .health import health_endpoint, metrics_endpoint
-from .middleware import RequestIdMiddleware
+from .middleware import REQUEST_ID_HEADER, RequestIdMiddleware
+from .ratelimit import RateLimitedApp, RateLimiter
 from .served import RunningServices
 from .view import PylonGraphQL
 
@@ -35,14 +38,27 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
             if prerenderer is not None:
                 await prerenderer.stop()
 
+    endpoint = graphql
+    if settings.rate_limits:
+        endpoint = RateLimitedApp(graphql, RateLimiter(settings, graphql.authenticator.roles_for))
     app = Starlette(
         routes=[
-            Route("/graphql", graphql),
-            WebSocketRoute("/graphql", graphql),
+            Route("/graphql", endpoint),
+            WebSocketRoute("/graphql", endpoint),
             Route("/health", health_endpoint(settings, services), methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(settings), methods=["GET"]),
         ],
         lifespan=lifespan,
     )
     app.add_middleware(RequestIdMiddleware)
+    # Outermost, so that refusals (429, 401) carry its headers too. No origins: closed (a
+    # preflight gets no allow header, so a browser page elsewhere cannot read an answer).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST"],
+        allow_headers=["authorization", "content-type", REQUEST_ID_HEADER],
+        expose_headers=[REQUEST_ID_HEADER, "x-pylon-cache", "retry-after"],
+        max_age=600,
+    )
     return app

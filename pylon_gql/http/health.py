@@ -1,7 +1,9 @@
-"""/health (is this server following a fresh head?) and /metrics (Prometheus)."""
+"""/health (is this server following a fresh head?) and /metrics (Prometheus, behind a token
+when PYLON_METRICS_TOKEN is set)."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import metrics
+from ..auth import bearer_token, token_digest
 from ..settings import Settings
 from .served import RunningServices
 
@@ -52,6 +55,27 @@ def health_endpoint(
     return endpoint
 
 
-async def metrics_endpoint(request: Request) -> Response:
-    # The follower keeps the head gauges; the reader, client and cache count the rest.
-    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    """Prometheus metrics; behind `Authorization: Bearer <PYLON_METRICS_TOKEN>` when it is set
+    (the scraper's token: it grants no role on /graphql)."""
+    expected = (
+        None
+        if settings.metrics_token is None
+        else token_digest(settings.metrics_token.get_secret_value())
+    )
+
+    async def endpoint(request: Request) -> Response:
+        if expected is not None:
+            token = bearer_token(request.headers.get("authorization"))
+            presented = token_digest(token or "")
+            if token is None or not hmac.compare_digest(presented, expected):
+                return Response(
+                    "/metrics needs `Authorization: Bearer <token>` with PYLON_METRICS_TOKEN\n",
+                    status_code=401,
+                    headers={"www-authenticate": 'Bearer realm="metrics"'},
+                    media_type="text/plain",
+                )
+        # The follower keeps the head gauges; the reader, client and cache count the rest.
+        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint

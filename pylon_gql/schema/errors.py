@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     #: The server lacks what the operation needs (a hotkey, the owner's coldkey): the message
     #: names the setting.
     NOT_CONFIGURED = "NOT_CONFIGURED"
+    #: The caller's token (or address, without one) is over its rate limit (HTTP 429).
+    RATE_LIMITED = "RATE_LIMITED"
     #: A websocket connection already runs PYLON_WS_MAX_SUBSCRIPTIONS operations.
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
     #: The HTTP request itself is malformed (not a JSON object, bad UTF-8, nested too deep).

@@ -4,8 +4,9 @@ Two checks guard every write. The caller's role, from its bearer token (`IsValid
 `IsOwner`): without it the answer is FORBIDDEN and nothing changes. Then what the server itself
 can do (`HasValidatorHotkey`, `OwnsSubnet`): a validator write needs a hotkey to sign with, an
 owner write a coldkey that owns the subnet on chain; without it the answer is NOT_CONFIGURED,
-naming the setting to fix. Reads are open to anyone unless reader tokens are configured
-(`ReadAccess`): then a query or subscription needs a token of any role.
+naming the setting to fix. The validator's weights and commit log need the validator role
+(`SeesWeights`). Reads are open to anyone unless reader tokens are configured (`ReadAccess`):
+then a query or subscription needs a token of any role.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "IsValidator",
     "OwnsSubnet",
     "ReadAccess",
+    "SeesWeights",
 ]
 
 
@@ -76,6 +78,24 @@ class IsOwner(_HasRole):
     role = Role.OWNER
     setting = "PYLON_OWNER_TOKENS"
     message = "this needs the `owner` role"
+
+
+class SeesWeights(BasePermission):
+    """The validator's off-chain weights and commit log: before commit-reveal hides them on
+    chain, anyone who reads them can copy them. So only the validator role, unless the
+    operator opens them (PYLON_PUBLIC_WEIGHTS)."""
+
+    message = "this needs the `validator` role"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        context = info.context
+        return context.settings.public_weights or Role.VALIDATOR in context.roles
+
+    def on_unauthorized(self) -> None:
+        raise _forbidden(
+            "the validator's weights are private: send `Authorization: Bearer <token>` with a "
+            "token from PYLON_VALIDATOR_TOKENS (or run the server with PYLON_PUBLIC_WEIGHTS=true)"
+        )
 
 
 class HasValidatorHotkey(BasePermission):

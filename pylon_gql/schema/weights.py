@@ -11,7 +11,7 @@ from .. import models
 from ..models import CommitMode, CommitStatus, WeightEntry
 from .context import Info
 from .errors import BadUserInput
-from .permissions import write_path
+from .permissions import SeesWeights, write_path
 from .queries import BlockNumber, resolve_block
 from .types import BlockRef, Epoch
 
@@ -148,7 +148,9 @@ def epoch_of(epoch: models.Epoch, ref: models.BlockRef) -> Epoch:
 @strawberry.type
 class WeightQuery:
     @strawberry.field(
-        description="The weights the validator wrote for the epoch containing a block."
+        description="The weights the validator wrote for the epoch containing a block. Needs "
+        "the validator role (unless the server runs with PYLON_PUBLIC_WEIGHTS=true).",
+        permission_classes=[SeesWeights],
     )
     async def weights(self, info: Info, block: BlockNumber = None) -> EpochWeights:
         ref = await resolve_block(info, block)
@@ -162,7 +164,8 @@ class WeightQuery:
 
     @strawberry.field(
         description=f"The server's attempts to commit the weights, newest first (at most "
-        f"{MAX_COMMITS})."
+        f"{MAX_COMMITS}). Needs the validator role (unless PYLON_PUBLIC_WEIGHTS=true).",
+        permission_classes=[SeesWeights],
     )
     async def weight_commits(
         self,

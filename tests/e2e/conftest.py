@@ -15,6 +15,7 @@ import uvicorn
 
 from pylon_gql.cli import UVICORN_WS
 from pylon_gql.http import create_app
+from pylon_gql.http.served import RunningServices
 from pylon_gql.services import Services
 from pylon_gql.settings import Settings
 from pylon_gql.simnet import SimnetConfig
@@ -30,11 +31,14 @@ def free_port() -> int:
 
 
 def settings_for(**overrides: Any) -> Settings:
-    return Settings(_env_file=None, log_level="WARNING", **overrides)  # type: ignore[call-arg]
+    # The suite's many requests from one address would trip the default rate limits:
+    # tests/http/test_ratelimit.py turns them on.
+    values: dict[str, Any] = {"log_level": "WARNING", "rate_limits": False, **overrides}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, services: Services) -> AsyncIterator[str]:
+async def running(settings: Settings, services: RunningServices) -> AsyncIterator[str]:
     """Serve the app with uvicorn on a free port; yields the base URL."""
     config = uvicorn.Config(
         create_app(settings, services),
