@@ -15,7 +15,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -29,8 +28,10 @@ from strawberry.types.graphql import OperationType
 from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 from ..settings import Settings
 from .context import Context, Info
+from .deadline import ChainDeadline
 from .errors import classify
 from .execution import PlainListExecutor
+from .limits import RequestLimits, ValidationCacheAfterLimits
 from .mutations import Mutation
 from .permissions import ReadAccess, read_refused
 from .queries import Query
@@ -134,11 +135,14 @@ def create_schema(settings: Settings) -> PylonSchema:
     max_tokens = settings.max_tokens
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationMetrics,
+        # Before the parser and the validation cache: its checks run before their work.
+        lambda: RequestLimits(settings=settings),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCacheAfterLimits(maxsize=DOCUMENT_CACHE_SIZE),
         ReadAccess,
+        lambda: ChainDeadline(seconds=settings.chain_timeout),
     ]
     return PylonSchema(
         query=ROOT_QUERY,
