@@ -12,6 +12,7 @@ from pylon_gql.auth import Role
 from pylon_gql.events import EventHub
 from pylon_gql.http import create_app
 from pylon_gql.settings import Settings
+from tests.e2e.conftest import running, settings_for
 from tests.schema.fakes import FakeReader, make_settings
 
 
@@ -140,3 +141,60 @@ async def test_graphiql_off_by_setting(chain: FakeChain) -> None:
     async with client_for(settings, chain) as client:
         response = await client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 404
+
+
+# --- CORS (PYLON_CORS_ORIGINS), as a browser meets it: over uvicorn
+
+DASHBOARD = "https://dash.example"
+PREFLIGHT = {
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "authorization, content-type",
+}
+
+
+async def test_cors_is_closed_by_default(chain: FakeChain) -> None:
+    async with (
+        running(settings_for(), chain) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        preflight = await client.options("/graphql", headers={"origin": DASHBOARD, **PREFLIGHT})
+        # Refused: without an allow-origin header the browser sends nothing.
+        assert preflight.status_code == 400
+        assert "access-control-allow-origin" not in preflight.headers
+        answer = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"origin": DASHBOARD}
+        )
+        assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+
+
+async def test_cors_allows_the_listed_origins_only(chain: FakeChain) -> None:
+    settings = settings_for(
+        cors_origins=f"{DASHBOARD}, https://other.example",
+        rate_limits=True,
+        rate_limit_anonymous="1/minute",
+    )
+    async with (
+        running(settings, chain) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
+        preflight = await client.options("/graphql", headers={"origin": DASHBOARD, **PREFLIGHT})
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == DASHBOARD
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+        stranger = await client.options(
+            "/graphql", headers={"origin": "https://evil.example", **PREFLIGHT}
+        )
+        assert stranger.status_code == 400
+        assert "access-control-allow-origin" not in stranger.headers
+        answer = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"origin": DASHBOARD}
+        )
+        assert answer.headers["access-control-allow-origin"] == DASHBOARD
+        assert "x-request-id" in answer.headers["access-control-expose-headers"]
+        # A refusal too carries the header, so that the page can read why (and when to retry).
+        limited = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"origin": DASHBOARD}
+        )
+        assert limited.status_code == 429
+        assert limited.headers["access-control-allow-origin"] == DASHBOARD
+        assert "retry-after" in limited.headers["access-control-expose-headers"]
