@@ -22,7 +22,13 @@ _BLOCK_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
 def address_problem(address: str) -> str | None:
     """Why `address` is not an account of this chain (SS58, format 42, valid checksum)."""
-    if not is_valid_ss58_address(address, valid_ss58_format=SS58_FORMAT):
+    try:
+        valid = is_valid_ss58_address(address, valid_ss58_format=SS58_FORMAT)
+    except (IndexError, ValueError, TypeError):
+        # scalecodec raises on what decodes to nothing (" ", "\t") or to a cut-short two-byte
+        # prefix ("27"): no address either way.
+        valid = False
+    if not valid:
         return f"not an SS58 address (format {SS58_FORMAT}, starting with 5) with a valid checksum"
     return None
 

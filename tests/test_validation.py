@@ -32,6 +32,9 @@ def test_an_address_of_this_chain_passes() -> None:
         HOTKEY[:-2],  # too short
         POLKADOT,  # a valid address of another network
         "0x" + "d4" * 32,  # a public key, not an address
+        " ",  # whitespace decodes to nothing (scalecodec raised IndexError)
+        "\t",
+        "27",  # a two-byte prefix cut short (scalecodec raised IndexError)
     ],
 )
 def test_what_is_not_an_address_is_refused_with_a_reason(address: str) -> None:

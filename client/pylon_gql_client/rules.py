@@ -100,8 +100,8 @@ def is_ss58(address: str) -> bool:
     if address.startswith("0x") or address == "":
         return False
     decoded = _base58_decode(address)
-    # Empty, or a two-byte prefix cut short: scalecodec raises IndexError there (the server
-    # answers INTERNAL_SERVER_ERROR); the address is not valid either way.
+    # Empty, or a two-byte prefix cut short: scalecodec raises IndexError there, and the
+    # server refuses the address as it refuses any other that is not one.
     if not decoded or (decoded[0] & 0b0100_0000 and len(decoded) < 2):
         return False
     if decoded[0] & 0b0100_0000:

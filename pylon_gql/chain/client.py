@@ -286,7 +286,7 @@ class ChainClient:
         """What `hotkey` committed on the subnet; ValueError when it is not an SS58 address."""
         try:
             ss58_decode(hotkey)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, IndexError):  # IndexError: " ", "27" (scalecodec)
             raise ValueError(f"malformed hotkey {hotkey!r}: expected an SS58 address") from None
         raw: Any = await self._at(
             "commitment",
