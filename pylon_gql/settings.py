@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Named networks and the node each one means; `sim` starts the embedded simulated node.
@@ -33,6 +40,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         frozen=True,
+        # `inf` seconds is no timeout at all, `nan` no comparison: every number is finite.
+        allow_inf_nan=False,
     )
 
     # --- chain
@@ -287,6 +296,17 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
+    @field_validator("commit_retry_max_backoff")
+    @classmethod
+    def _backoff_grows(cls, value: float, info: ValidationInfo) -> float:
+        least = info.data.get("commit_retry_min_backoff")
+        if least is not None and value < least:
+            raise ValueError(
+                f"must be at least PYLON_COMMIT_RETRY_MIN_BACKOFF ({least:g} s): the backoff "
+                "doubles from the minimum up to the maximum"
+            )
+        return value
+
     @model_validator(mode="after")
     def _archive_is_real(self) -> Settings:
         if self.archive_network == "sim":
@@ -325,6 +345,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{self.data_dir / f'pylon-{self.network_label}.sqlite3'}"
+
+
+class SettingsError(Exception):
+    """A setting found impossible at start by a check that needs more than its value (the
+    file system, a database driver, the port, the chain): one line naming the variable."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"PYLON_{field.upper()}: {message}")
 
 
 def describe_errors(error: ValidationError) -> list[str]:
