@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -242,3 +243,30 @@ async def test_a_token_in_the_url_grants_nothing(server: tuple[str, bool]) -> No
         # `next` with no data) when reads are open.
         assert message["type"] in ("error", "next") and "FORBIDDEN" in json.dumps(message)
         assert message["type"] == "error" or message["payload"]["data"] is None
+
+
+async def test_public_weights_open_them_to_any_reader(tmp_path: Path) -> None:
+    settings = settings_for(
+        network="sim",
+        netuid=2,
+        data_dir=tmp_path,
+        validator_tokens=VALIDATOR,
+        reader_tokens=READER,
+        public_weights=True,
+    )
+    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
+    query = {"query": "{ weights { epoch { start } } weightCommits(last: 5) { id } }"}
+    async with (
+        running(settings, services) as url,
+        httpx.AsyncClient(base_url=url, timeout=PATIENCE) as client,
+    ):
+        await wait_for_health(client)
+        read = await client.post(
+            "/graphql", json=query, headers={"authorization": f"Bearer {READER}"}
+        )
+        assert "errors" not in read.json(), read.json()
+        assert read.json()["data"]["weightCommits"] == []
+        assert "x-pylon-cache" not in read.headers
+        # Reads closed still close them: public means to whoever may read.
+        anonymous = (await client.post("/graphql", json=query)).json()
+        assert forbidden(anonymous) and anonymous["data"] is None
