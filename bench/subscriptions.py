@@ -245,6 +245,7 @@ async def main(counts: list[int], blocks: int) -> None:
         max_aliases=500,
         max_tokens=5000,
         subscriber_max_lag=8,
+        rate_limits=False,  # every connection comes from one address
     )
     services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
     server, url = await serve(services, settings)
