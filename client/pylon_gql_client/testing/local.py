@@ -86,6 +86,8 @@ def _serving(
             "PYLON_SIM_BLOCK_TIME": str(block_time),
             "PYLON_DATA_DIR": workdir,
             "PYLON_LOG_LEVEL": "WARNING",
+            # A test suite makes many calls from one address: no rate limits unless asked.
+            "PYLON_RATE_LIMITS": "false",
             **(env or {}),
         }
         server_path = _server_path()
