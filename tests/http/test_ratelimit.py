@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from pydantic import ValidationError
 from pylon_gql_client import AsyncPylonClient, RateLimited
 
-from pylon_gql.settings import Settings
+from pylon_gql.settings import Settings, describe_errors
 from tests.e2e.conftest import free_port, running, settings_for
 from tests.http.test_app import FakeChain
 
@@ -117,6 +118,13 @@ async def test_limits_off_by_setting() -> None:
 def test_a_limit_that_does_not_parse_stops_the_start() -> None:
     with pytest.raises(ValueError, match="not a rate limit"):
         settings_for(rate_limit_reader="lots")
+
+
+def test_a_redis_url_that_is_not_one_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ValidationError) as refused:
+        settings_for(redis_url="http://user:hunter2@cache.example:6379")
+    (line,) = describe_errors(refused.value)
+    assert line.startswith("PYLON_REDIS_URL: must be a redis://") and "hunter2" not in line
 
 
 # --- Redis: counters shared by replicas
