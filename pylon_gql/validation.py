@@ -20,8 +20,15 @@ SS58_FORMAT = 42
 _BLOCK_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
+#: Characters of the longest SS58 address of a 32-byte key; anything longer is refused before
+#: it is decoded (base58 decoding takes time quadratic in the length: 40,000 characters, 3 s).
+MAX_ADDRESS_LENGTH = 48
+
+
 def address_problem(address: str) -> str | None:
     """Why `address` is not an account of this chain (SS58, format 42, valid checksum)."""
+    if len(address) > MAX_ADDRESS_LENGTH:
+        return f"not an SS58 address: longer than {MAX_ADDRESS_LENGTH} characters"
     try:
         valid = is_valid_ss58_address(address, valid_ss58_format=SS58_FORMAT)
     except (IndexError, ValueError, TypeError):

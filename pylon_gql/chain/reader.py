@@ -101,6 +101,11 @@ class ChainReader:
         self._head = ref
         self._remember_hash(ref)
 
+    def holds(self, number: int) -> bool:
+        """Whether the cache holds data of block `number` (a read there costs no node call)."""
+        block_hash = self._hashes.get(number)
+        return block_hash is not None and block_hash in self._blocks
+
     @property
     def cached_blocks(self) -> int:
         """How many blocks have data in the cache (at most `settings.cache_blocks`)."""

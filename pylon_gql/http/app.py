@@ -13,6 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from ..settings import Settings
 from .health import health_endpoint, metrics_endpoint
+from .limits import BodyLimitMiddleware
 from .middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from .ratelimit import RateLimitedApp, RateLimiter
 from .served import RunningServices
@@ -50,6 +51,8 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    # Inside the request ids, so that a 413 carries one; before anything reads the body.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     # Outermost, so that refusals (429, 401) carry its headers too. No origins: closed (a
     # preflight gets no allow header, so a browser page elsewhere cannot read an answer).

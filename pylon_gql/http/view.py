@@ -3,9 +3,11 @@ token roles, orjson encoding, and the response cache in front of execution."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -31,6 +33,7 @@ from ..response_cache import (
 from ..schema import Context, create_schema
 from ..schema.context import Reader
 from ..settings import Settings
+from .limits import graphql_error
 from .middleware import request_id_of
 from .served import RunningServices
 from .websocket import TRY_AGAIN_LATER_CODE, LegacyWSHandler, TransportWSHandler
@@ -154,21 +157,59 @@ class PylonGraphQL(GraphQL[Context, None]):
         context: Context | UnsetType = UNSET,
         root_value: UnsetType | None = UNSET,
     ) -> Response | WebSocket:
-        responses = self.responses
-        if responses is None or not isinstance(request, Request) or context is not UNSET:
+        if not isinstance(request, Request):
             return await super().run(request, context, root_value)  # type: ignore[arg-type, call-overload]
+        try:
+            return await self._run_http(request, context, root_value)
+        except HTTPException as refused:
+            # Malformed requests answer as GraphQL errors (strawberry's are plain text).
+            return _error_response(refused.status_code, refused.reason, "BAD_REQUEST")
+
+    async def _run_http(
+        self, request: Request, context: Context | UnsetType, root_value: UnsetType | None
+    ) -> Response:
+        responses = self.responses
+        if responses is None or context is not UNSET:
+            return await self._execute_within_timeout(request, context, root_value)
         plain = request
 
         async def execute(head: BlockRef | None) -> Executed[Response]:
             plain.state.pinned_head = head
-            response = await super(PylonGraphQL, self).run(plain)
-            assert isinstance(response, Response)
+            response = await self._execute_within_timeout(plain)
             answer = response.body
             errors = getattr(plain.state, "graphql_errors", False)
             keep = response.status_code == 200 and not errors and isinstance(answer, bytes)
             return Executed(response, bytes(answer) if keep else None)
 
         return await responses.serve(request, execute)
+
+    async def _execute_within_timeout(
+        self,
+        request: Request,
+        context: Context | UnsetType = UNSET,
+        root_value: UnsetType | None = UNSET,
+    ) -> Response:
+        timeout = self.settings.request_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                response = await super().run(request, context, root_value)  # type: ignore[arg-type, call-overload]
+        except TimeoutError:
+            return _error_response(
+                504,
+                f"the request ran longer than {timeout:g} s (PYLON_REQUEST_TIMEOUT); ask for "
+                "less, or retry",
+                "TIMEOUT",
+            )
+        assert isinstance(response, Response)
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson: refuses invalid UTF-8 and nesting past 1024 levels as a JSON error (400);
+        a body that is JSON but not an object or a batch is refused as well."""
+        decoded = orjson.loads(data)
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object")
+        return decoded
 
     async def _render(self, hot: HotQuery, ref: BlockRef) -> bytes | None:
         """A hot head query's anonymous answer at `ref`, for the pre-renderer."""
@@ -206,3 +247,8 @@ class PylonGraphQL(GraphQL[Context, None]):
         if sub_response.status_code:
             response.status_code = sub_response.status_code
         return response
+
+
+def _error_response(status: int, message: str, code: str) -> Response:
+    status, body = graphql_error(status, message, code)
+    return Response(body, status_code=status, media_type="application/json")

@@ -37,6 +37,9 @@ class HeadPinnedReader:
             raise FutureBlock(number, self._head.number)
         return await self._reader.resolve(number=number, hash=hash)
 
+    def holds(self, number: int) -> bool:
+        return self._reader.holds(number)
+
     async def block(self, ref: BlockRef) -> Block:
         return await self._reader.block(ref)
 

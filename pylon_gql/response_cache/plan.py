@@ -52,8 +52,10 @@ STATIC_FIELDS = frozenset({"__typename", "__schema", "__type"})
 #: Fields whose answer changes between blocks: a document selecting one is never cached.
 VOLATILE_FIELDS = frozenset({"headAgeSeconds"})
 
-#: Distinct documents whose analysis is kept.
-PLAN_CACHE_SIZE = 512
+#: Bytes of documents whose analysis is kept.
+PLAN_CACHE_BYTES = 8 * 2**20
+#: Bytes counted per kept plan on top of its texts.
+ENTRY_OVERHEAD = 512
 
 #: (normalised document, operation name, variables as canonical JSON, head hash, roles)
 CacheKey = tuple[str, str, bytes, str, str]
@@ -227,24 +229,37 @@ def _literal(value: ValueNode, defaults: Mapping[str, object]) -> object:
 
 
 class PlanCache:
-    """Plans by (document text, operation name), least recently used out."""
+    """Plans by (document text, operation name), least recently used out, bounded by the bytes
+    of the documents they keep (not their count: 300 documents of a 1 MB comment each must not
+    hold 300 MB)."""
 
-    def __init__(self, max_tokens: int, size: int = PLAN_CACHE_SIZE) -> None:
+    def __init__(self, max_tokens: int, max_bytes: int = PLAN_CACHE_BYTES) -> None:
         self.max_tokens = max_tokens
-        self._plans: LRUCache[tuple[str, str | None], QueryPlan | None] = LRUCache(size)
+        self._plans: LRUCache[tuple[str, str | None], tuple[QueryPlan | None, int]] = LRUCache(
+            max_bytes, getsizeof=lambda entry: entry[1]
+        )
+
+    @property
+    def size(self) -> int:
+        """Bytes counted for what is kept."""
+        return int(self._plans.currsize)
 
     def get(self, query: str, operation_name: str | None) -> QueryPlan | None:
         """The plan, or None when the operation is not cacheable."""
         key = (query, operation_name)
-        try:
-            return self._plans[key]
-        except KeyError:
-            pass
+        entry = self._plans.get(key)
+        if entry is not None:
+            return entry[0]
         try:
             plan = plan_query(query, operation_name, self.max_tokens)
         except Uncacheable:
             plan = None
-        self._plans[key] = plan
+        # The key's text, the plan's printed document, and what holding them costs besides.
+        cost = len(query) + len(operation_name or "") + ENTRY_OVERHEAD
+        if plan is not None:
+            cost += len(plan.document)
+        if cost <= self._plans.maxsize:
+            self._plans[key] = (plan, cost)
         return plan
 
 

@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 PRERENDER_QUERIES = 8
 #: Distinct head queries counted per head (more are not counted).
 HOT_QUERIES_TRACKED = 1024
+#: Bytes of documents and variables kept for them per head: a stranger's megabyte of unused
+#: variables is not worth keeping to render again.
+HOT_QUERIES_BYTES = 4 * 2**20
+#: A query larger than this (document and variables) is not counted at all.
+HOT_QUERY_MAX_BYTES = 64 * 2**10
 
 
 @dataclass
@@ -51,14 +56,19 @@ class HotQueries:
 
     def __init__(self) -> None:
         self._asked: dict[tuple[str, str, bytes], HotQuery] = {}
+        self._bytes = 0
         self._last: list[HotQuery] = []
 
     def count(self, key: CacheKey, query: HotQuery) -> None:
         asked_key = (key[0], key[1], key[2])
         hot = self._asked.get(asked_key)
         if hot is None:
-            if len(self._asked) >= HOT_QUERIES_TRACKED:
+            size = len(query.query) + len(key[2])
+            if size > HOT_QUERY_MAX_BYTES or len(self._asked) >= HOT_QUERIES_TRACKED:
                 return
+            if self._bytes + size > HOT_QUERIES_BYTES:
+                return
+            self._bytes += size
             hot = self._asked[asked_key] = query
         hot.count += 1
 
@@ -66,7 +76,7 @@ class HotQueries:
         """The queries to render at a new head; counting starts afresh."""
         asked = sorted(self._asked.values(), key=lambda h: h.count, reverse=True)
         chosen = [h for h in asked if h.count > 1][:PRERENDER_QUERIES] or self._last
-        self._asked, self._last = {}, chosen
+        self._asked, self._bytes, self._last = {}, 0, chosen
         return chosen
 
 

@@ -27,7 +27,7 @@ from ..events import NeuronRegistration as RegistrationEvent
 from ..models import CommitAttempt
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
-from .types import Block, BlockRef, Commitment, Epoch, check_ss58
+from .types import Block, BlockRef, Commitment, Epoch, check_keys
 from .weights import WeightCommit
 
 
@@ -107,11 +107,10 @@ async def _events(info: Info, kind: type[E]) -> AsyncGenerator[E, None]:
             ) from None
 
 
-def _hotkeys(hotkeys: list[str] | None) -> frozenset[str] | None:
+def _hotkeys(info: Info, hotkeys: list[str] | None) -> frozenset[str] | None:
     if hotkeys is None:
         return None
-    for hotkey in hotkeys:
-        check_ss58(hotkey, "hotkey")
+    check_keys(hotkeys, "hotkey", info.context.settings.max_page_size)
     return frozenset(hotkeys)
 
 
@@ -123,7 +122,7 @@ async def _of_hotkeys(
     info: Info, kind: type[H], hotkeys: list[str] | None
 ) -> AsyncGenerator[H, None]:
     """`_events` of `kind`, only those of `hotkeys` when given (each checked first)."""
-    wanted = _hotkeys(hotkeys)
+    wanted = _hotkeys(info, hotkeys)
     async with contextlib.aclosing(_events(info, kind)) as events:
         async for event in events:
             if wanted is None or event.hotkey in wanted:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
-from typing import NewType
+from typing import Any, NewType
 
 import strawberry
 
@@ -443,10 +443,9 @@ class Metagraph:
         if offset < 0:
             raise BadUserInput(f"`offset` must be 0 or more; got {offset}")
         if where is not None:
-            for hotkey in where.hotkeys or ():
-                check_ss58(hotkey, "hotkey")
-            for coldkey in where.coldkeys or ():
-                check_ss58(coldkey, "coldkey")
+            check_list(where.uids, "uids", max_page)
+            check_keys(where.hotkeys, "hotkey", max_page)
+            check_keys(where.coldkeys, "coldkey", max_page)
         selected = select_neurons(self.model.neurons, where, order_by)
         block = self.block
         return [Neuron.from_model(n, block) for n in selected[offset : offset + first]]
@@ -459,6 +458,19 @@ class Metagraph:
             neuron_count=len(metagraph.neurons),
             model=metagraph,
         )
+
+
+def check_list(items: list[Any] | None, what: str, most: int) -> None:
+    """Refuse a list argument longer than `most` before looking at its items."""
+    if items is not None and len(items) > most:
+        raise BadUserInput(f"`{what}` takes at most {most} items; got {len(items)}")
+
+
+def check_keys(keys: list[str] | None, what: str, most: int) -> None:
+    """Refuse a list of account keys that is too long, or holds a non-address."""
+    check_list(keys, f"{what}s", most)
+    for key in keys or ():
+        check_ss58(key, what)
 
 
 def check_ss58(address: str, what: str) -> None:

@@ -78,7 +78,13 @@ async def graphql(
 ) -> dict[str, Any]:
     response = await client.post("/graphql", json={"query": document, "variables": variables})
     assert response.status_code == 200, response.text
-    return response.json()
+    answer = response.json()
+    # Every query's answer carries its estimated cost, which tests/schema/test_limits.py checks;
+    # these tests compare data and errors.
+    extensions = answer.get("extensions", {})
+    assert set(extensions) <= {"cost"}, extensions
+    answer.pop("extensions", None)
+    return answer
 
 
 @dataclass

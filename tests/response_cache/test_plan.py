@@ -12,6 +12,7 @@ from pylon_gql.response_cache import (
     cache_key,
     plan_query,
 )
+from pylon_gql.response_cache.plan import ENTRY_OVERHEAD as PLAN_OVERHEAD
 
 HEAD = BlockRef(100, "0x" + "11" * 32)
 
@@ -82,10 +83,19 @@ def test_no_key_for_the_head_before_there_is_one() -> None:
     assert cache_key(plan("{ block(number: 1) { hash } }"), None, None, "") is not None
 
 
-def test_plans_are_kept_per_document() -> None:
-    plans = PlanCache(max_tokens=4000, size=2)
+def test_plans_are_kept_per_document_within_a_byte_bound() -> None:
+    # Room for two small entries: each costs its texts plus ENTRY_OVERHEAD.
+    plans = PlanCache(max_tokens=4000, max_bytes=2 * (PLAN_OVERHEAD + 60))
     first = plans.get("{ head { number } }", None)
     assert plans.get("{ head { number } }", None) is first
     assert plans.get("mutation { x }", None) is None
     plans.get("{ subnet { name } }", None)
     assert plans.get("{ head { number } }", None) is not first  # evicted, planned again
+    assert plans.size <= 2 * (PLAN_OVERHEAD + 60)
+
+
+def test_a_megabyte_of_comment_is_not_kept() -> None:
+    plans = PlanCache(max_tokens=4000, max_bytes=2**20)
+    for n in range(20):
+        plans.get("#" + "x" * 100_000 + f"\n{{ head {{ number }} a{n}: __typename }}", None)
+    assert plans.size <= 2**20  # 20 documents of 100 kB: at most ten of them kept

@@ -85,6 +85,9 @@ class FakeReader:
         if name in self.fail_with:
             raise self.fail_with[name]
 
+    def holds(self, number: int) -> bool:
+        return True  # every block of the fake is at hand
+
     async def resolve(self, number: int | None = None, hash: str | None = None) -> BlockRef:
         self._call("resolve")
         head = self.head

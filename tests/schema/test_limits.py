@@ -1,8 +1,15 @@
-"""Serving limits: depth, aliases, tokens, introspection."""
+"""Serving limits: depth, aliases, tokens, introspection, document bytes, expanded selections,
+cost, list and address lengths."""
 
 from __future__ import annotations
 
+import time
+
+from graphql import parse
+
+from pylon_gql.auth import Role
 from pylon_gql.schema import Context, create_schema
+from pylon_gql.schema.limits import expanded_selections
 from pylon_gql.settings import Settings
 
 from .conftest import Execute
@@ -51,3 +58,102 @@ async def test_introspection_is_on_by_default_and_off_by_setting(execute: Execut
     off = await run(settings, "{ __schema { queryType { name } } }")
     assert off["data"] is None
     assert off["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+def fragment_bomb(k: int) -> str:
+    """k fragments, each spreading the one before twice: 2**k copies of one field."""
+    fragments = ["fragment F0 on Query { head { number } }"]
+    fragments += [f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, k + 1)]
+    return f"{{ ...F{k} }}\n" + "\n".join(fragments)
+
+
+async def test_a_fragment_bomb_is_refused_before_validation_and_fast() -> None:
+    settings = make_settings()
+    started = time.perf_counter()
+    refused = await run(settings, fragment_bomb(21))  # 4 million fields: 26 s to validate
+    elapsed = time.perf_counter() - started
+    [error] = refused["errors"]
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX"}
+    assert "PYLON_MAX_SELECTIONS" in error["message"]
+    assert elapsed < 0.5
+    # Below the bound the same shape is served.
+    assert (await run(settings, fragment_bomb(8)))["errors"] == []
+
+
+def test_expanded_selections_counts_each_fragment_once() -> None:
+    document = parse(fragment_bomb(60))  # 2**61 fields: counting must not expand them
+    assert expanded_selections(document, stop_at=10**30) == 2 * 2**60
+    assert expanded_selections(parse("{ a b { c d } ... on Query { e } }"), 100) == 5
+
+
+async def test_a_document_over_the_byte_limit_is_refused_before_parsing() -> None:
+    settings = make_settings(max_document_bytes=1024)
+    refused = await run(settings, "#" + "x" * 2000 + "\n{ head { number } }")
+    assert refused["errors"][0]["extensions"] == {"code": "REQUEST_TOO_LARGE"}
+    assert "PYLON_MAX_DOCUMENT_BYTES" in refused["errors"][0]["message"]
+    # Bytes, not characters: 300 four-byte characters are 1200 bytes.
+    wide = await run(settings, "#" + "\U0001f600" * 300 + "\n{ head { number } }")
+    assert wide["errors"][0]["extensions"] == {"code": "REQUEST_TOO_LARGE"}
+    assert (await run(settings, "{ head { number } }"))["errors"] == []
+
+
+class ColdReader(FakeReader):
+    """A reader whose cache holds only the head."""
+
+    def holds(self, number: int) -> bool:
+        return self.head is not None and number == self.head.number
+
+
+async def cost_of(
+    settings: Settings, document: str, roles: frozenset[Role] = frozenset()
+) -> tuple[dict, dict]:
+    schema = create_schema(settings)
+    context = Context(settings=settings, reader=ColdReader(), request_id="r", roles=roles)
+    result = await schema.execute(document, context_value=context)
+    return (
+        {"data": result.data, "errors": [e.formatted for e in result.errors or []]},
+        result.extensions or {},
+    )
+
+
+async def test_the_cost_of_a_query_is_estimated_and_returned() -> None:
+    settings = make_settings(cold_block_cost=1000)
+    answer, extensions = await cost_of(settings, "{ metagraph { neurons { uid hotkey } } }")
+    assert answer["errors"] == []
+    # metagraph + neurons + 1024 x (uid + hotkey), at the (cached) head.
+    assert extensions["cost"] == {"estimated": 2 + 1024 * 2, "budget": 150_000}
+    _, paged = await cost_of(settings, "{ metagraph { neurons(first: 10) { uid } } }")
+    assert paged["cost"]["estimated"] == 2 + 10
+    _, cold = await cost_of(settings, "{ a: metagraph(block: 1001) { block { number } } }")
+    assert cold["cost"]["estimated"] == 3 + 1000  # one block the cache does not hold
+
+
+async def test_a_query_over_the_budget_is_refused_before_it_runs() -> None:
+    settings = make_settings(cold_block_cost=20_000, max_cost_anonymous=100_000)
+    aliases = " ".join(
+        f"m{n}: metagraph(block: {1001 + n}) {{ neurons {{ uid stake }} }}" for n in range(5)
+    )
+    answer, extensions = await cost_of(settings, "{ " + aliases + " }")
+    assert answer["data"] is None
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["budget"] == 100_000
+    assert error["extensions"]["cost"] == 5 * (2 + 1024 * 2) + 5 * 20_000
+    assert extensions["cost"]["estimated"] == error["extensions"]["cost"]
+    # A token buys a larger budget.
+    allowed, _ = await cost_of(settings, "{ " + aliases + " }", frozenset({Role.READER}))
+    assert allowed["errors"] == []
+
+
+async def test_long_lists_and_long_addresses_are_refused_before_they_are_decoded() -> None:
+    settings = make_settings(max_page_size=6)
+    many = ", ".join(['"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"'] * 7)
+    refused = await run(
+        settings, f"{{ metagraph {{ neurons(where: {{hotkeys: [{many}]}}) {{ uid }} }} }}"
+    )
+    assert refused["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "at most 6 items" in refused["errors"][0]["message"]
+    started = time.perf_counter()
+    long = await run(settings, '{ neuron(hotkey: "' + "5" * 40_000 + '") { uid } }')
+    assert time.perf_counter() - started < 0.5  # base58-decoding it took 3.3 s
+    assert long["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}

@@ -1,0 +1,285 @@
+"""What one request may ask of the server, checked before the work it would cause.
+
+The server is open to strangers, so a small document must not be able to buy a lot of work:
+- its text is bounded in bytes before it is parsed (PYLON_MAX_DOCUMENT_BYTES);
+- its selection, with every fragment expanded, is counted in linear time and bounded
+  (PYLON_MAX_SELECTIONS) before graphql-core validates it: fragments that spread fragments
+  expand exponentially, and graphql-core's overlapping-fields rule would walk every expansion;
+- its cost is estimated from the sizes of the lists it selects and the blocks it reads that the
+  cache does not hold, and held to the caller's budget (PYLON_MAX_COST_ANONYMOUS, _TOKEN) before
+  it runs; the estimate is returned in `extensions.cost`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutableDefinitionNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+)
+from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from ..settings import Settings
+from .context import Context
+from .errors import ErrorCode
+
+#: How many items a list field is taken to hold when its size is not given by an argument.
+LIST_SIZES = {"neurons": 1024, "commitments": 1024, "weights": 1024, "entries": 4096}
+#: Arguments that bound a list field's size.
+SIZE_ARGUMENTS = {"neurons": "first", "weightCommits": "last"}
+#: Default sizes of the lists those arguments bound, when they are left out.
+DEFAULT_SIZES = {"weightCommits": 20}
+#: Root fields that read the chain at their `block` argument (`block` reads at `number`).
+BLOCK_ARGUMENT = {
+    "metagraph": "block",
+    "neuron": "block",
+    "epoch": "block",
+    "hyperparameters": "block",
+    "subnet": "block",
+    "commitment": "block",
+    "commitments": "block",
+    "weights": "block",
+    "block": "number",
+}
+
+
+def _error(message: str, code: ErrorCode, **details: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code.value, **details})
+
+
+def expanded_selections(document: DocumentNode, stop_at: int) -> int:
+    """The most fields any operation or fragment of `document` selects once its fragment
+    spreads are expanded, counted without expanding them (each fragment is counted once);
+    counting stops past `stop_at`."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    counted: dict[str, int] = {}
+
+    def fragment(name: str, visiting: frozenset[str]) -> int:
+        if name in counted:
+            return counted[name]
+        definition = fragments.get(name)
+        if definition is None or name in visiting:
+            return 0  # unknown or cyclic: graphql-core's own rules refuse it
+        counted[name] = total = selection(definition.selection_set, visiting | {name})
+        return total
+
+    def selection(selection_set: SelectionSetNode, visiting: frozenset[str]) -> int:
+        total = 0
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                total += 1
+                if node.selection_set is not None:
+                    total += selection(node.selection_set, visiting)
+            elif isinstance(node, InlineFragmentNode):
+                total += selection(node.selection_set, visiting)
+            elif isinstance(node, FragmentSpreadNode):
+                total += fragment(node.name.value, visiting)
+            if total > stop_at:
+                return total
+        return total
+
+    most = 0
+    for definition in document.definitions:
+        if isinstance(definition, ExecutableDefinitionNode):
+            most = max(most, selection(definition.selection_set, frozenset()))
+            if most > stop_at:
+                break
+    return most
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A query's estimated cost: `values` (about one unit per value of the answer) plus the
+    blocks it reads, of which `cold` are not in the cache."""
+
+    values: int
+    blocks: frozenset[int]
+    cold: int
+
+    def total(self, cold_block_cost: int) -> int:
+        return self.values + self.cold * cold_block_cost
+
+
+def _argument(field: FieldNode, name: str, variables: Mapping[str, Any]) -> object:
+    for argument in field.arguments or ():
+        if argument.name.value == name:
+            return _value(argument.value, variables)
+    return None
+
+
+def _value(node: ValueNode, variables: Mapping[str, Any]) -> object:
+    if isinstance(node, VariableNode):
+        return variables.get(node.name.value)
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    return None
+
+
+def estimate_values(
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+) -> tuple[int, set[int]]:
+    """The values the answer holds, estimated (lists at their size), and the explicit block
+    numbers its root fields read."""
+    blocks: set[int] = set()
+
+    def selection(selection_set: SelectionSetNode, root: bool, seen: frozenset[str]) -> int:
+        total = 0
+        for node in _fields(selection_set, fragments, seen):
+            name = node.name.value
+            if root and name in BLOCK_ARGUMENT:
+                number = _argument(node, BLOCK_ARGUMENT[name], variables)
+                if isinstance(number, int) and not isinstance(number, bool):
+                    blocks.add(number)
+            size = 1
+            if name in SIZE_ARGUMENTS:
+                given = _argument(node, SIZE_ARGUMENTS[name], variables)
+                default = DEFAULT_SIZES.get(name, LIST_SIZES.get(name, 1))
+                size = given if isinstance(given, int) and given >= 0 else default
+                size = min(size, LIST_SIZES.get(name, size))
+            elif name in LIST_SIZES:
+                size = LIST_SIZES[name]
+            inner = 0 if node.selection_set is None else selection(node.selection_set, False, seen)
+            total += 1 + size * inner
+        return total
+
+    return selection(operation.selection_set, True, frozenset()), blocks
+
+
+def _fields(
+    selection_set: SelectionSetNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: frozenset[str],
+) -> Iterator[FieldNode]:
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode):
+            yield node
+        elif isinstance(node, InlineFragmentNode):
+            yield from _fields(node.selection_set, fragments, seen)
+        elif isinstance(node, FragmentSpreadNode):
+            name = node.name.value
+            definition = fragments.get(name)
+            if definition is not None and name not in seen:
+                yield from _fields(definition.selection_set, fragments, seen | {name})
+
+
+class RequestLimits(SchemaExtension):
+    """The document's size, its expanded selection and its cost, each refused with a typed
+    error before the work it would cause."""
+
+    def __init__(self, *, settings: Settings) -> None:
+        self.settings = settings
+        self.cost: Cost | None = None
+        self.budget: int | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query or ""
+        limit = self.settings.max_document_bytes
+        # len(str) counts characters; UTF-8 takes at most 4 bytes for one.
+        if len(query) > limit // 4 and len(query.encode()) > limit:
+            raise _error(
+                f"the query document is larger than {limit} bytes (PYLON_MAX_DOCUMENT_BYTES)",
+                ErrorCode.REQUEST_TOO_LARGE,
+            )
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        limit = self.settings.max_selections
+        if document is not None and expanded_selections(document, limit) > limit:
+            # Set before graphql-core's validation runs, which then does not run at all.
+            self.execution_context.pre_execution_errors = [
+                _error(
+                    f"the query selects more than {limit} fields once its fragments are "
+                    "expanded (PYLON_MAX_SELECTIONS); select less, or split it",
+                    ErrorCode.QUERY_TOO_COMPLEX,
+                )
+            ]
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.operation_type is OperationType.QUERY:
+            refused = self._judge_cost(document)
+            if refused is not None:
+                # A result set before execution makes strawberry skip the execution.
+                context.result = ExecutionResult(data=None, errors=[refused])
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if self.cost is None or self.budget is None:
+            return {}
+        return {
+            "cost": {
+                "estimated": self.cost.total(self.settings.cold_block_cost),
+                "budget": self.budget,
+            }
+        }
+
+    def _judge_cost(self, document: DocumentNode) -> GraphQLError | None:
+        context = self.execution_context
+        operation = _operation(document, context.operation_name)
+        if operation is None:
+            return None  # graphql-core says which operation is missing
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        values, blocks = estimate_values(operation, fragments, context.variables or {})
+        request = context.context
+        cold = 0
+        budget = self.settings.max_cost_anonymous
+        if isinstance(request, Context):
+            cold = sum(1 for number in blocks if not request.reader.holds(number))
+            if request.roles:
+                budget = self.settings.max_cost_token
+        self.cost, self.budget = Cost(values, frozenset(blocks), cold), budget
+        total = self.cost.total(self.settings.cold_block_cost)
+        if total <= budget:
+            return None
+        return _error(
+            f"the query would cost about {total} (values it returns, plus "
+            f"{self.settings.cold_block_cost} per block not in the cache: {cold}) and the "
+            f"budget is {budget}; select fewer fields or neurons (`first`), fewer blocks, "
+            "or send a token",
+            ErrorCode.QUERY_TOO_COMPLEX,
+            cost=total,
+            budget=budget,
+        )
+
+
+class ValidationCacheAfterLimits(ValidationCache):
+    """Strawberry's validation cache, which validates even when an earlier extension has
+    refused the document already; this one leaves such a document alone (validating the
+    fragment bomb is the very work the refusal spares)."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors:
+            yield
+            return
+        yield from super().on_validate()
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name is not None and o.name.value == name), None)
