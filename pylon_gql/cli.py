@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import uvicorn
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from . import __version__
 from .redaction import redact_handlers
-from .settings import Settings, describe_errors
+from .settings import Settings, SettingsError, describe_errors
 from .simnet.cli import simnet_command
 
 
@@ -38,6 +39,11 @@ def load_settings(**overrides: object) -> Settings:
         raise SystemExit(2) from None
 
 
+def refuse(error: SettingsError) -> NoReturn:
+    click.echo(f"invalid setting: {error}", err=True)
+    raise SystemExit(2)
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level,
@@ -54,11 +60,20 @@ def configure_logging(level: str) -> None:
 def serve(host: str | None, port: int | None, network: str | None) -> None:
     """Serve the GraphQL API (by default over the embedded simulated chain)."""
     settings = load_settings(host=host, port=port, network=network)
+    from .startup_checks import check_local
+
+    try:
+        check_local(settings)  # before the slow part of the start
+    except SettingsError as error:
+        refuse(error)
     configure_logging(settings.log_level)
     from .http import create_app
     from .services import Services
 
-    app = create_app(settings, Services(settings))
+    services = Services(settings)
+    app = create_app(settings, services)
+    # A setting the chain refuses fails the app's start: that one line, not uvicorn's traceback.
+    logging.getLogger("uvicorn.error").addFilter(lambda record: services.refused is None)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -69,9 +84,13 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    # uvicorn shuts down gracefully on Ctrl-C, then raises it again: that is not an error.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    try:
+        # uvicorn shuts down gracefully on Ctrl-C, then raises it again: that is not an error.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:
+        if services.refused is not None:
+            refuse(services.refused)  # instead of uvicorn's exit 3 of a failed start
     if not server.started:
         raise SystemExit(1)
 

@@ -21,7 +21,8 @@ from .committer import Committer
 from .events import EventHub
 from .keys import load_signers
 from .redaction import REVEAL
-from .settings import Settings
+from .settings import Settings, SettingsError
+from .startup_checks import check_chain
 from .store import WeightStore
 from .writes import WritePath
 
@@ -45,6 +46,8 @@ class Services:
         self._simnet_config = simnet_config
         #: The weight store, committer and signing keys (set at start).
         self.writes: WritePath | None = None
+        #: The setting the chain showed to be impossible at start (the start failed on it).
+        self.refused: SettingsError | None = None
         #: Tokens made for the simulated chain when none are configured (role -> token).
         self.dev_tokens = dev_tokens(settings)
 
@@ -64,8 +67,12 @@ class Services:
             try:
                 # Loads the runtime metadata once, before anything asks for it concurrently.
                 await client.connect()
+                await check_chain(self.settings, client)
             except ChainError as error:
                 log.warning("the node at %s is not reachable yet (%s); retrying", url, error)
+            except SettingsError as error:
+                self.refused = error
+                raise
             self._reader = ChainReader(client, self.settings)
             self.follower = Follower(client, self._reader, self.hub)
             # Epochs, registrations and commitments, derived once from the follower's blocks.

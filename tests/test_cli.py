@@ -1,8 +1,15 @@
-"""`pylon-gql migrate` on a fresh data dir, then again."""
+"""`pylon-gql migrate` on a fresh data dir, then again; `pylon-gql serve` refusing settings it
+cannot start with."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,3 +32,60 @@ def test_migrate_makes_the_database_then_has_nothing_to_do(
     assert {"weight", "weight_commit", "aerich"} <= tables
     again = CliRunner().invoke(main, ["migrate"], env=env)
     assert again.exit_code == 0 and "up to date" in again.output
+
+
+# --- `pylon-gql serve` with a setting it cannot start with: exit 2 and one line naming it
+
+PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
+
+
+def _a_file(tmp_path: Path) -> str:
+    (tmp_path / "a-file").write_text("not a directory")
+    return str(tmp_path / "a-file")
+
+
+#: (variable, its value (or a function of the test's directory), what the line must say).
+#: The chain's cases (`sim` has no subnet 999; subnet 1's epochs are shorter than 400 blocks)
+#: start the embedded node, at log level ERROR: the start logs what it does before the check.
+REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
+    ("DATA_DIR", _a_file, "is a file: name a directory"),
+    ("DATA_DIR", lambda _: "/proc/pylon-data", "not a directory the server can write to"),
+    ("DATABASE_URL", lambda _: "garbage", "not a database URL"),
+    ("DATABASE_URL", lambda _: "postgres://pylon:secret@127.0.0.1/pylon", "pip install asyncpg"),
+    ("CHAIN_TIMEOUT", lambda _: "inf", "finite number"),
+    ("COMMIT_RETRY_MAX_BACKOFF", lambda _: "1", "at least PYLON_COMMIT_RETRY_MIN_BACKOFF"),
+    ("PORT", lambda _: "busy", "choose a free port, or 0 for any"),
+    ("NETUID", lambda _: "999", "subnet 999 does not exist"),
+    ("COMMIT_WINDOW_START_OFFSET", lambda _: "400", "opens the commit window after it closes"),
+]
+_CHAIN_CASES = {"NETUID", "COMMIT_WINDOW_START_OFFSET"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"), REFUSED, ids=[f"{v}-{i}" for i, (v, _, _) in enumerate(REFUSED)]
+)
+def test_serve_refuses_an_impossible_setting_in_one_line(
+    tmp_path: Path, variable: str, value: Callable[[Path], str], says: str
+) -> None:
+    if variable == "DATABASE_URL" and "asyncpg" in says and importlib.util.find_spec("asyncpg"):
+        pytest.skip("asyncpg is installed here")
+    env = {key: v for key, v in os.environ.items() if not key.startswith("PYLON_")}
+    env |= {"PYLON_PORT": "0", "PYLON_DATA_DIR": str(tmp_path / "data")}
+    if variable in _CHAIN_CASES:
+        env["PYLON_LOG_LEVEL"] = "ERROR"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = str(holder.getsockname()[1])
+        given = value(tmp_path)
+        env[f"PYLON_{variable}"] = busy if given == "busy" else given
+        done = subprocess.run(
+            [PYLON_GQL, "serve"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90
+        )
+    output = (done.stdout + done.stderr).strip()
+    assert done.returncode == 2, output
+    # One line, and nothing before it: the local checks come before any slow start-up.
+    assert output.splitlines() == [output], output
+    assert output.startswith(f"invalid setting: PYLON_{variable}: "), output
+    assert says in output
+    assert "secret" not in output  # a database URL's password is never echoed
