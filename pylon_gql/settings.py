@@ -111,7 +111,9 @@ class Settings(BaseSettings):
         "before any other validation).",
     )
     max_cost_anonymous: int = Field(
-        150_000,
+        # A full metagraph with every neuron field costs about 34,000 and takes ~30-140 ms to
+        # render here; a stranger's request may take one of them (or one at a cold block).
+        50_000,
         ge=1,
         description="Query cost budget without a token: about one unit per value of the answer "
         "(a full metagraph is about 1024 x the neuron fields selected); plus "
@@ -121,7 +123,7 @@ class Settings(BaseSettings):
         1_000_000, ge=1, description="Query cost budget with a token of any role."
     )
     cold_block_cost: int = Field(
-        20_000,
+        10_000,
         ge=0,
         description="Cost of each distinct block a query reads that the cache does not hold "
         "(reading it costs the node a full metagraph).",
@@ -151,6 +153,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds one message may wait for a client that does not read before the "
         "connection is dropped.",
+    )
+    ws_max_message_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Largest websocket message a client may send (uvicorn's ws_max_size); a "
+        "bigger one closes the connection with 1009.",
     )
     subscriber_max_lag: int = Field(
         256,

@@ -7,7 +7,7 @@ The server is open to strangers, so a small document must not be able to buy a l
   expand exponentially, and graphql-core's overlapping-fields rule would walk every expansion;
 - its cost is estimated from the sizes of the lists it selects and the blocks it reads that the
   cache does not hold, and held to the caller's budget (PYLON_MAX_COST_ANONYMOUS, _TOKEN) before
-  it runs; the estimate is returned in `extensions.cost`.
+  it runs; the estimate is returned in `extensions.cost.estimated`.
 """
 
 from __future__ import annotations
@@ -188,7 +188,6 @@ class RequestLimits(SchemaExtension):
     def __init__(self, *, settings: Settings) -> None:
         self.settings = settings
         self.cost: Cost | None = None
-        self.budget: int | None = None
 
     def on_parse(self) -> Iterator[None]:
         query = self.execution_context.query or ""
@@ -226,14 +225,11 @@ class RequestLimits(SchemaExtension):
         yield
 
     def get_results(self) -> dict[str, Any]:
-        if self.cost is None or self.budget is None:
+        # The estimate only: the caller's budget (a refusal names it) would make answers of
+        # the same data differ by role, and they are kept and shared by the response cache.
+        if self.cost is None:
             return {}
-        return {
-            "cost": {
-                "estimated": self.cost.total(self.settings.cold_block_cost),
-                "budget": self.budget,
-            }
-        }
+        return {"cost": {"estimated": self.cost.total(self.settings.cold_block_cost)}}
 
     def _judge_cost(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context
@@ -251,7 +247,7 @@ class RequestLimits(SchemaExtension):
             cold = sum(1 for number in blocks if not request.reader.holds(number))
             if request.roles:
                 budget = self.settings.max_cost_token
-        self.cost, self.budget = Cost(values, frozenset(blocks), cold), budget
+        self.cost = Cost(values, frozenset(blocks), cold)
         total = self.cost.total(self.settings.cold_block_cost)
         if total <= budget:
             return None
