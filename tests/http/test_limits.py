@@ -67,6 +67,11 @@ async def test_a_body_over_the_limit_is_refused_with_413(chain: FakeChain) -> No
         + b"1"
         + b"}" * 2001,  # nested too deep
         b"{not json",
+        b"[]",  # a batch: not served
+        b"[1, 2]",
+        b'{"query": 5}',
+        b'{"query": "{ head { number } }", "variables": {"s": "\\ud800"}}',  # lone surrogate
+        b'{"query": "{ head { number } }", "variables": [1]}',
     ],
 )
 async def test_a_malformed_body_is_a_400_graphql_error(chain: FakeChain, body: bytes) -> None:
