@@ -1,21 +1,23 @@
 """What moves between blocks without a transaction, deterministically from the seed.
 
 Every block, each subnet drifts: validators (except //Bob) set weights every 10 blocks, a few
-neurons' incentive, dividends, emission and stake wobble, and now and then a miner is
-deregistered and its uid re-registered. On subnet 1 //Bob takes a miner's uid at the first
-produced block. And the chain's reveal of timelocked commits, which the simnet cannot decrypt:
-they are dropped when the chain would reveal them.
+neurons' stake wobbles, and now and then a miner is deregistered and its uid re-registered.
+Scores (incentive, dividends, consensus, rank, trust), emission and bonds move only in the
+block where the subnet's epoch runs, as on the chain. On subnet 1 //Bob takes a miner's uid
+at the first produced block. And the chain's reveal of timelocked commits, which the simnet
+cannot decrypt: they are dropped when the chain would reveal them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from .keys import VALIDATOR_COLDKEY, VALIDATOR_HOTKEY, VALIDATOR_STAKE, seeded_hash
 from .runtime import Runtime
-from .state import Neuron, Subnet, epoch_index
+from .state import Neuron, Subnet, epoch_index, is_epoch_block
 
 
 class Drift:
@@ -50,24 +52,28 @@ class Drift:
                     new_rows[neuron.uid] = _wobble_weights(rng, row)
         weights = {**subnet.weights, **new_rows} if new_rows else subnet.weights
 
+        # a few stakers add or take stake every block
         candidates = [n.uid for n in neurons if n.uid not in protected]
         for uid in rng.sample(candidates, min(8, len(candidates))):
-            lite = neurons[uid].lite
-            change = changed.setdefault(uid, {})
-            for name in ("incentive", "dividends", "consensus", "rank", "trust"):
-                if lite[name]:
-                    change[name] = _wobble_u16(rng, lite[name])
-            if lite["emission"]:
-                change["emission"] = max(0, round(lite["emission"] * rng.uniform(0.95, 1.05)))
-            stake = lite["stake"]
+            stake = neurons[uid].lite["stake"]
             if stake and stake[0][1]:
                 amount = max(0, round(stake[0][1] * rng.uniform(0.99, 1.01)))
+                change = changed.setdefault(uid, {})
                 change["stake"] = [[stake[0][0], amount], *stake[1:]]
                 change["alpha_stake"] = amount
                 change["total_stake"] = amount + neurons[uid].extra["tao_stake"]
 
+        # scores, emission and bonds move only when the subnet's epoch runs, as on the chain
+        bonds = subnet.bonds
+        if is_epoch_block(subnet, number):
+            for neuron in neurons:
+                if neuron.uid not in protected:
+                    _epoch_scores(rng, neuron, changed.setdefault(neuron.uid, {}))
+            bonds = _moved_bonds(subnet.bonds, weights)
+
         for uid, change in changed.items():
-            neurons[uid] = neurons[uid].replace(self.runtime, **change)
+            if change:
+                neurons[uid] = neurons[uid].replace(self.runtime, **change)
 
         commitments = subnet.commitments
         if rng.random() < 1 / 25:
@@ -86,7 +92,7 @@ class Drift:
                 if old.hotkey in commitments:
                     commitments = {k: v for k, v in commitments.items() if k != old.hotkey}
         return dataclasses.replace(
-            subnet, neurons=tuple(neurons), commitments=commitments, weights=weights
+            subnet, neurons=tuple(neurons), commitments=commitments, weights=weights, bonds=bonds
         )
 
     def _validator_slot(self, neurons: list[Neuron]) -> int:
@@ -142,6 +148,37 @@ def _wobble_weights(rng: random.Random, row: list[list[int]]) -> list[list[int]]
     raw = [max(1, round(w * rng.uniform(0.9, 1.1))) for _, w in row]
     top = max(raw)
     return [[uid, round(w * 65535 / top)] for (uid, _), w in zip(row, raw, strict=True)]
+
+
+def _epoch_scores(rng: random.Random, neuron: Neuron, change: dict[str, Any]) -> None:
+    """What an epoch moves in a neuron: its scores (±10 %), emission (±5 %) and dividends."""
+    lite = neuron.lite
+    for name in ("incentive", "dividends", "consensus", "rank", "trust", "validator_trust"):
+        if lite[name]:
+            change[name] = _wobble_u16(rng, lite[name])
+    if lite["emission"]:
+        change["emission"] = max(0, round(lite["emission"] * rng.uniform(0.95, 1.05)))
+    for name in ("alpha_dividends", "tao_dividends"):
+        if neuron.extra.get(name):
+            change[name] = max(0, round(neuron.extra[name] * rng.uniform(0.95, 1.05)))
+
+
+def _moved_bonds(
+    bonds: Mapping[int, list[list[int]]], weights: Mapping[int, list[list[int]]]
+) -> dict[int, list[list[int]]]:
+    """Bonds one epoch on: a tenth of the way from the old bond to the weight's share of its
+    row (subtensor's bonds moving average, without the stake weighting)."""
+    moved: dict[int, list[list[int]]] = {}
+    for uid in sorted({*bonds, *weights}):
+        row = weights.get(uid, [])
+        total = sum(w for _, w in row) or 1
+        target = {miner: w * 65535 // total for miner, w in row}
+        old = dict((miner, b) for miner, b in bonds.get(uid, []))
+        new = {m: round(0.9 * old.get(m, 0) + 0.1 * target.get(m, 0)) for m in {*old, *target}}
+        kept = [[m, b] for m, b in sorted(new.items()) if b > 0]
+        if kept:
+            moved[uid] = kept
+    return moved
 
 
 def _wobble_u16(rng: random.Random, value: int) -> int:

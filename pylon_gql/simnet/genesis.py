@@ -29,6 +29,15 @@ from .state import RAO, BlockState, Neuron, Subnet
 GENESIS_HASH = "0x2f0555cc76fc2840a25a6ea3b9637146806f1f44b090c175ffde2a7e5ab36c03"
 # a drand quicknet round near the snapshot's time (rounds are 3 s apart)
 DRAND_ROUND_AT_SNAPSHOT = 20_000_000
+# the pool's emission figures a metagraph carries (subnet 1: as recorded)
+EMISSION_FIELDS = (
+    "subnet_emission",
+    "alpha_out_emission",
+    "alpha_in_emission",
+    "tao_in_emission",
+    "pending_alpha_emission",
+    "pending_root_emission",
+)
 
 
 def first_state(
@@ -74,9 +83,19 @@ def first_state(
             "tao_in": graph["tao_in"],
             "subnet_volume": graph["subnet_volume"],
             "moving_price": graph["moving_price"]["bits"],
+            **{name: graph[name] for name in EMISSION_FIELDS},
         },
+        bonds=_initial_bonds(_initial_weights(seed, neurons)),
     )
-    subnet2 = _synthetic_subnet(runtime, seed, 2, synthetic_neurons, number, hyperparameters)
+    subnet2 = _synthetic_subnet(
+        runtime,
+        seed,
+        2,
+        synthetic_neurons,
+        number,
+        # the synthetic subnet keeps the tempo many finney subnets run
+        {**hyperparameters, "tempo": 360, "max_uids": synthetic_neurons},
+    )
     accounts = {
         key: {
             "nonce": 0,
@@ -112,6 +131,16 @@ def _initial_weights(seed: int, neurons: tuple[Neuron, ...]) -> dict[int, list[l
             [uid, round(w * 65535 / top)] for uid, w in zip(chosen, raw, strict=True)
         ]
     return weights
+
+
+def _initial_bonds(weights: Mapping[int, list[list[int]]]) -> dict[int, list[list[int]]]:
+    """Bonds as if the weights had held for a long time: a bond is the weight's share of the
+    row, on the u16 scale (the drift moves them towards the weights at each epoch)."""
+    bonds: dict[int, list[list[int]]] = {}
+    for uid, row in weights.items():
+        total = sum(w for _, w in row) or 1
+        bonds[uid] = [[miner, w * 65535 // total] for miner, w in row]
+    return bonds
 
 
 def _synthetic_subnet(
@@ -169,7 +198,7 @@ def _synthetic_subnet(
         }
         if uid == 0:
             # //Bob last wrote weights a tempo before the snapshot: outside the rate limit
-            lite["last_update"] = number - 360
+            lite["last_update"] = number - hyperparameters["tempo"]
         extra = {
             "block_at_registration": number - rng.randint(1_000, 200_000),
             "alpha_stake": stake,
@@ -182,6 +211,7 @@ def _synthetic_subnet(
         neurons[10].hotkey: _registration(number - 20, [_raw(b"\x00\x01\x02\xfe\xff")]),
         neurons[0].hotkey: _registration(number - 5, [_raw(b"validator //Bob")]),
     }
+    weights = _initial_weights(seed, tuple(neurons))
     # one validator has a commit-reveal commit pending in the current epoch
     tempo = hyperparameters["tempo"]
     epoch = (number + netuid + 1) // (tempo + 1)
@@ -207,7 +237,7 @@ def _synthetic_subnet(
         identity=None,
         neurons=tuple(neurons),
         commitments=commitments,
-        weights=_initial_weights(seed, tuple(neurons)),
+        weights=weights,
         weight_commits=weight_commits,
         emission_history=[],
         pool={
@@ -216,7 +246,14 @@ def _synthetic_subnet(
             "tao_in": 10_000 * RAO,
             "subnet_volume": 0,
             "moving_price": 1 << 32,
+            "subnet_emission": 0,
+            "alpha_out_emission": 1_000_000_000,
+            "alpha_in_emission": 1_000_000_000,
+            "tao_in_emission": 9_531_940,
+            "pending_alpha_emission": 0,
+            "pending_root_emission": 0,
         },
+        bonds=_initial_bonds(weights),
     )
 
 

@@ -37,6 +37,9 @@ HYPERPARAMETER_NAMES = (
     "liquid_alpha_enabled",
 )
 
+# kept beside them: the subnet's storage and metagraph carry these too
+SUBNET_PARAMETER_NAMES = ("max_uids", "burn", "pow_registration_allowed")
+
 # sudo_set_<name> -> the hyperparameter it sets, where the names differ
 SUDO_HYPERPARAMETERS: dict[str, str] = {
     "weights_version_key": "weights_version",
@@ -49,14 +52,16 @@ SUDO_HYPERPARAMETERS: dict[str, str] = {
     "max_registrations_per_block": "max_regs_per_block",
     "commit_reveal_weights_interval": "commit_reveal_period",
     "toggle_transfer": "transfers_enabled",
+    "network_pow_registration_allowed": "pow_registration_allowed",
 }
 
 
 def simnet_hyperparameters(base: Mapping[str, Any]) -> dict[str, Any]:
-    """The simnet's own hyperparameters: real subnet 1 values, tempo 360, commit-reveal on."""
-    params = {name: base[name] for name in HYPERPARAMETER_NAMES}
+    """The simnet's own hyperparameters: the real subnet 1 values (tempo 99 at the snapshot),
+    commit-reveal on. Beside what `get_subnet_hyperparams` returns, the subnet's storage and
+    metagraph carry `max_uids`, `burn` and `pow_registration_allowed`."""
+    params = {name: base[name] for name in (*HYPERPARAMETER_NAMES, *SUBNET_PARAMETER_NAMES)}
     params.update(
-        tempo=360,
         commit_reveal_weights_enabled=True,
         commit_reveal_period=1,
         weights_rate_limit=100,

@@ -32,6 +32,7 @@ from .snapshot import get_snapshot
 from .subscriptions import (
     HEAD_SUBSCRIPTIONS,
     HEAD_UNSUBSCRIBE,
+    RUNTIME_VERSION_SUBSCRIPTIONS,
     STORAGE_SUBSCRIBE,
     STORAGE_UNSUBSCRIBE,
     SUBSCRIPTION_METHODS,
@@ -397,7 +398,13 @@ class Simnet:
             return subscriptions.subscribe_storage(connection, params)
         if method in HEAD_SUBSCRIPTIONS:
             return subscriptions.subscribe_heads(connection, method)
-        if method in HEAD_UNSUBSCRIBE or method == STORAGE_UNSUBSCRIBE:
+        if method in RUNTIME_VERSION_SUBSCRIPTIONS:
+            return subscriptions.subscribe_runtime_version(connection)
+        if (
+            method in HEAD_UNSUBSCRIBE
+            or method == STORAGE_UNSUBSCRIBE
+            or method in RUNTIME_VERSION_SUBSCRIPTIONS.values()
+        ):
             return subscriptions.unsubscribe(connection, params)
         if method == WATCH:
             return self._submit_and_watch(connection, params)

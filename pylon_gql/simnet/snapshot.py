@@ -48,6 +48,11 @@ class Snapshot:
             state_type, self.results["SubnetInfoRuntimeApi_get_subnet_state"]
         )
         self.subnet_state = state
+        graph_type = runtime.methods["SubnetInfoRuntimeApi_get_selective_mechagraph"].output
+        self.mechagraph = runtime.codec.decode(
+            graph_type, self.results["SubnetInfoRuntimeApi_get_selective_mechagraph"]
+        )
+        graph = self.mechagraph
         self.neurons = tuple(
             Neuron(
                 lite,
@@ -56,14 +61,13 @@ class Snapshot:
                     "alpha_stake": state["alpha_stake"][i],
                     "tao_stake": state["tao_stake"][i],
                     "total_stake": state["total_stake"][i],
+                    # per-hotkey dividends of the last epoch, as the metagraph reports them
+                    "tao_dividends": graph["tao_dividends_per_hotkey"][i][1],
+                    "alpha_dividends": graph["alpha_dividends_per_hotkey"][i][1],
                 },
                 encoded,
             )
             for i, (lite, encoded) in enumerate(lites)
-        )
-        graph_type = runtime.methods["SubnetInfoRuntimeApi_get_selective_mechagraph"].output
-        self.mechagraph = runtime.codec.decode(
-            graph_type, self.results["SubnetInfoRuntimeApi_get_selective_mechagraph"]
         )
 
 

@@ -66,6 +66,8 @@ class Neuron:
             alpha_stake=0,
             tao_stake=0,
             total_stake=0,
+            tao_dividends=0,
+            alpha_dividends=0,
         )
 
     @property
@@ -100,6 +102,8 @@ class Subnet:
     weight_commits: Mapping[int, list[list[Any]]]
     emission_history: list[list[int]]
     pool: Mapping[str, int]
+    # uid -> [(uid, u16 bond)] (SubtensorModule.Bonds): the weights' moving average, per epoch
+    bonds: Mapping[int, list[list[int]]] = dataclasses.field(default_factory=dict)
 
     def uid_of(self, hotkey: bytes) -> int | None:
         for neuron in self.neurons:
@@ -111,6 +115,25 @@ class Subnet:
 def epoch_index(subnet: Subnet, number: int) -> int:
     """subtensor's get_epoch_index: (block + netuid + 1) // (tempo + 1)."""
     return (number + subnet.netuid + 1) // (subnet.hyperparameters["tempo"] + 1)
+
+
+def blocks_since_last_step(netuid: int, tempo: int, number: int) -> int:
+    """Blocks since the subnet's epoch last ran, at block `number`.
+
+    subtensor runs a subnet's epoch in the block where `blocks_until_next_epoch` =
+    `tempo - (block + netuid + 1) % (tempo + 1)` is 0, i.e. where
+    `(block + netuid + 2) % (tempo + 1) == 0` (finney at 6852690, netuid 1, tempo 99: the last
+    step was 6852597, 93 blocks before). Tempo 0 never runs an epoch: every block since 0.
+    """
+    if tempo == 0:
+        return number
+    return (number + netuid + 2) % (tempo + 1)
+
+
+def is_epoch_block(subnet: Subnet, number: int) -> bool:
+    """Whether the subnet's epoch runs in block `number`."""
+    tempo = subnet.hyperparameters["tempo"]
+    return tempo > 0 and blocks_since_last_step(subnet.netuid, tempo, number) == 0
 
 
 @dataclasses.dataclass(frozen=True)

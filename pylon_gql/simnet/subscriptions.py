@@ -31,6 +31,12 @@ HEAD_SUBSCRIPTIONS = {
     "chain_subscribeFinalisedHeads": ("chain_finalizedHead", "chain_unsubscribeFinalisedHeads"),
 }
 HEAD_UNSUBSCRIBE = {unsubscribe: notify for notify, unsubscribe in HEAD_SUBSCRIPTIONS.values()}
+# the runtime never changes: a subscriber gets the version once, and nothing after it
+RUNTIME_VERSION_SUBSCRIPTIONS = {
+    "state_subscribeRuntimeVersion": "state_unsubscribeRuntimeVersion",
+    "chain_subscribeRuntimeVersion": "chain_unsubscribeRuntimeVersion",
+}
+RUNTIME_VERSION_NOTIFICATION = "state_runtimeVersion"
 STORAGE_SUBSCRIBE = "state_subscribeStorage"
 STORAGE_UNSUBSCRIBE = "state_unsubscribeStorage"
 WATCH = "author_submitAndWatchExtrinsic"
@@ -40,6 +46,8 @@ WATCH_NOTIFICATION = "author_extrinsicUpdate"
 SUBSCRIPTION_METHODS = (
     *HEAD_SUBSCRIPTIONS,
     *HEAD_UNSUBSCRIBE,
+    *RUNTIME_VERSION_SUBSCRIPTIONS,
+    *RUNTIME_VERSION_SUBSCRIPTIONS.values(),
     STORAGE_SUBSCRIBE,
     STORAGE_UNSUBSCRIBE,
     WATCH,
@@ -79,6 +87,12 @@ class Subscriptions:
         else:
             first = world.head.header
         self._first_notification(connection, new_id, first.as_json())
+        return new_id
+
+    def subscribe_runtime_version(self, connection: Connection) -> str:
+        new_id = subscription_id()
+        connection.subscriptions[new_id] = RUNTIME_VERSION_NOTIFICATION
+        self._first_notification(connection, new_id, self.world.runtime.runtime_version)
         return new_id
 
     def subscribe_storage(self, connection: Connection, params: Any) -> str:

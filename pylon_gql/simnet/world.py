@@ -20,6 +20,9 @@ from .snapshot import Snapshot
 from .state import BlockDraft, BlockHeader, BlockState, header_hash
 from .transaction import Transaction
 
+# headers the simnet has below the snapshot (their states are pruned)
+ANCESTORS = 16
+
 
 class ApplyTransactions(Protocol):
     """The write path as the world sees it: run `transactions` in order on the block being
@@ -73,6 +76,7 @@ class World:
             timestamp_ms=start_timestamp_ms,
             synthetic_neurons=synthetic_neurons,
         )
+        self._keep_ancestors(first.header)
         self._keep(first)
         self.head = first
         self.first_number = first.number
@@ -98,6 +102,33 @@ class World:
         self.headers[state.hash] = state.header
         self.hash_by_number[state.number] = state.hash
         self.states[state.hash] = state
+
+    def _keep_ancestors(self, snapshot: BlockHeader) -> None:
+        """Headers for the snapshot's last `ANCESTORS` ancestors, their states pruned.
+
+        A client that starts at the snapshot asks for its parent (the SDK reads the runtime
+        version there). The parent's hash is finney's; the simnet does not have its header,
+        so its fields, and the deeper ancestors, are made from the seed (their hashes are
+        blake2 of their headers, the parent's is not)."""
+        parent_hash = "0x" + seeded_hash(self.seed, "ancestor", snapshot.number - ANCESTORS).hex()
+        for number in range(snapshot.number - ANCESTORS, snapshot.number):
+            state_root = "0x" + seeded_hash(self.seed, "ancestor-state", number).hex()
+            extrinsics_root = "0x" + seeded_hash(self.seed, "ancestor-extrinsics", number).hex()
+            block_hash = (
+                snapshot.parent_hash
+                if number == snapshot.number - 1
+                else header_hash(parent_hash, number, state_root, extrinsics_root, [])
+            )
+            self.headers[block_hash] = BlockHeader(
+                number=number,
+                hash=block_hash,
+                parent_hash=parent_hash,
+                state_root=state_root,
+                extrinsics_root=extrinsics_root,
+                logs=(),
+            )
+            self.hash_by_number[number] = block_hash
+            parent_hash = block_hash
 
     def _prune(self) -> None:
         """Like a pruned node: keep the state of the last `history` finalized blocks and of

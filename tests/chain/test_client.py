@@ -181,7 +181,7 @@ async def test_a_node_that_does_not_answer_is_unavailable_and_nothing_is_cached(
         own_simnet.set_faults()
         hyperparameters = await reader.hyperparameters(ref)
 
-    assert hyperparameters.tempo == 360
+    assert hyperparameters.tempo == 99
 
 
 async def test_a_node_busy_for_good_is_unavailable_after_a_few_attempts(

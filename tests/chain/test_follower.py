@@ -237,7 +237,7 @@ async def test_a_new_block_is_decoded_before_it_is_announced(stack: Stack) -> No
         hyperparameters = await stack.reader.hyperparameters(event.ref)
 
         assert neurons_lite_calls() == before  # served from the cache, warmed by the follower
-        assert len(metagraph.neurons) == 1024 and hyperparameters.tempo == 360
+        assert len(metagraph.neurons) == 1024 and hyperparameters.tempo == 99
 
 
 async def test_it_resubscribes_after_the_node_drops_the_connection(stack: Stack) -> None:

@@ -369,9 +369,10 @@ async def test_block_subnet_hyperparameters_and_epoch(client: ChainClient) -> No
     assert block.parent_hash == SNAPSHOT["header"]["parentHash"]
     assert block.timestamp == datetime.datetime.fromtimestamp(START_MS / 1000, tz=datetime.UTC)
     assert subnet.netuid == 1 and subnet.name == "Apex"
-    assert hyperparameters.tempo == subnet.tempo == epoch.tempo == 360
+    # finney's tempo at the snapshot: its last epoch ran at 6852597, the next at 6852697
+    assert hyperparameters.tempo == subnet.tempo == epoch.tempo == 99
     assert epoch.start <= SNAPSHOT_NUMBER <= epoch.end
-    assert epoch.blocks_remaining == 360 - (SNAPSHOT_NUMBER + 2) % 361
+    assert epoch.blocks_remaining == 99 - (SNAPSHOT_NUMBER + 2) % 100 == 7
 
 
 async def test_commitments_of_the_synthetic_subnet(client: ChainClient) -> None:

@@ -289,7 +289,7 @@ async def test_same_extrinsics_same_chain(wbt: turbobt.Bittensor, wallets: Walle
     assert heads[0] == heads[1]
     assert heads[0][:2] == heads[2][:2]
     assert all(a != b for a, b in zip(heads[0][2:], heads[2][2:], strict=True))
-    assert tempos == [50, 50, 360]
+    assert tempos == [50, 50, 99]
 
 
 def test_the_dispatcher_runs_on_a_draft_without_a_world():

@@ -44,9 +44,10 @@ def test_the_first_state_is_the_snapshot_block(runtime: Runtime, snapshot: Snaps
     assert subnet1.neurons is snapshot.neurons  # shared, never copied
     assert subnet1.name == "Apex"
     assert subnet1.uid_of(VALIDATOR_HOTKEY) is None  # //Bob joins in the first produced block
+    # subnet 1 runs finney's tempo at the snapshot (99); the synthetic subnet 2 runs 360
+    assert [s.hyperparameters["tempo"] for s in state.subnets.values()] == [99, 360]
     for subnet in state.subnets.values():
         assert subnet.owner_coldkey == subnet.owner_hotkey == OWNER_KEY == DEV_ACCOUNTS["//Alice"]
-        assert subnet.hyperparameters["tempo"] == 360
         assert subnet.hyperparameters["commit_reveal_weights_enabled"] is True
     assert state.stake_threshold == 1000 * RAO
     for key in DEV_ACCOUNTS.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pylon_gql.simnet.hyperparameters import (
     HYPERPARAMETER_NAMES,
+    SUBNET_PARAMETER_NAMES,
     SUDO_HYPERPARAMETERS,
     simnet_hyperparameters,
     sudo_changes,
@@ -14,7 +15,9 @@ from pylon_gql.simnet.runtime import get_runtime
 def test_every_sudo_call_maps_to_a_kept_hyperparameter_or_to_nothing():
     runtime = get_runtime()
     calls = runtime.pallet_calls["AdminUtils"]
-    kept = simnet_hyperparameters({name: 0 for name in HYPERPARAMETER_NAMES})
+    kept = simnet_hyperparameters(
+        {name: 0 for name in (*HYPERPARAMETER_NAMES, *SUBNET_PARAMETER_NAMES)}
+    )
     mapped: dict[str, list[str]] = {}
     for function, names in calls.items():
         if "netuid" not in names:
@@ -29,6 +32,7 @@ def test_every_sudo_call_maps_to_a_kept_hyperparameter_or_to_nothing():
     assert mapped["sudo_set_commit_reveal_weights_interval"] == ["commit_reveal_period"]
     assert mapped["sudo_set_max_weight_limit"] == ["max_weights_limit"]
     assert mapped["sudo_set_alpha_values"] == ["alpha_high", "alpha_low"]
+    assert mapped["sudo_set_network_pow_registration_allowed"] == ["pow_registration_allowed"]
     assert "sudo_set_max_allowed_uids" not in mapped  # nothing the simnet keeps behind it
     # every renamed call in the table exists in the metadata
     assert {f"sudo_set_{name}" for name in SUDO_HYPERPARAMETERS} <= set(calls)

@@ -15,12 +15,14 @@ from scalecodec.utils.ss58 import ss58_decode, ss58_encode
 
 from ..errors import RpcError, invalid_params
 from ..extrinsics import check
+from ..hashing import blake2_256
 from ..runtime import Runtime
 from ..scale import encode_compact
 from ..state import BlockState
 from ..transaction import Transaction
 from ..world import World
 from .cache import AnswerCache
+from .chain_api import NOMINAL_WEIGHT
 from .params import hex_bytes, to_hex
 from .runtime_api import RuntimeApi
 from .storage import Storage
@@ -56,6 +58,7 @@ class Rpc:
             "chain_getHeader": self.chain_get_header,
             "chain_getBlock": self.chain_get_block,
             "chain_getBlockHash": self.chain_get_block_hash,
+            "chain_getHead": lambda p: self.world.head.hash,
             "chain_getFinalizedHead": lambda p: self.world.finalized_hash,
             "chain_getFinalisedHead": lambda p: self.world.finalized_hash,
             "state_getRuntimeVersion": self.state_get_runtime_version,
@@ -67,6 +70,11 @@ class Rpc:
             "state_getKeys": self.state_get_keys,
             "state_getKeysPaged": self.state_get_keys_paged,
             "state_queryStorageAt": self.state_query_storage_at,
+            "state_queryStorage": self.state_query_storage,
+            "state_getStorageHash": self.state_get_storage_hash,
+            "state_getStorageSize": self.state_get_storage_size,
+            "payment_queryInfo": self.payment_query_info,
+            "system_dryRun": self.system_dry_run,
             "system_accountNextIndex": self.account_next_index,
             "account_nextIndex": self.account_next_index,
             "author_submitExtrinsic": self.author_submit_extrinsic,
@@ -154,7 +162,11 @@ class Rpc:
         raise RpcError(4003, f"{prefix}Header was not found in the database: {block_hash}")
 
     def state_get_runtime_version(self, params: dict[str, Any]) -> Any:
-        self._state(params, runtime_api=True)
+        # one runtime for every block the simnet has a header of, pruned state or not (a
+        # node keeps runtime versions by code, not by state)
+        block_hash = params.get("hash")
+        if not (isinstance(block_hash, str) and block_hash.lower() in self.world.headers):
+            self._state(params, runtime_api=True)
         return self.runtime.runtime_version
 
     def state_get_metadata(self, params: dict[str, Any]) -> Any:
@@ -212,6 +224,51 @@ class Rpc:
             value = self.storage.value(state, hex_bytes(key, "key"))
             changes.append([key, None if value is None else to_hex(value)])
         return [{"block": state.hash, "changes": changes}]
+
+    def state_get_storage_hash(self, params: dict[str, Any]) -> Any:
+        value = self.storage.value(self._state(params), hex_bytes(params.get("key"), "key"))
+        return None if value is None else to_hex(blake2_256(value))
+
+    def state_get_storage_size(self, params: dict[str, Any]) -> Any:
+        value = self.storage.value(self._state(params), hex_bytes(params.get("key"), "key"))
+        return None if value is None else len(value)
+
+    def state_query_storage(self, params: dict[str, Any]) -> Any:
+        """The keys' values at `fromBlock`, then a change set for every later block up to
+        `toBlock` (the best block when left out) where one of them changed."""
+        keys = params.get("keys")
+        if not isinstance(keys, list):
+            raise invalid_params("keys must be an array")
+        first = self._state({"hash": params.get("fromBlock")})
+        last = self._state({"hash": params.get("toBlock")})
+        if last.number < first.number:
+            raise invalid_params("toBlock is before fromBlock")
+        change_sets = []
+        previous: dict[str, str | None] | None = None
+        for number in range(first.number, last.number + 1):
+            state = self._state({"hash": self.world.hash_by_number[number]})
+            values = self.storage.values(state, keys)
+            changes = [[k, v] for k, v in values.items() if previous is None or previous[k] != v]
+            if changes:
+                change_sets.append({"block": state.hash, "changes": changes})
+            previous = values
+        return change_sets
+
+    def payment_query_info(self, params: dict[str, Any]) -> Any:
+        # the simnet takes no fees: it quotes none (a decodable extrinsic is all it needs)
+        hex_bytes(params.get("extrinsic"), "extrinsic")
+        self._state(params)
+        return {
+            "weight": dict(NOMINAL_WEIGHT),
+            "class": "normal",
+            "partialFee": "0",
+        }
+
+    def system_dry_run(self, params: dict[str, Any]) -> Any:
+        """The pool's checks of an extrinsic, without submitting it: a refused one gets the
+        error a submission gets; a valid one `Ok(Ok(()))` (the call itself is not tried)."""
+        check(self.runtime, self.world, hex_bytes(params.get("extrinsic"), "extrinsic"))
+        return "0x0000"
 
     def account_next_index(self, params: dict[str, Any]) -> Any:
         account = params.get("account")

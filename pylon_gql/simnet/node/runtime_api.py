@@ -12,7 +12,9 @@ from typing import Any
 from ..errors import RpcError
 from ..runtime import Runtime
 from ..scale import encode_compact
-from ..state import BlockState, Subnet
+from ..state import BlockState, Subnet, blocks_since_last_step
+from .chain_api import chain_calls
+from .metagraph import full_metagraph, selective_metagraph, subnet_info_v2
 
 
 class RuntimeApi:
@@ -34,7 +36,28 @@ class RuntimeApi:
             "SubnetInfoRuntimeApi_get_dynamic_info": self._dynamic_info,
             "SubnetInfoRuntimeApi_get_all_dynamic_info": self._all_dynamic_info,
             "SubnetInfoRuntimeApi_get_subnet_state": self._subnet_state,
+            "SubnetInfoRuntimeApi_get_metagraph": self._metagraph,
+            "SubnetInfoRuntimeApi_get_mechagraph": self._metagraph,
+            "SubnetInfoRuntimeApi_get_all_metagraphs": self._all_metagraphs,
+            "SubnetInfoRuntimeApi_get_all_mechagraphs": self._all_metagraphs,
+            "SubnetInfoRuntimeApi_get_selective_metagraph": self._selective_metagraph,
+            "SubnetInfoRuntimeApi_get_selective_mechagraph": self._selective_metagraph,
         }
+        # SubnetInfo and SubnetInfov2 differ only by the identity the encoder leaves out
+        for name in ("get_subnet_info", "get_subnet_info_v2"):
+            self._calls[f"SubnetInfoRuntimeApi_{name}"] = self._encoding(
+                f"SubnetInfoRuntimeApi_{name}", self._subnet_info
+            )
+        for name in ("get_subnets_info", "get_subnets_info_v2"):
+            self._calls[f"SubnetInfoRuntimeApi_{name}"] = self._encoding(
+                f"SubnetInfoRuntimeApi_{name}",
+                lambda s, a: [subnet_info_v2(s, n) for _, n in sorted(s.subnets.items())],
+            )
+        # calls that answer a value: encoded here with the method's output type
+        for name, handler in chain_calls().items():
+            self._calls[name] = self._encoding(name, handler)
+        # only what this runtime's metadata has
+        self._calls = {k: v for k, v in self._calls.items() if k in runtime.methods}
 
     def call(self, state: BlockState, name: str, data: bytes) -> bytes:
         """The SCALE answer of runtime call `name` with input `data` at a block, or the error
@@ -57,6 +80,34 @@ class RuntimeApi:
                 4003, f"Client error: Execution failed: Could not decode the input of {name}: {e}"
             ) from None
         return handler(state, arguments)
+
+    def _encoding(
+        self, name: str, handler: Callable[[BlockState, dict[str, Any]], Any]
+    ) -> Callable[[BlockState, dict[str, Any]], bytes]:
+        return lambda state, arguments: self._encode_output(name, handler(state, arguments))
+
+    def _metagraph(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        # mechanism 0 is the only one the simnet has (MechanismCountCurrent 1)
+        subnet = state.subnets.get(arguments["netuid"])
+        if subnet is None or arguments.get("mecid", 0) != 0:
+            return b"\x00"
+        value = full_metagraph(self.runtime, state, subnet)
+        return self._encode_output("SubnetInfoRuntimeApi_get_metagraph", value)
+
+    def _all_metagraphs(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        values = [full_metagraph(self.runtime, state, s) for _, s in sorted(state.subnets.items())]
+        return self._encode_output("SubnetInfoRuntimeApi_get_all_metagraphs", values)
+
+    def _selective_metagraph(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
+        subnet = state.subnets.get(arguments["netuid"])
+        if subnet is None or arguments.get("subid", 0) != 0:
+            return b"\x00"
+        value = selective_metagraph(self.runtime, state, subnet, arguments["metagraph_indexes"])
+        return self._encode_output("SubnetInfoRuntimeApi_get_selective_mechagraph", value)
+
+    def _subnet_info(self, state: BlockState, arguments: dict[str, Any]) -> Any:
+        subnet = state.subnets.get(arguments["netuid"])
+        return None if subnet is None else subnet_info_v2(state, subnet)
 
     def _encode_output(self, name: str, value: Any) -> bytes:
         return self.runtime.codec.encode(self.runtime.methods[name].output, value)
@@ -108,7 +159,7 @@ class RuntimeApi:
         return {
             **neuron.lite,
             "weights": subnet.weights.get(uid, []),
-            "bonds": [],
+            "bonds": subnet.bonds.get(uid, []),
         }
 
     def _neuron(self, state: BlockState, arguments: dict[str, Any]) -> bytes:
@@ -145,7 +196,7 @@ class RuntimeApi:
 
     def _dynamic_info_value(self, state: BlockState, subnet: Subnet) -> dict[str, Any]:
         tempo = subnet.hyperparameters["tempo"]
-        since = (state.number + subnet.netuid + 1) % (tempo + 1)
+        since = blocks_since_last_step(subnet.netuid, tempo, state.number)
         pool = subnet.pool
         return {
             "netuid": subnet.netuid,
@@ -156,15 +207,15 @@ class RuntimeApi:
             "tempo": tempo,
             "last_step": state.number - since,
             "blocks_since_last_step": since,
-            "emission": 0,
+            "emission": pool["subnet_emission"],
             "alpha_in": pool["alpha_in"],
             "alpha_out": pool["alpha_out"],
             "tao_in": pool["tao_in"],
-            "alpha_out_emission": 1_000_000_000,
-            "alpha_in_emission": 1_000_000_000,
-            "tao_in_emission": 9_531_940,
-            "pending_alpha_emission": 0,
-            "pending_root_emission": 0,
+            "alpha_out_emission": pool["alpha_out_emission"],
+            "alpha_in_emission": pool["alpha_in_emission"],
+            "tao_in_emission": pool["tao_in_emission"],
+            "pending_alpha_emission": pool["pending_alpha_emission"],
+            "pending_root_emission": pool["pending_root_emission"],
             "subnet_volume": pool["subnet_volume"],
             "network_registered_at": subnet.registered_at,
             "subnet_identity": subnet.identity,

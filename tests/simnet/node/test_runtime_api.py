@@ -25,16 +25,17 @@ async def test_neuron_lite_via_runtime_api(bt: turbobt.Bittensor):
 
 async def test_hyperparameters_and_dynamic_info(simnet: Simnet, bt: turbobt.Bittensor):
     owner = simnet.dev_keys["owner_coldkey"][1]
-    for netuid in (1, 2):
+    # subnet 1 runs finney's tempo at the snapshot; the synthetic subnet 2 runs 360
+    for netuid, tempo in ((1, 99), (2, 360)):
         subnet = bt.subnet(netuid)
         params: Any = await subnet.get_hyperparameters(block_hash=SNAPSHOT_HASH)
         assert params is not None
-        assert params["tempo"] == 360
+        assert params["tempo"] == tempo
         assert params["commit_reveal_weights_enabled"] is True
         info = await subnet.get(block_hash=SNAPSHOT_HASH)
         assert info is not None
         assert info.owner_coldkey == info.owner_hotkey == owner
-        assert info.tempo == 360
+        assert info.tempo == tempo
     assert (await bt.subnet(1).get(block_hash=SNAPSHOT_HASH)).name == "Apex"  # type: ignore[union-attr]
     assert await bt.subnet(9).get(block_hash=SNAPSHOT_HASH) is None
 
