@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from math import nan
 from typing import Literal, Protocol
 
@@ -67,6 +68,14 @@ class Follower:
         self.state: FollowerState = "stopped"
         self.head: BlockRef | None = None
         self.head_received_at: float | None = None
+        #: Since when the node has not answered (None while it does), for /health.
+        self.unreachable_since: float | None = None
+        #: Times the node's finalized chain left the head behind, and the last time, for /health.
+        self.resets = 0
+        self.last_reset: dict[str, object] | None = None
+        #: The first head after a (re)start may come from a node restored from an earlier
+        #: state, or another node: it is checked against the head before it is followed.
+        self._check_chain = True
         self._first_head = asyncio.Event()
         self._supervisor = Supervisor(
             "chain-follower",
@@ -88,7 +97,22 @@ class Follower:
 
     def status(self) -> dict[str, object]:
         """The follower's part of /health."""
-        return self._supervisor.status(self.state)
+        unreachable = None
+        if self.unreachable_since is not None:
+            unreachable = round(time.monotonic() - self.unreachable_since, 3)
+        return {
+            **self._supervisor.status(self.state),
+            "unreachableSeconds": unreachable,
+            "resets": self.resets,
+            "lastReset": self.last_reset,
+        }
+
+    @property
+    def unreachable_for(self) -> float | None:
+        """Seconds since the node stopped answering, None while it answers."""
+        if self.unreachable_since is None:
+            return None
+        return time.monotonic() - self.unreachable_since
 
     @property
     def head_age(self) -> float | None:
@@ -119,6 +143,7 @@ class Follower:
     # --- the loops
 
     async def _run(self) -> None:
+        self._check_chain = True
         try:
             await self._follow()
         except SubscriptionUnsupported as exc:
@@ -127,6 +152,8 @@ class Follower:
 
     def _reconnecting(self, exc: Exception) -> None:
         self.state = "reconnecting"
+        if isinstance(exc, ChainUnavailable) and self.unreachable_since is None:
+            self.unreachable_since = time.monotonic()
 
     async def _follow(self) -> None:
         """Follow the subscription until it fails (raises) or stalls (raises)."""
@@ -143,17 +170,22 @@ class Follower:
                 except StopAsyncIteration:
                     raise ChainUnavailable("finalized head subscription ended") from None
                 self.state = "following"
+                self.unreachable_since = None
                 await self._advance(number)
 
     async def _poll(self) -> None:
         self.state = "polling"
         while True:
             head = await self.client.finalized_head()
+            self.unreachable_since = None
             await self._advance(head.number, head)
             await asyncio.sleep(self.poll_interval)
 
     async def _advance(self, number: int, ref: BlockRef | None = None) -> None:
         """Announce every block after the current head up to `number`, in order."""
+        if self.head is not None and await self._chain_left_head(number):
+            await self._reset(number, ref)
+            return
         first = number if self.head is None else self.head.number + 1
         if number < first:
             return  # seen already (a resubscription repeats the current head)
@@ -172,9 +204,49 @@ class Follower:
                 block = BlockRef(n, block_hash)
             await self._announce(block)
 
-    async def _announce(self, ref: BlockRef) -> None:
+    async def _chain_left_head(self, number: int) -> bool:
+        """Whether the node's finalized chain no longer holds the head: a finalized head
+        never goes back on one chain, so a lower one is another chain (a node restored from
+        an earlier state, or another node); after a restart the head's hash is checked too."""
+        assert self.head is not None
+        if number < self.head.number:
+            return True
+        if not self._check_chain:
+            return False
+        self._check_chain = False
+        return await self.client.block_hash(self.head.number) != self.head.hash
+
+    async def _reset(self, number: int, ref: BlockRef | None) -> None:
+        """Follow the node's chain from its head, instead of waiting for the old height."""
+        old = self.head
+        assert old is not None
+        if ref is None or ref.number != number:
+            block_hash = await self.client.block_hash(number)
+            if block_hash is None:
+                raise BlockNotFound(f"the node announced block {number} but has no hash for it")
+            ref = BlockRef(number, block_hash)
+        logger.warning(
+            "the node's finalized chain no longer holds the head #%d %s (a node restored from "
+            "an earlier state, or another node): following its head #%d %s from here",
+            old.number,
+            old.hash,
+            ref.number,
+            ref.hash,
+        )
+        self.resets += 1
+        self.last_reset = {
+            "from": {"number": old.number, "hash": old.hash},
+            "to": {"number": ref.number, "hash": ref.hash},
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        await self._announce(ref, reset=True)
+
+    async def _announce(self, ref: BlockRef, *, reset: bool = False) -> None:
         await self._warm(ref)
-        self.reader.set_head(ref)
+        if reset:
+            self.reader.reset_head(ref)
+        else:
+            self.reader.set_head(ref)
         self.head = ref
         self.head_received_at = time.monotonic()
         self._supervisor.recovered()

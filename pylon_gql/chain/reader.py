@@ -101,6 +101,12 @@ class ChainReader:
         self._head = ref
         self._remember_hash(ref)
 
+    def reset_head(self, ref: BlockRef) -> None:
+        """The node follows another chain now (restored from an earlier state, or another
+        node): numbers may name other blocks there. What a hash fixes stays cached."""
+        self._hashes.clear()
+        self.set_head(ref)
+
     def holds(self, number: int) -> bool:
         """Whether the cache holds data of block `number` (a read there costs no node call)."""
         block_hash = self._hashes.get(number)

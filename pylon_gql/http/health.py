@@ -18,13 +18,18 @@ from .served import RunningServices
 
 
 def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str, Any]]:
-    """The server's health: 200 once it follows a head younger than the threshold, else 503."""
+    """The server's health: 200 once it follows a head younger than the threshold, else 503
+    (also while the node has not answered for longer than `chain_timeout`)."""
     head = services.reader.head
     age = services.head_age()
     status = services.status()
     max_age = settings.health_max_head_age
+    unreachable = status.get("follower", {}).get("unreachableSeconds")
     if head is None or age is None:
         state = "starting"
+    elif unreachable is not None and unreachable > settings.chain_timeout:
+        # Longer than a read may wait: the node is down, not a dropped connection.
+        state = "unreachable"
     elif age > max_age:
         state = "stale"
     else:
