@@ -121,6 +121,9 @@ class Drift:
             alpha_stake=VALIDATOR_STAKE,
             tao_stake=0,
             total_stake=VALIDATOR_STAKE,
+            tao_dividends=0,
+            alpha_dividends=0,
+            identity=None,
         )
 
     def _reregister(self, old: Neuron, netuid: int, number: int) -> Neuron:

@@ -64,6 +64,8 @@ class Snapshot:
                     # per-hotkey dividends of the last epoch, as the metagraph reports them
                     "tao_dividends": graph["tao_dividends_per_hotkey"][i][1],
                     "alpha_dividends": graph["alpha_dividends_per_hotkey"][i][1],
+                    # the coldkey's on-chain identity (IdentitiesV2), None for most
+                    "identity": graph["identities"][i],
                 },
                 encoded,
             )

@@ -68,6 +68,7 @@ class Neuron:
             total_stake=0,
             tao_dividends=0,
             alpha_dividends=0,
+            identity=None,
         )
 
     @property

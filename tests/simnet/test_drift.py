@@ -10,7 +10,8 @@ import turbobt
 from scalecodec.utils.ss58 import ss58_encode
 
 from pylon_gql.simnet import Simnet
-from pylon_gql.simnet.drift import age_commits
+from pylon_gql.simnet.drift import Drift, age_commits
+from pylon_gql.simnet.runtime import get_runtime
 
 from .conftest import SNAPSHOT, SNAPSHOT_HASH
 
@@ -139,3 +140,26 @@ def test_commits_age_out_after_the_reveal_period(writer: Simnet):
     assert list(kept.weight_commits) == [epoch - period + 1]
     # the block before: both kept
     assert age_commits(aged, start - 1) is aged
+
+
+def test_scores_emission_and_bonds_move_only_when_the_epoch_runs(simnet: Simnet):
+    snapshot = simnet.world.state_of(SNAPSHOT_HASH)
+    assert snapshot is not None
+    drift = Drift(get_runtime(), seed=0)
+    subnet = snapshot.subnets[1]
+    moved_at = []
+    for number in range(SNAPSHOT + 1, SNAPSHOT + 210):
+        before = subnet
+        subnet = drift.move(subnet, number)
+        scores = [
+            (n.lite["incentive"], n.lite["dividends"], n.lite["emission"], n.lite["trust"])
+            for n in subnet.neurons
+        ]
+        old = [
+            (n.lite["incentive"], n.lite["dividends"], n.lite["emission"], n.lite["trust"])
+            for n in before.neurons
+        ]
+        if scores != old or subnet.bonds != before.bonds:
+            moved_at.append(number)
+    # tempo 99: subtensor runs subnet 1's epoch where (block + 1 + 2) % 100 == 0
+    assert moved_at == [6852697, 6852797, 6852897]

@@ -6,7 +6,7 @@ import pytest
 
 from pylon_gql.simnet.runtime import Runtime, get_runtime
 from pylon_gql.simnet.snapshot import Snapshot, get_snapshot
-from pylon_gql.simnet.state import Subnet, epoch_index, header_hash
+from pylon_gql.simnet.state import Subnet, blocks_since_last_step, epoch_index, header_hash
 
 from .conftest import SNAPSHOT, SNAPSHOT_HASH
 
@@ -76,3 +76,15 @@ def test_epoch_index_and_uid_lookup():
     assert epoch_index(subnet, 361 * 100 - 3) == 100
     assert epoch_index(subnet, 361 * 100 - 4) == 99
     assert subnet.uid_of(b"\x00" * 32) is None
+
+
+def test_the_epoch_runs_where_subtensor_runs_it():
+    # finney at the snapshot: subnet 1, tempo 99, last step 6852597 (93 blocks before)
+    assert blocks_since_last_step(1, 99, SNAPSHOT) == 93
+    assert blocks_since_last_step(1, 99, 6852597) == 0
+    # subtensor's blocks_until_next_epoch is 0 in the epoch's block, for any netuid and tempo
+    for netuid, tempo in ((1, 99), (2, 360), (7, 10)):
+        for block in range(1000, 1400):
+            until = tempo - (block + netuid + 1) % (tempo + 1)
+            assert (blocks_since_last_step(netuid, tempo, block) == 0) == (until == 0)
+    assert blocks_since_last_step(1, 0, 5000) == 5000  # tempo 0: the epoch never runs

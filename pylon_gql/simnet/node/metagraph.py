@@ -100,8 +100,8 @@ def metagraph_value(runtime: Runtime, state: BlockState, subnet: Subnet) -> dict
         },
         "hotkeys": [n["hotkey"] for n in lite],
         "coldkeys": [n["coldkey"] for n in lite],
-        # per-neuron chain identities: the simnet keeps none
-        "identities": [None] * len(lite),
+        # the coldkeys' chain identities (finney's, at the snapshot)
+        "identities": [e.get("identity") for e in extra],
         "axons": [n["axon_info"] for n in lite],
         "active": [n["active"] for n in lite],
         "validator_permit": [n["validator_permit"] for n in lite],

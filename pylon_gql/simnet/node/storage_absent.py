@@ -111,9 +111,9 @@ _REASONS: dict[str, tuple[str, ...]] = {
     ),
     "hash commit-reveal (commit_weights / reveal_weights) is not dispatched: subnets use "
     "timelocked commits": ("WeightCommits",),
-    "the simnet keeps no on-chain identities, EVM keys, auto-stake or neuron certificates": (
+    "the simnet keeps no EVM keys, auto-stake or neuron certificates; coldkey identities are "
+    "finney's, in IdentitiesV2 (Identities is its older form)": (
         "Identities",
-        "IdentitiesV2",
         "AssociatedEvmAddress",
         "AutoStakeDestination",
         "NeuronCertificates",

@@ -236,6 +236,11 @@ SERVED: dict[tuple[str, str], ItemSource] = {
         )
     ),
     ("SubtensorModule", "Owner"): _per_neuron(lambda netuid, n: ((n.hotkey,), n.lite["coldkey"])),
+    ("SubtensorModule", "IdentitiesV2"): _per_neuron(
+        lambda netuid, n: ((n.lite["coldkey"],), n.extra["identity"])
+        if n.extra.get("identity")
+        else None
+    ),
     ("SubtensorModule", "OwnedHotkeys"): _hotkeys_of_coldkeys,
     ("SubtensorModule", "StakingHotkeys"): _hotkeys_of_coldkeys,
     # one coldkey (the owner's) holds all of a hotkey's alpha: its shares are the whole

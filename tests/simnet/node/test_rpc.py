@@ -13,7 +13,9 @@ import websockets.asyncio.client
 from turbobt.substrate.exceptions import SubstrateException, UnknownBlock
 
 from pylon_gql.simnet import Simnet
+from pylon_gql.simnet.hashing import blake2_256
 from pylon_gql.simnet.node.params import PARAM_NAMES
+from pylon_gql.simnet.runtime import get_runtime
 
 from ..conftest import NEURONS_LITE_1, SNAPSHOT, SNAPSHOT_HASH, raw_request
 
@@ -218,3 +220,75 @@ async def test_malformed_requests_get_errors_and_the_connection_stays(simnet: Si
         await ws.send("this is not json")
         assert json.loads(await ws.recv())["error"]["code"] == -32700
     assert (await raw_request(simnet.url, "chain_getHeader", []))["result"]
+
+
+async def test_the_sdk_s_rpc_methods(simnet: Simnet):
+    head = (await raw_request(simnet.url, "chain_getHead"))["result"]
+    assert head == simnet.head_hash
+    methods = (await raw_request(simnet.url, "rpc_methods"))["result"]["methods"]
+    for method in (
+        "chain_getHead",
+        "payment_queryInfo",
+        "state_subscribeRuntimeVersion",
+        "chain_subscribeRuntimeVersion",
+        "state_getStorageHash",
+        "state_getStorageSize",
+        "state_queryStorage",
+        "system_dryRun",
+    ):
+        assert method in methods
+    key = "0x" + (await _tempo_key())
+    size = await raw_request(simnet.url, "state_getStorageSize", [key, SNAPSHOT_HASH])
+    assert size["result"] == 2  # a u16
+    digest = await raw_request(simnet.url, "state_getStorageHash", [key, SNAPSHOT_HASH])
+    assert digest["result"] == "0x" + blake2_256((99).to_bytes(2, "little")).hex()
+    fee = await raw_request(simnet.url, "payment_queryInfo", ["0x00"])
+    assert fee["result"]["partialFee"] == "0"  # the simnet takes no fees
+
+
+async def _tempo_key() -> str:
+    runtime = get_runtime()
+    return runtime.entry("SubtensorModule", "Tempo").key(runtime.codec, 1).hex()
+
+
+async def test_query_storage_lists_the_blocks_where_a_value_changed(simnet: Simnet):
+    await simnet.produce_blocks(3)
+    first, last = simnet.head_number - 2, simnet.head_number
+    hashes = [simnet.world.hash_by_number[n] for n in (first, last)]
+    runtime_key = "0x" + (await _tempo_key())
+    runtime = get_runtime()
+    number_key = "0x" + runtime.entry("System", "Number").key(runtime.codec).hex()
+    answer = await raw_request(
+        simnet.url, "state_queryStorage", [[runtime_key, number_key], *hashes]
+    )
+    sets = answer["result"]
+    # the block number changes at every block, the tempo never: it only comes in the first set
+    assert [s["block"] for s in sets] == [
+        simnet.world.hash_by_number[n] for n in range(first, last + 1)
+    ]
+    assert [k for k, _ in sets[0]["changes"]] == [runtime_key, number_key]
+    assert all([k for k, _ in s["changes"]] == [number_key] for s in sets[1:])
+
+
+async def test_the_snapshot_s_ancestors_have_headers_and_pruned_state(simnet: Simnet):
+    parent = await raw_request(simnet.url, "chain_getBlockHash", [SNAPSHOT - 1])
+    header = await raw_request(simnet.url, "chain_getHeader", [SNAPSHOT_HASH])
+    assert parent["result"] == header["result"]["parentHash"]
+    version = await raw_request(simnet.url, "state_getRuntimeVersion", [parent["result"]])
+    assert version["result"]["specVersion"] == 318
+    state = await raw_request(simnet.url, "state_getStorage", ["0x00", parent["result"]])
+    assert "State already discarded" in state["error"]["message"]
+    deepest = await raw_request(simnet.url, "chain_getBlockHash", [SNAPSHOT - 16])
+    assert deepest["result"] is not None
+    assert (await raw_request(simnet.url, "chain_getBlockHash", [SNAPSHOT - 17]))["result"] is None
+
+
+async def test_runtime_version_subscription_sends_the_version_once(simnet: Simnet):
+    async with websockets.asyncio.client.connect(simnet.url) as ws:
+        request = {"jsonrpc": "2.0", "id": 1, "method": "state_subscribeRuntimeVersion"}
+        await ws.send(json.dumps(request))
+        answer = json.loads(await ws.recv())
+        note = json.loads(await ws.recv())
+        assert note["method"] == "state_runtimeVersion"
+        assert note["params"]["subscription"] == answer["result"]
+        assert note["params"]["result"]["specVersion"] == 318
