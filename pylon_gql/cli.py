@@ -79,6 +79,7 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
         host=settings.host,
         port=settings.port,
         ws=UVICORN_WS,
+        ws_max_size=settings.ws_max_message_bytes,
         log_config=None,
         log_level=settings.log_level.lower(),
         lifespan="on",

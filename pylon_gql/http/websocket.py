@@ -6,6 +6,15 @@ keep-alive. These handlers add keep-alive pings to graphql-transport-ws, the ini
 graphql-ws, and a send timeout to both: a client that stops reading fills the socket buffers,
 and once one message has waited `send_timeout` seconds its connection is dropped, so a stalled
 client holds no task, queue or subscription on the server.
+
+A connection can also end underneath the handler without the app hearing of it: uvicorn closes
+one whose client answers no websocket ping (`ws_ping_interval` + `ws_ping_timeout`) and puts no
+disconnect in the app's receive queue, so the main loop would wait for a message forever while
+every send of every operation fails (uvicorn raises RuntimeError, Starlette its own
+WebSocketDisconnected, neither of which strawberry treats as a disconnection). Any failed send
+therefore drops the connection too: the main loop is cancelled, strawberry's shutdown cancels
+the operations (each closes its hub subscription), and one line is logged, not a traceback per
+operation.
 """
 
 from __future__ import annotations
@@ -54,19 +63,33 @@ class _Drop:
             async with asyncio.timeout(self.send_timeout):
                 await send(message)
         except TimeoutError:
-            self._drop()
+            self._drop(f"read nothing for {self.send_timeout:g} s")
+            raise _Dropped from None
+        except WebSocketDisconnected:
+            self._drop(None)  # the client left: its receive loop ends by itself, nothing to say
+            raise
+        except (RuntimeError, OSError) as error:
+            # The connection was closed under us (see the module's docstring).
+            self._drop(f"connection already closed ({error})")
             raise _Dropped from None
 
-    def _drop(self) -> None:
+    def _drop(self, why: str | None) -> None:
+        """End the connection and all it holds, once; `why` is logged (None: a normal leave)."""
         if self._dropped:
             return
         self._dropped = True
-        logger.warning(
-            "websocket client read nothing for %.0f s; dropping its connection", self.send_timeout
-        )
-        if self._main is not None:
+        if why is not None:
+            logger.warning(
+                "websocket client %s: dropping its connection and its %d operation(s)",
+                why,
+                self._operation_count(),
+            )
+        if self._main is not None and self._main is not asyncio.current_task():
             # The main loop waits for the client's next message, which may never come.
             self._main.cancel()
+
+    def _operation_count(self) -> int:
+        return 0
 
     async def _run(self, handle: Any) -> None:
         self._main = asyncio.current_task()
@@ -120,6 +143,9 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
+    def _operation_count(self) -> int:
+        return len(self.operations)
+
     async def _ping(self) -> None:
         with contextlib.suppress(WebSocketDisconnected):
             while True:
@@ -146,6 +172,9 @@ class LegacyWSHandler(_Drop, BaseGraphQLWSHandler[Context, None]):
             timer.cancel()
             with contextlib.suppress(BaseException):
                 await timer
+
+    def _operation_count(self) -> int:
+        return len(self.subscriptions)
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())

@@ -38,13 +38,18 @@ def settings_for(**overrides: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, services: RunningServices) -> AsyncIterator[str]:
-    """Serve the app with uvicorn on a free port; yields the base URL."""
+async def running(
+    settings: Settings, services: RunningServices, **uvicorn_options: Any
+) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on a free port (as `pylon-gql serve` configures it, plus
+    `uvicorn_options`); yields the base URL."""
     config = uvicorn.Config(
         create_app(settings, services),
         host="127.0.0.1",
         port=0,
         ws=UVICORN_WS,
+        ws_max_size=settings.ws_max_message_bytes,
+        **uvicorn_options,
         log_level="warning",
         lifespan="on",
     )
