@@ -7,8 +7,8 @@ server's verdict on each; the client's tests check these rules against it, and t
 suite sends the same inputs to the real server and to the fake.
 
 What the GraphQL layer refuses before any server code runs (a Float that is NaN, an Int past 32
-bits) is here too: the server's answer to such a call is a GRAPHQL_VALIDATION_FAILED error, not
-a `ValidationError` result, and the fake must answer the same.
+bits) is here too: the server's answer to such a call is a BAD_USER_INPUT error (a variable
+that does not coerce), not a `ValidationError` result, and the fake must answer the same.
 """
 
 from __future__ import annotations

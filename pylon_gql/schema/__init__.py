@@ -33,6 +33,7 @@ from .errors import classify
 from .execution import PlainListExecutor
 from .limits import RequestLimits, ValidationCacheAfterLimits
 from .mutations import Mutation
+from .operation_name import OperationNameRequired
 from .permissions import ReadAccess, read_refused
 from .queries import Query
 from .subscriptions import Subscription
@@ -143,6 +144,8 @@ def create_schema(settings: Settings) -> PylonSchema:
         lambda: ValidationCacheAfterLimits(maxsize=DOCUMENT_CACHE_SIZE),
         ReadAccess,
         lambda: ChainDeadline(seconds=settings.chain_timeout),
+        # After the validation cache, which sets a cached document's (lack of) errors.
+        OperationNameRequired,
     ]
     return PylonSchema(
         query=ROOT_QUERY,

@@ -9,6 +9,7 @@ same id.
 from __future__ import annotations
 
 import logging
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -107,18 +108,47 @@ def _expected(error: GraphQLError) -> ApiError | None:
     return None
 
 
+#: graphql-core's words for a variable whose value does not fit its type (coercion, before
+#: execution), as opposed to the document's own variable errors (validation).
+_VARIABLE_REFUSED = re.compile(
+    r"Variable '\$\w+' (has invalid value|got invalid value|of required type .* was not "
+    r"provided|of non-null type .* must not be null)|Variable values are nested too deeply",
+    re.DOTALL,
+)
+#: Longest run of non-blank characters an error message shows of the input it echoes (a block
+#: hash, 66, and an address, 48, show whole).
+MAX_ECHOED = 128
+_LONG_RUN = re.compile(rf"\S{{{MAX_ECHOED + 1},}}")
+
+
+def bounded(message: str) -> str:
+    """`message` with every long run of characters (an echoed hash, address, name or value)
+    cut to its start: an answer never carries a stranger's megabytes back."""
+
+    def cut(match: re.Match[str]) -> str:
+        run = match.group()
+        return f"{run[: MAX_ECHOED - 16]}...({len(run)} characters)"
+
+    return _LONG_RUN.sub(cut, message)
+
+
 def classify(errors: list[GraphQLError], request_id: str) -> None:
     """Give every error a code, in place; mask and log the unexpected ones.
 
     Runs before the result is sent, on the same error objects the client will see.
     """
     for error in errors:
+        error.message = bounded(error.message)
         if error.extensions and "code" in error.extensions:
             continue
         if isinstance(error, GraphQLSyntaxError):
             error.extensions = {"code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
             continue
         original = error.original_error
+        if _VARIABLE_REFUSED.match(error.message):
+            # A variable's value that does not coerce to its type is the caller's input.
+            error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
+            continue
         if original is None or isinstance(original, GraphQLError):
             # Raised by graphql-core itself: validation (depth, aliases, unknown fields,
             # introspection off) or an argument that does not coerce.

@@ -206,7 +206,7 @@ async def test_single_writes_validate_too(server: Server) -> None:
     result = await server.post(SET_WEIGHT, {"hotkey": "not-an-address", "weight": 1.0})
     assert result["data"]["setWeight"]["__typename"] == "ValidationError"
     result = await server.post(SET_WEIGHT, {"hotkey": hotkey, "weight": 1e400})  # inf in JSON
-    assert error_code(result) == "GRAPHQL_VALIDATION_FAILED"  # GraphQL's Float has no inf
+    assert error_code(result) == "BAD_USER_INPUT"  # GraphQL's Float has no inf
     result = await server.post(UPDATE_WEIGHT, {"hotkey": hotkey, "delta": -1e9})
     assert result["data"]["updateWeight"]["__typename"] == "ValidationError"
     assert "negative" in result["data"]["updateWeight"]["message"]

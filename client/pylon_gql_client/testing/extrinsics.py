@@ -60,8 +60,8 @@ def set_hyperparameter(chain: FakeChain, name: str, value: Any) -> SetHyperparam
     if value is None:
         raise InvalidInput(
             "Variable '$value' of non-null type 'JSON!' must not be null.",
-            code="GRAPHQL_VALIDATION_FAILED",
-            extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+            code="BAD_USER_INPUT",
+            extensions={"code": "BAD_USER_INPUT"},
         )
     call, problem = rules.call_problem(chain.admin_calls, name)
     if call is None:

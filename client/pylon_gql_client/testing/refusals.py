@@ -26,8 +26,8 @@ def variable_refused(variable: str, problem: str, at: str = "") -> InvalidInput:
     where = f" at {at}" if at else ""
     return InvalidInput(
         f"Variable '${variable}' has invalid value{where}: {problem}",
-        code="GRAPHQL_VALIDATION_FAILED",
-        extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+        code="BAD_USER_INPUT",
+        extensions={"code": "BAD_USER_INPUT"},
     )
 
 

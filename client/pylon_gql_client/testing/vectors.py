@@ -8,8 +8,8 @@ server's own tests of its validation. Load it with `load()`, or with
 
 The file is one JSON object; `about` is a sentence, every other key a list of vectors. Each
 vector has a `why` (what it exercises). `code` is what a client sees: null when the call
-succeeds, else the error's code: `BAD_USER_INPUT`, `BLOCK_IN_FUTURE`,
-`GRAPHQL_VALIDATION_FAILED` (GraphQL refused a variable before the server's own rules ran), or
+succeeds, else the error's code: `BAD_USER_INPUT` (also when GraphQL refused a variable before
+the server's own rules ran), `BLOCK_IN_FUTURE`, or
 `VALIDATION_ERROR` (a write's `ValidationError` result). A weight is a JSON number or one of the
 strings "nan", "inf", "-inf" (`float()` of it, see `weight`). A vector with `server_bug`
 states the verdict the server should give and says what it does instead.
