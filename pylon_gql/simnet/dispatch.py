@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from . import balances, hash_commits
 from .hashing import blake2_256
 from .hyperparameters import sudo_changes
 from .keys import SUDO_KEY, VALIDATOR_HOTKEY
@@ -65,7 +66,11 @@ class Dispatcher:
             ("SubtensorModule", "commit_timelocked_mechanism_weights"): self._commit_weights,
             ("SubtensorModule", "burned_register"): self._burned_register,
             ("SubtensorModule", "serve_axon"): self._serve_axon,
+            ("SubtensorModule", "commit_weights"): self._commit_hash,
+            ("SubtensorModule", "reveal_weights"): self._reveal_weights,
             ("Commitments", "set_commitment"): self._set_commitment,
+            ("Balances", "transfer_keep_alive"): self._transfer,
+            ("Balances", "transfer_allow_death"): self._transfer,
             ("Sudo", "sudo"): self._sudo,
         }
 
@@ -76,7 +81,7 @@ class Dispatcher:
         event records. A failed call changes nothing but the signer's nonce."""
         records: list[dict[str, Any]] = []
         for index, transaction in enumerate(transactions, start=first_index):
-            account = block.accounts.get(transaction.signer) or _new_account()
+            account = block.accounts.get(transaction.signer) or balances.new_account()
             block.accounts[transaction.signer] = {**account, "nonce": account["nonce"] + 1}
             outcome = self._dispatch(block, transaction)
             phase = {"ApplyExtrinsic": index}
@@ -159,20 +164,45 @@ class Dispatcher:
         if len(dests) != len(values):
             raise self._error("SubtensorModule", "WeightVecNotEqualSize")
         subnet = self._weights_subnet(block, args)
-        params = subnet.hyperparameters
-        if params["commit_reveal_weights_enabled"]:
+        if subnet.hyperparameters["commit_reveal_weights_enabled"]:
             raise self._error("SubtensorModule", "CommitRevealEnabled")
-        uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInSubNet")
+        return self._write_weights(block, subnet, tx.signer, dests, values, args["version_key"])
+
+    def _write_weights(
+        self,
+        block: BlockDraft,
+        subnet: Subnet,
+        hotkey: bytes,
+        dests: list[int],
+        values: list[int],
+        version_key: int,
+        *,
+        rate_limited: bool = True,
+    ) -> Outcome:
+        """subtensor's do_set_weights: its checks in its order, then the row and last_update."""
+        params = subnet.hyperparameters
+        size = len(subnet.neurons)
+        if len(dests) > size:
+            raise self._error("SubtensorModule", "UidsLengthExceedUidsInSubNet")
+        uid = self._registered_uid(subnet, hotkey, "HotKeyNotRegisteredInSubNet")
         if subnet.neurons[uid].total_stake < block.stake_threshold:
             raise self._error("SubtensorModule", "NotEnoughStakeToSetWeights")
-        if args["version_key"] < params["weights_version"]:
+        if version_key < params["weights_version"]:
             raise self._error("SubtensorModule", "IncorrectWeightVersionKey")
-        if self._rate_limited(subnet, uid, block.number):
+        if rate_limited and self._rate_limited(subnet, uid, block.number):
             raise self._error("SubtensorModule", "SettingWeightsTooFast")
+        # a validator may only weight itself without a permit (a "self-weight")
+        self_weight = dests == [uid]
+        if not self_weight and not subnet.neurons[uid].lite["validator_permit"]:
+            raise self._error("SubtensorModule", "NeuronNoValidatorPermit")
         if len(set(dests)) != len(dests):
             raise self._error("SubtensorModule", "DuplicateUids")
-        if any(d >= len(subnet.neurons) for d in dests):
+        if any(d >= size for d in dests):
             raise self._error("SubtensorModule", "UidVecContainInvalidOne")
+        if not self_weight and len(dests) < min(params["min_allowed_weights"], size):
+            raise self._error("SubtensorModule", "WeightVecLengthIsLow")
+        if not self_weight and not _within_max_weight(values, params["max_weights_limit"]):
+            raise self._error("SubtensorModule", "MaxWeightExceeded")
         row = [[d, w] for d, w in zip(dests, _max_upscale(values), strict=True)]
         block.subnets[subnet.netuid] = dataclasses.replace(
             subnet,
@@ -209,6 +239,45 @@ class Dispatcher:
         )
         event = [tx.signer, subnet.netuid, blake2_256(commit), args["reveal_round"]]
         return Outcome(events=[{"SubtensorModule": {"TimelockedWeightsCommitted": event}}])
+
+    def _commit_hash(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        args = tx.args
+        subnet = self._subnet(block, args["netuid"])
+        uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInSubNet")
+        if self._rate_limited(subnet, uid, block.number):
+            raise self._error("SubtensorModule", "CommittingWeightsTooFast")
+        digest = bytes(args["commit_hash"])
+        try:
+            subnet = hash_commits.commit(subnet, tx.signer, digest, block.number)
+        except hash_commits.CommitRefused as refused:
+            raise self._error("SubtensorModule", str(refused)) from None
+        block.subnets[subnet.netuid] = dataclasses.replace(
+            subnet, neurons=self._replace_neuron(subnet, uid, last_update=block.number)
+        )
+        event = [tx.signer, subnet.netuid, digest]
+        return Outcome(events=[{"SubtensorModule": {"WeightsCommitted": event}}])
+
+    def _reveal_weights(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        """The reveal of a hash commit: the weights go through set_weights' checks (but the
+        rate limit: the commit already counted), then into Weights."""
+        args = tx.args
+        subnet = self._subnet(block, args["netuid"])
+        uids, values = list(args["uids"]), list(args["values"])
+        digest = hash_commits.commit_hash(
+            tx.signer, subnet.netuid, uids, values, list(args["salt"]), args["version_key"]
+        )
+        try:
+            subnet = hash_commits.take_reveal(subnet, tx.signer, digest, block.number)
+        except hash_commits.CommitRefused as refused:
+            raise self._error("SubtensorModule", str(refused)) from None
+        if len(uids) != len(values):
+            raise self._error("SubtensorModule", "WeightVecNotEqualSize")
+        outcome = self._write_weights(
+            block, subnet, tx.signer, uids, values, args["version_key"], rate_limited=False
+        )
+        event = [tx.signer, subnet.netuid, digest]
+        outcome.events.insert(0, {"SubtensorModule": {"WeightsRevealed": event}})
+        return outcome
 
     def _burned_register(self, block: BlockDraft, tx: Transaction) -> Outcome:
         args = tx.args
@@ -281,6 +350,21 @@ class Dispatcher:
         event = {"netuid": subnet.netuid, "who": tx.signer}
         return Outcome(events=[{"Commitments": {"Commitment": event}}])
 
+    # Balances ------------------------------------------------------------------------------
+
+    def _transfer(self, block: BlockDraft, tx: Transaction) -> Outcome:
+        dest = tx.args["dest"]
+        if not (isinstance(dest, dict) and "Id" in dest):
+            raise DispatchFailure("CannotLookup", "CannotLookup")
+        keep_alive = tx.function == "transfer_keep_alive"
+        value = tx.args["value"]
+        try:
+            balances.transfer(block.accounts, tx.signer, dest["Id"], value, keep_alive=keep_alive)
+        except balances.TransferRefused as refused:
+            raise self._error("Balances", str(refused)) from None
+        event = {"from": tx.signer, "to": dest["Id"], "amount": value}
+        return Outcome(events=[{"Balances": {"Transfer": event}}])
+
     # Sudo, AdminUtils ------------------------------------------------------------------------
 
     def _sudo(self, block: BlockDraft, tx: Transaction) -> Outcome:
@@ -331,6 +415,15 @@ class Dispatcher:
         return Outcome()
 
 
+def _within_max_weight(values: list[int], limit: int) -> bool:
+    """subtensor's max_weight_limited: normalised to sum to 65535, no weight above the limit
+    (a limit of 65535 allows anything)."""
+    if limit >= 65535:
+        return True
+    total = sum(values)
+    return total == 0 or max(values) * 65535 // total <= limit
+
+
 def _max_upscale(values: list[int]) -> list[int]:
     """subtensor's vec_u16_max_upscale_to_u16: the largest becomes 65535 (unless it is 0 or
     already above 32768)."""
@@ -338,13 +431,3 @@ def _max_upscale(values: list[int]) -> list[int]:
     if top == 0 or top > 32768:
         return values
     return [min(65535, v * 65535 // top) for v in values]
-
-
-def _new_account() -> dict[str, Any]:
-    return {
-        "nonce": 0,
-        "consumers": 0,
-        "providers": 1,
-        "sufficients": 0,
-        "data": {"free": 0, "reserved": 0, "frozen": 0, "flags": 1 << 127},
-    }

@@ -105,6 +105,8 @@ class Subnet:
     pool: Mapping[str, int]
     # uid -> [(uid, u16 bond)] (SubtensorModule.Bonds): the weights' moving average, per epoch
     bonds: Mapping[int, list[list[int]]] = dataclasses.field(default_factory=dict)
+    # hotkey -> [(hash, commit block, first reveal block, last reveal block)] (WeightCommits)
+    hash_commits: Mapping[bytes, list[list[Any]]] = dataclasses.field(default_factory=dict)
 
     def uid_of(self, hotkey: bytes) -> int | None:
         for neuron in self.neurons:

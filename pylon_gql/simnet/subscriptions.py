@@ -125,8 +125,10 @@ class Subscriptions:
         new_id = subscription_id()
         connection.subscriptions[new_id] = WATCH_NOTIFICATION
         self._watchers.setdefault(transaction_hash, []).append((connection, new_id))
-        # like the head subscriptions: "ready" shortly after the id the client needs first
-        self._first_notification(connection, new_id, "ready")
+        # like the head subscriptions: "ready" (or "future", for a nonce ahead) shortly after
+        # the id the client needs first
+        future = any(t.hash == transaction_hash for t in self.world.future)
+        self._first_notification(connection, new_id, "future" if future else "ready")
         return new_id
 
     def unwatch(self, connection: Connection, params: Any) -> bool:

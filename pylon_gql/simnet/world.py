@@ -66,6 +66,9 @@ class World:
         self.bodies: dict[str, tuple[bytes, ...]] = {}
         # valid transactions waiting for the next block, in arrival order
         self.pool: list[Transaction] = []
+        # valid transactions whose nonce is ahead of their signer's next one, as a node's
+        # future queue keeps them: they join the pool when the gap fills
+        self.future: list[Transaction] = []
         self.genesis_hash = GENESIS_HASH
         if start_timestamp_ms is None:
             start_timestamp_ms = int(time.time() * 1000)
@@ -153,8 +156,26 @@ class World:
         return self.account_nonce(account) + pending
 
     def submit(self, transaction: Transaction) -> None:
-        """Queue a checked transaction for the next block."""
+        """Queue a checked transaction for the next block, or in the future queue when its
+        nonce is ahead of its signer's next one."""
+        if transaction.nonce > self.next_index(transaction.signer):
+            self.future.append(transaction)
+            return
         self.pool.append(transaction)
+        self._promote_future()
+
+    def _promote_future(self) -> None:
+        """Move the future transactions whose nonce is now the next one into the pool (in
+        nonce order, so a filled gap releases a whole run); drop the outdated ones."""
+        self.future = [t for t in self.future if t.nonce >= self.account_nonce(t.signer)]
+        promoted = True
+        while promoted:
+            promoted = False
+            for transaction in sorted(self.future, key=lambda t: t.nonce):
+                if transaction.nonce == self.next_index(transaction.signer):
+                    self.future.remove(transaction)
+                    self.pool.append(transaction)
+                    promoted = True
 
     def produce(self) -> tuple[BlockState, list[BlockHeader]]:
         """Produce one block (with the pool's transactions); return it and the headers it
@@ -164,6 +185,7 @@ class World:
         self._keep(state)
         self.bodies[state.hash] = tuple(t.data for t in transactions)
         self.head = state
+        self._promote_future()
         finalized = []
         target = max(self.first_number, state.number - self.finality_lag)
         while self.finalized_number < target:

@@ -337,3 +337,51 @@ def _names(event: dict[str, Any]) -> tuple[str, str]:
     ((pallet, inner),) = event.items()
     (name,) = inner
     return pallet, name
+
+
+@pytest.mark.parametrize(
+    ("change", "dests", "values", "error"),
+    [
+        # more uids than the subnet has
+        ({}, list(range(17)), [1] * 17, "UidsLengthExceedUidsInSubNet"),
+        # uid 9 of subnet 2 is a miner: no validator permit, and not a self-weight
+        ({"signer": 9}, [1, 2], [1, 1], "NeuronNoValidatorPermit"),
+        ({"min_allowed_weights": 3}, [1, 2], [1, 1], "WeightVecLengthIsLow"),
+        ({"max_weights_limit": 40000}, [1, 2], [1, 3], "MaxWeightExceeded"),
+    ],
+)
+def test_set_weights_has_subtensor_s_checks(
+    change: dict[str, int], dests: list[int], values: list[int], error: str
+):
+    runtime = get_runtime()
+    state = first_state(
+        runtime, get_snapshot(runtime), seed=0, timestamp_ms=START_MS, synthetic_neurons=16
+    )
+    subnet = state.subnets[2]
+    params = {
+        **subnet.hyperparameters,
+        "commit_reveal_weights_enabled": False,
+        "weights_rate_limit": 0,
+        **{k: v for k, v in change.items() if k != "signer"},
+    }
+    subnet = dataclasses.replace(subnet, hyperparameters=params)
+    signer = subnet.neurons[change.get("signer", 0)].hotkey
+    draft = BlockDraft(state.number + 1, {**state.subnets, 2: subnet}, dict(state.accounts), 0)
+    tx = Transaction(
+        data=b"",
+        hash="0x",
+        signer=signer,
+        nonce=0,
+        pallet="SubtensorModule",
+        function="set_weights",
+        args={"netuid": 2, "dests": dests, "weights": values, "version_key": 10**9},
+    )
+    (record,) = Dispatcher(runtime).apply(draft, [tx], first_index=1)
+    failed = record["event"]["System"]["ExtrinsicFailed"]["dispatch_error"]["Module"]
+    errors = runtime.pallet_errors["SubtensorModule"]
+    assert failed["error"][0] == errors[error]
+    # the same weights pass once the rule is met: a self-weight needs no permit
+    if error == "NeuronNoValidatorPermit":
+        ok = dataclasses.replace(tx, args={**tx.args, "dests": [9], "weights": [1]})
+        (done, _success) = Dispatcher(runtime).apply(draft, [ok], first_index=1)
+        assert _names(done["event"]) == ("SubtensorModule", "WeightsSet")

@@ -58,15 +58,9 @@ async def test_refused_at_submission_change_nothing(
             wbt.subtensor, "author_submitExtrinsic", {"bytes": "0x" + tampered.hex()}
         )
 
-    # a nonce already used, a nonce too far ahead
+    # a nonce already used (a nonce ahead is not refused: see the future queue below)
     stale = await signed_extrinsic(wbt, bob, "Commitments", "set_commitment", args, nonce=nonce - 1)
     assert (await raw_submit(writer.url, stale))["error"] == invalid("Transaction is outdated")
-    future = await signed_extrinsic(
-        wbt, bob, "Commitments", "set_commitment", args, nonce=nonce + 1
-    )
-    assert (await raw_submit(writer.url, future))["error"] == invalid(
-        "Transaction will be valid in the future"
-    )
     # an era born before any block the node knows (signed with some hash for that block)
     ancient = await signed_extrinsic(
         wbt,
@@ -157,3 +151,43 @@ def test_era_birth_matches_scalecodec(period: int, current: int):
     for later in (current, current + 1, current + period // 2):
         assert era_birth(bytes(data.data), later) == era.birth(later)
     assert era_birth(b"\x00", current) is None
+
+
+async def test_a_nonce_ahead_waits_in_the_future_queue_until_the_gap_fills(
+    writer: Simnet, wbt: turbobt.Bittensor, wallets: Wallets
+):
+    bob = wallets.validator.hotkey
+    with manual_blocks(writer):
+        nonce = await wbt.subtensor.system.accountNextIndex(bob.ss58_address)
+        second = await signed_extrinsic(
+            wbt,
+            bob,
+            "Commitments",
+            "set_commitment",
+            {"netuid": 2, "info": commitment_info(b"second")},
+            nonce=nonce + 1,
+        )
+        answer = await raw_submit(writer.url, second)
+        assert answer["result"] == "0x" + hashlib.blake2b(second, digest_size=32).hexdigest()
+        # parked: not ready, not counted by accountNextIndex, listed as pending
+        assert writer.world.pool == []
+        assert await wbt.subtensor.system.accountNextIndex(bob.ss58_address) == nonce
+        pending = await raw_request(writer.url, "author_pendingExtrinsics")
+        assert pending["result"] == ["0x" + second.hex()]
+        first = await signed_extrinsic(
+            wbt,
+            bob,
+            "Commitments",
+            "set_commitment",
+            {"netuid": 2, "info": commitment_info(b"first")},
+            nonce=nonce,
+        )
+        assert "result" in await raw_submit(writer.url, first)
+        # the gap is filled: both are ready, in nonce order
+        assert [t.nonce for t in writer.world.pool] == [nonce, nonce + 1]
+        assert writer.world.future == []
+        await writer.produce_blocks(1)
+    block = await raw_request(writer.url, "chain_getBlock", [writer.head_hash])
+    assert block["result"]["block"]["extrinsics"][1:] == ["0x" + first.hex(), "0x" + second.hex()]
+    commitment = await wbt.subnet(2).commitments.get(BOB, block_hash=writer.head_hash)
+    assert commitment is not None and commitment["data"] == b"second"

@@ -78,7 +78,9 @@ class Rpc:
             "system_accountNextIndex": self.account_next_index,
             "account_nextIndex": self.account_next_index,
             "author_submitExtrinsic": self.author_submit_extrinsic,
-            "author_pendingExtrinsics": lambda p: [to_hex(t.data) for t in self.world.pool],
+            "author_pendingExtrinsics": lambda p: [
+                to_hex(t.data) for t in (*self.world.pool, *self.world.future)
+            ],
         }
 
     # -- blocks -----------------------------------------------------------------------------------

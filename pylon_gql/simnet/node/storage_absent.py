@@ -109,8 +109,6 @@ _REASONS: dict[str, tuple[str, ...]] = {
         "CRV3WeightCommits",
         "CRV3WeightCommitsV2",
     ),
-    "hash commit-reveal (commit_weights / reveal_weights) is not dispatched: subnets use "
-    "timelocked commits": ("WeightCommits",),
     "the simnet keeps no EVM keys, auto-stake or neuron certificates; coldkey identities are "
     "finney's, in IdentitiesV2 (Identities is its older form)": (
         "Identities",

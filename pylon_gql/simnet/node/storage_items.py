@@ -237,9 +237,9 @@ SERVED: dict[tuple[str, str], ItemSource] = {
     ),
     ("SubtensorModule", "Owner"): _per_neuron(lambda netuid, n: ((n.hotkey,), n.lite["coldkey"])),
     ("SubtensorModule", "IdentitiesV2"): _per_neuron(
-        lambda netuid, n: ((n.lite["coldkey"],), n.extra["identity"])
-        if n.extra.get("identity")
-        else None
+        lambda netuid, n: (
+            ((n.lite["coldkey"],), n.extra["identity"]) if n.extra.get("identity") else None
+        )
     ),
     ("SubtensorModule", "OwnedHotkeys"): _hotkeys_of_coldkeys,
     ("SubtensorModule", "StakingHotkeys"): _hotkeys_of_coldkeys,
@@ -285,6 +285,11 @@ SERVED: dict[tuple[str, str], ItemSource] = {
         ((netuid, epoch), commits)
         for netuid, subnet in sorted(s.subnets.items())
         for epoch, commits in subnet.weight_commits.items()
+    ],
+    ("SubtensorModule", "WeightCommits"): lambda s: [
+        ((netuid, hotkey), queue)
+        for netuid, subnet in sorted(s.subnets.items())
+        for hotkey, queue in subnet.hash_commits.items()
     ],
     ("Commitments", "CommitmentOf"): lambda s: [
         ((netuid, hotkey), registration)
