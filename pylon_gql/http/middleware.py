@@ -3,12 +3,15 @@ its errors, so a user's report can be matched to the server's log."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
+
+logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
 #: A client's own id is kept when it is this tame (it ends up in logs and answers).
@@ -35,14 +38,34 @@ class RequestIdMiddleware:
         request_id = request_id or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] in ("http.response.start", "websocket.accept"):
+                started = True
                 headers = list(message.get("headers", ()))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if started or scope["type"] != "http":
+                raise
+            # Starlette's own 500 answers outside this middleware, without the id: answer
+            # here, and log the traceback under the id the client is given.
+            logger.exception("request %s: unexpected error", request_id)
+            body = f"Internal server error, request id {request_id}".encode()
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                }
+            )
+            await send_with_id({"type": "http.response.body", "body": body})
 
 
 def request_id_of(request: Request | WebSocket) -> str:

@@ -121,6 +121,9 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
                     await self._pinger
 
     async def handle_connection_init(self, message: Any) -> None:
+        if "payload" in message and message["payload"] is None:
+            # graphql-transport-ws allows a null payload; strawberry closes with 4400 on it.
+            message = {key: value for key, value in message.items() if key != "payload"}
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self.keep_alive_interval > 0 and not self._pinger:
             self._pinger = asyncio.create_task(self._ping())
