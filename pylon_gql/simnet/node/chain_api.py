@@ -6,7 +6,9 @@
   fee it quotes is 0 (what it takes); the weight is a nominal one.
 - `DelegateInfoRuntimeApi_get_delegates` / `get_delegate`: every hotkey with a validator
   permit on some subnet is a delegate (take `DEFAULT_TAKE`), its coldkey its only nominator.
-- `SwapRuntimeApi_current_alpha_price`: the pool's TAO over its alpha, in rao per alpha.
+- `SwapRuntimeApi_current_alpha_price`: the pool's TAO over its alpha, in rao per alpha;
+  `sim_swap_tao_for_alpha` / `sim_swap_alpha_for_tao`: a constant-product swap, no fees.
+- `DelegateInfoRuntimeApi_get_delegated`: the delegates a coldkey stakes to.
 - `StakeInfoRuntimeApi_get_stake_info_for_coldkey(s)` / `_for_hotkey_coldkey_netuid`: a
   neuron's alpha stake, all of it its own coldkey's.
 - `SubnetRegistrationRuntimeApi_get_network_registration_cost`: `NETWORK_REGISTRATION_COST`.
@@ -109,6 +111,9 @@ def chain_calls() -> dict[str, Handler]:
         "DelegateInfoRuntimeApi_get_delegates": lambda s, a: list(delegates(s).values()),
         "DelegateInfoRuntimeApi_get_delegate": lambda s, a: delegates(s).get(a["delegate_account"]),
         "SwapRuntimeApi_current_alpha_price": _alpha_price,
+        "SwapRuntimeApi_sim_swap_tao_for_alpha": _swap_tao_for_alpha,
+        "SwapRuntimeApi_sim_swap_alpha_for_tao": _swap_alpha_for_tao,
+        "DelegateInfoRuntimeApi_get_delegated": _delegated,
         "StakeInfoRuntimeApi_get_stake_info_for_coldkey": (
             lambda s, a: stake_positions(s, a["coldkey_account"])
         ),
@@ -133,6 +138,39 @@ def _query_info(state: BlockState, arguments: dict[str, Any]) -> dict[str, Any]:
 
 def _fee_details(state: BlockState, arguments: dict[str, Any]) -> dict[str, Any]:
     return {"inclusion_fee": None, "tip": 0}
+
+
+def _delegated(state: BlockState, arguments: dict[str, Any]) -> list[Any]:
+    """(DelegateInfo, (netuid, stake)) of every delegate the coldkey stakes to."""
+    coldkey = arguments["delegatee_account"]
+    return [
+        [info, position]
+        for info in delegates(state).values()
+        for nominator, positions in info["nominators"]
+        if nominator == coldkey
+        for position in positions
+    ]
+
+
+def _swap_tao_for_alpha(state: BlockState, arguments: dict[str, Any]) -> dict[str, int] | None:
+    # a constant-product pool without fees: alpha out = alpha_in * tao / (tao_in + tao)
+    subnet = state.subnets.get(arguments["netuid"])
+    tao = arguments["tao"]
+    if subnet is None:
+        return {"tao_amount": tao, "alpha_amount": 0, "tao_fee": 0, "alpha_fee": 0}
+    pool = subnet.pool
+    alpha = pool["alpha_in"] * tao // (pool["tao_in"] + tao) if tao else 0
+    return {"tao_amount": tao, "alpha_amount": alpha, "tao_fee": 0, "alpha_fee": 0}
+
+
+def _swap_alpha_for_tao(state: BlockState, arguments: dict[str, Any]) -> dict[str, int] | None:
+    subnet = state.subnets.get(arguments["netuid"])
+    alpha = arguments["alpha"]
+    if subnet is None:
+        return {"tao_amount": 0, "alpha_amount": alpha, "tao_fee": 0, "alpha_fee": 0}
+    pool = subnet.pool
+    tao = pool["tao_in"] * alpha // (pool["alpha_in"] + alpha) if alpha else 0
+    return {"tao_amount": tao, "alpha_amount": alpha, "tao_fee": 0, "alpha_fee": 0}
 
 
 def _alpha_price(state: BlockState, arguments: dict[str, Any]) -> int:

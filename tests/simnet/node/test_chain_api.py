@@ -67,3 +67,26 @@ def test_alpha_price_is_the_pool_s(simnet: Simnet):
     price = _call(simnet, "SwapRuntimeApi_current_alpha_price", netuid=1)
     assert price == pool["tao_in"] * 10**9 // pool["alpha_in"]
     assert _call(simnet, "SwapRuntimeApi_current_alpha_price", netuid=9) == 0
+
+
+def test_swap_quotes_follow_the_pool(simnet: Simnet):
+    state = simnet.world.state_of(SNAPSHOT_HASH)
+    assert state is not None
+    pool = state.subnets[1].pool
+    tao = 10 * 10**9
+    quote = _call(simnet, "SwapRuntimeApi_sim_swap_tao_for_alpha", netuid=1, tao=tao)
+    assert quote["alpha_amount"] == pool["alpha_in"] * tao // (pool["tao_in"] + tao)
+    back = _call(
+        simnet, "SwapRuntimeApi_sim_swap_alpha_for_tao", netuid=1, alpha=quote["alpha_amount"]
+    )
+    assert back["tao_amount"] < tao  # slippage, both ways
+    assert back["tao_fee"] == quote["tao_fee"] == 0
+
+
+def test_delegated_lists_the_coldkey_s_delegates(simnet: Simnet):
+    delegated = _call(
+        simnet, "DelegateInfoRuntimeApi_get_delegated", delegatee_account=VALIDATOR_COLDKEY
+    )
+    assert [(info["delegate_ss58"], position[0]) for info, position in delegated] == [
+        (VALIDATOR_HOTKEY, 2)
+    ]

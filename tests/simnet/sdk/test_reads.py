@@ -175,6 +175,11 @@ async def test_stake_delegates_and_prices(simnet: Simnet, sdk: bittensor.Client)
     pool = state.subnets[1].pool
     price = await sdk.prices.alpha_price(1, block=block)
     assert price["tao_per_alpha"] == pytest.approx(pool["tao_in"] / pool["alpha_in"], rel=1e-6)
+    delegated = await sdk.delegation.delegated(CHARLIE, block=block)
+    assert {(d.netuid, d.stake.rao) for d in delegated} == {
+        (p.netuid, p.stake.rao) for p in positions
+    }
+    assert {d.delegate.hotkey for d in delegated} == {BOB}
 
 
 async def test_what_the_packaged_runtime_cannot_answer(simnet: Simnet, sdk: bittensor.Client):
