@@ -82,7 +82,10 @@ class ChainReader:
         self.settings = settings
         self.netuid = settings.netuid
         self._head: BlockRef | None = None
-        self._cache = SimpleMemoryCache(namespace=f"chain{next(_namespaces)}:")
+        # No timeout: aiocache's default (5 s) runs every get through `asyncio.wait_for`, which
+        # on Python 3.11 drops a cancellation that lands as the get finishes, so a stopping
+        # server could wait forever on a task that ignored its cancel. A memory get never waits.
+        self._cache = SimpleMemoryCache(namespace=f"chain{next(_namespaces)}:", timeout=None)
         self._blocks = _BlockKeys(settings.cache_blocks)
         #: Resolved blocks, both ways, bounded apart from the data cache: unknown hashes are
         #: not remembered, so queries for made-up blocks cannot push real data out.

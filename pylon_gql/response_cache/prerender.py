@@ -3,8 +3,9 @@ served, so that their first askers at the new head find the answer kept.
 
 `HotQueries` counts the anonymous head-defaulting queries asked at the head being served.
 `Prerenderer` listens for `NewBlock` on the event bus; at each new head it renders the hottest
-(asked more than once, at most `PRERENDER_QUERIES`; else those chosen last time), keeps their
-answers, and only then moves the head the response cache keys head queries by. Until then
+(asked more than once at the last head, at most `PRERENDER_QUERIES`, for at most
+`PRERENDER_SECONDS`), keeps their answers, and only then moves the head the response cache keys
+head queries by. Until then
 requests are answered at the previous head, whose answers are kept: no asker waits on the
 rendering.
 """
@@ -12,6 +13,7 @@ rendering.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 #: Head queries rendered for a new head before it is served: the most asked at the last one.
 PRERENDER_QUERIES = 8
+#: Seconds of rendering per new head, at most: the head is served when they are spent.
+PRERENDER_SECONDS = 1.0
 #: Distinct head queries counted per head (more are not counted).
 HOT_QUERIES_TRACKED = 1024
 #: Bytes of documents and variables kept for them per head: a stranger's megabyte of unused
@@ -57,7 +61,6 @@ class HotQueries:
     def __init__(self) -> None:
         self._asked: dict[tuple[str, str, bytes], HotQuery] = {}
         self._bytes = 0
-        self._last: list[HotQuery] = []
 
     def count(self, key: CacheKey, query: HotQuery) -> None:
         asked_key = (key[0], key[1], key[2])
@@ -73,11 +76,12 @@ class HotQueries:
         hot.count += 1
 
     def choose(self) -> list[HotQuery]:
-        """The queries to render at a new head; counting starts afresh."""
+        """The queries to render at a new head: those asked more than once at the head just
+        served, most asked first; counting starts afresh. Nothing asked, nothing rendered:
+        rendering what was asked once, long ago, at every block is load nobody asked for."""
         asked = sorted(self._asked.values(), key=lambda h: h.count, reverse=True)
-        chosen = [h for h in asked if h.count > 1][:PRERENDER_QUERIES] or self._last
-        self._asked, self._bytes, self._last = {}, 0, chosen
-        return chosen
+        self._asked, self._bytes = {}, 0
+        return [h for h in asked if h.count > 1][:PRERENDER_QUERIES]
 
 
 class Prerenderer:
@@ -121,7 +125,10 @@ class Prerenderer:
         chosen = self.hot.choose()
         # Behind the chain (events queued while rendering): render only at its head.
         if self._enabled and ref == self._chain_head():
+            deadline = time.monotonic() + PRERENDER_SECONDS
             for hot in chosen:
+                if time.monotonic() > deadline:
+                    break  # the rest are rendered by their first askers
                 await self._prerender(hot, ref)
         self._served = ref
 

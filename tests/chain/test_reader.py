@@ -4,6 +4,7 @@ node (what it reads, its errors, its caches), then one node call per read for co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 
 import pytest
@@ -521,3 +522,30 @@ async def test_an_error_reaches_every_asker_and_is_not_kept(
     assert chain_calls("block_hash") - before == 1
     await asyncio.gather(*(reader.resolve(number=beyond) for _ in range(5)), return_exceptions=True)
     assert chain_calls("block_hash") - before == 2
+
+
+async def test_a_cancelled_read_stays_cancelled() -> None:
+    """Stopping the server cancels tasks that read: not one may swallow the cancellation
+    (aiocache's default timeout ran every get through `asyncio.wait_for`, which on Python 3.11
+    drops a cancellation landing as the get finishes: SIGTERM then waited forever)."""
+    reader = make_reader(FakeChain())
+    await reader.metagraph(ref(7))  # cached: every read below is a cache hit
+
+    async def read_forever() -> None:
+        while True:
+            await reader.metagraph(ref(7))
+            await asyncio.sleep(0)  # a server's task does other work between reads
+
+    swallowed = 0
+    for attempt in range(200):
+        task = asyncio.create_task(read_forever())
+        for _ in range(attempt % 7):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.sleep(0.001)
+        if not task.done():
+            swallowed += 1
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert swallowed == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from pylon_gql.events import EventHub, NewBlock
 from pylon_gql.models import BlockRef
 from pylon_gql.response_cache import (
@@ -68,7 +70,7 @@ async def test_queries_asked_twice_are_rendered_at_the_new_head_before_it_is_ser
     assert prerenderer.head == NEW
 
 
-async def test_with_nothing_asked_twice_the_last_choice_is_rendered_again() -> None:
+async def test_the_most_asked_are_rendered_and_nothing_once_nobody_asks() -> None:
     chain = [OLD]
     prerenderer, render = make(chain)
     queries = [hot(f"{{ metagraph {{ neuronCount }} a{n}: __typename }}") for n in range(10)]
@@ -78,10 +80,11 @@ async def test_with_nothing_asked_twice_the_last_choice_is_rendered_again() -> N
     await prerenderer.advance(NEW)
     # The most asked first, at most PRERENDER_QUERIES of them.
     assert [q for q, _ in render.rendered] == [q.query for q in queries[::-1][:PRERENDER_QUERIES]]
+    # Nobody asked at NEW: nothing is rendered at the next head (no load nobody asked for).
     third = BlockRef(102, "0x" + "33" * 32)
     chain[0] = third
     await prerenderer.advance(third)
-    assert len(render.rendered) == 2 * PRERENDER_QUERIES
+    assert len(render.rendered) == PRERENDER_QUERIES
 
 
 async def test_a_failing_render_skips_that_query_and_the_head_still_moves() -> None:
@@ -131,3 +134,24 @@ async def test_it_follows_new_blocks_on_the_event_bus() -> None:
     assert render.rendered == [(query.query, NEW.number)]
     assert prerenderer.head == NEW
     assert hub.subscribers(NewBlock) == 0  # stopped: unsubscribed
+
+
+async def test_rendering_stops_when_the_time_for_a_head_is_spent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("pylon_gql.response_cache.prerender.PRERENDER_SECONDS", 0.05)
+    chain = [OLD]
+    prerenderer, render = make(chain)
+    slow = render.__call__
+
+    async def slowly(query: HotQuery, ref: BlockRef) -> bytes | None:
+        await asyncio.sleep(0.03)
+        return await slow(query, ref)
+
+    prerenderer._render = slowly
+    for n in range(PRERENDER_QUERIES):
+        asked(prerenderer, hot(f"{{ subnet {{ name }} a{n}: __typename }}"), 2)
+    chain[0] = NEW
+    await prerenderer.advance(NEW)
+    assert 1 <= len(render.rendered) <= 3 < PRERENDER_QUERIES
+    assert prerenderer.head == NEW
