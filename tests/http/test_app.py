@@ -171,7 +171,7 @@ async def test_cors_allows_the_listed_origins_only(chain: FakeChain) -> None:
     settings = settings_for(
         cors_origins=f"{DASHBOARD}, https://other.example",
         rate_limits=True,
-        rate_limit_anonymous="1/minute",
+        rate_limit_anonymous="1/hour",
     )
     async with (
         running(settings, chain) as url,
