@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -146,8 +147,9 @@ class WeightStore:
     async def add_weight(self, epoch: int, hotkey: str, delta: float) -> WeightEntry:
         """Add `delta` to the weight of `hotkey` in `epoch` (a missing weight counts as 0).
 
-        Atomic: the update is one SQL statement, `weight = weight + delta`, guarded so that the
-        result stays >= 0; concurrent calls never lose one.
+        Atomic: the update is one SQL statement, `weight = weight + delta`, guarded in the same
+        statement so that the result stays >= 0 and finite (1.7e308 + 1.7e308 is infinity, in
+        SQL as in Python); concurrent calls never lose one.
         """
         problem = delta_problem(delta)
         if problem is not None:
@@ -156,17 +158,23 @@ class WeightStore:
             for _ in range(3):
                 async with in_transaction():
                     now = _now()
+                    # Both bounds are computed here, finite: -delta, and the largest weight
+                    # that delta can be added to without passing the largest float.
                     updated = await Weight.filter(
-                        hotkey=hotkey, epoch=epoch, weight__gte=-delta
+                        hotkey=hotkey,
+                        epoch=epoch,
+                        weight__gte=-delta,
+                        weight__lte=sys.float_info.max - max(delta, 0.0),
                     ).update(weight=F("weight") + delta, updated_at=now)
                     row = await Weight.get_or_none(hotkey=hotkey, epoch=epoch)
                     if updated:
                         assert row is not None
                         return _entry(row)
                     if row is not None:
+                        would = "negative" if row.weight + delta < 0 else "infinite"
                         raise WeightRangeError(
                             f"the weight of {hotkey} is {row.weight!r}: adding {delta!r} would "
-                            "make it negative"
+                            f"make it {would}"
                         )
                 _check_weight(delta, f"{hotkey} (no weight yet, so the delta)")
                 try:

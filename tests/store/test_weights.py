@@ -125,3 +125,15 @@ async def test_the_commit_log_survives_a_restart(tmp_path: Path) -> None:
 def test_digest_is_order_free() -> None:
     assert weights_digest({1: 0.5, 0: 1.0}) == weights_digest({0: 1.0, 1: 0.5})
     assert weights_digest({0: 1.0}) != weights_digest({0: 0.5})
+
+
+async def test_a_delta_never_makes_a_weight_infinite_and_changes_nothing(
+    store: WeightStore,
+) -> None:
+    huge = 1.7e308  # finite; twice it is not
+    await store.set_weight(7, HOTKEY, huge)
+    with pytest.raises(WeightRangeError, match="infinite"):
+        await store.add_weight(7, HOTKEY, huge)
+    [entry] = await store.weights(7)
+    assert entry.weight == huge  # refused in the statement that writes: nothing written
+    assert (await store.add_weight(7, HOTKEY, -huge)).weight == 0.0
