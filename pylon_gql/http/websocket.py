@@ -62,6 +62,9 @@ class _Drop:
         try:
             async with asyncio.timeout(self.send_timeout):
                 await send(message)
+            # A send the socket takes at once never suspends: without this, a subscription
+            # replaying blocks from `fromBlock` would hold the event loop for its whole replay.
+            await asyncio.sleep(0)
         except TimeoutError:
             self._drop(f"read nothing for {self.send_timeout:g} s")
             raise _Dropped from None
@@ -103,9 +106,17 @@ class _Drop:
 
 
 class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, with a `ping` every `keep_alive_interval` seconds once acked."""
+    """graphql-transport-ws, with a `ping` every `keep_alive_interval` seconds once acked.
+
+    The protocol has the client answer each ping with a pong: one that has not within
+    `send_timeout` seconds is not reading, and is dropped. That catches what the send timeout
+    alone cannot: the kernel's socket buffers (megabytes on a fast link) take a stalled
+    client's messages without a send ever waiting, until the buffers are full.
+    """
 
     _pinger: asyncio.Task[None] | None = None
+    #: When the oldest ping no pong has answered yet was sent (a pong answers them all).
+    _unanswered_since: float | None = None
 
     @property
     def keep_alive_interval(self) -> float:
@@ -150,10 +161,19 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
         return len(self.operations)
 
     async def _ping(self) -> None:
+        loop = asyncio.get_running_loop()
         with contextlib.suppress(WebSocketDisconnected):
             while True:
                 await asyncio.sleep(self.keep_alive_interval)
+                if self._unanswered_since is None:
+                    self._unanswered_since = loop.time()
+                elif loop.time() - self._unanswered_since > self.send_timeout:
+                    self._drop(f"answered no ping for {self.send_timeout:g} s")
+                    return
                 await self.send_message({"type": "ping"})
+
+    async def handle_pong(self, message: Any) -> None:
+        self._unanswered_since = None
 
     async def send_message(self, message: Any) -> None:
         await self._send_within_timeout(super().send_message, message)

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection
 
 from pylon_gql.events import NewBlock
 
-from .conftest import Served, running, settings_for
+from .conftest import PATIENCE, Served, running, settings_for
 from .test_subscriptions import (
     FAT_BLOCK,
     FAT_LIMITS,
@@ -110,15 +110,25 @@ async def stalled(url: str, query: str, from_block: int, subscriptions: int) -> 
 
 
 async def replayable(served: Served) -> int:
-    """A block `REPLAYED` blocks behind the announced head."""
-    head = await finalize(simnet_of(served), REPLAYED)
-    await wait_until(lambda: announced(served) >= head, "the follower")
+    """A block `REPLAYED` blocks behind the announced head; the blocks are made once (the
+    follower takes about a second a block to warm its cache), the head only moves on."""
+    head = announced(served)
+    if not _history:
+        head = await finalize(simnet_of(served), REPLAYED)
+        await wait_until(lambda: announced(served) >= head, "the follower")
+        _history.append(head)
     return head - REPLAYED + 1
 
 
+#: The head once `REPLAYED` blocks were made for these tests.
+_history: list[int] = []
+
+
 async def drop_stalled_clients(
-    served: Served, url: str, query: str, clients: int, per_client: int
+    served: Served, url: str, query: str, clients: int, per_client: int, *, each_logs: bool = True
 ) -> Records:
+    """Connect `clients` stalled clients; return once the hub has forgotten all they held
+    (and, when `each_logs`, once each has logged its drop)."""
     hub = served.services.hub
     from_block = await replayable(served)
     baseline = hub.subscribers(NewBlock)
@@ -134,6 +144,10 @@ async def drop_stalled_clients(
                 ),
                 "the subscriptions",
             )
+            if each_logs:
+                await wait_until(lambda: len(records.drops()) >= clients, "a line per client")
+            else:
+                await asyncio.sleep(3)  # some ping periods: every connection had its end
             await wait_until(lambda: hub.subscribers(NewBlock) == baseline, "the drops")
             await asyncio.sleep(0.5)  # whatever else a drop would log
         finally:
@@ -145,10 +159,11 @@ async def drop_stalled_clients(
 async def test_replayed_subscriptions_of_a_client_that_stops_reading_end_at_the_send_timeout(
     served: Served,
 ) -> None:
-    # 30 kB blocks: the replay alone fills the socket buffers, so the sends wait; far below
+    # 30 kB blocks: the replay alone (12 MB a client) fills the socket buffers, so the sends
+    # wait (and no ping goes unanswered before: the keep-alive is the default 15 s); far below
     # the lag limit, so only the send timeout can end these subscriptions.
     async with app(served, {}, ws_send_timeout=0.5, subscriber_max_lag=1000, **FAT_LIMITS) as url:
-        records = await drop_stalled_clients(served, url, FAT_BLOCK, clients=3, per_client=100)
+        records = await drop_stalled_clients(served, url, FAT_BLOCK, clients=3, per_client=20)
     assert len(records.drops()) == 3, records.drops()
     assert all("read nothing for 0.5 s" in line for line in records.drops()), records.drops()
     assert records.tracebacks() == []
@@ -164,7 +179,9 @@ async def test_a_connection_uvicorn_closes_under_its_subscriptions_is_dropped_qu
     async with app(
         served, ping, ws_send_timeout=60, ws_keep_alive_interval=0.2, subscriber_max_lag=1000
     ) as url:
-        records = await drop_stalled_clients(served, url, BLOCK, clients=3, per_client=100)
+        records = await drop_stalled_clients(
+            served, url, BLOCK, clients=3, per_client=100, each_logs=False
+        )
     # A connection uvicorn could close at once (nothing left in its buffer) ends as if the
     # client left: nothing to log. One it could not is dropped at its next send: one line.
     assert len(records.drops()) <= 3, records.drops()
@@ -192,3 +209,38 @@ async def test_a_frame_over_the_limit_closes_the_connection_with_1009(served: Se
             await asyncio.sleep(0.2)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
     assert records.tracebacks() == []
+
+
+async def test_a_client_that_answers_no_ping_is_dropped_after_the_send_timeout(
+    served: Served,
+) -> None:
+    # Small blocks: the kernel takes them all and no send waits, so only the unanswered
+    # graphql-transport-ws ping shows that this client reads nothing.
+    async with app(
+        served, {}, ws_send_timeout=1.0, ws_keep_alive_interval=0.2, subscriber_max_lag=1000
+    ) as url:
+        records = await drop_stalled_clients(served, url, BLOCK, clients=3, per_client=100)
+    assert len(records.drops()) == 3, records.drops()
+    assert all("answered no ping for 1 s" in line for line in records.drops()), records.drops()
+    assert records.tracebacks() == []
+
+
+async def test_a_client_that_answers_its_pings_stays(served: Served) -> None:
+    async with app(served, {}, ws_send_timeout=0.3, ws_keep_alive_interval=0.1) as url:
+        with recorded() as records:
+            async with websockets.connect(url, subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+                await ws.send(json.dumps({"type": "connection_init"}))
+                assert json.loads(await ws.recv())["type"] == "connection_ack"
+                pings = 0
+                async with asyncio.timeout(PATIENCE):
+                    while pings < 10:  # about three send timeouts
+                        assert json.loads(await ws.recv()) == {"type": "ping"}
+                        await ws.send(json.dumps({"type": "pong"}))
+                        pings += 1
+                payload = {"query": "{ head { number } }"}
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                async with asyncio.timeout(PATIENCE):
+                    while (message := json.loads(await ws.recv()))["type"] == "ping":
+                        await ws.send(json.dumps({"type": "pong"}))
+                assert message["type"] == "next", message
+    assert records.drops() == []
