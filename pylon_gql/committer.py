@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
 from . import metrics
-from .chain.errors import ChainError
+from .chain.errors import ChainError, NoEpochs
 from .events import EventBus
 from .keys import Signer
 from .models import (
@@ -53,6 +53,7 @@ CommitterState = Literal[
     "no_hotkey",
     "rate_limited",
     "not_registered",
+    "no_epochs",
 ]
 
 
@@ -204,7 +205,11 @@ class Committer:
         if self.hotkey is None:
             self.state = "no_hotkey"
             return
-        epoch = await self.reader.epoch(head)
+        try:
+            epoch = await self.reader.epoch(head)
+        except NoEpochs:
+            self.state = "no_epochs"  # tempo 0: no window to commit in; a state, not a failure
+            return
         if not await self._due(epoch):
             if self.state not in ("no_weights",) or self._no_weights_epoch != epoch.start:
                 self.state = "waiting"

@@ -6,6 +6,7 @@ Kept free of I/O so it can be checked exhaustively against subtensor's own formu
 from __future__ import annotations
 
 from ..models import Epoch
+from .errors import NoEpochs
 
 
 def blocks_until_next_epoch(block: int, netuid: int, tempo: int) -> int:
@@ -30,7 +31,10 @@ def epoch_at(
     """
     if tempo <= 0:
         # Subtensor never runs the epoch of a subnet whose tempo is 0.
-        raise ValueError(f"subnet {netuid} has tempo {tempo}: it runs no epochs")
+        raise NoEpochs(
+            f"subnet {netuid} has tempo {tempo} at block {block}: the chain runs no epochs of it "
+            "(the owner can set a tempo with setHyperparameter)"
+        )
     if block < 0:
         raise ValueError(f"block number must be >= 0, got {block}")
     until = blocks_until_next_epoch(block, netuid, tempo)

@@ -30,6 +30,11 @@ class SubnetNotFound(ChainError):
     """The subnet does not exist at this block."""
 
 
+class NoEpochs(ChainError):
+    """The subnet's tempo is 0 at this block: subtensor runs no epoch of it, so there is no
+    epoch, no commit window and nothing to key the validator's weights by."""
+
+
 class SubscriptionUnsupported(ChainError):
     """The node cannot subscribe (no such RPC method): follow heads by polling instead."""
 

@@ -21,6 +21,7 @@ from ..chain.errors import (
     ChainError,
     ChainUnavailable,
     FutureBlock,
+    NoEpochs,
     SubnetNotFound,
 )
 
@@ -32,6 +33,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     BLOCK_IN_FUTURE = "BLOCK_IN_FUTURE"
     BLOCK_PRUNED = "BLOCK_PRUNED"
+    #: The subnet's tempo is 0: it has no epochs (nor commit window) at that block.
+    NO_EPOCHS = "NO_EPOCHS"
     UNAVAILABLE = "UNAVAILABLE"
     #: The caller's token does not grant the role the operation needs (or there is none).
     FORBIDDEN = "FORBIDDEN"
@@ -83,6 +86,8 @@ def from_chain_error(error: ChainError) -> ApiError:
             "or run the server with PYLON_ARCHIVE_NETWORK set to an archive node",
             ErrorCode.BLOCK_PRUNED,
         )
+    if isinstance(error, NoEpochs):
+        return ApiError(str(error), ErrorCode.NO_EPOCHS)
     if isinstance(error, SubnetNotFound):
         return ApiError(str(error) or "the subnet does not exist", ErrorCode.NOT_FOUND)
     if isinstance(error, BlockNotFound):

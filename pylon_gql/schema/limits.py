@@ -23,12 +23,18 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
     VariableNode,
+    get_named_type,
+    get_nullable_type,
 )
 from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.types import ExecutionResult
@@ -38,11 +44,12 @@ from ..settings import Settings
 from .context import Context
 from .errors import ErrorCode
 
-#: How many items a list field is taken to hold when its size is not given by an argument.
-LIST_SIZES = {"neurons": 1024, "commitments": 1024, "weights": 1024, "entries": 4096}
-#: Arguments that bound a list field's size.
+#: Items a list field is taken to hold when no argument bounds it: a subnet's neurons (and its
+#: commitments, the validator's weights) number at most 1024 at a block on finney today.
+LIST_SIZE = 1024
+#: Arguments that bound a list field's size, by field name.
 SIZE_ARGUMENTS = {"neurons": "first", "weightCommits": "last"}
-#: Default sizes of the lists those arguments bound, when they are left out.
+#: Sizes of those lists when the argument is left out.
 DEFAULT_SIZES = {"weightCommits": 20}
 #: Root fields that read the chain at their `block` argument (`block` reads at `number`).
 BLOCK_ARGUMENT = {
@@ -133,52 +140,80 @@ def _value(node: ValueNode, variables: Mapping[str, Any]) -> object:
 
 
 def estimate_values(
+    schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
 ) -> tuple[int, set[int]]:
-    """The values the answer holds, estimated (lists at their size), and the explicit block
-    numbers its root fields read."""
+    """The values the answer holds, estimated (a list field at its size), and the explicit
+    block numbers its root fields read."""
     blocks: set[int] = set()
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0, blocks
 
-    def selection(selection_set: SelectionSetNode, root: bool, seen: frozenset[str]) -> int:
+    def selection(
+        parent: GraphQLObjectType, selection_set: SelectionSetNode, seen: frozenset[str]
+    ) -> int:
         total = 0
-        for node in _fields(selection_set, fragments, seen):
+        for node, owner in _fields(schema, parent, selection_set, fragments, seen):
             name = node.name.value
-            if root and name in BLOCK_ARGUMENT:
+            if owner is root and name in BLOCK_ARGUMENT:
                 number = _argument(node, BLOCK_ARGUMENT[name], variables)
                 if isinstance(number, int) and not isinstance(number, bool):
                     blocks.add(number)
-            size = 1
-            if name in SIZE_ARGUMENTS:
-                given = _argument(node, SIZE_ARGUMENTS[name], variables)
-                default = DEFAULT_SIZES.get(name, LIST_SIZES.get(name, 1))
-                size = given if isinstance(given, int) and given >= 0 else default
-                size = min(size, LIST_SIZES.get(name, size))
-            elif name in LIST_SIZES:
-                size = LIST_SIZES[name]
-            inner = 0 if node.selection_set is None else selection(node.selection_set, False, seen)
-            total += 1 + size * inner
+            field = owner.fields.get(name)
+            if field is None:
+                total += 1  # __typename and friends
+                continue
+            size = _list_size(node, field.type, variables)
+            inner = get_named_type(field.type)
+            below = 0
+            if node.selection_set is not None and isinstance(inner, GraphQLObjectType):
+                below = selection(inner, node.selection_set, seen)
+            total += 1 + size * below
         return total
 
-    return selection(operation.selection_set, True, frozenset()), blocks
+    return selection(root, operation.selection_set, frozenset()), blocks
+
+
+def _list_size(node: FieldNode, output: GraphQLOutputType, variables: Mapping[str, Any]) -> int:
+    if not isinstance(get_nullable_type(output), GraphQLList):
+        return 1
+    name = node.name.value
+    if name in SIZE_ARGUMENTS:
+        given = _argument(node, SIZE_ARGUMENTS[name], variables)
+        if isinstance(given, int) and not isinstance(given, bool) and given >= 0:
+            return min(given, LIST_SIZE)
+        return DEFAULT_SIZES.get(name, LIST_SIZE)
+    return LIST_SIZE
 
 
 def _fields(
+    schema: GraphQLSchema,
+    parent: GraphQLObjectType,
     selection_set: SelectionSetNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     seen: frozenset[str],
-) -> Iterator[FieldNode]:
+) -> Iterator[tuple[FieldNode, GraphQLObjectType]]:
+    """Each field selected on `parent`, with the object type it is selected on (an inline
+    fragment or a fragment may name a narrower type, a union member)."""
     for node in selection_set.selections:
         if isinstance(node, FieldNode):
-            yield node
-        elif isinstance(node, InlineFragmentNode):
-            yield from _fields(node.selection_set, fragments, seen)
-        elif isinstance(node, FragmentSpreadNode):
-            name = node.name.value
-            definition = fragments.get(name)
-            if definition is not None and name not in seen:
-                yield from _fields(definition.selection_set, fragments, seen | {name})
+            yield node, parent
+        elif isinstance(node, InlineFragmentNode | FragmentDefinitionNode | FragmentSpreadNode):
+            if isinstance(node, FragmentSpreadNode):
+                name = node.name.value
+                definition = fragments.get(name)
+                if definition is None or name in seen:
+                    continue
+                seen = seen | {name}
+                node = definition
+            owner = parent
+            if node.type_condition is not None:
+                named = schema.get_type(node.type_condition.name.value)
+                owner = named if isinstance(named, GraphQLObjectType) else parent
+            yield from _fields(schema, owner, node.selection_set, fragments, seen)
 
 
 class RequestLimits(SchemaExtension):
@@ -239,7 +274,9 @@ class RequestLimits(SchemaExtension):
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        values, blocks = estimate_values(operation, fragments, context.variables or {})
+        values, blocks = estimate_values(
+            context.schema._schema, operation, fragments, context.variables or {}
+        )
         request = context.context
         cold = 0
         budget = self.settings.max_cost_anonymous

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from turbobt.subnet import Subnet as TurbobtSubnet
 
 from pylon_gql.chain.epochs import blocks_until_next_epoch, epoch_at
+from pylon_gql.chain.errors import NoEpochs
 
 
 def subtensor_blocks_until_next_epoch(netuid: int, tempo: int, block: int) -> int:
@@ -86,5 +87,5 @@ def test_epoch_of_subnet_1_at_the_finney_snapshot() -> None:
 
 
 def test_tempo_zero_runs_no_epochs() -> None:
-    with pytest.raises(ValueError, match="tempo 0"):
+    with pytest.raises(NoEpochs, match="tempo 0"):
         epoch_at(100, 1, 0, commit_window_start_offset=0, commit_window_end_buffer=0)

@@ -40,7 +40,10 @@ async def test_a_query_over_graphql_transport_ws(served: Served) -> None:
     assert result == {
         "id": "1",
         "type": "next",
-        "payload": {"data": {"neuron": {"uid": 3, "hotkey": snapshot.neurons()[3]["hotkey"]}}},
+        "payload": {
+            "data": {"neuron": {"uid": 3, "hotkey": snapshot.neurons()[3]["hotkey"]}},
+            "extensions": {"cost": {"estimated": 3}},  # neuron, uid, hotkey
+        },
     }
     assert complete == {"id": "1", "type": "complete"}
 

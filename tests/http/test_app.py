@@ -92,7 +92,10 @@ async def test_graphql_over_http_echoes_the_request_id(
     )
     assert response.status_code == 200
     assert response.headers["x-request-id"] == "abc-123"
-    assert response.json() == {"data": {"head": {"number": 1010}}}
+    assert response.json() == {
+        "data": {"head": {"number": 1010}},
+        "extensions": {"cost": {"estimated": 2}},  # head, number
+    }
     fresh = await client.post("/graphql", json={"query": "{ head { number } }"})
     assert len(fresh.headers["x-request-id"]) == 32
 

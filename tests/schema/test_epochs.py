@@ -77,3 +77,22 @@ async def test_epoch_matches_subtensor(netuid: int, tempo: int) -> None:
         }, number
         until = blocks_until_next_epoch(number)
         assert until == 0 or number + until == epoch["end"] + 1
+
+
+async def test_a_subnet_with_tempo_0_has_no_epochs_and_says_so() -> None:
+    settings = make_settings(netuid=1)
+    reader = ChainReader(TempoChain(0), settings)  # type: ignore[arg-type]
+    reader.set_head(BlockRef(HEAD, block_hash(HEAD)))
+    schema = create_schema(settings)
+    context = Context(settings=settings, reader=reader, request_id="t")
+    for document in (
+        "{ epoch { start } }",
+        "{ hyperparameters { tempo } epoch { index } }",
+    ):
+        result = await schema.execute(document, context_value=context)
+        [error] = result.errors or []
+        assert error.extensions == {"code": "NO_EPOCHS"}, document
+        assert "tempo 0" in error.message
+    # What does not need an epoch still answers.
+    ok = await schema.execute("{ hyperparameters { tempo } }", context_value=context)
+    assert ok.errors is None and ok.data == {"hyperparameters": {"tempo": 0}}

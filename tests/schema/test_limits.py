@@ -124,6 +124,9 @@ async def test_the_cost_of_a_query_is_estimated_and_returned() -> None:
     assert extensions["cost"] == {"estimated": 2 + 1024 * 2}
     _, paged = await cost_of(settings, "{ metagraph { neurons(first: 10) { uid } } }")
     assert paged["cost"]["estimated"] == 2 + 10
+    # A list is counted by its type, not its name: `weights` (one epoch's) holds the list.
+    _, weights = await cost_of(settings, "{ weights { epoch { start } weights { hotkey } } }")
+    assert weights["cost"]["estimated"] == 1 + (2 + 1 + 1024 * 1)
     _, cold = await cost_of(settings, "{ a: metagraph(block: 1001) { block { number } } }")
     assert cold["cost"]["estimated"] == 3 + 1000  # one block the cache does not hold
 
