@@ -208,7 +208,9 @@ async def test_a_failure_is_recorded_and_retried_with_backoff_while_the_window_i
 
 async def test_backoff_holds_back_a_retry_until_it_passes(store: WeightStore) -> None:
     reader, writer = FakeReader(), FakeWriter()
-    committer, _ = make(store, reader, writer, commit_retry_min_backoff=3600)
+    committer, _ = make(
+        store, reader, writer, commit_retry_min_backoff=3600, commit_retry_max_backoff=3600
+    )
     await store.set_weight(7, "hotkey-0", 1.0)
     writer.failures = 1
     writer.error = ChainUnavailable("node gone")
