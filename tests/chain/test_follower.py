@@ -104,6 +104,51 @@ async def test_it_resubscribes_after_the_connection_drops(node) -> None:
     assert follower.state == "following"
 
 
+async def test_a_node_restored_from_an_earlier_state_resets_the_head(node) -> None:
+    chain, reader, hub, follower = node
+    events = hub.subscribe()
+    await follower.start()
+    await chain.announce(10)
+    await chain.announce(12)
+    assert await numbers(events, 3) == [10, 11, 12]
+
+    await chain.drop(ChainUnavailable("connection closed"))  # the node restarts ...
+    await eventually(lambda: len(chain.subscriptions) == 2)
+    await chain.announce(5)  # ... from an earlier state: followed at once, not at block 13
+
+    assert await numbers(events, 1) == [5]
+    assert reader.head == ref(5) and follower.head == ref(5)
+    status = follower.status()
+    assert status["resets"] == 1
+    assert status["lastReset"]["from"] == {"number": 12, "hash": block_hash(12)}
+    assert status["lastReset"]["to"] == {"number": 5, "hash": block_hash(5)}
+    await chain.announce(6)
+    assert await numbers(events, 1) == [6]
+
+
+async def test_another_chain_behind_the_url_resets_the_head(node, monkeypatch) -> None:
+    chain, reader, hub, follower = node
+    events = hub.subscribe()
+    await follower.start()
+    await chain.announce(12)
+    assert await numbers(events, 1) == [12]
+
+    # After the drop, the node knows another block 12: a different chain, now at 13.
+    hash_of = chain.block_hash
+
+    async def another_chain(number: int) -> str | None:
+        return "0x" + "ee" * 32 if number == 12 else await hash_of(number)
+
+    monkeypatch.setattr(chain, "block_hash", another_chain)
+    await chain.drop(ChainUnavailable("connection closed"))
+    await eventually(lambda: len(chain.subscriptions) == 2)
+    await chain.announce(13)
+
+    assert await numbers(events, 1) == [13]
+    assert follower.status()["resets"] == 1
+    assert reader.head == ref(13)
+
+
 async def test_it_survives_unexpected_errors(node) -> None:
     chain, _reader, hub, follower = node
     events = hub.subscribe()
