@@ -15,6 +15,7 @@ limits (the corpus sends thousands of requests from one address; tests/http cove
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -140,12 +141,48 @@ async def post(client: httpx.AsyncClient, body: Any) -> str:
 
 
 async def post_or_closed(client: httpx.AsyncClient, body: Any) -> str:
-    """`post`, or what a client sees of a server that answered and closed mid-upload."""
+    """`post`; for a body over a megabyte, `post_raw`, which reads an answer sent early."""
+    if not isinstance(body, bytes) and len(encoded := json.dumps(body).encode()) > MB:
+        return await post_raw(str(client.base_url), encoded)
+    return await post(client, body)
+
+
+async def post_raw(url: str, body: bytes) -> str:
+    """POST over a plain socket, reading while uploading: a server that answers 413 before
+    the body is read, and closes, is heard (httpx raises on the failed upload instead)."""
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = (
+        f"POST /graphql HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode()
+    received = bytearray()
+
+    async def read() -> None:
+        with contextlib.suppress(OSError):
+            while chunk := await reader.read(65536):
+                received.extend(chunk)
+
+    reading = asyncio.create_task(read())
     try:
-        return await post(client, body)
-    except httpx.TransportError as error:
-        # httpx reads no answer once the upload fails: a typed 413 sent early is lost here.
-        return f"599 closed mid-upload ({type(error).__name__})"
+        async with asyncio.timeout(PATIENCE):
+            with contextlib.suppress(OSError):
+                writer.write(head)
+                for start in range(0, len(body), 65536):
+                    if reading.done():
+                        break
+                    writer.write(body[start : start + 65536])
+                    await writer.drain()
+            await reading
+    finally:
+        reading.cancel()
+        writer.close()
+    status_line, _, rest = bytes(received).partition(b"\r\n")
+    if not status_line.startswith(b"HTTP/1.1 "):
+        return "599 closed without an answer"
+    status = int(status_line.split()[1])
+    payload = rest.partition(b"\r\n\r\n")[2]
+    return answer_of(httpx.Response(status, content=payload))
 
 
 async def bounded(limit: int, calls: list[Callable[[], Awaitable[str]]]) -> list[str]:
