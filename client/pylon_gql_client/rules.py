@@ -92,12 +92,17 @@ def _checksum_length(size: int, prefix_length: int) -> int | None:
     return {8: 3, 12: 3, 9: 4, 13: 4, 14: 5, 15: 6, 16: 7, 17: 8}.get(size)
 
 
+#: The server refuses an address longer than this before decoding it (a 32-byte key's SS58
+#: address is 48 characters); `pylon_gql.validation.MAX_ADDRESS_LENGTH`.
+MAX_ADDRESS_LENGTH = 48
+
+
 def is_ss58(address: str) -> bool:
-    """Whether the server takes `address` as an account key: scalecodec's
-    `is_valid_ss58_address(address, valid_ss58_format=42)`, step for step. That accepts more
-    than a 32-byte key: account indices (`F7NZ`), 33-byte keys, the two-byte prefix form of 42
-    and trailing whitespace all pass; a `0x` public key does not."""
-    if address.startswith("0x") or address == "":
+    """Whether the server takes `address` as an account key: at most MAX_ADDRESS_LENGTH
+    characters, then scalecodec's `is_valid_ss58_address(address, valid_ss58_format=42)`, step
+    for step. That accepts more than a 32-byte key: account indices (`F7NZ`) and trailing
+    whitespace on a shorter address pass; a `0x` public key does not."""
+    if address.startswith("0x") or address == "" or len(address) > MAX_ADDRESS_LENGTH:
         return False
     decoded = _base58_decode(address)
     # Empty, or a two-byte prefix cut short: scalecodec raises IndexError there, and the
@@ -287,8 +292,10 @@ def commitment_bytes(data: str, encoding: str) -> tuple[bytes | None, str]:
 #: own table (`pylon_gql.models.RENAMED_HYPERPARAMETERS`), written beside the fake's sample data
 #: by `tests/client/make_sample.py`; a test holds the two equal.
 HYPERPARAMETER_OF: dict[str, str] = json.loads(
-    resources.files("pylon_gql_client.testing")
-    .joinpath("renamed_hyperparameters.json")
+    # Found through the top package: importing `pylon_gql_client.testing` here would import
+    # the fake, which imports these rules.
+    resources.files("pylon_gql_client")
+    .joinpath("testing", "renamed_hyperparameters.json")
     .read_text(encoding="utf-8")
 )
 

@@ -4,6 +4,7 @@ token roles, orjson encoding, and the response cache in front of execution."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import orjson
@@ -204,9 +205,19 @@ class PylonGraphQL(GraphQL[Context, None]):
         return response
 
     def decode_json(self, data: str | bytes) -> object:
-        """orjson: refuses invalid UTF-8 and nesting past 1024 levels as a JSON error (400);
-        a body that is JSON but not an object or a batch is refused as well."""
-        decoded = orjson.loads(data)
+        """orjson first: it refuses invalid UTF-8, lone surrogates and nesting past 1024 levels
+        (400). What only Python's parser takes, NaN, Infinity and numbers past a double's range,
+        is taken as Python takes it (clients' json.dumps writes them): GraphQL's Float then
+        refuses them as BAD_USER_INPUT, naming the variable. A body that is JSON but neither an
+        object nor a batch is refused as well."""
+        try:
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            try:
+                decoded = json.loads(data)
+                orjson.dumps(decoded)  # what orjson cannot write back is no request of ours
+            except (ValueError, TypeError, RecursionError) as error:
+                raise HTTPException(400, "the request body is not valid JSON") from error
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "the request body must be a JSON object")
         return decoded

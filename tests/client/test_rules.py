@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from pylon_gql_client import rules
 from pylon_gql_client.testing import sample_data, vectors
 from pylon_gql_client.testing.sample import admin_calls
-from scalecodec.utils.ss58 import is_valid_ss58_address, ss58_encode
+from scalecodec.utils.ss58 import ss58_encode
+
+from pylon_gql.validation import address_problem
 
 VECTORS = vectors.load()
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -27,11 +29,9 @@ def ids(key: str) -> Any:
 
 
 def scalecodec_says(address: str) -> bool:
-    """The server's verdict; where scalecodec raises (IndexError) the address is not valid."""
-    try:
-        return is_valid_ss58_address(address, valid_ss58_format=rules.SS58_FORMAT)
-    except Exception:
-        return False
+    """The server's verdict: `pylon_gql.validation` (a length bound, then scalecodec; where
+    scalecodec raises the address is not valid)."""
+    return address_problem(address) is None
 
 
 def test_the_rules_need_nothing_but_the_standard_library() -> None:

@@ -52,6 +52,17 @@ async def test_a_body_over_the_limit_is_refused_with_413(chain: FakeChain) -> No
         assert (await post(client, QUERY)).json()["data"] == {"head": {"number": 1010}}
 
 
+async def test_non_finite_numbers_reach_graphql_and_are_refused_there(chain: FakeChain) -> None:
+    # Python's json.dumps writes NaN and Infinity; orjson alone would call the body malformed.
+    document = "query($w: Int) { metagraph { neurons(first: $w) { uid } } }"
+    for value in (b"NaN", b"Infinity", b"1e400"):
+        body = b'{"query": "' + document.encode() + b'", "variables": {"w": ' + value + b"}}"
+        async with client_for(make_settings(), chain) as client:
+            answer = await post(client, body)
+        assert answer.status_code == 200, value
+        assert code_of(answer) == "BAD_USER_INPUT", value
+
+
 @pytest.mark.parametrize(
     "body",
     [
