@@ -228,7 +228,11 @@ class Settings(BaseSettings):
 
     # --- epochs and the commit window
     commit_window_start_offset: int = Field(
-        180, ge=0, description="Blocks after an epoch's start when the commit window opens."
+        # Fits epochs of 60 blocks and more: finney's usual tempo 360 as the simulated
+        # subnet 1's 99 (it was 180, which left the 99-block epochs no window).
+        50,
+        ge=0,
+        description="Blocks after an epoch's start when the commit window opens.",
     )
     commit_window_end_buffer: int = Field(
         10, ge=0, description="Blocks before an epoch's end when the commit window closes."

@@ -130,6 +130,6 @@ async def check_chain(settings: Settings, client: ChainClient) -> None:
     chosen = {"commit_window_start_offset", "commit_window_end_buffer"} & settings.model_fields_set
     if chosen:
         raise problem
-    # The defaults (180, 10) suit a tempo of 360; a subnet of shorter epochs still serves
+    # The defaults (50, 10) suit tempos from 60 up; a subnet of shorter epochs still serves
     # reads, so the server starts and says what to set.
     logger.warning("the default commit window never opens: %s", problem)
