@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,12 +71,9 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
         yield running
 
 
-@pytest.fixture(scope="module", autouse=True)
-def table(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+def table() -> str:
+    """The rows so far, as a Markdown table (printed at the session's end by conftest.py)."""
     lines = [
-        "",
         "attack corpus (issue 12): pylon-gql serve on default limits",
         f"| {'attack':<46} | {'answer':<40} | worst /health | ΔRSS |",
         f"| {'-' * 46} | {'-' * 40} | ---: | ---: |",
@@ -87,11 +84,7 @@ def table(request: pytest.FixtureRequest) -> Iterator[None]:
             f"| {row.attack:<46} | {row.answer[:40]:<40} | {row.worst_ms:.0f} ms{mark} "
             f"| {row.rss_mb:+.0f} MB |"
         )
-    text = "\n".join(lines)
-    if reporter is not None:
-        reporter.write_line(text)
-    else:
-        print(text)
+    return "\n".join(lines)
 
 
 # --- the answers
