@@ -72,9 +72,10 @@ class PylonGraphQL(GraphQL[Context, None]):
             chain_head=lambda: self.services.reader.head,
             enabled=self.authenticator.reads_open,
         )
-        return ResponseCache(
-            answers, PlanCache(self.settings.max_tokens), prerenderer, roles_of=self._roles_key
+        plans = PlanCache(
+            self.settings.max_tokens, max_document_bytes=self.settings.max_document_bytes
         )
+        return ResponseCache(answers, plans, prerenderer, roles_of=self._roles_key)
 
     def _roles_key(self, request: Request) -> str:
         token = bearer_token(request.headers.get("authorization"))

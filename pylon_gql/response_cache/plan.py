@@ -52,6 +52,8 @@ STATIC_FIELDS = frozenset({"__typename", "__schema", "__type"})
 #: Fields whose answer changes between blocks: a document selecting one is never cached.
 VOLATILE_FIELDS = frozenset({"headAgeSeconds"})
 
+#: Variables larger than this (as JSON) make an answer not worth keeping.
+MAX_KEY_VARIABLES_BYTES = 16 * 2**10
 #: Bytes of documents whose analysis is kept.
 PLAN_CACHE_BYTES = 8 * 2**20
 #: Bytes counted per kept plan on top of its texts.
@@ -233,8 +235,13 @@ class PlanCache:
     of the documents they keep (not their count: 300 documents of a 1 MB comment each must not
     hold 300 MB)."""
 
-    def __init__(self, max_tokens: int, max_bytes: int = PLAN_CACHE_BYTES) -> None:
+    def __init__(
+        self, max_tokens: int, max_bytes: int = PLAN_CACHE_BYTES, max_document_bytes: int = 65_536
+    ) -> None:
         self.max_tokens = max_tokens
+        #: Larger documents are not planned (nor cached): execution refuses them unparsed,
+        #: and lexing a megabyte of comment here would hold the loop for as long.
+        self.max_document_bytes = max_document_bytes
         self._plans: LRUCache[tuple[str, str | None], tuple[QueryPlan | None, int]] = LRUCache(
             max_bytes, getsizeof=lambda entry: entry[1]
         )
@@ -246,6 +253,8 @@ class PlanCache:
 
     def get(self, query: str, operation_name: str | None) -> QueryPlan | None:
         """The plan, or None when the operation is not cacheable."""
+        if len(query) > self.max_document_bytes:
+            return None
         key = (query, operation_name)
         entry = self._plans.get(key)
         if entry is not None:
@@ -266,11 +275,15 @@ class PlanCache:
 def cache_key(
     plan: QueryPlan, variables: Mapping[str, Any] | None, head: BlockRef | None, roles: str
 ) -> CacheKey | None:
-    """The key of an answer; None when it depends on a head the server has not seen yet."""
+    """The key of an answer; None when it depends on a head the server has not seen yet, or
+    its variables are too large to be worth a key (a megabyte of unused variables would make
+    every such answer a megabyte of cache)."""
     variables = variables or {}
     try:
         encoded = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
     except TypeError:
+        return None
+    if len(encoded) > MAX_KEY_VARIABLES_BYTES:
         return None
     head_hash = ""
     if plan.at_head(variables):

@@ -97,8 +97,9 @@ async def test_epochs_follow_the_subtensor_formula(served: Served) -> None:
         assert epoch["start"] <= number <= epoch["end"] == epoch["start"] + tempo
         assert epoch["blocksRemaining"] == epoch["end"] + 1 - number
         window = epoch["commitWindow"]
-        assert window["start"] == epoch["start"] + 180
-        assert window["end"] == epoch["end"] - 10
+        settings = served.services.settings
+        assert window["start"] == epoch["start"] + settings.commit_window_start_offset
+        assert window["end"] == epoch["end"] - settings.commit_window_end_buffer
         assert window["open"] == (window["start"] <= number <= window["end"])
 
 
