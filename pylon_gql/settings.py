@@ -115,12 +115,19 @@ class Settings(BaseSettings):
         # render here; a stranger's request may take one of them (or one at a cold block).
         50_000,
         ge=1,
-        description="Query cost budget without a token: about one unit per value of the answer "
+        description="Query cost budget without a token (or with one of no role): about one unit "
+        "per value of the answer "
         "(a full metagraph is about 1024 x the neuron fields selected); plus "
         "PYLON_COLD_BLOCK_COST per block not in the cache.",
     )
-    max_cost_token: int = Field(
-        1_000_000, ge=1, description="Query cost budget with a token of any role."
+    max_cost_reader: int = Field(
+        1_000_000, ge=1, description="Query cost budget of a `reader` token."
+    )
+    max_cost_validator: int = Field(
+        1_000_000, ge=1, description="Query cost budget of a `validator` token."
+    )
+    max_cost_owner: int = Field(
+        1_000_000, ge=1, description="Query cost budget of an `owner` token."
     )
     cold_block_cost: int = Field(
         10_000,

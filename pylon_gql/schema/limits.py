@@ -6,7 +6,7 @@ The server is open to strangers, so a small document must not be able to buy a l
   (PYLON_MAX_SELECTIONS) before graphql-core validates it: fragments that spread fragments
   expand exponentially, and graphql-core's overlapping-fields rule would walk every expansion;
 - its cost is estimated from the sizes of the lists it selects and the blocks it reads that the
-  cache does not hold, and held to the caller's budget (PYLON_MAX_COST_ANONYMOUS, _TOKEN) before
+  cache does not hold, and held to the caller's budget (PYLON_MAX_COST_<ROLE>) before
   it runs; the estimate is returned in `extensions.cost.estimated`.
 """
 
@@ -40,6 +40,7 @@ from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from ..auth import Role
 from ..settings import Settings
 from .context import Context
 from .errors import ErrorCode
@@ -266,6 +267,13 @@ class RequestLimits(SchemaExtension):
             return {}
         return {"cost": {"estimated": self.cost.total(self.settings.cold_block_cost)}}
 
+    def _budget_of(self, role: Role) -> int:
+        return {
+            Role.READER: self.settings.max_cost_reader,
+            Role.VALIDATOR: self.settings.max_cost_validator,
+            Role.OWNER: self.settings.max_cost_owner,
+        }[role]
+
     def _judge_cost(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context
         operation = _operation(document, context.operation_name)
@@ -282,8 +290,8 @@ class RequestLimits(SchemaExtension):
         budget = self.settings.max_cost_anonymous
         if isinstance(request, Context):
             cold = sum(1 for number in blocks if not request.reader.holds(number))
-            if request.roles:
-                budget = self.settings.max_cost_token
+            # A token of several roles gets the largest of their budgets.
+            budget = max((self._budget_of(role) for role in request.roles), default=budget)
         self.cost = Cost(values, frozenset(blocks), cold)
         total = self.cost.total(self.settings.cold_block_cost)
         if total <= budget:

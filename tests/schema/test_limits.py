@@ -143,9 +143,16 @@ async def test_a_query_over_the_budget_is_refused_before_it_runs() -> None:
     assert error["extensions"]["budget"] == 100_000
     assert error["extensions"]["cost"] == 5 * (2 + 1024 * 2) + 5 * 20_000
     assert extensions["cost"]["estimated"] == error["extensions"]["cost"]
-    # A token buys a larger budget.
+    # A token buys its role's budget.
     allowed, _ = await cost_of(settings, "{ " + aliases + " }", frozenset({Role.READER}))
     assert allowed["errors"] == []
+    tight = make_settings(
+        cold_block_cost=20_000, max_cost_anonymous=100_000, max_cost_reader=100_000
+    )
+    refused, _ = await cost_of(tight, "{ " + aliases + " }", frozenset({Role.READER}))
+    assert refused["errors"][0]["extensions"]["budget"] == 100_000
+    both = frozenset({Role.READER, Role.OWNER})  # the owner's default budget is the larger
+    assert (await cost_of(tight, "{ " + aliases + " }", both))[0]["errors"] == []
 
 
 async def test_long_lists_and_long_addresses_are_refused_before_they_are_decoded() -> None:
