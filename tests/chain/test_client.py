@@ -211,15 +211,16 @@ async def test_reads_through_connections_that_drop_succeed(own_simnet: Simnet) -
 
 
 async def test_the_calls_of_one_request_share_one_deadline(own_simnet: Simnet) -> None:
-    async with ChainClient(own_simnet.url, timeout=1.0) as client:
+    async with ChainClient(own_simnet.url, timeout=2.0) as client:
         own_simnet.set_faults(stall=True, stall_methods=["chain_getBlockHash"])
         started = time.monotonic()
-        with deadline.within(1.0):
+        with deadline.within(2.0):
             for _ in range(2):
                 with pytest.raises(ChainUnavailable, match="did not answer"):
                     await client.block_hash(SNAPSHOT_NUMBER)
-        # Each call alone would have had 1 s: together they had 1 s.
-        assert time.monotonic() - started < 1.5
+        # Each call alone would have had 2 s (4 s in all): together they had 2 s. The margin
+        # is for a loaded machine, and still tells the two apart.
+        assert time.monotonic() - started < 3.5
 
 
 def free_port() -> int:
