@@ -80,6 +80,7 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
         port=settings.port,
         ws=UVICORN_WS,
         ws_max_size=settings.ws_max_message_bytes,
+        timeout_keep_alive=settings.keep_alive,
         log_config=None,
         log_level=settings.log_level.lower(),
         lifespan="on",

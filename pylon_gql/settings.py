@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     # --- HTTP
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8000, ge=0, le=65535, description="Port to listen on (0: any free port).")
+    keep_alive: int = Field(
+        75,
+        gt=0,
+        le=3600,
+        description="Seconds an idle HTTP connection stays open. Longer than clients keep theirs "
+        "(httpx 5 s, aiohttp 15 s), so a client never sends on a connection the server is "
+        "closing; uvicorn's own 5 s raced them.",
+    )
     log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
     introspection: bool = Field(True, description="Allow schema introspection.")

@@ -33,6 +33,7 @@ from ..response_cache import (
 )
 from ..schema import Context, create_schema
 from ..schema.context import Reader
+from ..schema.turns import DELIVERY_CONCURRENCY, DeliveryTurns
 from ..settings import Settings
 from .limits import graphql_error
 from .middleware import request_id_of
@@ -62,6 +63,8 @@ class PylonGraphQL(GraphQL[Context, None]):
         self.responses = self._response_cache() if settings.response_cache_bytes else None
         self.ws_send_timeout = settings.ws_send_timeout
         self.ws_connections = 0
+        #: Connections executing a subscription result at once, server-wide (schema/turns.py).
+        self.deliveries = asyncio.Semaphore(DELIVERY_CONCURRENCY)
 
     def _response_cache(self) -> ResponseCache:
         answers = AnswerStore(self.settings.response_cache_bytes)
@@ -121,6 +124,7 @@ class PylonGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             writes=self.services.writes,
+            turns=DeliveryTurns(self.deliveries),
         )
 
     async def get_context(

@@ -105,6 +105,17 @@ class _Drop:
                 self._main.uncancel()
 
 
+async def _let_it_start() -> None:
+    """Let the operation just created take its first step before the next message is read.
+
+    A client's queued messages are read without the loop ever waiting: a hundred `subscribe`
+    messages would create a hundred operations, all of them ready at the next turn of the loop,
+    and each one's set-up (extensions, parse, validation: 0.3 ms) would run in that one turn.
+    Twenty such connections held every other request 0.6 s.
+    """
+    await asyncio.sleep(0)
+
+
 class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, with a `ping` every `keep_alive_interval` seconds once acked.
 
@@ -156,6 +167,7 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
             await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return
         await super().handle_subscribe(message)
+        await _let_it_start()
 
     def _operation_count(self) -> int:
         return len(self.operations)
@@ -198,6 +210,10 @@ class LegacyWSHandler(_Drop, BaseGraphQLWSHandler[Context, None]):
 
     def _operation_count(self) -> int:
         return len(self.subscriptions)
+
+    async def handle_start(self, message: Any) -> None:
+        await super().handle_start(message)
+        await _let_it_start()
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())

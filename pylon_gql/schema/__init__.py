@@ -37,6 +37,7 @@ from .operation_name import OperationNameRequired
 from .permissions import ReadAccess, read_refused
 from .queries import Query
 from .subscriptions import Subscription
+from .turns import DeliveryTurnsExtension
 from .types import BIG_INT, BigInt
 from .weights import WeightQuery
 
@@ -146,6 +147,7 @@ def create_schema(settings: Settings) -> PylonSchema:
         lambda: ChainDeadline(seconds=settings.chain_timeout),
         # After the validation cache, which sets a cached document's (lack of) errors.
         OperationNameRequired,
+        DeliveryTurnsExtension,
     ]
     return PylonSchema(
         query=ROOT_QUERY,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import strawberry
@@ -24,6 +24,7 @@ from ..models import (
     Subnet,
 )
 from ..settings import Settings
+from .turns import DeliveryTurns
 
 if TYPE_CHECKING:
     from ..writes import WritePath
@@ -80,6 +81,8 @@ class Context:
     writes: WritePath | None = None
     #: A websocket's `connection_init` payload (strawberry sets it).
     connection_params: dict[str, object] | None = None
+    #: This connection's turns at delivering subscription results (schema/turns.py).
+    turns: DeliveryTurns = field(default_factory=DeliveryTurns)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

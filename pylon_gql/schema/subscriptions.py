@@ -99,7 +99,8 @@ async def _events(info: Info, kind: type[E]) -> AsyncGenerator[E, None]:
     async with _hub(info).subscribe(kind, maxsize=maxsize) as events:
         try:
             async for event in events:
-                yield event
+                async with info.context.turns.turn():
+                    yield event
         except SubscriberOverflow:
             raise ApiError(
                 "this subscription fell too far behind; subscribe again",
@@ -176,17 +177,20 @@ class Subscription:
         # Subscribed before the replay, so no block announced meanwhile is missed.
         async with hub.subscribe(NewBlock, maxsize=context.settings.subscriber_max_lag) as events:
             while next_number <= head.number:
-                yield await _block_at(info, next_number)
+                async with context.turns.turn():
+                    yield await _block_at(info, next_number)
                 next_number += 1
             try:
                 async for event in events:
                     # The follower announces blocks in order; after a jump it may skip some.
                     while next_number < event.ref.number:
-                        yield await _block_at(info, next_number)
+                        async with context.turns.turn():
+                            yield await _block_at(info, next_number)
                         next_number += 1
                     if event.ref.number == next_number:
-                        block = await context.reader.block(event.ref)
-                        yield Block.from_model(block)
+                        async with context.turns.turn():
+                            block = await context.reader.block(event.ref)
+                            yield Block.from_model(block)
                         next_number += 1
             except SubscriberOverflow:
                 raise ApiError(

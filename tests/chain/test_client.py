@@ -256,7 +256,9 @@ async def test_a_failed_first_metadata_load_is_retried(
     # turbobt marks its runtime as loaded before the metadata arrives; the client undoes that.
     monkeypatch.setattr(client_module, "_RUNTIMES", {})  # no decode to borrow: load it here
     own_simnet.set_faults(stall=True, stall_methods=["state_call"])
-    client = ChainClient(own_simnet.url, timeout=0.5)
+    client = ChainClient(
+        own_simnet.url, timeout=2.0
+    )  # loading it takes ~0.3 s, more on a busy machine
     try:
         with pytest.raises(ChainUnavailable):
             await client.connect()

@@ -51,6 +51,7 @@ class Server:
             ws=UVICORN_WS,
             log_level="warning",
             lifespan="off",
+            timeout_keep_alive=self.services.settings.keep_alive,
             timeout_graceful_shutdown=1,
         )
         server = self._server = uvicorn.Server(config)

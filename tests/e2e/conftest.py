@@ -49,6 +49,7 @@ async def running(
         port=0,
         ws=UVICORN_WS,
         ws_max_size=settings.ws_max_message_bytes,
+        timeout_keep_alive=settings.keep_alive,
         **uvicorn_options,
         log_level="warning",
         lifespan="on",

@@ -62,6 +62,7 @@ async def test_serve_with_no_configuration_runs_on_the_simnet(tmp_path: Path) ->
                     if later.json()["data"]["head"]["number"] > first_head:
                         break
                     await asyncio.sleep(0.2)
+        assert await answers_again_after_idle(port, seconds=6)
     finally:
         process.send_signal(signal.SIGINT)
         async with asyncio.timeout(PATIENCE):
@@ -70,6 +71,35 @@ async def test_serve_with_no_configuration_runs_on_the_simnet(tmp_path: Path) ->
     assert "SIMULATED CHAIN" in log, log
     assert process.returncode == 0, log
     print(f"\npylon-gql serve -> first answer: {first_answer:.2f} s")
+
+
+async def answers_again_after_idle(port: int, seconds: float) -> bool:
+    """Whether one connection, idle `seconds` between two requests, answers both: past
+    uvicorn's default keep-alive (5 s), which closed it as clients (httpx 5 s, aiohttp 15 s)
+    sent on it."""
+    body = b'{"query": "{ head { number } }"}'
+    request = (
+        b"POST /graphql HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        statuses = []
+        for pause in (0, seconds):
+            await asyncio.sleep(pause)
+            writer.write(request)
+            status = await reader.readline()
+            if not status:
+                return False  # the server had closed the connection
+            statuses.append(status)
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+        return all(status.startswith(b"HTTP/1.1 200") for status in statuses)
+    finally:
+        writer.close()
 
 
 def test_invalid_settings_stop_the_start_with_one_line_each() -> None:

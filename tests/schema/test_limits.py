@@ -10,7 +10,6 @@ import strawberry.schema.schema as strawberry_schema
 from graphql import parse
 
 from pylon_gql import validation
-
 from pylon_gql.auth import Role
 from pylon_gql.schema import Context, create_schema
 from pylon_gql.schema.limits import expanded_selections
