@@ -17,12 +17,12 @@ turbobt (`turbobt/substrate/client.py`, `turbobt/subtensor/...`):
   run a runtime API call with its decode off the event loop; `_registry` is reset after a failed
   first load, because `_init_runtime` sets it before the metadata arrives and would then take the
   runtime as loaded. `runtime_of`, `adopt_runtime`, `forget_unfinished_runtime`,
-  `runtime_call_off_loop`.
+  `runtime_call_bytes`, `portable_types`.
 - The shape of `_apis` (`apis[api]["methods"][method]`, with `inputs` and `output` type ids),
-  which turbobt builds from the V15 metadata: `runtime_call_off_loop` encodes and decodes with it
-  as turbobt's own `Subtensor.api_call` does.
-- `NeuronInfoRuntimeApi._decode_neuron`, account ids to SS58 in a decoded neuron: the neurons
-  decoded off the loop need exactly turbobt's conversion. `neuron_decoder`.
+  which turbobt builds from the V15 metadata: `runtime_call_bytes` encodes the call with it as
+  turbobt's own `Subtensor.api_call` does, and returns the answer undecoded with its type id.
+- The shape of `_metadata.value` (`[magic, {"V15": {"types": {"types": [...]}}}]`): the portable
+  type registry, from which `pylon_gql.scale.Codec` compiles its decoders. `portable_types`.
 - `Subscription.queue` (`turbobt.substrate._models`) of an `ExtrinsicResult`: a status the caller
   read off the subscription is put back, so `wait_for_finalization` sees it again and checks the
   block's events. `requeue_status`.
@@ -45,12 +45,9 @@ A contract kept by duck typing, pinned by the same test: turbobt's transport pro
 
 from __future__ import annotations
 
-import asyncio
 import gc
-from collections.abc import Callable
 from typing import Any, Literal, NamedTuple, TypeVar
 
-import scalecodec
 from bittensor.keyfiles import Keyfile, resolve_key_password
 from bittensor.wallet import Wallet
 from turbobt import Bittensor
@@ -123,18 +120,15 @@ def freeze_runtime() -> None:
     gc.freeze()
 
 
-async def runtime_call_off_loop(
-    bt: Bittensor,
-    api: str,
-    method: str,
-    block_hash: str,
-    convert: Callable[[Any], T],
-    **params: Any,
-) -> T:
-    """turbobt's `Subtensor.api_call`, with the SCALE decode and `convert` in a worker thread.
+async def runtime_call_bytes(
+    bt: Bittensor, api: str, method: str, block_hash: str, **params: Any
+) -> tuple[bytes | None, int]:
+    """turbobt's `Subtensor.api_call` up to the answer: its bytes, undecoded (None when the node
+    answered nothing), and its type id in the metadata's portable registry.
 
-    Decoding a 1024-neuron metagraph takes 0.2-0.4 s of pure Python; on the event loop it would
-    stall every request the server is answering, once per block.
+    scalecodec decodes a 1024-neuron metagraph in 0.2-0.4 s of pure Python, which held the
+    interpreter lock from its worker thread often enough to slow every request once per block;
+    the caller decodes with `pylon_gql.scale` instead (about 20 times faster).
     """
     subtensor = bt.subtensor
     await subtensor._init_runtime()
@@ -147,17 +141,15 @@ async def runtime_call_off_loop(
         scale.encode(params[param["name"]])
         data.extend(scale.data.data)
     response: Any = await subtensor.state.call(f"{api}_{method}", data.hex(), block_hash)
-    output = registry.create_scale_object(f"scale_info::{spec['output']}")
-
-    def decode() -> T:
-        return convert(output.decode(scalecodec.ScaleBytes(response)) if response else None)
-
-    return await asyncio.to_thread(decode)
+    if isinstance(response, str):  # a hex string, should turbobt hand it on undecoded
+        response = bytes.fromhex(response.removeprefix("0x"))
+    return (bytes(response) if response else None), int(spec["output"])
 
 
-def neuron_decoder(bt: Bittensor) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """turbobt's conversion of a decoded neuron's account ids to SS58 addresses."""
-    return bt.subtensor.neuron_info._decode_neuron
+def portable_types(bt: Bittensor) -> dict[int, dict[str, Any]]:
+    """The loaded V15 metadata's portable type registry, by type id."""
+    metadata: Any = bt.subtensor._metadata
+    return {entry["id"]: entry["type"] for entry in metadata.value[1]["V15"]["types"]["types"]}
 
 
 def requeue_status(result: ExtrinsicResult, status: Any) -> None:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import ipaddress
 from typing import Any
+
+from scalecodec.utils.ss58 import ss58_encode
 
 from ..models import (
     AdminCall,
@@ -92,6 +95,26 @@ def neuron_from_raw(raw: dict[str, Any]) -> Neuron:
         validator_permit=bool(raw["validator_permit"]),
         pruning_score=int(raw["pruning_score"]),
     )
+
+
+def neurons_from_scale(decoded: list[dict[str, Any]] | None) -> tuple[Neuron, ...]:
+    """`get_neurons_lite` as `pylon_gql.scale` decodes it (account ids as 32 bytes)."""
+    return tuple(neuron_from_raw(_with_ss58_keys(raw)) for raw in decoded or ())
+
+
+def _with_ss58_keys(raw: dict[str, Any]) -> dict[str, Any]:
+    return raw | {
+        "hotkey": ss58_of(raw["hotkey"]),
+        "coldkey": ss58_of(raw["coldkey"]),
+        "stake": [(ss58_of(key), value) for key, value in raw["stake"]],
+    }
+
+
+@functools.lru_cache(maxsize=65536)
+def ss58_of(account_id: bytes) -> str:
+    """An account id as an SS58 address (format 42). Cached: a metagraph's keys barely change
+    from block to block, and base58 is most of a neuron's decode otherwise."""
+    return ss58_encode(account_id, ss58_format=42)
 
 
 def _ip(value: int, ip_type: int) -> str:

@@ -14,10 +14,10 @@ from typing import Any
 
 from bittensor.keyfiles import Keypair
 
+from ..scale import ScaleError, decode_compact
 from .errors import RpcError, invalid_transaction
 from .hashing import blake2_256
 from .runtime import Runtime
-from .scale import ScaleError, decode_compact
 from .transaction import Transaction, extrinsic_hash
 from .world import World
 

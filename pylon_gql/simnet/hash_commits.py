@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..scale import encode_compact
 from .hashing import blake2_256
-from .scale import encode_compact
 from .state import Subnet, epoch_index
 
 # subtensor's MAX_UNREVEALED_COMMITS per hotkey and subnet

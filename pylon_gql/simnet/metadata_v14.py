@@ -12,7 +12,7 @@ import scalecodec.base
 import scalecodec.type_registry
 from scalecodec.base import ScaleBytes
 
-from .scale import decode_compact, encode_compact
+from ..scale import decode_compact, encode_compact
 
 
 class _Reader:

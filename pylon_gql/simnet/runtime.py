@@ -18,9 +18,9 @@ import scalecodec.base
 import scalecodec.type_registry
 from scalecodec.base import ScaleBytes
 
+from ..scale import Codec, encode_compact
 from .hashing import HASHERS, twox128
 from .metadata_v14 import metadata_v14
-from .scale import Codec, encode_compact
 
 logger = logging.getLogger("pylon_gql.simnet")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from ..scale import decode_compact
 from .runtime import Runtime, load_fixture_json
-from .scale import decode_compact
 from .state import BlockHeader, Neuron
 
 SNAPSHOT_FIXTURE = "finney-netuid1-block6852690.json"

@@ -11,9 +11,9 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..scale import encode_compact
 from .hashing import blake2_256
 from .runtime import Runtime
-from .scale import encode_compact
 
 RAO = 1_000_000_000  # rao in one TAO (and in one alpha)
 

@@ -23,12 +23,11 @@ from turbobt.substrate.extrinsic import ExtrinsicResult
 from pylon_gql.chain import _internals
 from pylon_gql.chain.transport import Reply
 
-from .fixtures import FixtureTransport
+from .fixtures import SNAPSHOT_HASH, STATE_CALLS, FixtureTransport
 
 T = TypeVar("T")
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
-ALICE_PUBLIC_KEY = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"
 
 
 def reach(package: str, name: str, get: Callable[[], T]) -> T:
@@ -91,23 +90,20 @@ async def test_turbobt_loads_its_runtime_in_the_shape_the_shim_reads() -> None:
     await bt.close()
 
 
-def test_turbobt_decodes_a_neurons_account_ids_to_ss58() -> None:
+async def test_turbobt_calls_a_runtime_api_and_hands_over_its_portable_types() -> None:
     bt = _internals.open_bittensor(FixtureTransport())
-    decode = reach(
+    answer, output = await reach(
         "turbobt",
-        "NeuronInfoRuntimeApi._decode_neuron",
-        lambda: _internals.neuron_decoder(bt),
+        "Substrate._apis' inputs and output, and State.call",
+        lambda: _internals.runtime_call_bytes(
+            bt, "NeuronInfoRuntimeApi", "get_neurons_lite", SNAPSHOT_HASH, netuid=1
+        ),
     )
-    raw = {
-        "hotkey": ALICE_PUBLIC_KEY,
-        "coldkey": ALICE_PUBLIC_KEY,
-        "stake": [(ALICE_PUBLIC_KEY, 5)],
-    }
+    types = reach("turbobt", "Substrate._metadata.value", lambda: _internals.portable_types(bt))
 
-    neuron = decode(raw)
-
-    assert neuron["hotkey"] == neuron["coldkey"] == ALICE, moved("turbobt", "_decode_neuron")
-    assert neuron["stake"] == {ALICE: 5}, moved("turbobt", "_decode_neuron's stake")
+    assert answer == bytes.fromhex(STATE_CALLS["NeuronInfoRuntimeApi_get_neurons_lite"][2:])
+    assert types[output]["def"].keys() == {"sequence"}, moved("turbobt", "the V15 type registry")
+    await bt.close()
 
 
 async def test_turbobt_reads_an_extrinsic_status_put_back_on_its_subscription() -> None:

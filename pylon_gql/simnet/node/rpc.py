@@ -13,11 +13,11 @@ from typing import Any
 
 from scalecodec.utils.ss58 import ss58_decode, ss58_encode
 
+from ...scale import encode_compact
 from ..errors import RpcError, invalid_params
 from ..extrinsics import check
 from ..hashing import blake2_256
 from ..runtime import Runtime
-from ..scale import encode_compact
 from ..state import BlockState
 from ..transaction import Transaction
 from ..world import World

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...scale import encode_compact
 from ..errors import RpcError
 from ..runtime import Runtime
-from ..scale import encode_compact
 from ..state import BlockState, Subnet, blocks_since_last_step
 from .chain_api import chain_calls
 from .metagraph import full_metagraph, selective_metagraph, subnet_info_v2

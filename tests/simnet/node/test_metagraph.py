@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pylon_gql.scale import decode_compact
 from pylon_gql.simnet import Simnet
 from pylon_gql.simnet.node.metagraph import SIMNET_OWN_FIELDS, metagraph_fields
 from pylon_gql.simnet.node.runtime_api import RuntimeApi
 from pylon_gql.simnet.runtime import get_runtime
-from pylon_gql.simnet.scale import decode_compact
 
 from ..conftest import SNAPSHOT_HASH
 

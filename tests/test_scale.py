@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scalecodec.base import ScaleBytes
 
+from pylon_gql.scale import decode_compact, encode_compact
 from pylon_gql.simnet import load_fixture_json
 from pylon_gql.simnet.runtime import Runtime, _v15_types, get_runtime
-from pylon_gql.simnet.scale import decode_compact, encode_compact
 
 
 @pytest.fixture(scope="module")
