@@ -61,7 +61,7 @@ class Row:
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
     env = {
         "PYLON_SIM_BLOCK_TIME": "0.5",
-        "PYLON_CACHE_BLOCKS": "16",
+        "PYLON_CACHE_BLOCKS": str(CACHE_BLOCKS),
         "PYLON_WS_SEND_TIMEOUT": "2",
         "PYLON_WS_KEEP_ALIVE_INTERVAL": "0.5",
         "PYLON_RATE_LIMITS": "false",
@@ -275,12 +275,15 @@ def malformed(body: bytes) -> Attack:
 
 
 SLOW_READERS, SUBSCRIPTIONS_EACH = 20, 100
+CACHE_BLOCKS = 16
 
 
 def slow_readers() -> Attack:
     async def attack(client: httpx.AsyncClient, server: Server) -> list[str]:
         head = (await client.get("/health")).json()["head"]["number"]
-        start = max(server.first_head + 1, head - 100)
+        # As far back as the server replays (PYLON_CACHE_BLOCKS = 16 here): each of the 2,000
+        # subscriptions is accepted and replays 15 blocks (fromBlock further back is refused).
+        start = max(server.first_head + 1, head - CACHE_BLOCKS + 2)
         query = (
             "subscription($from: Int) { newBlock(fromBlock: $from) "
             "{ number hash parentHash timestamp epoch { index start end blocksRemaining } } }"
@@ -290,6 +293,11 @@ def slow_readers() -> Attack:
         try:
             for _ in range(SLOW_READERS):
                 connections.append(await stalled(url, query, start))
+            # A client that reads gets the replay the stalled ones were sent: the attack is
+            # 2,000 accepted replays, not 2,000 refusals.
+            first = await first_message(url, query, start)
+            if first.get("type") != "next":
+                return [f"a reading client got {first}"]
             # Well past the send timeout (2 s): every connection must have been dropped.
             await asyncio.sleep(8)
         finally:
@@ -300,6 +308,15 @@ def slow_readers() -> Attack:
         return [f"{SLOW_READERS} stalled, {drops} drop lines"]
 
     return attack
+
+
+async def first_message(url: str, query: str, start: int) -> dict[str, Any]:
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        payload = {"query": query, "variables": {"from": start}}
+        await ws.send(json.dumps({"id": "reader", "type": "subscribe", "payload": payload}))
+        return json.loads(await asyncio.wait_for(ws.recv(), PATIENCE))
 
 
 async def stalled(url: str, query: str, start: int) -> Any:
