@@ -12,7 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from . import __version__
-from .redaction import redact_handlers
+from .redaction import redact, redact_handlers
 from .settings import Settings, SettingsError, describe_errors
 from .simnet.cli import simnet_command
 
@@ -40,7 +40,9 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def refuse(error: SettingsError) -> NoReturn:
-    click.echo(f"invalid setting: {error}", err=True)
+    # Not a log record, so not filtered: a node URL in it (`subnet 9 does not exist on ...`)
+    # is redacted here.
+    click.echo(f"invalid setting: {redact(str(error))}", err=True)
     raise SystemExit(2)
 
 

@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .redaction import redact_url
+
 #: Named networks and the node each one means; `sim` starts the embedded simulated node.
 NETWORK_URLS: dict[str, str] = {
     "finney": "wss://entrypoint-finney.opentensor.ai:443",
@@ -85,6 +87,14 @@ class Settings(BaseSettings):
 
     # --- HTTP
     host: str = Field("127.0.0.1", description="Address to listen on.")
+    allowed_hosts: str | None = Field(
+        None,
+        description="Comma-separated names a request's Host header may give (`*.example.com` "
+        "for a domain's, `*` for any); another is refused with 400, so that a page whose name "
+        "resolves to this server (DNS rebinding) cannot use it. Default: the bind address's: "
+        "`localhost,127.0.0.1,[::1]` on a loopback address, `*` on 0.0.0.0 or ::, else the "
+        "address itself.",
+    )
     port: int = Field(8000, ge=0, le=65535, description="Port to listen on (0: any free port).")
     keep_alive: int = Field(
         75,
@@ -148,6 +158,12 @@ class Settings(BaseSettings):
     )
     health_max_head_age: float = Field(
         120.0, gt=0, description="Head older than this many seconds makes /health answer 503."
+    )
+    health_max_lag_blocks: int = Field(
+        10,
+        ge=0,
+        description="Blocks the head may be behind the node's finalized head before /health "
+        "answers 503 (`stale`).",
     )
 
     # --- subscriptions over websockets (graphql-transport-ws, and graphql-ws for old clients)
@@ -287,6 +303,23 @@ class Settings(BaseSettings):
         names = ", ".join(["sim", *NETWORK_URLS])
         raise ValueError(f"unknown network {value!r}: use one of {names}, or a ws(s):// URL")
 
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts_well_formed(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        for entry in value.split(","):
+            entry = entry.strip()
+            if not entry:
+                raise ValueError("empty host in the list: separate hosts with single commas")
+            if "*" in entry[1:] or (entry.startswith("*") and entry != "*" and entry[1] != "."):
+                raise ValueError(f"{entry!r}: a wildcard is `*` or `*.example.com`")
+            if ":" in entry and not (entry.startswith("[") and entry.endswith("]")):
+                raise ValueError(
+                    f"{entry!r}: a host name or address without a port (IPv6 in brackets, `[::1]`)"
+                )
+        return value
+
     @field_validator("validator_tokens", "owner_tokens", "reader_tokens")
     @classmethod
     def _tokens_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
@@ -349,6 +382,19 @@ class Settings(BaseSettings):
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
+    def allowed_host_list(self) -> list[str]:
+        """The Host header values answered (`PYLON_ALLOWED_HOSTS`, or the bind address's)."""
+        if self.allowed_hosts is not None:
+            return [entry.strip() for entry in self.allowed_hosts.split(",")]
+        if self.host in ("0.0.0.0", "::", ""):
+            return ["*"]  # every address of the machine: its names are not known here
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        if self.host in ("localhost", "::1") or self.host.startswith("127."):
+            loopback = ["localhost", "127.0.0.1", "[::1]"]
+            return loopback if shown in loopback else [*loopback, shown]
+        return [shown]
+
+    @property
     def network_url(self) -> str | None:
         """The node's URL, or None for the embedded simulated node (known once it starts)."""
         if self.simulated:
@@ -389,6 +435,9 @@ def describe_errors(error: ValidationError) -> list[str]:
         field = ".".join(str(part) for part in item["loc"]) or "settings"
         message = item["msg"].removeprefix("Value error, ")
         secret = field.endswith(("tokens", "token", "redis_url"))  # never echo a secret
-        shown = "" if secret else f" (got {item.get('input')!r})"
+        given = item.get("input")
+        if field.endswith("network") and isinstance(given, str):
+            given = redact_url(given)  # a node provider's key in the URL
+        shown = "" if secret else f" (got {given!r})"
         lines.append(f"PYLON_{field.upper()}: {message}{shown}")
     return lines

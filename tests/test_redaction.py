@@ -15,7 +15,7 @@ import httpx
 import pytest
 import websockets
 
-from pylon_gql.redaction import REVEAL, RedactSecrets, redact
+from pylon_gql.redaction import REVEAL, RedactSecrets, redact, redact_url
 from tests.e2e.conftest import PATIENCE, free_port
 
 PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
@@ -39,11 +39,58 @@ def test_redact_removes_the_secret(line: str, secret: str) -> None:
     assert secret not in redact(line)
 
 
+KEY = "Kx9fA0b1c2d3e4f5g6h7"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"ws://pylon:{KEY}@node.example:9944/v1/{KEY}", "ws://***@node.example:9944/v1/***"),
+        (f"wss://{KEY}@node.example", "wss://***@node.example"),
+        ("wss://node.example/rpc/0a1b2c3d4e5f", "wss://node.example/rpc/***"),  # hex
+        (
+            "wss://node.example/123e4567-e89b-12d3-a456-426614174000/ws",  # a UUID
+            "wss://node.example/***/ws",
+        ),
+        ("wss://node.example/ws?apikey=s3cr3t#x", "wss://node.example/ws?***"),
+        ("wss://node.example/abcdefghijklmnopqrstuvwxyz", "wss://node.example/***"),
+        # Kept: no secret in them.
+        ("wss://entrypoint-finney.opentensor.ai:443", "wss://entrypoint-finney.opentensor.ai:443"),
+        ("ws://127.0.0.1:9944", "ws://127.0.0.1:9944"),
+        ("wss://node.example/v1/subtensor-mainnet-archive", None),
+        ("wss://node.example/public/ws", None),
+        ("finney", None),
+        ("sqlite:///tmp/test_a_key_in_the_url0/data/pylon.sqlite3", None),  # a file's path
+        (f"postgres://pylon:{KEY}@db.example/pylon", "postgres://***@db.example/pylon"),
+    ],
+)
+def test_redact_url(url: str, shown: str | None) -> None:
+    assert redact_url(url) == (url if shown is None else shown)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"following ws://pylon:{KEY}@127.0.0.1:9944/v1/{KEY} (subnet 1)",
+        f"connection to ws://pylon:{KEY}@h:1/v1/{KEY}: closed.",  # punctuation after it
+        f"<Task pending name='node-reader ws://pylon:{KEY}@h:1/v1/{KEY}'>",
+        f"> GET /v1/{KEY} HTTP/1.1",  # the websockets library's handshake at DEBUG
+        "> Authorization: Basic cHlsb246S3g5ZkEwYjFjMmQzZTRmNWc2aDc=",  # base64 of user:KEY
+        f"{{'Authorization': 'Basic {KEY}'}}",
+    ],
+)
+def test_redact_removes_node_url_secrets(line: str) -> None:
+    cleaned = redact(line)
+    assert KEY not in cleaned and "cHlsb246S3g5ZkEwYjFjMmQzZTRmNWc2aDc" not in cleaned, cleaned
+
+
 def test_redact_keeps_ordinary_lines() -> None:
     for line in (
         "following finalized heads from block 6852690",
         "PYLON_VALIDATOR_TOKENS is not set",
         "connected to wss://entrypoint-finney.opentensor.ai:443",
+        "basic checks passed",
+        "the node's finalized chain no longer holds the head #5 0x1234abcd5678ef90",
     ):
         assert redact(line) == line
 

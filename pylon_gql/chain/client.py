@@ -43,6 +43,7 @@ from ..models import (
     Neuron,
     Subnet,
 )
+from ..redaction import redact, redact_url
 from ..scale import Codec
 from ..settings import Settings
 from . import _internals, extrinsics
@@ -110,7 +111,8 @@ class ChainClient:
         transport: Any | None = None,
     ) -> None:
         """`transport`: a turbobt-style transport instead of a websocket to `url` (tests)."""
-        self.url = url
+        #: The node's URL as it is shown (errors, logs): a provider's key in it redacted.
+        self.url = redact_url(url)
         self.timeout = timeout
         #: Writes wait for inclusion and finality: blocks, not a round trip.
         self.write_timeout = max(8 * timeout, 120.0)
@@ -241,7 +243,7 @@ class ChainClient:
             )
         except ChainError as exc:
             if type(exc) is ChainError and is_unknown_method(str(exc)):
-                raise SubscriptionUnsupported(f"{self.name}: {exc}") from exc
+                raise SubscriptionUnsupported(f"{self.name}: {redact(str(exc))}") from exc
             raise
         subscription = await subtensor.subscribe(subscription_id)
         try:
@@ -251,7 +253,9 @@ class ChainClient:
                 except ChainError:
                     raise
                 except Exception as exc:
-                    raise ChainUnavailable(f"{self.name}: head subscription ended: {exc}") from exc
+                    raise ChainUnavailable(
+                        f"{self.name}: head subscription ended: {redact(str(exc))}"
+                    ) from exc
                 yield header_number(header["number"])
         finally:
             await subtensor.unsubscribe(subscription_id)
@@ -438,7 +442,7 @@ class ChainClient:
             if self._closed:
                 raise ChainUnavailable(f"{self.name} {self.url}: the client is closed") from exc
             # A dropped connection: the transport reconnects on the next attempt.
-            raise _Transient(f"{self.name} {self.url} unreachable: {exc}") from exc
+            raise _Transient(f"{self.name} {self.url} unreachable: {redact(str(exc))}") from exc
         finally:
             if outcome == "error":
                 _internals.forget_unfinished_runtime(self._bt)

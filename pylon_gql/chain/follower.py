@@ -24,6 +24,7 @@ from typing import Literal, Protocol
 from .. import metrics
 from ..events import EventBus, NewBlock
 from ..models import BlockRef
+from ..redaction import redact
 from ..supervise import Supervisor
 from .errors import BlockNotFound, ChainError, ChainUnavailable, SubscriptionUnsupported
 from .reader import ChainReader
@@ -67,6 +68,9 @@ class Follower:
         self.max_catch_up = max_catch_up or reader.settings.cache_blocks
         self.state: FollowerState = "stopped"
         self.head: BlockRef | None = None
+        #: The number of the node's latest finalized head the follower has heard of (it may be
+        #: ahead of `head` while the follower catches up, or cannot), for /health's lag.
+        self.node_finalized: int | None = None
         self.head_received_at: float | None = None
         #: Since when the node has not answered (None while it does), for /health.
         self.unreachable_since: float | None = None
@@ -95,13 +99,26 @@ class Follower:
     def last_error(self) -> str | None:
         return self._supervisor.last_error
 
+    @property
+    def lag_blocks(self) -> int | None:
+        """Blocks from the server's head to the node's finalized head (None before both)."""
+        if self.head is None or self.node_finalized is None:
+            return None
+        return max(0, self.node_finalized - self.head.number)
+
     def status(self) -> dict[str, object]:
         """The follower's part of /health."""
         unreachable = None
         if self.unreachable_since is not None:
             unreachable = round(time.monotonic() - self.unreachable_since, 3)
+        status = self._supervisor.status(self.state)
+        if self.last_error is not None:
+            # The chain's errors show the node's URL redacted already; anything else, too.
+            status["lastError"] = redact(self.last_error)
         return {
-            **self._supervisor.status(self.state),
+            **status,
+            "nodeFinalized": self.node_finalized,
+            "lagBlocks": self.lag_blocks,
             "unreachableSeconds": unreachable,
             "resets": self.resets,
             "lastReset": self.last_reset,
@@ -171,6 +188,7 @@ class Follower:
                     raise ChainUnavailable("finalized head subscription ended") from None
                 self.state = "following"
                 self.unreachable_since = None
+                self.node_finalized = number
                 await self._advance(number)
 
     async def _poll(self) -> None:
@@ -178,6 +196,7 @@ class Follower:
         while True:
             head = await self.client.finalized_head()
             self.unreachable_since = None
+            self.node_finalized = head.number
             await self._advance(head.number, head)
             await asyncio.sleep(self.poll_interval)
 

@@ -1,6 +1,6 @@
 """The Starlette app, assembled: /graphql (HTTP, websocket, GraphiQL; rate-limited), /health and
-/metrics, CORS, and a lifespan that starts the response cache's pre-rendering, then the
-services."""
+/metrics, CORS, allowed hosts, and a lifespan that starts the response cache's pre-rendering,
+then the services."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from ..settings import Settings
@@ -46,8 +47,12 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         routes=[
             Route("/graphql", endpoint),
             WebSocketRoute("/graphql", endpoint),
-            Route("/health", health_endpoint(settings, services), methods=["GET"]),
-            Route("/metrics", metrics_endpoint(settings), methods=["GET"]),
+            Route(
+                "/health",
+                health_endpoint(settings, services, graphql.authenticator),
+                methods=["GET"],
+            ),
+            Route("/metrics", metrics_endpoint(settings, graphql.authenticator), methods=["GET"]),
         ],
         lifespan=lifespan,
     )
@@ -64,4 +69,7 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         expose_headers=[REQUEST_ID_HEADER, "x-pylon-cache", "retry-after"],
         max_age=600,
     )
+    # Outermost of all: a request naming another host is a DNS-rebinding page's (a name of
+    # the attacker's, resolved to this server's address), refused with 400 before anything.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
     return app

@@ -1,5 +1,10 @@
 """/health (is this server following a fresh head?) and /metrics (Prometheus, behind a token
-when PYLON_METRICS_TOKEN is set)."""
+when PYLON_METRICS_TOKEN is set).
+
+When reads are closed (`PYLON_READER_TOKENS` set), a caller without a token learns only
+/health's status (a load balancer needs no more), and /metrics needs a token: its detail (the
+head, the follower's errors, versions, request counts) is the server's to show to its own.
+"""
 
 from __future__ import annotations
 
@@ -12,37 +17,44 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import metrics
-from ..auth import bearer_token, token_digest
+from ..auth import Authenticator, bearer_token, token_digest
+from ..redaction import redact_url
 from ..settings import Settings
 from .served import RunningServices
 
 
 def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str, Any]]:
-    """The server's health: 200 once it follows a head younger than the threshold, else 503
-    (also while the node has not answered for longer than `chain_timeout`)."""
+    """The server's health: 200 once it follows a head younger than the threshold and close
+    enough to the node's finalized head, else 503 (also while the node has not answered for
+    longer than `chain_timeout`)."""
     head = services.reader.head
     age = services.head_age()
     status = services.status()
     max_age = settings.health_max_head_age
-    unreachable = status.get("follower", {}).get("unreachableSeconds")
+    max_lag = settings.health_max_lag_blocks
+    follower = status.get("follower", {})
+    unreachable = follower.get("unreachableSeconds")
+    lag = follower.get("lagBlocks")
     if head is None or age is None:
         state = "starting"
     elif unreachable is not None and unreachable > settings.chain_timeout:
         # Longer than a read may wait: the node is down, not a dropped connection.
         state = "unreachable"
-    elif age > max_age:
+    elif age > max_age or (lag is not None and lag > max_lag):
         state = "stale"
     else:
         state = "ok"
     body = {
         "status": state,
-        "network": settings.network,
+        "network": redact_url(settings.network),  # a node provider's key stays out
         "simulated": settings.simulated,
         "netuid": settings.netuid,
         "chain": {"connected": bool(status.get("connected"))},
         "head": None if head is None else {"number": head.number, "hash": head.hash},
         "headAgeSeconds": None if age is None else round(age, 3),
         "maxHeadAgeSeconds": max_age,
+        "lagBlocks": lag,
+        "maxLagBlocks": max_lag,
         "follower": status.get("follower", {"state": "unknown"}),
         "watcher": status.get("watcher", {"state": "unknown"}),
         "committer": status.get("committer", {"state": "unknown"}),
@@ -50,36 +62,59 @@ def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str
     return (200 if state == "ok" else 503), body
 
 
+def _matches(token: str | None, expected: bytes | None) -> bool:
+    if token is None or expected is None:
+        return False
+    return hmac.compare_digest(token_digest(token), expected)
+
+
+def _metrics_digest(settings: Settings) -> bytes | None:
+    if settings.metrics_token is None:
+        return None
+    return token_digest(settings.metrics_token.get_secret_value())
+
+
 def health_endpoint(
-    settings: Settings, services: RunningServices
+    settings: Settings, services: RunningServices, authenticator: Authenticator
 ) -> Callable[[Request], Awaitable[Response]]:
+    """/health; with reads closed, only `{"status": ...}` without a token of a role (or the
+    metrics token)."""
+    scraper = _metrics_digest(settings)
+
     async def endpoint(request: Request) -> Response:
         code, body = health(settings, services)
+        if not authenticator.reads_open:
+            token = bearer_token(request.headers.get("authorization"))
+            if not (authenticator.roles_for(token) or _matches(token, scraper)):
+                body = {"status": body["status"]}
         return JSONResponse(body, status_code=code)
 
     return endpoint
 
 
-def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+def metrics_endpoint(
+    settings: Settings, authenticator: Authenticator
+) -> Callable[[Request], Awaitable[Response]]:
     """Prometheus metrics; behind `Authorization: Bearer <PYLON_METRICS_TOKEN>` when it is set
-    (the scraper's token: it grants no role on /graphql)."""
-    expected = (
-        None
-        if settings.metrics_token is None
-        else token_digest(settings.metrics_token.get_secret_value())
-    )
+    (the scraper's token: it grants no role on /graphql); without it, behind a token of any
+    role when reads are closed."""
+    scraper = _metrics_digest(settings)
+
+    def refused(needs: str) -> Response:
+        return Response(
+            f"/metrics needs `Authorization: Bearer <token>` with {needs}\n",
+            status_code=401,
+            headers={"www-authenticate": 'Bearer realm="metrics"'},
+            media_type="text/plain",
+        )
 
     async def endpoint(request: Request) -> Response:
-        if expected is not None:
-            token = bearer_token(request.headers.get("authorization"))
-            presented = token_digest(token or "")
-            if token is None or not hmac.compare_digest(presented, expected):
-                return Response(
-                    "/metrics needs `Authorization: Bearer <token>` with PYLON_METRICS_TOKEN\n",
-                    status_code=401,
-                    headers={"www-authenticate": 'Bearer realm="metrics"'},
-                    media_type="text/plain",
-                )
+        token = bearer_token(request.headers.get("authorization"))
+        if scraper is not None:
+            if not _matches(token, scraper):
+                return refused("PYLON_METRICS_TOKEN")
+        elif not authenticator.reads_open and not authenticator.roles_for(token):
+            return refused("a token of any role (reads are closed: PYLON_READER_TOKENS is set)")
         # The follower keeps the head gauges; the reader, client and cache count the rest.
         return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 

@@ -46,7 +46,8 @@ def chain() -> FakeChain:
 def client_for(settings: Settings, chain: FakeChain) -> httpx.AsyncClient:
     app = create_app(settings, chain)
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # httpx 0.26's ASGI types
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+    # A name the default PYLON_ALLOWED_HOSTS (bound to 127.0.0.1) answers.
+    return httpx.AsyncClient(transport=transport, base_url="http://localhost")
 
 
 @pytest.fixture
