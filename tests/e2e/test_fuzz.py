@@ -30,7 +30,7 @@ from .conftest import PATIENCE, free_port
 from .hostile.server import PYLON_GQL
 
 VALIDATOR = "fuzz-validator-token"
-EXAMPLES = int(os.environ.get("PYLON_FUZZ_EXAMPLES", "90"))
+EXAMPLES = int(os.environ.get("PYLON_FUZZ_EXAMPLES", "210"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     # Shrinking a failure replays many slow cases; the first one found is reported as is.
