@@ -168,7 +168,10 @@ class Settings(BaseSettings):
 
     # --- subscriptions over websockets (graphql-transport-ws, and graphql-ws for old clients)
     ws_max_connections: int = Field(
-        1000, ge=1, description="Most websocket connections at once; more are closed with 1013."
+        1000,
+        ge=1,
+        description="Most websocket connections at once, counted from an accepted "
+        "`connection_init`; more are closed with 1013 (pending ones are bounded apart).",
     )
     ws_max_subscriptions: int = Field(
         100, ge=1, description="Most subscriptions (operations) at once on one connection."

@@ -39,6 +39,7 @@ from .limits import graphql_error
 from .middleware import request_id_of
 from .served import RunningServices
 from .websocket import TRY_AGAIN_LATER_CODE, LegacyWSHandler, TransportWSHandler
+from .ws_admission import SLOT_KEY, Admission
 
 
 class PylonGraphQL(GraphQL[Context, None]):
@@ -62,9 +63,11 @@ class PylonGraphQL(GraphQL[Context, None]):
         self.authenticator = Authenticator(settings, extra=services.dev_tokens)
         self.responses = self._response_cache() if settings.response_cache_bytes else None
         self.ws_send_timeout = settings.ws_send_timeout
-        self.ws_connections = 0
+        self.ws_admission = Admission(settings.ws_max_connections)
         #: Connections executing a subscription result at once, server-wide (schema/turns.py).
         self.deliveries = asyncio.Semaphore(DELIVERY_CONCURRENCY)
+        #: Connections setting up a new operation at once (http/websocket.py).
+        self.operation_starts = asyncio.Semaphore(DELIVERY_CONCURRENCY)
 
     def _response_cache(self) -> ResponseCache:
         answers = AnswerStore(self.settings.response_cache_bytes)
@@ -90,16 +93,18 @@ class PylonGraphQL(GraphQL[Context, None]):
         if scope["type"] != "websocket":
             await super().__call__(scope, receive, send)
             return
-        if self.ws_connections >= self.settings.ws_max_connections:
+        # A connection takes one of PYLON_WS_MAX_CONNECTIONS once its connection_init is
+        # accepted; until then it is pending, bounded apart (ws_admission.py).
+        if self.ws_admission.full:
             websocket = WebSocket(scope, receive=receive, send=send)
             await websocket.accept(subprotocol=await self.pick_websocket_subprotocol(websocket))
             await websocket.close(TRY_AGAIN_LATER_CODE, "too many connections; retry later")
             return
-        self.ws_connections += 1
+        slot = scope[SLOT_KEY] = self.ws_admission.enter()
         try:
             await super().__call__(scope, receive, send)
         finally:
-            self.ws_connections -= 1
+            self.ws_admission.leave(slot)
 
     async def pick_websocket_subprotocol(self, request: WebSocket) -> str | None:
         # Ours in order of preference (graphql-transport-ws first), not the client's.
@@ -141,13 +146,23 @@ class PylonGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Roles from the `connection_init` payload: `{"authorization": "Bearer <token>"}` or
-        `{"token": "<token>"}`. A token that grants no role refuses the connection (4403)."""
+        `{"token": "<token>"}`. A token that grants no role refuses the connection (4403), and
+        so does no token at all (nor one in the handshake's header) while reads are closed:
+        such a connection could do nothing but hold a slot."""
         params = context.connection_params or {}
         authorization = params.get("authorization", params.get("Authorization"))
         token = bearer_token(authorization) if isinstance(authorization, str) else None
         if token is None and isinstance(params.get("token"), str):
             token = str(params["token"]).strip() or None
         if token is None:
+            if not context.roles and not self.authenticator.reads_open:
+                raise ConnectionRejectionError(
+                    {
+                        "message": "reading needs a token: send `authorization: Bearer <token>` "
+                        "in connection_init's payload, a token from PYLON_READER_TOKENS (or of "
+                        "any other role)"
+                    }
+                )
             return UNSET  # anonymous: public subscriptions only (or the handshake's header)
         roles = self.authenticator.roles_for(token)
         if not roles:

@@ -15,6 +15,10 @@ WebSocketDisconnected, neither of which strawberry treats as a disconnection). A
 therefore drops the connection too: the main loop is cancelled, strawberry's shutdown cancels
 the operations (each closes its hub subscription), and one line is logged, not a traceback per
 operation.
+
+Malformed messages (ws_messages.py says what a message must hold) are refused as each protocol
+says, with one log line and no traceback, and a connection takes a slot of
+`PYLON_WS_MAX_CONNECTIONS` only once its `connection_init` is accepted (ws_admission.py).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -32,6 +38,8 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 
 from ..schema.context import Context
 from ..schema.errors import ErrorCode
+from .ws_admission import SLOT_KEY, Slot
+from .ws_messages import close_reason, legacy_ws_problem, transport_ws_problem
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +47,15 @@ logger = logging.getLogger(__name__)
 #: standard "try again later" for a server at its connection limit.
 INIT_TIMEOUT_CODE = 4408
 TRY_AGAIN_LATER_CODE = 1013
+#: graphql-transport-ws: "Invalid message"; and RFC 6455's protocol error, which strawberry's
+#: graphql-ws handler uses for a frame it cannot take (a binary one).
+INVALID_MESSAGE_CODE = 4400
+PROTOCOL_ERROR_CODE = 1002
+
+
+def _log_refusal(protocol: str, problem: str, action: str) -> None:
+    # The problem is the server's own words (a client-chosen type is cut short in it).
+    logger.info("websocket client sent an invalid %s message (%r): %s", protocol, problem, action)
 
 
 class _Dropped(WebSocketDisconnected):
@@ -49,6 +66,7 @@ class _Drop:
     """What both handlers share: the send timeout, and dropping the connection on it."""
 
     view: Any
+    websocket: Any
     _dropped: bool = False
     _main: asyncio.Task[Any] | None = None
 
@@ -96,6 +114,9 @@ class _Drop:
 
     async def _run(self, handle: Any) -> None:
         self._main = asyncio.current_task()
+        slot = self._slot()
+        if slot is not None:
+            slot.on_evict(self._evict)
         try:
             await handle()
         except asyncio.CancelledError:
@@ -103,17 +124,67 @@ class _Drop:
                 raise
             if self._main is not None:
                 self._main.uncancel()
+        except HTTPException:
+            # The view's `decode_json` refuses a frame that is not JSON, or is JSON but
+            # neither an object nor a list, with the HTTP 400 it answers a request body.
+            await self._refuse_frame("a message must be a JSON object")
+
+    async def _refuse_frame(self, problem: str) -> None:
+        raise NotImplementedError
+
+    # --- admission (`Admission`; the view puts the connection's slot in the scope)
+
+    _closing: asyncio.Task[None] | None = None
+
+    def _slot(self) -> Slot | None:
+        request = getattr(getattr(self, "context", None), "request", None)
+        slot = getattr(request, "scope", {}).get(SLOT_KEY)
+        return slot if isinstance(slot, Slot) else None
+
+    async def _admitted(self) -> bool:
+        """At `connection_init`: take a slot for this connection, or close it (1013) when the
+        server already holds as many initialised connections as it takes."""
+        slot = self._slot()
+        if slot is None or self.view.ws_admission.acknowledge(slot):
+            return True
+        if not slot.evicted:
+            logger.info("websocket connection refused at connection_init: the server is full")
+            self._stop_init_timer()
+            await self.websocket.close(
+                code=TRY_AGAIN_LATER_CODE, reason="too many connections; retry later"
+            )
+        return False
+
+    def _evict(self) -> None:
+        self._stop_init_timer()
+        if self._closing is None:
+            self._closing = asyncio.create_task(self._close_evicted())
+
+    def _stop_init_timer(self) -> None:
+        raise NotImplementedError
+
+    async def _close_evicted(self) -> None:
+        self._stop_init_timer()  # again: one evicted before it started has made its timer since
+        with contextlib.suppress(Exception):
+            await self.websocket.close(
+                code=INIT_TIMEOUT_CODE,
+                reason="no connection_init yet, and newer connections need the room",
+            )
 
 
-async def _let_it_start() -> None:
-    """Let the operation just created take its first step before the next message is read.
+@contextlib.asynccontextmanager
+async def _starting(view: Any) -> AsyncIterator[None]:
+    """While a new operation is created: its first step (its set-up) runs before the next
+    message is read, and only a few connections' operations set up at once, server-wide.
 
     A client's queued messages are read without the loop ever waiting: a hundred `subscribe`
     messages would create a hundred operations, all of them ready at the next turn of the loop,
-    and each one's set-up (extensions, parse, validation: 0.3 ms) would run in that one turn.
-    Twenty such connections held every other request 0.6 s.
+    and each one's set-up (strawberry's extension hooks, parse, validation: 0.3-1.5 ms) would
+    run in that one turn. Twenty such connections held every other request 0.6 s.
     """
-    await asyncio.sleep(0)
+    async with view.operation_starts:
+        yield
+        await asyncio.sleep(0)
 
 
 class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
@@ -142,10 +213,39 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
                 with contextlib.suppress(BaseException):
                     await self._pinger
 
+    async def handle_message(self, message: Any) -> None:
+        problem = transport_ws_problem(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+    async def handle_invalid_message(self, error_message: str) -> None:
+        # Strawberry's and ours alike: the protocol's "Invalid message", one line in the log.
+        reason = close_reason(error_message)
+        _log_refusal("graphql-transport-ws", reason, f"closed with {INVALID_MESSAGE_CODE}")
+        self._stop_init_timer()
+        await self.websocket.close(code=INVALID_MESSAGE_CODE, reason=reason)
+
+    async def _refuse_frame(self, problem: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.handle_invalid_message(problem)
+
+    def _stop_init_timer(self) -> None:
+        """The connection is being closed: its init timeout must not close it a second time
+        (strawberry would log the failed close with a traceback)."""
+        self.connection_timed_out = True  # a connection_init that arrives now is ignored
+        timer = self.connection_init_timeout_task
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+
     async def handle_connection_init(self, message: Any) -> None:
         if "payload" in message and message["payload"] is None:
             # graphql-transport-ws allows a null payload; strawberry closes with 4400 on it.
             message = {key: value for key, value in message.items() if key != "payload"}
+        first = not (self.connection_init_received or self.connection_timed_out)
+        if first and not await self._admitted():
+            return
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self.keep_alive_interval > 0 and not self._pinger:
             self._pinger = asyncio.create_task(self._ping())
@@ -166,8 +266,8 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
             }
             await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return
-        await super().handle_subscribe(message)
-        await _let_it_start()
+        async with _starting(self.view):
+            await super().handle_subscribe(message)
 
     def _operation_count(self) -> int:
         return len(self.operations)
@@ -199,8 +299,10 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
 class LegacyWSHandler(_Drop, BaseGraphQLWSHandler[Context, None]):
     """graphql-ws (subscriptions-transport-ws), for old clients: with an init timeout."""
 
+    _timer: asyncio.Task[None] | None = None
+
     async def handle(self) -> None:
-        timer = asyncio.create_task(self._close_unless_initialised())
+        timer = self._timer = asyncio.create_task(self._close_unless_initialised())
         try:
             await self._run(super().handle)
         finally:
@@ -211,9 +313,50 @@ class LegacyWSHandler(_Drop, BaseGraphQLWSHandler[Context, None]):
     def _operation_count(self) -> int:
         return len(self.subscriptions)
 
+    async def handle_message(self, message: Any) -> None:
+        """A malformed message that names its operation is answered with an `error` for it,
+        and the connection goes on; one that names none gets a `connection_error` and a close
+        (1002, protocol error).
+
+        Why: graphql-ws (subscriptions-transport-ws) has no close codes of its own. Its
+        PROTOCOL.md answers an operation that fails before execution with `GQL_ERROR` for its
+        id, and its reference server does so for a `start` it cannot run (and answers a frame
+        it cannot read with `GQL_CONNECTION_ERROR`); strawberry answers an operation over the
+        subscription limit with such an `error`, and closes a frame it cannot take (a binary
+        one) with 1002. A frame with no usable id has no operation to answer for, and a client
+        that sends one is not speaking the protocol: it is closed.
+        """
+        found = legacy_ws_problem(message)
+        if found is None:
+            await super().handle_message(message)
+            return
+        problem, operation_id = found
+        if operation_id is None:
+            await self._refuse_frame(problem)
+            return
+        answered = f"answered an error for operation {operation_id[:64]!r}"
+        _log_refusal("graphql-ws", problem, answered)
+        error = {"message": problem, "extensions": {"code": ErrorCode.BAD_REQUEST.value}}
+        await self.send_message({"type": "error", "id": operation_id, "payload": error})
+
+    async def _refuse_frame(self, problem: str) -> None:
+        _log_refusal("graphql-ws", problem, f"closed with {PROTOCOL_ERROR_CODE}")
+        with contextlib.suppress(Exception):
+            await self.send_message({"type": "connection_error", "payload": {"message": problem}})
+            await self.websocket.close(code=PROTOCOL_ERROR_CODE, reason=close_reason(problem))
+
+    def _stop_init_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    async def handle_connection_init(self, message: Any) -> None:
+        if not self.connection_acknowledged and not await self._admitted():
+            return
+        await super().handle_connection_init(message)
+
     async def handle_start(self, message: Any) -> None:
-        await super().handle_start(message)
-        await _let_it_start()
+        async with _starting(self.view):
+            await super().handle_start(message)
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
