@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 #: The server's own registry, so tests that start several apps in one process do not collide
@@ -79,3 +82,48 @@ WEIGHT_COMMITS = Counter(
     ["mode", "trigger", "status"],
     registry=REGISTRY,
 )
+
+
+class OperationLabels:
+    """Which operation names label `GRAPHQL_REQUESTS` and `GRAPHQL_LATENCY`: a bounded set
+    that callers without a token cannot fill.
+
+    Clients choose operation names, and each label is a series Prometheus keeps for good. A
+    name is its own label when it is configured (`PYLON_METRIC_OPERATIONS`: always, outside any
+    bound), or once a caller with a token has used it (the first `MAX_LEARNED` such names), or,
+    while reads are open, once an anonymous caller has (the first `MAX_ANONYMOUS`, a bound of
+    their own). An admitted name is labelled for every caller. Anything else counts as
+    `other` (so does a name past 64 characters); an operation without a name as `anonymous`.
+    Two hundred junk names from strangers therefore fill the strangers' own slots at most: the
+    configured operations and those of the server's token holders keep their labels.
+    """
+
+    #: Names learned from callers with a token; from callers without one (reads open).
+    MAX_LEARNED = 200
+    MAX_ANONYMOUS = 50
+    UNNAMED = "anonymous"
+    OTHER = "other"
+    PATTERN = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
+
+    def __init__(self, configured: Iterable[str] = ()) -> None:
+        self.configured = frozenset(name for name in configured if self.PATTERN.match(name))
+        self._learned: set[str] = set()
+        self._anonymous: set[str] = set()
+
+    def label(self, name: object, *, authenticated: bool, anonymous_may_add: bool) -> str:
+        """The label of an operation called `name`: `authenticated` when its caller has a
+        role; `anonymous_may_add` when a caller without one may add names (reads are open)."""
+        if name is None or name == "":
+            return self.UNNAMED
+        if not isinstance(name, str) or not self.PATTERN.match(name):
+            return self.OTHER
+        if name in self.configured or name in self._learned or name in self._anonymous:
+            return name
+        if authenticated:
+            if len(self._learned) < self.MAX_LEARNED:
+                self._learned.add(name)
+                return name
+        elif anonymous_may_add and len(self._anonymous) < self.MAX_ANONYMOUS:
+            self._anonymous.add(name)
+            return name
+        return self.OTHER

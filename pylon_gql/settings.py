@@ -31,6 +31,7 @@ NETWORK_URLS: dict[str, str] = {
 }
 
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_METRIC_NAME = re.compile(r"\s*[_A-Za-z][_0-9A-Za-z]{0,63}\s*")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -233,6 +234,12 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None, description="When set, GET /metrics needs `Authorization: Bearer <this token>`."
     )
+    metric_operations: str = Field(
+        "",
+        description="Comma-separated operation names that always label the per-operation "
+        "metrics; other names get a label once a caller with a token uses them (bounded), or "
+        "count as `other`.",
+    )
     cors_origins: str = Field(
         "",
         description="Comma-separated origins a browser page may call from (`*` for any); "
@@ -350,6 +357,18 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("metric_operations")
+    @classmethod
+    def _operation_names(cls, value: str) -> str:
+        names = [name for name in value.split(",") if name.strip()]
+        bad = [name for name in names if not _METRIC_NAME.fullmatch(name)]
+        if bad:
+            raise ValueError(
+                f"not an operation name: {', '.join(bad[:3])} (a GraphQL name of at most 64 "
+                "characters: letters, digits, `_`, not starting with a digit)"
+            )
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
@@ -379,6 +398,10 @@ class Settings(BaseSettings):
     @property
     def simulated(self) -> bool:
         return self.network == "sim"
+
+    @property
+    def metric_operation_names(self) -> list[str]:
+        return [name.strip() for name in self.metric_operations.split(",") if name.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:

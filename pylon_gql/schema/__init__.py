@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -25,7 +24,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS, OperationLabels
 from ..settings import Settings
 from .context import Context, Info
 from .deadline import ChainDeadline
@@ -45,9 +44,6 @@ __all__ = ["Context", "Info", "PylonSchema", "create_schema", "schema_sdl"]
 
 #: Documents parsed and validated once and kept, by text.
 DOCUMENT_CACHE_SIZE = 256
-#: Operation names are chosen by clients: keep the metric's label set bounded.
-MAX_OPERATION_LABELS = 200
-_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 #: The chain's queries and the validator's weights, as one root type.
 ROOT_QUERY = merge_types("Query", (Query, WeightQuery))
 
@@ -90,10 +86,12 @@ class PylonSchema(strawberry.Schema):
 
 
 class OperationMetrics(SchemaExtension):
-    """Counts operations by name and outcome, and times them."""
+    """Counts operations by name and outcome, and times them. Which names are labels is the
+    schema's `OperationLabels` (pylon_gql/metrics.py): configured ones, and a bounded set learned
+    from callers, those without a token unable to crowd out the rest."""
 
-    #: Operation names labelled so far, shared by every request on purpose.
-    _seen: set[str] = set()
+    def __init__(self, *, labels: OperationLabels) -> None:
+        self.labels = labels
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -103,19 +101,15 @@ class OperationMetrics(SchemaExtension):
         GRAPHQL_REQUESTS.labels(name, outcome).inc()
         GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
 
-    @classmethod
-    def _label(cls, execution_context: ExecutionContext) -> str:
+    def _label(self, execution_context: ExecutionContext) -> str:
         try:
             name = execution_context.operation_name
         except Exception:  # an unparsable document has no operation
             name = None
-        if not name or not _OPERATION_NAME.match(name):
-            return "anonymous"
-        if name not in cls._seen:
-            if len(cls._seen) >= MAX_OPERATION_LABELS:
-                return "other"
-            cls._seen.add(name)
-        return name
+        context = execution_context.context
+        roles = context.roles if isinstance(context, Context) else frozenset()
+        reads_open = not isinstance(context, Context) or context.settings.reader_tokens is None
+        return self.labels.label(name, authenticated=bool(roles), anonymous_may_add=reads_open)
 
 
 def _config() -> StrawberryConfig:
@@ -135,8 +129,9 @@ def create_schema(settings: Settings) -> PylonSchema:
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     max_tokens = settings.max_tokens
+    labels = OperationLabels(settings.metric_operation_names)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        OperationMetrics,
+        lambda: OperationMetrics(labels=labels),
         # Before the parser and the validation cache: its checks run before their work.
         lambda: RequestLimits(settings=settings),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
