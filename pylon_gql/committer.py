@@ -4,12 +4,13 @@ Driven by the follower's `NewBlock` events, not a timer. At each new head it ask
 inside this epoch's commit window, and have at least `commit_every_epochs` epochs passed since
 the last commit that landed (finalized, or interrupted with its outcome unknown)? Both come from
 the chain (the epoch, from the tempo at the head) and the commit log in the database, so a
-restart neither forgets a commit nor makes a second one in the same epoch. When due, it maps the
-stored weights to uids with the metagraph at the head (0 for registered neurons without one),
-commits them with commit-reveal when the subnet has it on and sets them in the clear when off,
-and records and publishes every status change of the attempt. A failed attempt is retried with
-a doubling backoff while the window is open. `PYLON_AUTO_COMMIT=false` leaves commits to the
-`commitWeights` mutation (`commit_now`).
+restart neither forgets a commit nor makes a second one in the same epoch. The epoch is the one
+the weights are keyed by (`WeightStore.epoch`: a tempo raise does not move it back past weights
+already written). When due, it maps the newest stored weights to uids with the metagraph at the
+head (0 for registered neurons without one), commits them with commit-reveal when the subnet has
+it on and sets them in the clear when off, and records and publishes every status change of
+the attempt. A failed attempt is retried with a doubling backoff while the window is open.
+`PYLON_AUTO_COMMIT=false` leaves commits to the `commitWeights` mutation (`commit_now`).
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ class Committer:
             self.state = "no_hotkey"
             return
         try:
-            epoch = await self.reader.epoch(head)
+            epoch = await self._epoch(head)
         except NoEpochs:
             self.state = "no_epochs"  # tempo 0: no window to commit in; a state, not a failure
             return
@@ -230,6 +231,11 @@ class Committer:
                     logger.warning("commit window open at block %d: %s", head.number, refused)
                 self.state = refused.reason  # type: ignore[assignment]
 
+    async def _epoch(self, head: BlockRef) -> Epoch:
+        """The head's epoch as the weights are keyed: it stays the one they were written in
+        when a tempo raise moved the computed start back (`WeightStore.epoch`)."""
+        return await self.store.epoch(await self.reader.epoch(head))
+
     async def _due(self, epoch: Epoch) -> bool:
         if not epoch.in_commit_window:
             return False
@@ -252,7 +258,7 @@ class Committer:
         head = self.reader.head
         if head is None:
             raise CommitRefused("the server has not seen a finalized head yet", "no_head")
-        epoch = await self.reader.epoch(head)
+        epoch = await self._epoch(head)
         return await self._begin(head, epoch, trigger=CommitTrigger.MANUAL)
 
     async def wait(self) -> CommitAttempt | None:
@@ -276,7 +282,8 @@ class Committer:
         self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger
     ) -> CommitAttempt:
         assert self.hotkey is not None
-        weights_epoch = await self.store.latest_weights_epoch(epoch.start)
+        # The newest weights: the epoch's, else those of the latest epoch that has any.
+        weights_epoch = await self.store.latest_weights_epoch(head.number)
         if weights_epoch is None:
             raise CommitRefused(
                 f"no weights to commit: none was written in epoch {epoch.start} or before",

@@ -54,10 +54,12 @@ class FakeReader:
         self.params: Hyperparameters = dataclasses.replace(
             hyperparameters(TEMPO), commit_reveal_weights_enabled=commit_reveal
         )
+        #: The tempo on chain from now on (the owner may change it).
+        self.tempo = TEMPO
 
     async def epoch(self, ref: BlockRef) -> Epoch:
         return epoch_at(
-            ref.number, NETUID, TEMPO, commit_window_start_offset=3, commit_window_end_buffer=2
+            ref.number, NETUID, self.tempo, commit_window_start_offset=3, commit_window_end_buffer=2
         )
 
     async def metagraph(self, ref: BlockRef) -> Metagraph:
@@ -334,3 +336,24 @@ async def test_no_attempt_while_rate_limited_or_unregistered(store: WeightStore)
     with pytest.raises(CommitRefused) as refused:
         await committer.commit_now()
     assert refused.value.reason == "not_registered" and "hotkey-0" in str(refused.value)
+
+
+async def test_a_tempo_raise_keeps_the_weights_and_commits_them(store: WeightStore) -> None:
+    reader, writer = FakeReader(), FakeWriter()
+    committer, _ = make(store, reader, writer, auto_commit=False)
+    # Tempo 9: the epoch of block 730 starts at 727; the weights are keyed there.
+    await store.set_weight(727, "hotkey-1", 2.0)
+    await store.set_weight(727, "hotkey-3", 1.0)
+    # Raised to 360: the epoch containing block 732 now starts at 719 (before 727).
+    reader.tempo = 360
+    reader.head = ref(732)
+    assert (await reader.epoch(ref(732))).start == 719
+    record = await committer.commit_now()
+    assert record.weights_epoch == 727 and record.epoch == 727
+    done = await committer.wait()
+    assert done is not None and done.status == "finalized"
+    assert writer.calls[0][2] == {0: 0.0, 1: 2.0, 2: 0.0, 3: 1.0}
+    # The auto path sees the commit of this (longer) epoch: none again before the next one.
+    auto, _ = make(store, reader, writer)
+    await run_blocks(auto, reader, 733, 800)
+    assert len(writer.calls) == 1

@@ -5,6 +5,8 @@ Kept free of I/O so it can be checked exhaustively against subtensor's own formu
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..models import Epoch
 from .errors import NoEpochs
 
@@ -50,3 +52,19 @@ def epoch_at(
         commit_window_start=start + commit_window_start_offset,
         commit_window_end=end - commit_window_end_buffer,
     )
+
+
+def started_at(epoch: Epoch, start: int) -> Epoch:
+    """`epoch`, started later, at `start` (inside it): the epoch as the chain ran it when the
+    tempo was raised inside it. Subtensor runs a subnet's epoch at the blocks the tempo in force
+    gives, so after a raise the chain stays in the epoch that started under the old tempo until
+    the new tempo's next run (`epoch.end + 1`); computed with the new tempo alone, the epoch
+    would start before that one did. The end, index and window end stay; the window opens
+    `commit_window_start_offset` blocks after the new start, as before after the old one."""
+    if not epoch.start <= start <= epoch.block:
+        raise ValueError(
+            f"block {start} is not between the start of the epoch ({epoch.start}) and its block "
+            f"({epoch.block})"
+        )
+    offset = epoch.commit_window_start - epoch.start
+    return dataclasses.replace(epoch, start=start, commit_window_start=start + offset)

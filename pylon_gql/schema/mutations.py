@@ -32,6 +32,7 @@ from .weights import (
     WeightInput,
     WeightSuccess,
     epoch_of,
+    weights_epoch,
 )
 
 #: Most bytes a commitment's `Raw<n>` field holds.
@@ -104,7 +105,7 @@ async def _judge_one(
 
 async def _head_epoch(info: Info) -> tuple[models.BlockRef, models.Epoch]:
     head = await resolve_block(info)
-    return head, await info.context.reader.epoch(head)
+    return head, await weights_epoch(info, head)
 
 
 async def _unregistered(info: Info, head: models.BlockRef, hotkeys: Sequence[str]) -> list[str]:

@@ -145,6 +145,12 @@ def epoch_of(epoch: models.Epoch, ref: models.BlockRef) -> Epoch:
     return Epoch.from_model(epoch, ref)
 
 
+async def weights_epoch(info: Info, ref: models.BlockRef) -> models.Epoch:
+    """The epoch containing `ref` as the weights are keyed: from the tempo on chain there, and
+    never moved back past weights written before a tempo raise (`WeightStore.epoch`)."""
+    return await write_path(info).store.epoch(await info.context.reader.epoch(ref))
+
+
 @strawberry.type
 class WeightQuery:
     @strawberry.field(
@@ -154,7 +160,7 @@ class WeightQuery:
     )
     async def weights(self, info: Info, block: BlockNumber = None) -> EpochWeights:
         ref = await resolve_block(info, block)
-        epoch = await info.context.reader.epoch(ref)
+        epoch = await weights_epoch(info, ref)
         entries = await write_path(info).store.weights(epoch.start)
         return EpochWeights(
             block=BlockRef.from_model(ref),

@@ -11,8 +11,10 @@ class Weight(Model):
 
     id = fields.IntField(primary_key=True)
     hotkey = fields.CharField(max_length=64)
+    # As it was when the weight was written: a later tempo change does not move it
+    # (`WeightStore.epoch`). Indexed: the newest epoch at a block is looked up at every block.
     #: First block of the epoch the weight is for.
-    epoch = fields.IntField()
+    epoch = fields.IntField(db_index=True)
     weight = fields.FloatField()
     updated_at = fields.DatetimeField()
 

@@ -7,6 +7,11 @@ inherited context. Migrations are aerich's, applied when the store opens.
 Every write is one transaction: a batch is all or nothing, and a delta is a single
 `UPDATE ... SET weight = weight + ?` (with an insert for a missing row that retries the update if
 a concurrent insert won), so concurrent deltas never lose one.
+
+Weights are keyed by the first block of their epoch as it was when they were written. The epoch
+of a block (`epoch`) starts at the later of its start under the tempo in force there and the
+newest key stored at or before it, so raising the tempo, which moves the computed start back,
+never hides weights already written in the epoch the chain is in.
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from ..chain.epochs import started_at
 from ..models import (
     UNFINISHED_COMMIT,
     CommitAttempt,
     CommitMode,
     CommitStatus,
     CommitTrigger,
+    Epoch,
     WeightEntry,
 )
 from ..validation import delta_problem, weight_problem
@@ -118,6 +125,25 @@ class WeightStore:
             _current_context.reset(token)
 
     # --- weights
+
+    async def epoch(self, epoch: Epoch) -> Epoch:
+        """The epoch weights at `epoch.block` belong to: the chain's `epoch` (from the tempo in
+        force at that block), started at the newest key stored between its start and the block
+        when there is one.
+
+        Only a tempo change leaves such a key: a raise moves the computed start back before
+        weights written under the old tempo, while the chain is still in the epoch they were
+        written in (subtensor runs the next one where the new tempo says). With an unchanged
+        tempo every key at or before the block is at or before the epoch's start.
+        """
+        with self._active():
+            newest = (
+                await Weight.filter(epoch__gt=epoch.start, epoch__lte=epoch.block)
+                .order_by("-epoch")
+                .first()
+                .values_list("epoch", flat=True)
+            )
+        return epoch if newest is None else started_at(epoch, int(newest))  # type: ignore[arg-type]
 
     async def set_weights(self, epoch: int, weights: Sequence[tuple[str, float]]) -> int:
         """Set every (hotkey, weight) of `epoch` in one transaction; returns how many."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.models import CommitMode, CommitStatus, CommitTrigger, weights_digest
 from pylon_gql.store import WeightRangeError, WeightStore, migrate
 
@@ -34,7 +35,7 @@ async def store(tmp_path: Path) -> AsyncIterator[WeightStore]:
 async def test_migrations_make_the_tables_once_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "fresh.sqlite3"
     applied = await migrate(url(path))
-    assert len(applied) == 1 and applied[0].endswith("_init.py")
+    assert len(applied) == 2 and applied[0].endswith("_init.py")
     assert await migrate(url(path)) == []  # nothing left to apply
     with sqlite3.connect(path) as db:
         tables = {row[0] for row in db.execute("select name from sqlite_master")}
@@ -137,3 +138,60 @@ async def test_a_delta_never_makes_a_weight_infinite_and_changes_nothing(
     [entry] = await store.weights(7)
     assert entry.weight == huge  # refused in the statement that writes: nothing written
     assert (await store.add_weight(7, HOTKEY, -huge)).weight == 0.0
+
+
+def epoch(block: int, tempo: int):
+    """The chain's epoch containing `block` (netuid 1), with the tempo in force there."""
+    return epoch_at(block, 1, tempo, commit_window_start_offset=3, commit_window_end_buffer=2)
+
+
+async def test_a_tempo_raise_does_not_move_the_epoch_back_past_weights_written(
+    store: WeightStore,
+) -> None:
+    # Tempo 9: block 730 is in the epoch starting at 727; nothing stored, so the chain's.
+    assert (await store.epoch(epoch(730, 9))).start == 727
+    await store.set_weight(727, HOTKEY, 1.0)
+    # Raised to 360 at block 732: the tempo now puts it in an epoch starting at 719, which
+    # would hide the weights of 727. The epoch the chain is in started at 727 still.
+    raised = epoch(732, 360)
+    assert raised.start == 719
+    kept = await store.epoch(raised)
+    assert (kept.start, kept.end, kept.index, kept.tempo) == (727, raised.end, raised.index, 360)
+    assert (kept.commit_window_start, kept.commit_window_end) == (730, raised.commit_window_end)
+    assert [e.weight for e in await store.weights(kept.start)] == [1.0]
+    # At a block before the weights were written, they are not its epoch's.
+    assert (await store.epoch(epoch(726, 9))).start == 717
+    # The next epoch the new tempo runs (from block 1080) is a new key.
+    assert (await store.epoch(epoch(1085, 360))).start == 1080
+    # A tempo lowered again: the chain's start once it is past the newest key.
+    await store.set_weight(1080, HOTKEY, 2.0)
+    assert (await store.epoch(epoch(1100, 9))).start == 1097
+    assert await store.latest_weights_epoch(1100) == 1080
+
+
+async def test_an_existing_database_is_upgraded_and_keeps_its_weights(tmp_path: Path) -> None:
+    from pylon_gql.store.migrations import MIGRATIONS_DIR
+
+    old = tmp_path / "old-migrations"
+    (old / "models").mkdir(parents=True)
+    (init,) = (MIGRATIONS_DIR / "models").glob("0_*_init.py")
+    (old / "models" / init.name).write_bytes(init.read_bytes())
+    path = tmp_path / "old.sqlite3"
+    assert await migrate(url(path), location=old) == [init.name]  # a database of before
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "insert into weight (hotkey, epoch, weight, updated_at) values (?, 727, 1.5, ?)",
+            (HOTKEY, "2026-01-01 00:00:00+00:00"),
+        )
+    store = WeightStore(url(path))
+    await store.open()  # migrates at start
+    try:
+        assert [(e.hotkey, e.weight) for e in await store.weights(727)] == [(HOTKEY, 1.5)]
+        assert (await store.epoch(epoch(732, 360))).start == 727
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        indexes = {row[1] for row in db.execute("pragma index_list('weight')")}
+        versions = [row[0] for row in db.execute("select version from aerich order by id")]
+    assert any(name.startswith("idx_weight_epoch") for name in indexes), indexes
+    assert versions == [init.name, next((MIGRATIONS_DIR / "models").glob("1_*.py")).name]
