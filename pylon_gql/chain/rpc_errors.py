@@ -1,17 +1,29 @@
 """What the node's JSON-RPC error messages mean for a caller.
 
 turbobt keeps only the message of a JSON-RPC error (and the code only for 1010 and 4003), so
-the message is all there is to go by.
+the message is all there is to go by. A block the node cannot answer for becomes an error of the
+project's own (`BlockPruned`, `BlockNotFound`) in its own words, naming the block's hash; the
+node's words ("Client error: Api called for an unknown Block: State already discarded for
+0x...") go to the log at DEBUG, not to the client.
 """
 
 from __future__ import annotations
 
-from .errors import BlockPruned, ChainError
+import logging
+import re
+
+from .errors import BlockNotFound, BlockPruned, ChainError
 
 _PRUNED_MARKERS = ("state already discarded", "pruned")
+#: How substrate says it has no such block: `UnknownBlock: Header was not found in the
+#: database`, `Api called for an unknown Block`, `Unknown block`.
+_UNKNOWN_BLOCK_MARKERS = ("header was not found", "unknown block")
 _NO_METHOD_MARKERS = ("method not found", "not supported", "unsupported")
 #: A node shedding load (jsonrpsee's -32009) is, for the caller, a node not answering.
 _BUSY_MARKERS = ("server is busy", "try again later")
+_BLOCK_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+logger = logging.getLogger(__name__)
 
 
 def is_busy(message: str) -> bool:
@@ -23,10 +35,22 @@ def is_unknown_method(message: str) -> bool:
 
 
 def block_error(message: str, *, default: type[ChainError]) -> ChainError:
-    """`BlockPruned` when the node says it no longer keeps the state, else `default`."""
+    """The node's error about a block, as the project's: `BlockPruned` when the node no longer
+    keeps the block's state, `BlockNotFound` when it does not know the block (and `default`
+    says that is what the error is about), else `default` with the node's message."""
+    found = _BLOCK_HASH.search(message)
+    block = f"block {found.group().lower()}" if found else "the block"
+    error: ChainError
     if _matches(message, _PRUNED_MARKERS):
-        return BlockPruned(message)
-    return default(message)
+        error = BlockPruned(
+            f"the node no longer keeps the state of {block} (it keeps only recent blocks' state)"
+        )
+    elif issubclass(default, BlockNotFound) and _matches(message, _UNKNOWN_BLOCK_MARKERS):
+        error = default(f"the node does not know {block}")
+    else:
+        return default(message)
+    logger.debug("%s: the node said %r", error, message)
+    return error
 
 
 def _matches(message: str, markers: tuple[str, ...]) -> bool:

@@ -79,6 +79,7 @@ class World:
             timestamp_ms=start_timestamp_ms,
             synthetic_neurons=synthetic_neurons,
         )
+        self._keep_genesis()
         self._keep_ancestors(first.header)
         self._keep(first)
         self.head = first
@@ -105,6 +106,20 @@ class World:
         self.headers[state.hash] = state.header
         self.hash_by_number[state.number] = state.hash
         self.states[state.hash] = state
+
+    def _keep_genesis(self) -> None:
+        """The genesis header (finney's hash, the other fields made from the seed), its state
+        pruned: a pruned node keeps every header, so block 0 exists but its state is
+        "already discarded"."""
+        self.headers[self.genesis_hash] = BlockHeader(
+            number=0,
+            hash=self.genesis_hash,
+            parent_hash="0x" + "00" * 32,
+            state_root="0x" + seeded_hash(self.seed, "genesis-state", 0).hex(),
+            extrinsics_root="0x" + seeded_hash(self.seed, "genesis-extrinsics", 0).hex(),
+            logs=(),
+        )
+        self.hash_by_number[0] = self.genesis_hash
 
     def _keep_ancestors(self, snapshot: BlockHeader) -> None:
         """Headers for the snapshot's last `ANCESTORS` ancestors, their states pruned.
