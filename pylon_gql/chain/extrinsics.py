@@ -4,6 +4,13 @@ The write half of `ChainClient` (its write methods call these, with the client f
 handle and its reads): weights set or committed timelocked, a commitment, the subnet owner's
 `AdminUtils.sudo_set_*` calls; and what the chain's refusals mean (`ExtrinsicFailed`, with the
 module error as its reason).
+
+One signer per key: every write goes through `_write`, which reads the signer's nonce and
+submits under one lock per signing key (`signing_lock`), so writes signed by the same key at
+once (two mutations, a mutation and the committer) never take the same nonce. The lock is held
+until the node has put the transaction in its pool, not until it is finalized: turbobt takes
+the nonce from `system_accountNextIndex`, which counts the signer's transactions in the pool,
+so the next write gets the nonce after it while this one waits for its block.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -47,6 +55,26 @@ class ChainClient(Protocol):
 InBlockCallback = Callable[[BlockRef], Awaitable[None]]
 Submit = Callable[[Bittensor], Awaitable[ExtrinsicResult]]
 
+#: Per event loop (a lock belongs to one), the lock of each signing key (SS58 address).
+_SIGNING_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def signing_lock(address: str) -> asyncio.Lock:
+    """The lock a write signed by `address` holds from reading its nonce to its submission."""
+    locks = _SIGNING_LOCKS.setdefault(asyncio.get_running_loop(), {})
+    lock = locks.get(address)
+    if lock is None:
+        lock = locks[address] = asyncio.Lock()
+    return lock
+
+
+def _address(wallet: Any, key: str) -> str:
+    """The SS58 address of the wallet's `hotkey` or `coldkey` (the key the write signs with)."""
+    return str(getattr(wallet, key).ss58_address)
+
+
 #: Transaction statuses after which it will never be finalized.
 _DEAD_STATUSES = ("invalid", "dropped", "usurped", "finalityTimeout")
 
@@ -67,7 +95,7 @@ async def set_weights(
             netuid, uids, 0, values, version_key=version_key, wallet=wallet
         )
 
-    return await _write(client, "set_weights", submit, on_in_block)
+    return await _write(client, "set_weights", _address(wallet, "hotkey"), submit, on_in_block)
 
 
 async def commit_weights(
@@ -100,7 +128,8 @@ async def commit_weights(
             netuid, commit, 0, reveal_round, commit_reveal_version=4, wallet=wallet
         )
 
-    receipt = await _write(client, "commit_weights", submit, on_in_block)
+    signer = _address(wallet, "hotkey")
+    receipt = await _write(client, "commit_weights", signer, submit, on_in_block)
     return dataclasses.replace(receipt, reveal_round=int(reveal_round))
 
 
@@ -111,7 +140,7 @@ async def set_commitment(
         info: Any = {"fields": [[{f"Raw{len(data)}": data}]]}
         return await bt.subtensor.commitments.set_commitment(netuid, info, wallet=wallet)
 
-    return await _write(client, "set_commitment", submit, None)
+    return await _write(client, "set_commitment", _address(wallet, "hotkey"), submit, None)
 
 
 async def admin_calls(client: ChainClient) -> dict[str, AdminCall]:
@@ -129,7 +158,7 @@ async def sudo_set(
             "AdminUtils", call, args, key=wallet.coldkey
         )
 
-    return await _write(client, call, submit, None)
+    return await _write(client, call, _address(wallet, "coldkey"), submit, None)
 
 
 def u16_weights(weights: dict[int, float]) -> tuple[list[int], list[int]]:
@@ -161,19 +190,28 @@ def extrinsic_error(exc: SubstrateException) -> tuple[str | None, str]:
 
 
 async def _write(
-    client: ChainClient, call: str, submit: Submit, on_in_block: InBlockCallback | None
+    client: ChainClient,
+    call: str,
+    signer: str,
+    submit: Submit,
+    on_in_block: InBlockCallback | None,
 ) -> ExtrinsicReceipt:
-    """Submit, report the block it is included in, wait for finalization and its events.
+    """Submit (under the signer's lock), report the block it is included in, wait for
+    finalization and its events.
 
     turbobt's `wait_for_finalization` raises on `ExtrinsicFailed` with the module error;
     here that and a refused submission are `ExtrinsicFailed`, a node that does not answer
-    `ChainUnavailable`. Writes wait for blocks, so they get `write_timeout`, not `timeout`.
+    `ChainUnavailable`. Writes wait for blocks, so they get `write_timeout`, not `timeout`
+    (the wait for the signer's lock included).
     """
     started = time.perf_counter()
     outcome = "error"
     try:
         async with asyncio.timeout(client.write_timeout):
-            result = await submit(client._bt)
+            # turbobt reads the nonce (system_accountNextIndex) and submits in `submit`; the
+            # answer to author_submitAndWatchExtrinsic means the pool holds the transaction.
+            async with signing_lock(signer):
+                result = await submit(client._bt)
             finalized: str | None = None
             async for status in result.subscription:
                 if isinstance(status, dict):
