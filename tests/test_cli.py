@@ -17,6 +17,8 @@ from click.testing import CliRunner
 
 from pylon_gql.cli import main
 
+MIGRATIONS = Path(__file__).parents[1] / "migrations" / "models"
+
 
 def test_migrate_makes_the_database_then_has_nothing_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -25,7 +27,8 @@ def test_migrate_makes_the_database_then_has_nothing_to_do(
     env = {"PYLON_DATA_DIR": str(tmp_path / "data"), "PYLON_NETWORK": "finney"}
     first = CliRunner().invoke(main, ["migrate"], env=env)
     assert first.exit_code == 0, first.output
-    assert "applied 1 migration(s)" in first.output
+    shipped = sorted(p.name for p in MIGRATIONS.glob("*.py") if not p.name.startswith("_"))
+    assert f"applied {len(shipped)} migration(s): {', '.join(shipped)}" in first.output
     database = tmp_path / "data" / "pylon-finney.sqlite3"  # a file per network
     with sqlite3.connect(database) as db:
         tables = {row[0] for row in db.execute("select name from sqlite_master")}
