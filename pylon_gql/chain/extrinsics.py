@@ -30,6 +30,7 @@ from turbobt.substrate.extrinsic import ExtrinsicResult
 
 from .. import metrics
 from ..models import AdminCall, BlockRef, ExtrinsicReceipt, Hyperparameters
+from ..redaction import redact
 from . import _internals
 from .decode import U16_MAX, admin_calls_from_metadata, as_hex
 from .errors import BlockNotFound, ChainError, ChainUnavailable, ExtrinsicFailed
@@ -244,7 +245,10 @@ async def _write(
             f"{call} was not finalized within {client.write_timeout:g} s"
         ) from exc
     except (OSError, websockets.WebSocketException) as exc:
-        raise ChainUnavailable(f"{client.name} {client.url} unreachable: {exc}") from exc
+        # The transport's text may hold the node's URL, and with it a provider's key.
+        raise ChainUnavailable(
+            f"{client.name} {client.url} unreachable: {redact(str(exc))}"
+        ) from exc
     finally:
         metrics.CHAIN_CALLS.labels(call, outcome).inc()
         metrics.CHAIN_LATENCY.labels(call).observe(time.perf_counter() - started)

@@ -23,6 +23,8 @@ import websockets.asyncio.client
 from cachetools import FIFOCache
 from websockets.asyncio.client import ClientConnection
 
+from ..redaction import redact_url
+
 logger = logging.getLogger(__name__)
 
 #: A metagraph of thousands of neurons is several MiB of hex.
@@ -47,6 +49,8 @@ class Reply(NamedTuple):
 class NodeConnection:
     def __init__(self, url: str, *, open_timeout: float = 15.0) -> None:
         self.url = url
+        #: The URL as messages show it: a node provider's key in it stays out.
+        self.shown = redact_url(url)
         self.open_timeout = open_timeout
         self._connection: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -85,7 +89,7 @@ class NodeConnection:
             await connection.send(json.dumps(message))
             answer = await future
         except websockets.ConnectionClosed as exc:
-            raise ConnectionLost(f"connection to {self.url} closed: {exc}") from exc
+            raise ConnectionLost(f"connection to {self.shown} closed: {exc}") from exc
         finally:
             self._pending.pop(request_id, None)
         if "error" in answer:
@@ -118,13 +122,13 @@ class NodeConnection:
         async with self._connect_lock:
             if self._connection is None:
                 if self._closed:
-                    raise ConnectionLost(f"connection to {self.url} was closed")
+                    raise ConnectionLost(f"connection to {self.shown} was closed")
                 connection = await websockets.asyncio.client.connect(
                     self.url, open_timeout=self.open_timeout, max_size=MAX_MESSAGE_BYTES
                 )
                 self._connection = connection
                 self._reader = asyncio.create_task(
-                    self._read(connection), name=f"node-reader {self.url}"
+                    self._read(connection), name=f"node-reader {self.shown}"
                 )
                 logger.info("connected to %s", self.url)
             return self._connection

@@ -99,6 +99,14 @@ async def test_a_key_in_the_node_url_shows_nowhere(tmp_path: Path) -> None:
             await until(unreachable)
             down = await errors_at(old - 3)
             assert down and all("***" in message for message in down), down
+            # A signed write to the node that is down: the transport's error names the URL.
+            write = await client.post(
+                "/graphql",
+                json={"query": 'mutation { setCommitment(data: "x") { __typename } }'},
+                headers={"authorization": f"Bearer {TOKEN}"},
+            )
+            shown.append(write.text)
+            assert "errors" in write.json() or "Unavailable" in write.text, write.text
             await get("/metrics")
     finally:
         await simnet.stop()
