@@ -33,6 +33,7 @@ from .execution import PlainListExecutor
 from .limits import RequestLimits, ValidationCacheAfterLimits
 from .mutations import Mutation
 from .operation_name import OperationNameRequired
+from .over_http import SubscriptionsOverWebsockets
 from .permissions import ReadAccess, read_refused
 from .queries import Query
 from .subscriptions import Subscription
@@ -142,6 +143,7 @@ def create_schema(settings: Settings) -> PylonSchema:
         lambda: ChainDeadline(seconds=settings.chain_timeout),
         # After the validation cache, which sets a cached document's (lack of) errors.
         OperationNameRequired,
+        SubscriptionsOverWebsockets,
         DeliveryTurnsExtension,
     ]
     return PylonSchema(
