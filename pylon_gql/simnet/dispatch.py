@@ -68,6 +68,8 @@ class Dispatcher:
             ("SubtensorModule", "serve_axon"): self._serve_axon,
             ("SubtensorModule", "commit_weights"): self._commit_hash,
             ("SubtensorModule", "reveal_weights"): self._reveal_weights,
+            ("SubtensorModule", "commit_mechanism_weights"): self._commit_hash,
+            ("SubtensorModule", "reveal_mechanism_weights"): self._reveal_weights,
             ("Commitments", "set_commitment"): self._set_commitment,
             ("Balances", "transfer_keep_alive"): self._transfer,
             ("Balances", "transfer_allow_death"): self._transfer,
@@ -242,7 +244,7 @@ class Dispatcher:
 
     def _commit_hash(self, block: BlockDraft, tx: Transaction) -> Outcome:
         args = tx.args
-        subnet = self._subnet(block, args["netuid"])
+        subnet = self._weights_subnet(block, args)
         uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInSubNet")
         if self._rate_limited(subnet, uid, block.number):
             raise self._error("SubtensorModule", "CommittingWeightsTooFast")
@@ -261,7 +263,7 @@ class Dispatcher:
         """The reveal of a hash commit: the weights go through set_weights' checks (but the
         rate limit: the commit already counted), then into Weights."""
         args = tx.args
-        subnet = self._subnet(block, args["netuid"])
+        subnet = self._weights_subnet(block, args)
         uids, values = list(args["uids"]), list(args["values"])
         digest = hash_commits.commit_hash(
             tx.signer, subnet.netuid, uids, values, list(args["salt"]), args["version_key"]
