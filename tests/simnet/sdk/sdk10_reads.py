@@ -1,6 +1,7 @@
-"""Run by test_sdk10.py in an environment of its own (bittensor 10.x pins what the server
-cannot install beside it): reads the simnet at `argv[1]` through the 10.x SDK's blocking
-`Subtensor` and prints what it read as JSON. Not a test module: pytest does not collect it."""
+"""Run by test_sdk10.py in the 10.x SDK's process (`sdk10` in conftest.py; bittensor 10.x pins
+what the server cannot install beside it): reads the simnet at the URL given through the 10.x
+SDK's blocking `Subtensor` and returns what it read (as JSON when run alone:
+`python sdk10_reads.py ws://...`). Not a test module: pytest does not collect it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import bittensor as bt  # 10.x, in the isolated environment
 BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 
 
-def main(url: str) -> None:
+def main(url: str) -> dict[str, Any]:
     # typed as Any: the checker sees the 11.x SDK of the server's environment, not 10.x
     sub: Any = bt.Subtensor(network=url)
     out: dict[str, Any] = {"version": bt.__version__, "block": sub.get_current_block()}
@@ -45,8 +46,9 @@ def main(url: str) -> None:
     read("min_allowed_weights", lambda: sub.min_allowed_weights(1))
     read("commit_reveal_enabled", lambda: sub.commit_reveal_enabled(1))
     read("weights_rate_limit", lambda: sub.weights_rate_limit(1))
-    print(json.dumps(out))
+    sub.close()
+    return out
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    print(json.dumps(main(sys.argv[1])))
