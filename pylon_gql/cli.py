@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 from pathlib import Path
 from typing import NoReturn
@@ -16,14 +15,6 @@ from . import __version__
 from .redaction import redact, redact_handlers
 from .settings import Settings, SettingsError, describe_errors
 from .simnet.cli import simnet_command
-
-#: The garbage collector's thresholds while serving (Python's are 700, 10, 10). Every GraphQL
-#: execution allocates thousands of containers, so at 700 the young generation is collected
-#: all the time and the full collections it leads to walk every live subscription and cached
-#: model: measured under 2,000 subscriptions, full-collection pauses of 94-182 ms and /health
-#: at 205-225 ms; with these, pauses of 41-78 ms and /health at 133-134 ms. Memory is freed by
-#: reference counting either way; only cyclic garbage waits longer.
-GC_THRESHOLDS = (50_000, 20, 20)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +74,6 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
 
     services = Services(settings)
     app = create_app(settings, services)
-    gc.set_threshold(*GC_THRESHOLDS)
     # A setting the chain refuses fails the app's start: that one line, not uvicorn's traceback.
     logging.getLogger("uvicorn.error").addFilter(lambda record: services.refused is None)
     config = uvicorn.Config(

@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route, WebSocketRoute
 
+from ..gc_tuning import tuned_gc
 from ..settings import Settings
 from .health import health_endpoint, metrics_endpoint
 from .limits import BodyLimitMiddleware
@@ -33,7 +34,8 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         try:
             await services.start()
             try:
-                yield
+                async with tuned_gc():
+                    yield
             finally:
                 await services.stop()
         finally:

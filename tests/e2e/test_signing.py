@@ -92,6 +92,12 @@ async def test_a_commitment_set_during_a_weight_commit_leaves_both_landed(tmp_pa
                 chain.post(SET_HYPERPARAMETER, {"name": name, "value": value}, OWNER),
             )
             assert done["data"]["setHyperparameter"]["value"] == value, done
+        # The committer picks its mode at the server's head: wait until that has the change
+        # (the answer comes at finality, the follower announces the block a moment later).
+        landed = done["data"]["setHyperparameter"]["block"]["number"]
+        async with asyncio.timeout(PATIENCE):
+            while (await chain.post("{ head { number } }"))["data"]["head"]["number"] < landed:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
         result = await chain.post("{ metagraph { neurons(first: 4) { hotkey } } }")
         hotkeys = [n["hotkey"] for n in result["data"]["metagraph"]["neurons"]]
         written = await chain.post(
