@@ -24,6 +24,28 @@ SIMNET_OWN_FIELDS = {
 }
 
 
+def neuron_columns(lite: list[dict[str, Any]], extra: list[dict[str, Any]]) -> dict[str, Any]:
+    """The per-neuron columns, in uid order, that the metagraph calls and the subnet state share."""
+    return {
+        "hotkeys": [n["hotkey"] for n in lite],
+        "coldkeys": [n["coldkey"] for n in lite],
+        "active": [n["active"] for n in lite],
+        "validator_permit": [n["validator_permit"] for n in lite],
+        "pruning_score": [n["pruning_score"] for n in lite],
+        "last_update": [n["last_update"] for n in lite],
+        "emission": [n["emission"] for n in lite],
+        "dividends": [n["dividends"] for n in lite],
+        "incentives": [n["incentive"] for n in lite],
+        "consensus": [n["consensus"] for n in lite],
+        "trust": [n["trust"] for n in lite],
+        "rank": [n["rank"] for n in lite],
+        "block_at_registration": [e["block_at_registration"] for e in extra],
+        "alpha_stake": [e["alpha_stake"] for e in extra],
+        "tao_stake": [e["tao_stake"] for e in extra],
+        "total_stake": [e["total_stake"] for e in extra],
+    }
+
+
 def metagraph_value(runtime: Runtime, state: BlockState, subnet: Subnet) -> dict[str, Any]:
     """Every field of a SelectiveMetagraph for `subnet` at `state`, none left out."""
     params = subnet.hyperparameters
@@ -98,25 +120,10 @@ def metagraph_value(runtime: Runtime, state: BlockState, subnet: Subnet) -> dict
                 "bonds_moving_avg",
             )
         },
-        "hotkeys": [n["hotkey"] for n in lite],
-        "coldkeys": [n["coldkey"] for n in lite],
+        **neuron_columns(lite, extra),
         # the coldkeys' chain identities (finney's, at the snapshot)
         "identities": [e.get("identity") for e in extra],
         "axons": [n["axon_info"] for n in lite],
-        "active": [n["active"] for n in lite],
-        "validator_permit": [n["validator_permit"] for n in lite],
-        "pruning_score": [n["pruning_score"] for n in lite],
-        "last_update": [n["last_update"] for n in lite],
-        "emission": [n["emission"] for n in lite],
-        "dividends": [n["dividends"] for n in lite],
-        "incentives": [n["incentive"] for n in lite],
-        "consensus": [n["consensus"] for n in lite],
-        "trust": [n["trust"] for n in lite],
-        "rank": [n["rank"] for n in lite],
-        "block_at_registration": [e["block_at_registration"] for e in extra],
-        "alpha_stake": [e["alpha_stake"] for e in extra],
-        "tao_stake": [e["tao_stake"] for e in extra],
-        "total_stake": [e["total_stake"] for e in extra],
         "tao_dividends_per_hotkey": [
             [n["hotkey"], e.get("tao_dividends", 0)] for n, e in zip(lite, extra, strict=True)
         ],

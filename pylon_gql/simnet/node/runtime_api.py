@@ -14,7 +14,7 @@ from ..errors import RpcError
 from ..runtime import Runtime
 from ..state import BlockState, Subnet, blocks_since_last_step
 from .chain_api import chain_calls
-from .metagraph import full_metagraph, selective_metagraph, subnet_info_v2
+from .metagraph import full_metagraph, neuron_columns, selective_metagraph, subnet_info_v2
 
 
 class RuntimeApi:
@@ -244,22 +244,7 @@ class RuntimeApi:
         extra = [n.extra for n in neurons]
         value = {
             "netuid": subnet.netuid,
-            "hotkeys": [n["hotkey"] for n in lite],
-            "coldkeys": [n["coldkey"] for n in lite],
-            "active": [n["active"] for n in lite],
-            "validator_permit": [n["validator_permit"] for n in lite],
-            "pruning_score": [n["pruning_score"] for n in lite],
-            "last_update": [n["last_update"] for n in lite],
-            "emission": [n["emission"] for n in lite],
-            "dividends": [n["dividends"] for n in lite],
-            "incentives": [n["incentive"] for n in lite],
-            "consensus": [n["consensus"] for n in lite],
-            "trust": [n["trust"] for n in lite],
-            "rank": [n["rank"] for n in lite],
-            "block_at_registration": [e["block_at_registration"] for e in extra],
-            "alpha_stake": [e["alpha_stake"] for e in extra],
-            "tao_stake": [e["tao_stake"] for e in extra],
-            "total_stake": [e["total_stake"] for e in extra],
+            **neuron_columns(lite, extra),
             "emission_history": subnet.emission_history,
         }
         return self._encode_output("SubnetInfoRuntimeApi_get_subnet_state", value)
