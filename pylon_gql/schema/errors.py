@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from ..chain.errors import (
     BlockNotFound,
@@ -137,6 +139,18 @@ def bounded(message: str) -> str:
     return _LONG_RUN.sub(cut, message)
 
 
+#: What to say when a transport cannot carry an operation: graphql-ws runs only subscriptions,
+#: a GET only queries.
+_NOT_CARRIED = {
+    OperationType.QUERY: "queries do not run here: over graphql-ws only subscriptions run; send "
+    "queries with POST /graphql or over graphql-transport-ws",
+    OperationType.MUTATION: "mutations do not run here: over GET or graphql-ws they are not "
+    "allowed; send them with POST /graphql or over graphql-transport-ws",
+    OperationType.SUBSCRIPTION: "subscriptions run over a websocket at /graphql "
+    "(graphql-transport-ws or graphql-ws)",
+}
+
+
 def classify(errors: list[GraphQLError], request_id: str) -> None:
     """Give every error a code, in place; mask and log the unexpected ones.
 
@@ -162,6 +176,11 @@ def classify(errors: list[GraphQLError], request_id: str) -> None:
         if error.path is None and isinstance(original, ValueError | TypeError):
             # A variable a scalar refused, before any resolver ran.
             error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
+            continue
+        if isinstance(original, InvalidOperationTypeError):
+            # Strawberry's transports that cannot carry this kind of operation.
+            error.message = _NOT_CARRIED[original.operation_type]
+            error.extensions = {"code": ErrorCode.BAD_REQUEST.value}
             continue
         expected = _expected(error)
         if expected is not None:

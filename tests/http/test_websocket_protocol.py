@@ -307,3 +307,19 @@ async def test_connections_that_never_initialise_cannot_hold_every_slot(
         async with connect(url, TRANSPORT_WS) as fourth:
             assert (await closed_with(fourth))[0] == 1013
     assert "Traceback" not in caplog.text
+
+
+async def test_a_query_over_graphql_ws_is_refused_with_a_pointer(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """graphql-ws carries subscriptions only: a query or mutation there is a BAD_REQUEST error
+    for its operation that says where to send it, not an internal error with a traceback."""
+    caplog.set_level(logging.INFO)
+    async with acked(url, LEGACY_WS) as ws:
+        await ws.send(json.dumps({"id": "q", "type": "start", "payload": {"query": QUERY}}))
+        answer = await next_message(ws)
+        assert answer["type"] == "error" and answer["id"] == "q", answer
+        assert answer["payload"]["extensions"] == {"code": "BAD_REQUEST"}, answer
+        assert "subscription" in answer["payload"]["message"], answer
+    await still_serves(url)
+    assert "Traceback" not in caplog.text
