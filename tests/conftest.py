@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,16 @@ def _flock(path: Path, operation: int) -> Iterator[None]:
             fcntl.flock(file, fcntl.LOCK_UN)
 
 
+def _lock_directory(controller_pid: int) -> Path:
+    """The lock files of one run: the workers' parent is the controlling pytest."""
+    return Path(tempfile.gettempdir()) / f"pylon-gql-tests-{controller_pid}"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # the controller, once the workers end
+        shutil.rmtree(_lock_directory(os.getpid()), ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _machine_share(exclusive: bool) -> Iterator[None]:
     """A readers-writer lock across the xdist workers (one test = one reader; a quiet test is
@@ -49,8 +60,7 @@ def _machine_share(exclusive: bool) -> Iterator[None]:
     if worker is None:  # one process: nothing else runs at the same time anyway
         yield
         return
-    # The workers' parent is the controlling pytest: one directory per run.
-    directory = Path(tempfile.gettempdir()) / f"pylon-gql-tests-{os.getppid()}"
+    directory = _lock_directory(os.getppid())
     directory.mkdir(exist_ok=True)
     turnstile, machine = directory / "turnstile.lock", directory / "machine.lock"
     if exclusive:
