@@ -12,6 +12,7 @@ process per test session that imports it once and runs the scripts `sdk10_*.py` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 from collections.abc import AsyncIterator
@@ -34,6 +35,22 @@ async def simnet() -> AsyncIterator[Simnet]:
     config = SimnetConfig(host="127.0.0.1", port=0, manual=True, start_timestamp_ms=START_MS)
     async with Simnet(config) as sim:
         await sim.produce_blocks(BLOCKS)
+        yield sim
+
+
+@contextlib.asynccontextmanager
+async def writing_simnet() -> AsyncIterator[Simnet]:
+    """A simnet for the SDKs' writes: each write makes its block and the finality lag more, so
+    the SDK's waits return; //Bob has taken uid 2 on subnet 1 (at 6852691)."""
+    config = SimnetConfig(
+        host="127.0.0.1",
+        port=0,
+        manual=True,
+        auto_produce_on_submit=True,
+        start_timestamp_ms=START_MS,
+    )
+    async with Simnet(config) as sim:
+        await sim.produce_blocks(2)
         yield sim
 
 

@@ -22,7 +22,7 @@ from pylon_gql.simnet.keys import VALIDATOR_HOTKEY
 from pylon_gql.simnet.state import BlockState, epoch_index
 
 from ..conftest import START_MS
-from .conftest import Sdk10
+from .conftest import Sdk10, writing_simnet
 
 BOB = ss58_encode(VALIDATOR_HOTKEY, 42)
 EVE = Keypair.create_from_uri("//Eve").public_key
@@ -44,16 +44,7 @@ async def read(simnet: Simnet, sdk10: Sdk10) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 async def writer() -> AsyncIterator[Simnet]:
-    """Each write makes its block and the finality lag more, so the SDK's waits return."""
-    config = SimnetConfig(
-        host="127.0.0.1",
-        port=0,
-        manual=True,
-        auto_produce_on_submit=True,
-        start_timestamp_ms=START_MS,
-    )
-    async with Simnet(config) as sim:
-        await sim.produce_blocks(2)  # //Bob takes uid 2 on subnet 1 at 6852691
+    async with writing_simnet() as sim:
         yield sim
 
 

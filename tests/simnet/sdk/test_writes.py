@@ -23,11 +23,12 @@ from bittensor.intents.hyperparameters import SetHyperparameter
 from bittensor.intents.serving import ServeAxon
 from scalecodec.utils.ss58 import ss58_encode
 
-from pylon_gql.simnet import Simnet, SimnetConfig
+from pylon_gql.simnet import Simnet
 from pylon_gql.simnet.hash_commits import reveal_window
 from pylon_gql.simnet.keys import VALIDATOR_HOTKEY
 
-from ..conftest import START_MS, Wallets
+from ..conftest import Wallets
+from .conftest import writing_simnet
 
 calls = bittensor.calls
 BOB = ss58_encode(VALIDATOR_HOTKEY, 42)
@@ -36,16 +37,7 @@ VERSION = 21706  # the subnets' weights_version
 
 @pytest.fixture(scope="module")
 async def simnet() -> AsyncIterator[Simnet]:
-    """Each write makes its block and the finality lag more, so the SDK's wait returns."""
-    config = SimnetConfig(
-        host="127.0.0.1",
-        port=0,
-        manual=True,
-        auto_produce_on_submit=True,
-        start_timestamp_ms=START_MS,
-    )
-    async with Simnet(config) as sim:
-        await sim.produce_blocks(2)
+    async with writing_simnet() as sim:
         yield sim
 
 
