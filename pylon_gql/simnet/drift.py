@@ -101,29 +101,13 @@ class Drift:
         return min(miners, key=lambda n: (n.total_stake, n.uid)).uid
 
     def _register_validator(self, old: Neuron, number: int) -> Neuron:
-        return old.replace(
+        return old.reregistered(
             self.runtime,
-            hotkey=VALIDATOR_HOTKEY,
-            coldkey=VALIDATOR_COLDKEY,
-            active=True,
-            stake=[[VALIDATOR_COLDKEY, VALIDATOR_STAKE]],
-            rank=0,
-            emission=0,
-            incentive=0,
-            consensus=0,
-            trust=0,
-            validator_trust=0,
-            dividends=0,
-            last_update=number,
+            VALIDATOR_HOTKEY,
+            VALIDATOR_COLDKEY,
+            number,
+            stake=VALIDATOR_STAKE,
             validator_permit=True,
-            pruning_score=0,
-            block_at_registration=number,
-            alpha_stake=VALIDATOR_STAKE,
-            tao_stake=0,
-            total_stake=VALIDATOR_STAKE,
-            tao_dividends=0,
-            alpha_dividends=0,
-            identity=None,
         )
 
     def _reregister(self, old: Neuron, netuid: int, number: int) -> Neuron:
