@@ -288,18 +288,14 @@ class ChainClient:
             "hyperparameters",
             lambda bt: bt.subtensor.subnet_info.get_subnet_hyperparams(netuid, block_hash=ref.hash),
         )
-        if raw is None:
-            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
-        return hyperparameters_from_raw(raw)
+        return hyperparameters_from_raw(_of_subnet(raw, netuid, ref))
 
     async def subnet(self, netuid: int, ref: BlockRef) -> Subnet:
         raw: Any = await self._at(
             "dynamic_info",
             lambda bt: bt.subtensor.subnet_info.get_dynamic_info(netuid, block_hash=ref.hash),
         )
-        if raw is None:
-            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
-        return subnet_from_raw(netuid, raw)
+        return subnet_from_raw(netuid, _of_subnet(raw, netuid, ref))
 
     async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None:
         """What `hotkey` committed on the subnet; ValueError when it is not an SS58 address."""
@@ -452,3 +448,10 @@ class ChainClient:
 
 class _Transient(ChainUnavailable):
     """A failure worth another attempt: the node shed load, or the connection dropped."""
+
+
+def _of_subnet(raw: Any, netuid: int, ref: BlockRef) -> Any:
+    """A subnet's record as the node answered it; None means no such subnet at that block."""
+    if raw is None:
+        raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
+    return raw
