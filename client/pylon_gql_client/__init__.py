@@ -33,12 +33,10 @@ from .models import (
     Hyperparameters,
     Metagraph,
     Neuron,
-    NeuronField,
     NeuronFilter,
     NeuronOrder,
     NeuronOrderField,
     OrderDirection,
-    PartialNeuron,
     PrometheusEndpoint,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
@@ -51,6 +49,7 @@ from .models import (
     WeightInput,
     WeightSuccess,
 )
+from .partial import NeuronField, PartialNeuron
 from .sync import PylonClient
 
 __all__ = [

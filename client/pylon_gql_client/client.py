@@ -7,8 +7,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
-from types import TracebackType
-from typing import Any, Self, overload
+from typing import Any, TypedDict
 
 import websockets.exceptions
 from gql import Client, GraphQLRequest
@@ -16,6 +15,7 @@ from gql.transport.exceptions import TransportError, TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from . import documents
+from .api import AsyncApi
 from .errors import (
     RESULT_ERRORS,
     RETRYABLE,
@@ -36,10 +36,8 @@ from .models import (
     Hyperparameters,
     Metagraph,
     Neuron,
-    NeuronField,
     NeuronFilter,
     NeuronOrder,
-    PartialNeuron,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
     SetWeightsSuccess,
@@ -48,7 +46,8 @@ from .models import (
     WeightInput,
     WeightSuccess,
 )
-from .transport import HttpCaller, auth_headers, error_from_transport, websocket_url
+from .partial import PartialNeuron
+from .transport import HttpCaller, auth_headers, bare_token, error_from_transport, websocket_url
 
 log = logging.getLogger("pylon_gql_client")
 
@@ -72,11 +71,22 @@ def _order(order_by: NeuronOrder | Mapping[str, Any] | None) -> dict[str, Any] |
     return NeuronOrder.model_validate(order_by).variables()
 
 
-class AsyncPylonClient:
+class ClientOptions(TypedDict, total=False):
+    """`AsyncPylonClient`'s options, which `PylonClient` passes on."""
+
+    timeout: float
+    retries: int
+    backoff: float
+    max_backoff: float
+    ping_interval: float | None
+
+
+class AsyncPylonClient(AsyncApi):
     """A client of one pylon-gql server.
 
     `url` is the server (`http://127.0.0.1:8000`, `/graphql` is added when there is no path);
-    `token` is sent as `Authorization: Bearer`. Each call takes at most `timeout` seconds, its
+    `token` is sent as `Authorization: Bearer` (given with its `Bearer ` prefix, that is
+    dropped). Each call takes at most `timeout` seconds, its
     retries included; connection errors, HTTP 502/503/504 and `UNAVAILABLE` are retried up to
     `retries` times with exponential backoff, other errors never.
     """
@@ -93,29 +103,18 @@ class AsyncPylonClient:
         ping_interval: float | None = 20.0,
     ) -> None:
         self.url = url
-        self.token = token
+        self.token = bare_token(token)
         self.ping_interval = ping_interval
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._http = HttpCaller(
             url,
-            token=token,
+            token=self.token,
             timeout=timeout,
             retries=retries,
             backoff=backoff,
             max_backoff=max_backoff,
         )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         await self._http.close()
@@ -175,51 +174,23 @@ class AsyncPylonClient:
         )
         return Metagraph.model_validate(value)
 
-    @overload
-    async def neurons(
+    async def _neurons(
         self,
-        block: int | None = None,
+        block: int | None,
         *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: None = None,
-    ) -> list[Neuron]: ...
-
-    @overload
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: Collection[NeuronField],
-    ) -> list[PartialNeuron]: ...
-
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: Collection[NeuronField] | None = None,
-    ) -> list[Neuron] | list[PartialNeuron]:
-        """The neurons of `metagraph(...)`; with `fields` (snake_case names, e.g.
-        `["hotkey", "stake"]`) only those are asked for, and `PartialNeuron`s come back."""
+        where: NeuronFilter | Mapping[str, Any] | None,
+        order_by: NeuronOrder | Mapping[str, Any] | None,
+        first: int | None,
+        offset: int,
+        fields: Collection[str] | None,
+    ) -> list[Neuron] | list[PartialNeuron[Any]]:
         variables = _neuron_list_variables(block, where, order_by, first, offset)
         if fields is None:
             data = await self._http.call(documents.document("metagraph"), variables)
             return [Neuron.model_validate(n) for n in data["metagraph"]["neurons"]]
-        if isinstance(fields, str):
-            raise TypeError("fields is a collection of field names, not one string")
         document = documents.document_with_neuron_fields("metagraph", fields)
         data = await self._http.call(document, variables)
-        return [PartialNeuron.model_validate(n) for n in data["metagraph"]["neurons"]]
+        return [PartialNeuron(n, fields) for n in data["metagraph"]["neurons"]]
 
     async def neuron(
         self, uid: int | None = None, *, hotkey: str | None = None, block: int | None = None

@@ -191,6 +191,8 @@ class Proxy:
     #: Hold every request until the test ends (a server that never answers).
     hang: bool = False
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The `Authorization` header of each request (forwarded as is).
+    authorizations: list[str | None] = field(default_factory=list)
 
     def answer_next(self, status: int, body: Any = None, times: int = 1) -> None:
         self.canned.extend([(status, body)] * times)
@@ -202,6 +204,8 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         proxy.requests += 1
+        authorization = request.headers.get("authorization")
+        proxy.authorizations.append(authorization)
         if proxy.on_request is not None:
             proxy.on_request(proxy.requests)
         if proxy.hang:
@@ -217,7 +221,8 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
             session.post(
                 proxy.upstream,
                 data=await request.read(),
-                headers={"content-type": "application/json"},
+                headers={"content-type": "application/json"}
+                | ({"authorization": authorization} if authorization else {}),
             ) as answer,
         ):
             return web.Response(

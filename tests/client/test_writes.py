@@ -14,7 +14,7 @@ from pylon_gql_client import (
     ValidationFailed,
 )
 
-from .conftest import OWNER_TOKEN, VALIDATOR_TOKEN, Server
+from .conftest import OWNER_TOKEN, VALIDATOR_TOKEN, Proxy, Server
 from .test_queries import as_json, same
 
 
@@ -27,7 +27,7 @@ async def validator(server: Server) -> AsyncIterator[AsyncPylonClient]:
 @pytest.fixture
 async def hotkeys(validator: AsyncPylonClient) -> list[str]:
     neurons = await validator.neurons(first=4, fields=["hotkey"])
-    return [n.hotkey for n in neurons if n.hotkey is not None]
+    return [n.hotkey for n in neurons]
 
 
 async def test_set_weights_then_read_them(
@@ -83,6 +83,17 @@ async def test_writing_without_a_token_is_a_permission_error_and_not_retried(
     async with AsyncPylonClient(server.url, "wrong-token") as stranger:
         with pytest.raises(PermissionDenied):
             await stranger.set_weights({hotkeys[0]: 1.0})
+
+
+async def test_a_token_pasted_with_its_bearer_prefix_is_sent_once(
+    proxy: Proxy, hotkeys: list[str]
+) -> None:
+    # Copied from a header or a curl line: the client sends the token, not "Bearer Bearer ...".
+    for pasted in (f"Bearer {VALIDATOR_TOKEN}", f"  bearer   {VALIDATOR_TOKEN}\n"):
+        async with AsyncPylonClient(proxy.url, pasted) as validator:
+            assert validator.token == VALIDATOR_TOKEN  # the websocket's connection_init too
+            assert (await validator.set_weight(hotkeys[3], 0.5)).weight.weight == 0.5
+    assert proxy.authorizations == [f"Bearer {VALIDATOR_TOKEN}"] * 2
 
 
 async def test_commit_weights_refused_and_the_list_of_commits(

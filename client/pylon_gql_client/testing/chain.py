@@ -132,10 +132,13 @@ class FakeChain:
             )
         return self.blocks[number]
 
-    async def blocks_from(self, number: int | None) -> AsyncGenerator[Block]:
+    async def blocks_from(
+        self, number: int | None, block_time: float | None
+    ) -> AsyncGenerator[Block]:
         """The blocks from `number` (the next produced one when None), then each new one. The
         server streams from the head + 1 at most; older blocks the fake does not know are
-        skipped."""
+        skipped. While it waits, a block is produced every `block_time` seconds, as a chain
+        makes them (None: only when the test makes one)."""
         head = self.head.number
         if number is not None and number > head + 1:
             raise block_in_future(
@@ -150,7 +153,11 @@ class FakeChain:
                     yield self.blocks[next_number]
                 next_number += 1
             self._new_block.clear()
-            await self._new_block.wait()
+            try:
+                async with asyncio.timeout(block_time):
+                    await self._new_block.wait()
+            except TimeoutError:
+                self.produce_blocks(1)
 
     # --- neurons
 
