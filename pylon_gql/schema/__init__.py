@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from ..logs import note_operation
 from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS, OperationLabels
 from ..settings import Settings
 from .context import Context, Info
@@ -107,6 +108,7 @@ class OperationMetrics(SchemaExtension):
             name = execution_context.operation_name
         except Exception:  # an unparsable document has no operation
             name = None
+        note_operation(name)  # for the request's log lines
         context = execution_context.context
         roles = context.roles if isinstance(context, Context) else frozenset()
         reads_open = not isinstance(context, Context) or context.settings.reader_tokens is None
