@@ -55,6 +55,12 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
                 methods=["GET"],
             ),
             Route("/metrics", metrics_endpoint(settings, graphql.authenticator), methods=["GET"]),
+            # GraphiQL's files, when fetched (http/graphiql.py); the page is GET /graphql.
+            *(
+                [Route("/graphiql/static/{name:path}", graphql.graphiql.file, methods=["GET"])]
+                if settings.graphiql
+                else []
+            ),
         ],
         lifespan=lifespan,
     )

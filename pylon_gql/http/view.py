@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from ..auth import Authenticator, bearer_token
+from ..graphiql.assets import locations as graphiql_locations
 from ..models import BlockRef
 from ..response_cache import (
     AnswerStore,
@@ -35,6 +36,7 @@ from ..schema import Context, create_schema
 from ..schema.context import Reader
 from ..schema.turns import DELIVERY_CONCURRENCY, DeliveryTurns
 from ..settings import Settings
+from .graphiql import GraphiQLFiles
 from .limits import graphql_error
 from .middleware import request_id_of
 from .served import RunningServices
@@ -59,6 +61,7 @@ class PylonGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.services = services
+        self.graphiql = GraphiQLFiles(graphiql_locations(settings.data_dir))
         # On `sim` with no tokens configured, Services makes dev tokens (and logs them).
         self.authenticator = Authenticator(settings, extra=services.dev_tokens)
         self.responses = self._response_cache() if settings.response_cache_bytes else None
@@ -110,6 +113,10 @@ class PylonGraphQL(GraphQL[Context, None]):
         # Ours in order of preference (graphql-transport-ws first), not the client's.
         offered = set(request["subprotocols"])
         return next((p for p in self.websocket_subprotocols if p in offered), None)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Its files from this server when fetched (http/graphiql.py), this API's examples.
+        return self.graphiql.page()
 
     # --- context and roles
 
