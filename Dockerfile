@@ -14,6 +14,8 @@ COPY pyproject.toml README.md ./
 COPY pylon_gql ./pylon_gql
 COPY migrations ./migrations
 RUN pip install .
+# GraphiQL's browser files (not in git), so that GraphiQL works without internet.
+RUN python -m pylon_gql.graphiql.fetch
 
 USER pylon
 ENV PYLON_HOST=0.0.0.0 \

@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from .assets import ASSETS, PACKAGE_DIR, Asset, NpmPackage
+from .assets import ASSETS, PACKAGE_DIR, Asset, NpmPackage, complete_copy
 
 REGISTRY = "https://registry.npmjs.org"
 
@@ -119,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--registry", default=REGISTRY, help=f"npm registry (default: {REGISTRY})")
     options = parser.parse_args(argv)
+    if complete_copy([options.dest]) is not None:
+        print(f"GraphiQL's files are already in {options.dest}")
+        return 0
     try:
         written = fetch(options.dest, registry=options.registry)
     except PermissionError as error:
