@@ -30,8 +30,10 @@ from pylon_gql.graphiql.assets import ASSETS, Asset, NpmPackage, complete_copy, 
 from pylon_gql.graphiql.examples import TABS
 from pylon_gql.graphiql.fetch import FetchError, fetch, main
 from pylon_gql.http.graphiql import GraphiQLFiles
+from pylon_gql.services import Services
+from pylon_gql.simnet import SimnetConfig
 
-from .conftest import Served
+from .conftest import running, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER = {"accept": "text/html"}
@@ -98,15 +100,24 @@ def test_every_example_is_valid_against_the_schema() -> None:
     ]
 
 
-async def test_graphql_in_a_browser_opens_the_page_of_this_api(served: Served) -> None:
-    response = await served.client.get("/graphql", headers=BROWSER)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/html")
-    assert "query Head" in response.text
-    assert "Welcome to GraphiQL" not in response.text
-    # Either source, every file pinned by its hash.
-    for asset in ASSETS:
-        assert f'{asset.name}" integrity="{asset.sri}"' in response.text
+async def test_graphql_in_a_browser_opens_the_page_of_this_api(
+    tmp_path: Path, fetched: Path
+) -> None:
+    shutil.copytree(fetched, tmp_path / "graphiql")  # the data dir's copy
+    settings = settings_for(network="sim", netuid=2, data_dir=tmp_path)
+    services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
+    async with running(settings, services) as url, httpx.AsyncClient(base_url=url) as client:
+        response = await client.get("/graphql", headers=BROWSER)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert "query Head" in response.text
+        assert "Welcome to GraphiQL" not in response.text
+        # From this server, every file pinned by its hash.
+        for asset in ASSETS:
+            assert f'"graphiql/static/{asset.name}" integrity="{asset.sri}"' in response.text
+            served = await client.get(f"/graphiql/static/{asset.name}")
+            assert served.status_code == 200
+            assert sri(served.content) == asset.sri
 
 
 async def test_the_page_loads_its_files_from_this_server(
