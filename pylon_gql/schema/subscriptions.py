@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -25,16 +25,20 @@ from ..events import (
 )
 from ..events import NeuronRegistration as RegistrationEvent
 from ..models import CommitAttempt
+from .arguments import check_keys
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
-from .types import Block, BlockRef, Commitment, Epoch, check_keys
+from .types import Block, BlockRef, Commitment, Epoch
 from .weights import WeightCommit
 
 
 @strawberry.enum(description="Whether a hotkey took a uid or left it.")
 class RegistrationChange(Enum):
-    REGISTERED = "registered"
-    DEREGISTERED = "deregistered"
+    REGISTERED = strawberry.enum_value("registered", description="The hotkey took the uid.")
+    DEREGISTERED = strawberry.enum_value(
+        "deregistered",
+        description="The hotkey no longer holds the uid (a new registration took it).",
+    )
 
 
 @strawberry.type(
@@ -46,10 +50,10 @@ class RegistrationChange(Enum):
 )
 class NeuronRegistration:
     block: BlockRef = strawberry.field(description="The first block that shows the change.")
-    uid: int
-    hotkey: str
-    coldkey: str
-    change: RegistrationChange
+    uid: int = strawberry.field(description="The uid taken or left.")
+    hotkey: str = strawberry.field(description="SS58 address of the hotkey.")
+    coldkey: str = strawberry.field(description="SS58 address of the coldkey owning it.")
+    change: RegistrationChange = strawberry.field(description="Whether it took or left the uid.")
 
     @classmethod
     def from_event(cls, event: RegistrationEvent) -> NeuronRegistration:
@@ -65,7 +69,7 @@ class NeuronRegistration:
 @strawberry.type(description="What a hotkey has committed changed at `block`.")
 class CommitmentChanged:
     block: BlockRef = strawberry.field(description="The first block that shows the change.")
-    hotkey: str
+    hotkey: str = strawberry.field(description="SS58 address of the hotkey whose commitment it is.")
     commitment: Commitment | None = strawberry.field(
         description="The commitment from `block` on; null when it was removed."
     )
@@ -115,6 +119,14 @@ def _hotkeys(info: Info, hotkeys: list[str] | None) -> frozenset[str] | None:
     return frozenset(hotkeys)
 
 
+Hotkeys = Annotated[
+    list[str] | None,
+    strawberry.argument(
+        description="Only the events of these hotkeys (SS58 addresses, at most "
+        "PYLON_MAX_PAGE_SIZE of them); those of every hotkey when left out."
+    ),
+]
+
 #: Events about one hotkey, which a subscriber may narrow to the hotkeys it names.
 H = TypeVar("H", RegistrationEvent, CommitmentChange)
 
@@ -135,7 +147,12 @@ async def _block_at(info: Info, number: int) -> Block:
     return Block.from_model(await reader.block(await reader.resolve(number=number)))
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "Live updates over a websocket (graphql-transport-ws or graphql-ws), as the server "
+        "follows finalized blocks."
+    )
+)
 class Subscription:
     @strawberry.subscription(
         description=(
@@ -147,7 +164,15 @@ class Subscription:
         )
     )
     async def new_block(
-        self, info: Info, from_block: int | None = None
+        self,
+        info: Info,
+        from_block: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Number of the first block to send (blocks up to the head are "
+                "replayed); the next new block when left out."
+            ),
+        ] = None,
     ) -> AsyncGenerator[Block, None]:
         context = info.context
         hub, head = context.events, context.reader.head
@@ -219,7 +244,7 @@ class Subscription:
         )
     )
     async def neuron_registrations(
-        self, info: Info, hotkeys: list[str] | None = None
+        self, info: Info, hotkeys: Hotkeys = None
     ) -> AsyncGenerator[NeuronRegistration, None]:
         async with contextlib.aclosing(_of_hotkeys(info, RegistrationEvent, hotkeys)) as events:
             async for event in events:
@@ -232,7 +257,7 @@ class Subscription:
         )
     )
     async def commitment_changed(
-        self, info: Info, hotkeys: list[str] | None = None
+        self, info: Info, hotkeys: Hotkeys = None
     ) -> AsyncGenerator[CommitmentChanged, None]:
         async with contextlib.aclosing(_of_hotkeys(info, CommitmentChange, hotkeys)) as events:
             async for event in events:
