@@ -10,14 +10,18 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+from collections.abc import Mapping
+from enum import Enum
 from typing import Any, NewType, TypeVar
 
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
 from .. import models
 from .context import Info
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
 
 BigInt = NewType("BigInt", int)
 
@@ -300,3 +304,16 @@ def from_fields(cls: type[T], model: object, **given: Any) -> T:
     per answer: per neuron, spelling the fields out is twice as fast."""
     values = {name: getattr(model, name) for name in _field_names(cls) if name not in given}
     return cls(**values, **given)
+
+
+def domain_enum(cls: type[E], *, name: str, description: str, values: Mapping[E, str]) -> type[E]:
+    """A domain enum (of `models`) served as a GraphQL enum, each value described by `values`.
+
+    Strawberry reads value descriptions only from `strawberry.enum_value` members, which the
+    domain's enums (stored, compared, logged) do not hold: the descriptions are set here.
+    """
+    served = strawberry.enum(cls, name=name, description=description)
+    assert has_enum_definition(served)
+    for value in served.__strawberry_definition__.values:
+        value.description = values[cls(value.value)]  # KeyError: a value left undescribed
+    return served
