@@ -14,7 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from ..gc_tuning import tuned_gc
 from ..settings import Settings
-from .health import health_endpoint, metrics_endpoint
+from .health import MetricsEndpoint, health_endpoint
 from .limits import BodyLimitMiddleware
 from .middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from .ratelimit import RateLimitedApp, RateLimiter
@@ -54,7 +54,7 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
                 health_endpoint(settings, services, graphql.authenticator),
                 methods=["GET"],
             ),
-            Route("/metrics", metrics_endpoint(settings, graphql.authenticator), methods=["GET"]),
+            Route("/metrics", MetricsEndpoint(settings, graphql.authenticator), methods=["GET"]),
             # GraphiQL's files, when fetched (http/graphiql.py); the page is GET /graphql.
             *(
                 [Route("/graphiql/static/{name:path}", graphql.graphiql.file, methods=["GET"])]

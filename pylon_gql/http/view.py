@@ -22,6 +22,8 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from ..auth import Authenticator, bearer_token
 from ..graphiql.assets import locations as graphiql_locations
+from ..logs import note_operation
+from ..metrics import OperationLabels
 from ..models import BlockRef
 from ..response_cache import (
     AnswerStore,
@@ -49,8 +51,10 @@ class PylonGraphQL(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, settings: Settings, services: RunningServices) -> None:
+        #: Shared by the schema's request metrics and the response cache's hits.
+        self.operation_labels = OperationLabels(settings.metric_operation_names)
         super().__init__(
-            create_schema(settings),
+            create_schema(settings, self.operation_labels),
             graphql_ide="graphiql" if settings.graphiql else None,
             # Pings keep an idle subscription's connection open through proxies.
             keep_alive=settings.ws_keep_alive_interval > 0,
@@ -84,11 +88,25 @@ class PylonGraphQL(GraphQL[Context, None]):
         plans = PlanCache(
             self.settings.max_tokens, max_document_bytes=self.settings.max_document_bytes
         )
-        return ResponseCache(answers, plans, prerenderer, roles_of=self._roles_key)
+        return ResponseCache(
+            answers,
+            plans,
+            prerenderer,
+            roles_of=self._roles_key,
+            operation_label=self._operation_label,
+        )
 
     def _roles_key(self, request: Request) -> str:
         token = bearer_token(request.headers.get("authorization"))
         return ",".join(sorted(self.authenticator.roles_for(token)))
+
+    def _operation_label(self, name: str | None, authenticated: bool) -> str:
+        # As the schema's OperationMetrics labels an execution.
+        note_operation(name)  # for the request's log lines
+        reads_open = self.settings.reader_tokens is None
+        return self.operation_labels.label(
+            name, authenticated=authenticated, anonymous_may_add=reads_open
+        )
 
     # --- websocket admission
 

@@ -9,6 +9,7 @@ goes to `execute` untouched.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from .store import AnswerStore, Executed, Outcome
 
 #: Runs the request, with the head pinned when the key names one (None: the reader's own).
 Execute = Callable[[BlockRef | None], Awaitable[Executed[Response]]]
+#: The request metrics' label of an operation: (its name, whether its caller has a role).
+OperationLabel = Callable[[str | None, bool], str]
 
 CACHE_HEADER = "x-pylon-cache"
 
@@ -34,6 +37,9 @@ class _Keyed:
     key: CacheKey
     #: The head the answer is fixed at (None: it does not depend on the head).
     head: BlockRef | None
+    #: The operation's own name, and whether the caller has a role (for the request metrics).
+    operation: str | None
+    authenticated: bool
 
 
 class ResponseCache:
@@ -43,20 +49,33 @@ class ResponseCache:
         plans: PlanCache,
         prerenderer: Prerenderer,
         roles_of: Callable[[Request], str],
+        operation_label: OperationLabel,
     ) -> None:
-        """`roles_of`: the caller's roles, as one string (part of the key)."""
+        """`roles_of`: the caller's roles, as one string (part of the key); `operation_label`:
+        the label an answer from the cache counts under in the request metrics, the one its
+        execution would have counted under."""
         self.answers = answers
         self.plans = plans
         self.prerenderer = prerenderer
         self._roles_of = roles_of
+        self._operation_label = operation_label
 
     async def serve(self, request: Request, execute: Execute) -> Response:
+        started = time.perf_counter()
         keyed = await self._key(request)
         if keyed is None:
             metrics.RESPONSE_CACHE_REQUESTS.labels("bypass").inc()
             return (await execute(None)).answer
+        # An execution of this request counts as a miss (the schema's metrics read this).
+        setattr(request.state, metrics.CACHE_STATE, "miss")
         answer, outcome = await self.answers.serve(keyed.key, lambda: execute(keyed.head))
         metrics.RESPONSE_CACHE_REQUESTS.labels(outcome).inc()
+        if outcome in ("hit", "shared"):
+            # Nothing executed for this request, so the schema counted nothing: count it here,
+            # under the label its execution had.
+            name = self._operation_label(keyed.operation, keyed.authenticated)
+            metrics.GRAPHQL_REQUESTS.labels(name, "ok", "hit").inc()
+            metrics.GRAPHQL_LATENCY.labels(name, "hit").observe(time.perf_counter() - started)
         return _response(answer, outcome)
 
     async def _key(self, request: Request) -> _Keyed | None:
@@ -74,10 +93,10 @@ class ResponseCache:
         if key is None:
             return None
         if not key[3]:
-            return _Keyed(key, None)
+            return _Keyed(key, None, plan.name, bool(roles))
         if not roles:
             self.prerenderer.hot.count(key, HotQuery(query, operation, variables, plan))
-        return _Keyed(key, head)
+        return _Keyed(key, head, plan.name, bool(roles))
 
 
 def _response(answer: bytes | Response, outcome: Outcome) -> Response:

@@ -25,7 +25,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from ..logs import note_operation
-from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS, OperationLabels
+from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS, OperationLabels, cache_label
 from ..settings import Settings
 from .context import Context, Info
 from .deadline import ChainDeadline
@@ -100,8 +100,9 @@ class OperationMetrics(SchemaExtension):
         yield
         name = self._label(self.execution_context)
         outcome = "error" if self.execution_context.pre_execution_errors else "ok"
-        GRAPHQL_REQUESTS.labels(name, outcome).inc()
-        GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
+        cache = cache_label(getattr(self.execution_context.context, "request", None))
+        GRAPHQL_REQUESTS.labels(name, outcome, cache).inc()
+        GRAPHQL_LATENCY.labels(name, cache).observe(time.perf_counter() - started)
 
     def _label(self, execution_context: ExecutionContext) -> str:
         try:
@@ -122,8 +123,11 @@ def _config() -> StrawberryConfig:
     )
 
 
-def create_schema(settings: Settings) -> PylonSchema:
-    """The served schema: limits, caches, error handling and metrics from the settings."""
+def create_schema(
+    settings: Settings, operation_labels: OperationLabels | None = None
+) -> PylonSchema:
+    """The served schema: limits, caches, error handling and metrics from the settings;
+    `operation_labels`: the labels' state, when the view labels response-cache hits too."""
     # Rule classes made once, so the validation cache recognises them on every request.
     rules: list[type[ASTValidationRule]] = [
         depth_rule(settings.max_query_depth, None),
@@ -132,7 +136,7 @@ def create_schema(settings: Settings) -> PylonSchema:
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     max_tokens = settings.max_tokens
-    labels = OperationLabels(settings.metric_operation_names)
+    labels = operation_labels or OperationLabels(settings.metric_operation_names)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: OperationMetrics(labels=labels),
         # Before the parser and the validation cache: its checks run before their work.

@@ -11,7 +11,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -35,6 +35,7 @@ pytestmark = pytest.mark.skipif(
 #: The port-9 proxy refuses every connection: only loopback (bypassed) is reachable.
 NO_NETWORK = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"]
 
+VALIDATOR_TOKEN = "validator-secret"
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 RESULT = ".graphiql-response .CodeMirror"
 EXECUTE = ".graphiql-execute-button"
@@ -43,7 +44,9 @@ EXECUTE = ".graphiql-execute-button"
 @pytest.fixture
 async def served_graphiql(tmp_path: Path) -> AsyncIterator[str]:
     """The server on a simnet making a block a second, GraphiQL's files fetched."""
-    settings = settings_for(network="sim", netuid=2, data_dir=tmp_path)
+    settings = settings_for(
+        network="sim", netuid=2, data_dir=tmp_path, validator_tokens=VALIDATOR_TOKEN
+    )
     if complete_copy(locations(tmp_path)) is None:
         fetch(tmp_path / "graphiql")  # CI fetched them already (.ci/run)
     services = Services(settings, simnet_config=SimnetConfig(port=0, block_time=1.0))
@@ -71,6 +74,8 @@ async def editor_text(page: Page, selector: str) -> str:
     return await page.eval_on_selector(selector, "element => element.CodeMirror.getValue()")
 
 
+# The server's start takes 35 s on a loaded 2-core machine; the walk-through 20 s.
+@pytest.mark.timeout(300)
 async def test_graphiql_works_offline_from_local_files(
     served_graphiql: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -138,23 +143,50 @@ async def walk_through(
         polling=50,
     )
     numbers = await seen.json_value()
+    print(f"blocks streamed: {numbers}")
     assert numbers == sorted(numbers)
     assert numbers[-1] > numbers[0] >= head["number"]
     await page.screenshot(path=shots / "3-subscription.png")
     await page.click(EXECUTE)  # stops it
     assert [urlsplit(w).path for w in websockets] == ["/graphql"]
 
+    # The weights' tab, with a validator token in its headers.
+    await page.locator(".graphiql-tab", has_text="Weights").click()
+    await page.get_by_role("button", name="Headers").click()
+    headers = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+    assert "Bearer <validator token>" in await editor_text(page, headers)
+    await page.eval_on_selector(
+        headers,
+        "(element, token) => element.CodeMirror.setValue(JSON.stringify("
+        "{Authorization: 'Bearer ' + token}))",
+        VALIDATOR_TOKEN,
+    )
+    await page.click(EXECUTE)
+    await page.wait_for_function(
+        f"() => document.querySelector({RESULT!r})?.CodeMirror.getValue().includes('\"weights\"')"
+    )
+    answer = json.loads(await editor_text(page, RESULT))
+    assert "errors" not in answer, answer
+    assert answer["data"]["weights"]["weights"] == []  # none written yet
+    await page.screenshot(path=shots / "4-weights.png")
+
     # The docs pane shows the schema's descriptions.
     await page.click('[aria-label="Show Documentation Explorer"]')
     await page.locator(".graphiql-doc-explorer a", has_text="Query").first.click()
     await page.wait_for_selector("text=The latest finalized block the server has seen.")
-    await page.screenshot(path=shots / "4-docs.png")
+    await page.screenshot(path=shots / "5-docs.png")
 
     # Everything came from this server: its files, its answers.
     hosts = {urlsplit(u).hostname for u in requested if not u.startswith("data:")}
     assert hosts == {"127.0.0.1"}, requested
     assert any("/graphiql/static/graphiql@3.8.3/graphiql.min.js" in u for u in requested)
     assert errors == []
+    # A shared link opens on its query.
+    shared = "query Shared { head { number } }"
+    await page.goto(f"{url}/graphql?q={quote(shared)}")
+    await page.wait_for_selector(QUERY_EDITOR)
+    assert await editor_text(page, QUERY_EDITOR) == shared
+
     # And nothing else could have: the CDN strawberry's page loads from cannot be reached.
     cdn = await page.evaluate(
         "() => fetch('https://unpkg.com/react@18.2.0/umd/react.production.min.js', "
