@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import rules
@@ -305,16 +305,23 @@ class Settings(BaseSettings):
     _log_level = field_validator("log_level", mode="before")(rules.upper_case)
     _log_format = field_validator("log_format", mode="before")(rules.lower_case)
 
-    @field_validator("commit_retry_max_backoff")
-    @classmethod
-    def _backoff_grows(cls, value: float, info: ValidationInfo) -> float:
-        least = info.data.get("commit_retry_min_backoff")
-        if least is not None and value < least:
+    @model_validator(mode="after")
+    def _backoff_grows(self) -> Settings:
+        least, most = self.commit_retry_min_backoff, self.commit_retry_max_backoff
+        if least <= most:
+            return self
+        why = "the backoff doubles from the minimum up to the maximum"
+        chosen = self.model_fields_set
+        if "commit_retry_max_backoff" in chosen and "commit_retry_min_backoff" not in chosen:
             raise ValueError(
-                f"must be at least PYLON_COMMIT_RETRY_MIN_BACKOFF ({least:g} s): the backoff "
-                "doubles from the minimum up to the maximum"
+                f"PYLON_COMMIT_RETRY_MAX_BACKOFF: {most:g} s is below "
+                f"PYLON_COMMIT_RETRY_MIN_BACKOFF ({least:g} s): {why}; use at least {least:g}"
             )
-        return value
+        raise ValueError(
+            f"PYLON_COMMIT_RETRY_MIN_BACKOFF: {least:g} s is above "
+            f"PYLON_COMMIT_RETRY_MAX_BACKOFF ({most:g} s): {why}; use at most {most:g}, or "
+            "raise the maximum"
+        )
 
     @model_validator(mode="after")
     def _archive_is_real(self) -> Settings:
