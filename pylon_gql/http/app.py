@@ -64,10 +64,9 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    # Inside the request ids, so that a 413 carries one; before anything reads the body.
+    # Before anything reads the body.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
-    # Outermost, so that refusals (429, 401) carry its headers too. No origins: closed (a
+    # Around the endpoints, so that refusals (429, 401) carry its headers too. No origins: closed (a
     # preflight gets no allow header, so a browser page elsewhere cannot read an answer).
     app.add_middleware(
         CORSMiddleware,
@@ -77,7 +76,9 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         expose_headers=[REQUEST_ID_HEADER, "x-pylon-cache", "retry-after"],
         max_age=600,
     )
-    # Outermost of all: a request naming another host is a DNS-rebinding page's (a name of
+    # Outside the rest: a request naming another host is a DNS-rebinding page's (a name of
     # the attacker's, resolved to this server's address), refused with 400 before anything.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
+    # Outermost of all: every answer carries its request id, the refusals above included.
+    app.add_middleware(RequestIdMiddleware)
     return app

@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -237,6 +238,14 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
     async def _refuse_frame(self, problem: str) -> None:
         with contextlib.suppress(Exception):
             await self.handle_invalid_message(problem)
+
+    @staticmethod
+    def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
+        # Strawberry closes with 4400 on a syntax error or an unknown operation name, with the
+        # whole message as the reason: cut to fit a close frame (longer, the close itself
+        # failed and the client got no close frame), from the message the client would see.
+        reason = BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
+        return None if reason is None else close_reason(error.message)
 
     def _stop_init_timer(self) -> None:
         """The connection is being closed: its init timeout must not close it a second time
