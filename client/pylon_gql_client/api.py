@@ -1,7 +1,8 @@
-"""What the async client and its fake share: `async with`, and the typed neuron list.
+"""What the async client and its fake share: `async with`, and the neuron lists.
 
-`neurons(fields=...)` is typed here once (overloads on the names asked for, see `partial`);
-each side answers `_neurons`, the client over HTTP, the fake from its data.
+`metagraph(...)` and `neurons(fields=...)` are typed here once (overloads on the names asked
+for, see `partial`); each side answers `_metagraph` and `_neurons`, the client over HTTP, the
+fake from its data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Awaitable, Collection, Mapping
 from types import TracebackType
 from typing import Any, Self, TypedDict, Unpack, overload
 
-from .models import Neuron, NeuronFilter, NeuronOrder
+from .models import Metagraph, Neuron, NeuronFilter, NeuronOrder
 from .partial import Chosen, FieldNames, NeuronField, PartialNeuron, attributes
 
 
@@ -23,6 +24,11 @@ class NeuronQuery(TypedDict, total=False):
     order_by: NeuronOrder | Mapping[str, Any] | None
     first: int | None
     offset: int
+
+
+def neuron_query(query: NeuronQuery) -> NeuronQuery:
+    """`query` with every argument, the defaults filled in."""
+    return {"where": None, "order_by": None, "first": None, "offset": 0, **query}
 
 
 class AsyncApi(ABC):
@@ -41,6 +47,15 @@ class AsyncApi(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    async def metagraph(self, block: int | None = None, **query: Unpack[NeuronQuery]) -> Metagraph:
+        """The subnet's neurons at `block` (the head when None), filtered (`where`), ordered
+        (`order_by`) and paged (`first` from `offset`)."""
+        return await self._metagraph(block, **neuron_query(query))
+
+    @abstractmethod
+    def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Awaitable[Metagraph]:
+        """The metagraph `metagraph` asks for (every argument of `query` given)."""
 
     @overload
     async def neurons(
@@ -74,24 +89,11 @@ class AsyncApi(ABC):
         type error (and an AttributeError). `uid` and `block` are always there."""
         if fields is not None:
             attributes(fields)  # refuses what is no field before anything is sent
-        return await self._neurons(
-            block,
-            where=query.get("where"),
-            order_by=query.get("order_by"),
-            first=query.get("first"),
-            offset=query.get("offset", 0),
-            fields=fields,
-        )
+        return await self._neurons(block, fields, **neuron_query(query))
 
     @abstractmethod
     def _neurons(
-        self,
-        block: int | None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None,
-        order_by: NeuronOrder | Mapping[str, Any] | None,
-        first: int | None,
-        offset: int,
-        fields: Collection[str] | None,
+        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
     ) -> Awaitable[list[Neuron] | list[PartialNeuron[Any]]]:
-        """The list `neurons` asks for (its `fields` checked: known names, not one string)."""
+        """The list `neurons` asks for (`fields` checked: known names, not one string; every
+        argument of `query` given)."""

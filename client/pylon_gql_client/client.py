@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import websockets.exceptions
 from gql import Client, GraphQLRequest
@@ -15,7 +15,7 @@ from gql.transport.exceptions import TransportError, TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from . import documents
-from .api import AsyncApi
+from .api import AsyncApi, NeuronQuery
 from .errors import (
     RESULT_ERRORS,
     RETRYABLE,
@@ -34,6 +34,7 @@ from .models import (
     Epoch,
     EpochWeights,
     Hyperparameters,
+    Input,
     Metagraph,
     Neuron,
     NeuronFilter,
@@ -55,20 +56,13 @@ log = logging.getLogger("pylon_gql_client")
 GRAPHQL_TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
 
 
-def _filter(where: NeuronFilter | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if where is None:
+def _input(value: Input | Mapping[str, Any] | None, model: type[Input]) -> dict[str, Any] | None:
+    """An input object's GraphQL value, from the model or a dictionary in either naming."""
+    if value is None:
         return None
-    if isinstance(where, NeuronFilter):
-        return where.variables()
-    return NeuronFilter.model_validate(where).variables()
-
-
-def _order(order_by: NeuronOrder | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if order_by is None:
-        return None
-    if isinstance(order_by, NeuronOrder):
-        return order_by.variables()
-    return NeuronOrder.model_validate(order_by).variables()
+    if isinstance(value, Input):
+        return value.variables()
+    return model.model_validate(value).variables()
 
 
 class ClientOptions(TypedDict, total=False):
@@ -159,32 +153,14 @@ class AsyncPylonClient(AsyncApi):
         value = await self._query("block", {"number": number, "hash": hash})
         return None if value is None else Block.model_validate(value)
 
-    async def metagraph(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-    ) -> Metagraph:
-        """The subnet's neurons at `block` (the head when None), filtered, ordered and paged."""
-        value = await self._query(
-            "metagraph", _neuron_list_variables(block, where, order_by, first, offset)
-        )
+    async def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Metagraph:
+        value = await self._query("metagraph", _neuron_list_variables(block, **query))
         return Metagraph.model_validate(value)
 
     async def _neurons(
-        self,
-        block: int | None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None,
-        order_by: NeuronOrder | Mapping[str, Any] | None,
-        first: int | None,
-        offset: int,
-        fields: Collection[str] | None,
+        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
     ) -> list[Neuron] | list[PartialNeuron[Any]]:
-        variables = _neuron_list_variables(block, where, order_by, first, offset)
+        variables = _neuron_list_variables(block, **query)
         if fields is None:
             data = await self._http.call(documents.document("metagraph"), variables)
             return [Neuron.model_validate(n) for n in data["metagraph"]["neurons"]]
@@ -410,17 +386,11 @@ class AsyncPylonClient(AsyncApi):
             raise Unavailable(f"websocket: {error}") from error
 
 
-def _neuron_list_variables(
-    block: int | None,
-    where: NeuronFilter | Mapping[str, Any] | None,
-    order_by: NeuronOrder | Mapping[str, Any] | None,
-    first: int | None,
-    offset: int,
-) -> dict[str, Any]:
+def _neuron_list_variables(block: int | None, **query: Unpack[NeuronQuery]) -> dict[str, Any]:
     return {
         "block": block,
-        "where": _filter(where),
-        "orderBy": _order(order_by),
-        "first": first,
-        "offset": offset,
+        "where": _input(query.get("where"), NeuronFilter),
+        "orderBy": _input(query.get("order_by"), NeuronOrder),
+        "first": query.get("first"),
+        "offset": query.get("offset", 0),
     }

@@ -18,7 +18,7 @@ property; reading a field that was not asked for raises `AttributeError` naming 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Generic, Literal, TypeAlias, TypeVar, get_args
+from typing import Any, Generic, Literal, Self, TypeAlias, TypeVar, get_args, overload
 
 from pydantic.alias_generators import to_snake
 
@@ -118,6 +118,46 @@ class _Fields(Model):
     prometheus: PrometheusEndpoint | None = None
 
 
+Name = TypeVar("Name", bound=NeuronField)
+Spelling = TypeVar("Spelling", bound=NeuronField)
+T = TypeVar("T")
+
+
+class _Spelt(Generic[Name, Spelling, T]):
+    """A field of `PartialNeuron`, of type T, named `Name` or `Spelling` (its two spellings):
+    it takes only a neuron whose names include one of them, which is what makes a type checker
+    refuse a field that was not asked for."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, neuron: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, neuron: PartialNeuron[Name] | PartialNeuron[Spelling], owner: type) -> T: ...
+
+    def __get__(self, neuron: PartialNeuron[Any] | None, owner: type) -> Self | T:
+        if neuron is None:
+            return self
+        if self.name not in neuron.fields:
+            raise AttributeError(
+                f"`{self.name}` was not asked for: add it to neurons(fields=[...]) "
+                f"(asked: {', '.join(sorted(neuron.fields))})",
+                name=self.name,
+                obj=neuron,
+            )
+        return getattr(neuron._values, self.name)
+
+
+class _Field(_Spelt[Name, Name, T]):
+    """A field spelt the same in the schema and the models."""
+
+
+class _Always(_Spelt[Any, Any, T]):
+    """A field every neuron has (`uid`, `block`)."""
+
+
 class PartialNeuron(Generic[F]):
     """A neuron with the fields of `fields` (snake_case names), `uid` and `block` always."""
 
@@ -152,116 +192,26 @@ class PartialNeuron(Generic[F]):
         shown = ", ".join(f"{name}={value!r}" for name, value in self.model_dump().items())
         return f"PartialNeuron({shown})"
 
-    def _get(self, name: str) -> Any:
-        if name not in self.fields:
-            raise AttributeError(
-                f"`{name}` was not asked for: add it to neurons(fields=[...]) "
-                f"(asked: {', '.join(sorted(self.fields))})",
-                name=name,
-                obj=self,
-            )
-        return getattr(self._values, name)
-
-    # Each property takes only a PartialNeuron whose names include its field: what makes a
-    # type checker refuse a field that was not asked for.
-
-    @property
-    def uid(self) -> int:
-        return self._values.uid
-
-    @property
-    def block(self) -> BlockRef:
-        """The block the answer is for."""
-        return self._values.block
-
-    @property
-    def hotkey(self: PartialNeuron[Literal["hotkey"]]) -> str:
-        return self._get("hotkey")
-
-    @property
-    def coldkey(self: PartialNeuron[Literal["coldkey"]]) -> str:
-        return self._get("coldkey")
-
-    @property
-    def active(self: PartialNeuron[Literal["active"]]) -> bool:
-        return self._get("active")
-
-    @property
-    def validator_permit(
-        self: PartialNeuron[Literal["validator_permit"]]
-        | PartialNeuron[Literal["validatorPermit"]],
-    ) -> bool:
-        return self._get("validator_permit")
-
-    @property
-    def stake(self: PartialNeuron[Literal["stake"]]) -> float:
-        return self._get("stake")
-
-    @property
-    def stake_rao(
-        self: PartialNeuron[Literal["stake_rao"]] | PartialNeuron[Literal["stakeRao"]],
-    ) -> int:
-        return self._get("stake_rao")
-
-    @property
-    def rank(self: PartialNeuron[Literal["rank"]]) -> float:
-        return self._get("rank")
-
-    @property
-    def emission(self: PartialNeuron[Literal["emission"]]) -> float:
-        return self._get("emission")
-
-    @property
-    def emission_rao(
-        self: PartialNeuron[Literal["emission_rao"]] | PartialNeuron[Literal["emissionRao"]],
-    ) -> int:
-        return self._get("emission_rao")
-
-    @property
-    def incentive(self: PartialNeuron[Literal["incentive"]]) -> float:
-        return self._get("incentive")
-
-    @property
-    def consensus(self: PartialNeuron[Literal["consensus"]]) -> float:
-        return self._get("consensus")
-
-    @property
-    def trust(self: PartialNeuron[Literal["trust"]]) -> float:
-        return self._get("trust")
-
-    @property
-    def validator_trust(
-        self: PartialNeuron[Literal["validator_trust"]] | PartialNeuron[Literal["validatorTrust"]],
-    ) -> float:
-        return self._get("validator_trust")
-
-    @property
-    def dividends(self: PartialNeuron[Literal["dividends"]]) -> float:
-        return self._get("dividends")
-
-    @property
-    def last_update(
-        self: PartialNeuron[Literal["last_update"]] | PartialNeuron[Literal["lastUpdate"]],
-    ) -> int:
-        return self._get("last_update")
-
-    @property
-    def blocks_since_last_update(
-        self: PartialNeuron[Literal["blocks_since_last_update"]]
-        | PartialNeuron[Literal["blocksSinceLastUpdate"]],
-    ) -> int:
-        return self._get("blocks_since_last_update")
-
-    @property
-    def pruning_score(
-        self: PartialNeuron[Literal["pruning_score"]] | PartialNeuron[Literal["pruningScore"]],
-    ) -> int:
-        return self._get("pruning_score")
-
-    @property
-    def axon(self: PartialNeuron[Literal["axon"]]) -> Axon:
-        return self._get("axon")
-
-    @property
-    def prometheus(self: PartialNeuron[Literal["prometheus"]]) -> PrometheusEndpoint:
-        return self._get("prometheus")
+    uid = _Always[int]()
+    block = _Always[BlockRef]()  # the block the answer is for
+    hotkey = _Field[Literal["hotkey"], str]()
+    coldkey = _Field[Literal["coldkey"], str]()
+    active = _Field[Literal["active"], bool]()
+    validator_permit = _Spelt[Literal["validator_permit"], Literal["validatorPermit"], bool]()
+    stake = _Field[Literal["stake"], float]()
+    stake_rao = _Spelt[Literal["stake_rao"], Literal["stakeRao"], int]()
+    rank = _Field[Literal["rank"], float]()
+    emission = _Field[Literal["emission"], float]()
+    emission_rao = _Spelt[Literal["emission_rao"], Literal["emissionRao"], int]()
+    incentive = _Field[Literal["incentive"], float]()
+    consensus = _Field[Literal["consensus"], float]()
+    trust = _Field[Literal["trust"], float]()
+    validator_trust = _Spelt[Literal["validator_trust"], Literal["validatorTrust"], float]()
+    dividends = _Field[Literal["dividends"], float]()
+    last_update = _Spelt[Literal["last_update"], Literal["lastUpdate"], int]()
+    blocks_since_last_update = _Spelt[
+        Literal["blocks_since_last_update"], Literal["blocksSinceLastUpdate"], int
+    ]()
+    pruning_score = _Spelt[Literal["pruning_score"], Literal["pruningScore"], int]()
+    axon = _Field[Literal["axon"], Axon]()
+    prometheus = _Field[Literal["prometheus"], PrometheusEndpoint]()

@@ -7,9 +7,10 @@ import asyncio
 import hashlib
 from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from .. import rules
+from ..api import NeuronQuery
 from ..models import (
     Block,
     BlockRef,
@@ -166,16 +167,11 @@ class FakeChain:
         """hotkey -> uid of the registered neurons."""
         return {n.hotkey: n.uid for n in self.metagraph.neurons}
 
-    def neurons(
-        self,
-        where: NeuronFilter | Mapping[str, Any] | None,
-        order_by: NeuronOrder | Mapping[str, Any] | None,
-        first: int | None,
-        offset: int,
-        max_page_size: int,
-    ) -> list[Neuron]:
+    def neurons(self, max_page_size: int, **query: Unpack[NeuronQuery]) -> list[Neuron]:
         """The neurons a list keeps, in its order and page, its arguments judged in the
         server's order: the page, then the filter's account keys."""
+        where, order_by = query.get("where"), query.get("order_by")
+        first, offset = query.get("first"), query.get("offset", 0)
         condition = (
             where if isinstance(where, NeuronFilter) else NeuronFilter.model_validate(where or {})
         )

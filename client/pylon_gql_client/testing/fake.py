@@ -21,9 +21,9 @@ import inspect
 import json
 from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
-from ..api import AsyncApi
+from ..api import AsyncApi, NeuronQuery
 from ..client import AsyncPylonClient
 from ..errors import InvalidInput
 from ..models import (
@@ -36,8 +36,6 @@ from ..models import (
     Hyperparameters,
     Metagraph,
     Neuron,
-    NeuronFilter,
-    NeuronOrder,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
     SetWeightsSuccess,
@@ -146,33 +144,18 @@ class FakeAsyncPylonClient(AsyncApi):
     async def block(self, number: int | None = None, *, hash: str | None = None) -> Block | None:
         return self._chain.block(number, hash)
 
-    @scripted
-    async def metagraph(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-    ) -> Metagraph:
+    @scripted_as("metagraph")
+    async def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Metagraph:
         self._chain.resolve(block)
-        neurons = self._chain.neurons(where, order_by, first, offset, self.max_page_size)
+        neurons = self._chain.neurons(self.max_page_size, **query)
         return self._chain.metagraph.model_copy(update={"neurons": neurons})
 
     @scripted_as("neurons")
     async def _neurons(
-        self,
-        block: int | None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None,
-        order_by: NeuronOrder | Mapping[str, Any] | None,
-        first: int | None,
-        offset: int,
-        fields: Collection[str] | None,
+        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
     ) -> list[Neuron] | list[PartialNeuron[Any]]:
         self._chain.resolve(block)
-        neurons = self._chain.neurons(where, order_by, first, offset, self.max_page_size)
+        neurons = self._chain.neurons(self.max_page_size, **query)
         if fields is None:
             return neurons
         return [PartialNeuron.of(n, fields) for n in neurons]

@@ -92,6 +92,9 @@ def scripted_as(
             bound.apply_defaults()
             arguments = dict(bound.arguments)
             del arguments["self"]
+            for parameter in signature.parameters.values():  # `**query`: its arguments
+                if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                    arguments.update(arguments.pop(parameter.name, {}))
             answered, value = await self.script.answered(name, arguments)
             if answered:
                 return value
