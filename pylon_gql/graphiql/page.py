@@ -8,7 +8,7 @@ import html
 import json
 from importlib import resources
 
-from .assets import SCRIPTS, STYLES
+from .assets import FETCH_COMMAND, SCRIPTS, STYLES
 from .examples import TABS
 
 
@@ -35,6 +35,7 @@ def render(base: str) -> str:
     return (
         _template()
         .replace("__SOURCE__", html.escape(base))
+        .replace("__FETCH_COMMAND__", html.escape(FETCH_COMMAND))
         .replace("__STYLES__", styles)
         .replace("__SCRIPTS__", scripts)
         .replace("__TABS__", tabs)

@@ -6,6 +6,7 @@ descriptions. Screenshots go to the test's tmp dir (its path is printed)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -15,10 +16,16 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
+import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from pylon_gql.graphiql.assets import complete_copy, locations
-from pylon_gql.graphiql.fetch import fetch
+from pylon_gql.graphiql.assets import FETCH_COMMAND, complete_copy, locations
+from pylon_gql.graphiql.fetch import FetchError, fetch
+from pylon_gql.http.graphiql import GraphiQLFiles
 from pylon_gql.services import Services
 from pylon_gql.simnet import SimnetConfig
 
@@ -193,3 +200,42 @@ async def walk_through(
         "{mode: 'no-cors'}).then(() => 'reached', () => 'refused')"
     )
     assert cdn == "refused"
+
+
+async def test_without_its_files_or_internet_the_page_says_what_to_run(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """The CDN fallback, in a browser that cannot reach the CDN: the page names the command
+    instead of "Loading..." for good."""
+
+    def offline(target: Path) -> None:
+        raise FetchError("no registry here")
+
+    files = GraphiQLFiles([tmp_path / "graphiql"], fetcher=offline)
+
+    async def graphiql(request: Request) -> Response:
+        return files.page()
+
+    app = Starlette(routes=[Route("/graphql", graphiql)])
+    server = uvicorn.Server(uvicorn.Config(app, port=0, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(PATIENCE):
+            while not server.started:
+                if serving.done():
+                    serving.result()  # raises what stopped it
+                await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        page = await browser.new_page()
+        await page.goto(f"http://127.0.0.1:{port}/graphql")
+        message = page.locator("#not-loaded")
+        await message.wait_for(state="visible", timeout=PATIENCE * 1000)
+        text = await message.inner_text()
+        assert "did not load from https://unpkg.com/" in text
+        assert FETCH_COMMAND in text
+        assert await page.locator("text=Loading...").count() == 0
+        await page.screenshot(path=tmp_path / "not-loaded.png")
+        print(f"screenshot in {tmp_path / 'not-loaded.png'}")
+    finally:
+        server.should_exit = True
+        await serving
