@@ -62,6 +62,8 @@ REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
     ("CHAIN_TIMEOUT", lambda _: "-5", "greater than 0"),
     ("COMMIT_RETRY_MAX_BACKOFF", lambda _: "1", "below PYLON_COMMIT_RETRY_MIN_BACKOFF (2 s)"),
     ("COMMIT_RETRY_MIN_BACKOFF", lambda _: "100", "above PYLON_COMMIT_RETRY_MAX_BACKOFF (60 s)"),
+    ("HEALTH_MAX_HEAD_AGE", lambda _: "5", "not longer than a simulated block"),
+    ("SIM_BLOCK_TIME", lambda _: "300", "not shorter than PYLON_HEALTH_MAX_HEAD_AGE (120 s)"),
     ("LOG_LEVEL", lambda _: "verbose", "'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
     ("LOG_FORMAT", lambda _: "xml", "'text' or 'json'"),
     ("ARCHIVE_NETWORK", lambda _: "sim", "cannot be `sim`"),

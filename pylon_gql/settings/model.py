@@ -324,6 +324,25 @@ class Settings(BaseSettings):
         )
 
     @model_validator(mode="after")
+    def _health_outlives_a_block(self) -> Settings:
+        # Only the simulated node's block time is known here (a real chain's may be fast).
+        age, block = self.health_max_head_age, self.sim_block_time
+        if not self.simulated or age > block:
+            return self
+        chosen = self.model_fields_set
+        if "sim_block_time" in chosen and "health_max_head_age" not in chosen:
+            raise ValueError(
+                f"PYLON_SIM_BLOCK_TIME: {block:g} s is not shorter than "
+                f"PYLON_HEALTH_MAX_HEAD_AGE ({age:g} s): /health would answer 503 between "
+                f"blocks; use less than {age:g}, or raise PYLON_HEALTH_MAX_HEAD_AGE"
+            )
+        raise ValueError(
+            f"PYLON_HEALTH_MAX_HEAD_AGE: {age:g} s is not longer than a simulated block "
+            f"(PYLON_SIM_BLOCK_TIME {block:g} s): /health would answer 503 between blocks; "
+            f"use more than {block:g}"
+        )
+
+    @model_validator(mode="after")
     def _archive_is_real(self) -> Settings:
         if self.archive_network == "sim":
             raise ValueError(
