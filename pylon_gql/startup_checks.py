@@ -101,10 +101,12 @@ def check_database_url(url: str) -> None:
     except ImportError as exc:
         driver = exc.name or engine
         scheme = url.split(":", 1)[0]
+        # The package's `postgres` extra brings asyncpg (tortoise's, at its pinned version).
+        install = "'pylon-gql[postgres]'" if driver == "asyncpg" else driver
         raise SettingsError(
             "database_url",
             f"a {scheme}:// database needs the `{driver}` package, which is not installed: "
-            f"pip install {driver}, or use sqlite://<path>",
+            f"pip install {install}, or use sqlite://<path>",
         ) from None
 
 

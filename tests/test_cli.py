@@ -55,7 +55,11 @@ REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
     ("DATA_DIR", _a_file, "is a file: name a directory"),
     ("DATA_DIR", lambda _: "/proc/pylon-data", "not a directory the server can write to"),
     ("DATABASE_URL", lambda _: "garbage", "not a database URL"),
-    ("DATABASE_URL", lambda _: "postgres://pylon:secret@127.0.0.1/pylon", "pip install asyncpg"),
+    (
+        "DATABASE_URL",
+        lambda _: "postgres://pylon:secret@127.0.0.1/pylon",
+        "pip install 'pylon-gql[postgres]'",
+    ),
     ("CHAIN_TIMEOUT", lambda _: "inf", "finite number"),
     ("CHAIN_TIMEOUT", lambda _: "nan", "finite number"),
     ("CHAIN_TIMEOUT", lambda _: "0", "greater than 0"),
