@@ -16,10 +16,15 @@ import logging
 import socket
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .chain.client import ChainClient
 from .chain.errors import SubnetNotFound
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    # Not at run time: the chain client brings turbobt and bittensor (seconds), and the local
+    # checks run before them so that a busy port or a bad path costs no wait.
+    from .chain.client import ChainClient
 
 logger = logging.getLogger(__name__)
 
