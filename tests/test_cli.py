@@ -136,3 +136,29 @@ def test_help_and_version_import_no_server_package(arguments: list[str]) -> None
         # Every command listed, the simnet's (imported only when it runs) included.
         listed = {line.split()[0] for line in shown if line.startswith("  ") and line.strip()}
         assert {"serve", "simnet", "migrate", "export-schema"} <= listed, done.stdout
+
+
+def test_a_busy_port_is_refused_before_the_chain_stack_loads(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        program = (
+            "import sys\n"
+            "from pylon_gql.cli import main\n"
+            "try:\n    main(['serve'])\nexcept SystemExit as exit:\n    print('exit', exit.code)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'bittensor', 'turbobt', 'strawberry', 'uvicorn', 'tortoise'}))\n"
+        )
+        env = {key: v for key, v in os.environ.items() if not key.startswith("PYLON_")}
+        env |= {"PYLON_PORT": str(busy), "PYLON_DATA_DIR": str(tmp_path / "data")}
+        done = subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.stdout.splitlines() == ["exit 2", "[]"], done.stdout + done.stderr
+    assert done.stderr.startswith("invalid setting: PYLON_PORT: cannot listen on")
