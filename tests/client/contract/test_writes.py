@@ -75,6 +75,9 @@ async def test_a_commitment_set_is_read_back(writer: Api, server: Server) -> Non
     assert commitment.text == "\x00\x01contract"
     assert commitment.committed_at == done.block.number == commitment.block.number
     assert rules.is_ss58(commitment.hotkey)  # the validator's: the server's, or the fake's
+    # Read your writes: the head's answer, right after the write, has it.
+    assert await writer.commitment(commitment.hotkey) == commitment
+    assert (await writer.head()).number >= done.block.number
     await settled(writer, server, done.block.number)
     assert await writer.commitment(commitment.hotkey, block=done.block.number) == commitment
     assert commitment in await writer.commitments(done.block.number)
