@@ -167,7 +167,17 @@ class FakeChain:
         """hotkey -> uid of the registered neurons."""
         return {n.hotkey: n.uid for n in self.metagraph.neurons}
 
-    def neurons(self, max_page_size: int, **query: Unpack[NeuronQuery]) -> list[Neuron]:
+    def metagraph_at(self, ref: BlockRef | None) -> Metagraph:
+        """The canned metagraph, said to be for `ref` (the fake keeps one state, every block's;
+        None: an older block, answered as canned)."""
+        if ref is None or ref == self.metagraph.block:
+            return self.metagraph
+        neurons = [n.model_copy(update={"block": ref}) for n in self.metagraph.neurons]
+        return self.metagraph.model_copy(update={"block": ref, "neurons": neurons})
+
+    def neurons(
+        self, max_page_size: int, ref: BlockRef | None, **query: Unpack[NeuronQuery]
+    ) -> list[Neuron]:
         """The neurons a list keeps, in its order and page, its arguments judged in the
         server's order: the page, then the filter's account keys."""
         where, order_by = query.get("where"), query.get("order_by")
@@ -193,7 +203,7 @@ class FakeChain:
         for what, keys in (("hotkey", condition.hotkeys), ("coldkey", condition.coldkeys)):
             for key in keys or ():
                 check_account(key, what)
-        kept = [n for n in self.metagraph.neurons if _keeps(condition, n)]
+        kept = [n for n in self.metagraph_at(ref).neurons if _keeps(condition, n)]
         key = ORDER_KEYS[order.field]
         kept.sort(key=lambda n: n.uid)
         kept.sort(key=lambda n: getattr(n, key), reverse=order.direction == OrderDirection.DESC)

@@ -146,16 +146,16 @@ class FakeAsyncPylonClient(AsyncApi):
 
     @scripted_as("metagraph")
     async def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Metagraph:
-        self._chain.resolve(block)
-        neurons = self._chain.neurons(self.max_page_size, **query)
-        return self._chain.metagraph.model_copy(update={"neurons": neurons})
+        ref = self._chain.resolve(block)
+        neurons = self._chain.neurons(self.max_page_size, ref, **query)
+        return self._chain.metagraph_at(ref).model_copy(update={"neurons": neurons})
 
     @scripted_as("neurons")
     async def _neurons(
         self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
     ) -> list[Neuron] | list[PartialNeuron[Any]]:
-        self._chain.resolve(block)
-        neurons = self._chain.neurons(self.max_page_size, **query)
+        ref = self._chain.resolve(block)
+        neurons = self._chain.neurons(self.max_page_size, ref, **query)
         if fields is None:
             return neurons
         return [PartialNeuron.of(n, fields) for n in neurons]
@@ -169,8 +169,9 @@ class FakeAsyncPylonClient(AsyncApi):
             raise bad_input("give exactly one of `uid` or `hotkey`")
         if hotkey is not None:
             check_account(hotkey, "hotkey")
-        ref = self._chain.resolve(block) or self._chain.metagraph.block
-        neurons = self._chain.metagraph.neurons
+        ref = self._chain.resolve(block)
+        metagraph = self._chain.metagraph_at(ref)
+        ref, neurons = ref or metagraph.block, metagraph.neurons
         if hotkey is not None:
             return next((n for n in neurons if n.hotkey == hotkey), None)
         found = next((n for n in neurons if n.uid == uid), None)

@@ -126,3 +126,26 @@ async def test_the_fake_knows_the_calls_of_the_servers_runtime(server: Server) -
         for name, call in admin_calls().items()
     }
     assert shipped == runtime, "run `uv run python -m tests.client.make_sample`"
+
+
+async def test_after_a_write_every_answer_says_the_new_head(writer: Api, server: Server) -> None:
+    # Nothing else makes blocks while this runs: the head read here is every answer's.
+    done = await writer.set_commitment("the chain moved")  # a block of its own, on both sides
+    await settled(writer, server, done.block.number)
+    head = await writer.head()
+    assert head.number >= done.block.number
+    for block in (None, head.number):
+        metagraph = await writer.metagraph(block, first=3)
+        assert {n.block.number for n in metagraph.neurons} == {metagraph.block.number}
+        partial = await writer.neurons(block, first=3, fields=["stake"])
+        [neuron] = await writer.neurons(block, first=1)
+        assert await writer.neuron(0, block=block) == neuron
+        answers = [
+            metagraph.block,
+            *(p.block for p in partial),
+            neuron.block,
+            (await writer.hyperparameters(block)).block,
+            (await writer.subnet(block)).block,
+            (await writer.weights(block)).block,
+        ]
+        assert {(ref.number, ref.hash) for ref in answers} == {(head.number, head.hash)}
