@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -36,6 +37,7 @@ from ..response_cache import (
 )
 from ..schema import Context, create_schema
 from ..schema.context import Reader
+from ..schema.errors import bounded, operation_not_found
 from ..schema.turns import DELIVERY_CONCURRENCY, DeliveryTurns
 from ..settings import Settings
 from .graphiql import GraphiQLFiles
@@ -208,8 +210,14 @@ class PylonGraphQL(GraphQL[Context, None]):
         try:
             return await self._run_http(request, context, root_value)
         except HTTPException as refused:
-            # Malformed requests answer as GraphQL errors (strawberry's are plain text).
-            return _error_response(refused.status_code, refused.reason, "BAD_REQUEST")
+            # Malformed requests answer as GraphQL errors (strawberry's are plain text), and
+            # echo what they refuse (an operation name) only cut.
+            cause = refused.__cause__
+            if isinstance(cause, CannotGetOperationTypeError):
+                message = operation_not_found(cause)
+            else:
+                message = bounded(_SAY_WHAT_TO_DO.get(refused.reason, refused.reason))
+            return _error_response(refused.status_code, message, "BAD_REQUEST")
 
     async def _run_http(
         self, request: Request, context: Context | UnsetType, root_value: UnsetType | None
@@ -303,6 +311,16 @@ class PylonGraphQL(GraphQL[Context, None]):
         if sub_response.status_code:
             response.status_code = sub_response.status_code
         return response
+
+
+#: Strawberry's refusals of a malformed request, in words that say what to send instead.
+_SAY_WHAT_TO_DO = {
+    "Unsupported content type": "send the request as JSON (`content-type: application/json`) "
+    "with POST, or with GET and the query in the URL",
+    "Batching is not enabled": "send one operation per request: batches (a JSON array) are "
+    "not taken",
+    "No GraphQL query found in the request": "the request has no `query`: send the document in it",
+}
 
 
 def _error_response(status: int, message: str, code: str) -> Response:

@@ -12,7 +12,6 @@ from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRul
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
@@ -35,6 +34,7 @@ from .limits import RequestLimits, ValidationCacheAfterLimits
 from .mutations import Mutation
 from .operation_name import OperationNameRequired
 from .over_http import SubscriptionsOverWebsockets
+from .parsing import ParserCacheReportingErrors
 from .permissions import ReadAccess, read_refused
 from .queries import Query
 from .subscriptions import Subscription
@@ -142,7 +142,7 @@ def create_schema(
         # Before the parser and the validation cache: its checks run before their work.
         lambda: RequestLimits(settings=settings),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ParserCacheReportingErrors(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: ValidationCacheAfterLimits(maxsize=DOCUMENT_CACHE_SIZE),
         ReadAccess,
