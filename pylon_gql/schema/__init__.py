@@ -18,7 +18,6 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StreamResult
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -47,7 +46,13 @@ __all__ = ["Context", "Info", "PylonSchema", "create_schema", "schema_sdl"]
 #: Documents parsed and validated once and kept, by text.
 DOCUMENT_CACHE_SIZE = 256
 #: The chain's queries and the validator's weights, as one root type.
-ROOT_QUERY = merge_types("Query", (Query, WeightQuery))
+ROOT_QUERY = strawberry.type(
+    # What strawberry's merge_types makes, with the description it does not take.
+    type("Query", (Query, WeightQuery), {}),
+    description="Reads: the chain at a block (the latest finalized head when none is given), "
+    "every answer saying which block it is for; and the validator's weights from the "
+    "server's database.",
+)
 
 
 class PylonSchema(strawberry.Schema):
