@@ -23,9 +23,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class NewBlock:
-    """A finalized block the server now serves (its chain data is already cached)."""
+    """A finalized block the server now serves (its chain data is already cached).
+
+    `reset`: the node's finalized chain no longer held the server's head (a node restored
+    from an earlier state, or another node), so the head moved to this block of the node's
+    chain: what was kept by block number named other blocks."""
 
     ref: BlockRef
+    reset: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,21 +26,21 @@ from .served import RunningServices
 
 def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str, Any]]:
     """The server's health: 200 once it follows a head younger than the threshold and close
-    enough to the node's finalized head, else 503 (also while the node has not answered for
-    longer than `chain_timeout`)."""
+    enough to the node's finalized head, else 503 (also while the node is unreachable: no
+    connection to it opens, or it has answered the follower nothing for longer than
+    `chain_timeout`; a dropped connection that opens again is not that)."""
     head = services.reader.head
     age = services.head_age()
     status = services.status()
     max_age = settings.health_max_head_age
     max_lag = settings.health_max_lag_blocks
     follower = status.get("follower", {})
-    unreachable = follower.get("unreachableSeconds")
     lag = follower.get("lagBlocks")
-    if head is None or age is None:
-        state = "starting"
-    elif unreachable is not None and unreachable > settings.chain_timeout:
-        # Longer than a read may wait: the node is down, not a dropped connection.
+    if follower.get("nodeReachable") is False:
+        # Also before the first head: a node that is down is why there is none.
         state = "unreachable"
+    elif head is None or age is None:
+        state = "starting"
     elif age > max_age or (lag is not None and lag > max_lag):
         state = "stale"
     else:

@@ -106,7 +106,9 @@ class Prerenderer:
         self._chain_head = chain_head
         self._enabled = enabled
         self._served: BlockRef | None = None
-        self._listener = BlockListener("prerenderer", hub, self.advance, doing="pre-rendering")
+        self._listener = BlockListener(
+            "prerenderer", hub, self.advance, doing="pre-rendering", on_reset=self._chain_reset
+        )
 
     @property
     def head(self) -> BlockRef | None:
@@ -131,6 +133,14 @@ class Prerenderer:
                     break  # the rest are rendered by their first askers
                 await self._prerender(hot, ref)
         self._served = ref
+
+    def _chain_reset(self, ref: BlockRef) -> None:
+        """The head was reset to another chain's block: answers kept by block number (and
+        at heads of the old chain) are not this chain's."""
+        logger.warning(
+            "the head was reset to block %d: the response cache starts empty", ref.number
+        )
+        self.answers.clear()
 
     async def _prerender(self, hot: HotQuery, ref: BlockRef) -> None:
         # `chain` reads the node's runtime at the reader's head, not at a pinned one.

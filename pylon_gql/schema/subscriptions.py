@@ -207,6 +207,10 @@ class Subscription:
                 next_number += 1
             try:
                 async for event in events:
+                    if event.reset and event.ref.number < next_number:
+                        # The node's chain went back (restored from an earlier state, or
+                        # another node): go on from its head, as the server does.
+                        next_number = event.ref.number
                     # The follower announces blocks in order; after a jump it may skip some.
                     while next_number < event.ref.number:
                         async with context.turns.turn():

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import websockets
@@ -17,10 +18,10 @@ from pylon_gql.simnet import Simnet, SimnetConfig
 from .conftest import PATIENCE, Served, free_port, running, settings_for, wait_for_health
 
 
-async def test_health_goes_from_503_to_200_when_the_first_head_arrives() -> None:
+async def test_health_goes_from_503_to_200_when_the_first_head_arrives(tmp_path: Path) -> None:
     # The server starts first, pointed at a node that is not up yet.
     port = free_port()
-    settings = settings_for(network=f"ws://127.0.0.1:{port}")
+    settings = settings_for(network=f"ws://127.0.0.1:{port}", data_dir=tmp_path)
     async with (
         running(settings, Services(settings)) as url,
         httpx.AsyncClient(base_url=url, timeout=PATIENCE) as client,
@@ -28,7 +29,15 @@ async def test_health_goes_from_503_to_200_when_the_first_head_arrives() -> None
         before = await client.get("/health")
         assert before.status_code == 503
         body = before.json()
-        assert body["status"] == "starting"
+        # Starting, and unreachable once the follower has tried the node: it says why.
+        assert body["status"] in ("starting", "unreachable")
+        async with asyncio.timeout(PATIENCE):
+            while body["status"] != "unreachable":
+                await asyncio.sleep(0.05)
+                before = await client.get("/health")
+                body = before.json()
+        assert before.status_code == 503
+        assert body["follower"]["nodeReachable"] is False
         assert body["head"] is None
         assert body["chain"] == {"connected": False}
         no_head = await client.post("/graphql", json={"query": "{ head { number } }"})
