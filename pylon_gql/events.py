@@ -41,6 +41,15 @@ class NewEpoch:
     epoch: Epoch
 
 
+@dataclass(frozen=True, slots=True)
+class HeadServed:
+    """Queries that name no block are now answered at `ref`: published by the response cache
+    once it has pre-rendered `ref` and moves its head there (after the follower's `NewBlock`).
+    A write waits for it so that its block is served before it answers."""
+
+    ref: BlockRef
+
+
 NeuronChange = Literal["registered", "deregistered"]
 
 
@@ -65,8 +74,10 @@ class CommitmentChange:
 
 
 #: A `CommitAttempt` is published as the store keeps it, at each status change of the attempt.
-Event = NewBlock | NewEpoch | NeuronRegistration | CommitmentChange | CommitAttempt
-E = TypeVar("E", NewBlock, NewEpoch, NeuronRegistration, CommitmentChange, CommitAttempt)
+Event = NewBlock | HeadServed | NewEpoch | NeuronRegistration | CommitmentChange | CommitAttempt
+E = TypeVar(
+    "E", NewBlock, HeadServed, NewEpoch, NeuronRegistration, CommitmentChange, CommitAttempt
+)
 E_co = TypeVar("E_co", covariant=True)
 
 

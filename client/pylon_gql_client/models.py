@@ -240,8 +240,10 @@ class WeightCommit(Model):
     """One attempt of the server to put the validator's weights on chain."""
 
     id: int
-    block: int
-    epoch: int
+    #: The head when the attempt started; once in a block, the block it is in.
+    block: BlockRef
+    #: The epoch the attempt was made in (`start` is its key, as everywhere).
+    epoch: Epoch
     netuid: int
     mode: WeightCommitMode
     uid_count: int
@@ -253,12 +255,24 @@ class WeightCommit(Model):
     updated_at: datetime
 
 
+class SetWeightsMode(StrEnum):
+    """REPLACE: the epoch's weights become the batch (the default); MERGE: written over them."""
+
+    REPLACE = "REPLACE"
+    MERGE = "MERGE"
+
+
 class SetWeightsSuccess(Model):
+    #: The head the weights were written at: reads at it, or later, see them.
+    block: BlockRef
     epoch: Epoch
+    mode: SetWeightsMode
     count: int
 
 
 class WeightSuccess(Model):
+    #: The head the weight was written at: reads at it, or later, see it.
+    block: BlockRef
     epoch: Epoch
     weight: Weight
 

@@ -157,7 +157,12 @@ class PylonGraphQL(GraphQL[Context, None]):
             response=response,
             writes=self.services.writes,
             turns=DeliveryTurns(self.deliveries),
+            served_head=None if self.responses is None else self._served_head,
         )
+
+    def _served_head(self) -> BlockRef | None:
+        # Queries naming no block answer at the response cache's head (prerender.py).
+        return None if self.responses is None else self.responses.prerenderer.head
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -165,7 +165,11 @@ async def test_a_commit_is_in_flight_until_the_next_block() -> None:
     assert caught.value.reason == "in_flight"
     block = fake.produce_blocks(1)
     [landed] = await fake.weight_commits(1)
-    assert (landed.id, landed.status, landed.block) == (first.id, "FINALIZED", block.number)
+    assert (landed.id, landed.status, landed.block.number) == (
+        first.id,
+        "FINALIZED",
+        block.number,
+    )
     assert (await fake.commit_weights()).id == first.id + 1
 
 
