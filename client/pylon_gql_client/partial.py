@@ -2,12 +2,12 @@
 
 `client.neurons(fields=["hotkey", "validatorTrust"])` answers
 `list[PartialNeuron[Literal["hotkey", "validatorTrust"]]]`: the type remembers the names asked
-for, and each field's property takes only a `PartialNeuron` whose names include it, so a type
-checker (pyright) types `neuron.hotkey` as `str` (not `str | None`) and refuses `neuron.stake`,
-which was not asked for. The parameter is contravariant: a neuron with more fields is usable
-wherever one with fewer is expected. Field names come in either spelling, the schema's
-(`validatorTrust`) or the models' (`validator_trust`); attributes are snake_case. `uid` and
-`block` (the block the answer is for) are always there.
+for, and each field (a descriptor, `_Spelt`) takes only a `PartialNeuron` whose names include
+it, so a type checker (pyright) types `neuron.hotkey` as `str` (not `str | None`) and refuses
+`neuron.stake`, which was not asked for. The parameter is contravariant: a neuron with more
+fields is usable wherever one with fewer is expected. Field names come in either spelling, the
+schema's (`validatorTrust`) or the models' (`validator_trust`); attributes are snake_case.
+`uid` and `block` (the block the answer is for) are always there.
 
 This is the typing generated GraphQL clients (ariadne-codegen) give a query's selection, made
 for a selection chosen at the call: one class and a `Literal` of the names instead of a class
