@@ -232,3 +232,33 @@ async def test_dev_tokens_survive_a_restart_on_the_same_data_dir(tmp_path: Path)
             return token
 
     assert await token_that_writes() == await token_that_writes()
+
+
+async def test_the_simnets_dev_validator_commits_at_once(tmp_path: Path) -> None:
+    # Subnet 1, the default: //Bob takes his uid at the first block after the snapshot, his
+    # last update a weights rate limit (100 blocks) back, so nothing holds the first commit.
+    settings = settings_for(
+        network="sim", data_dir=tmp_path, validator_tokens=VALIDATOR, auto_commit=False
+    )
+    config = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
+    services = Services(settings, simnet_config=config)
+    async with (
+        running(settings, services) as url,
+        httpx.AsyncClient(base_url=url, timeout=PATIENCE) as client,
+    ):
+        await wait_for_health(client)
+        simnet = services.simnet
+        assert simnet is not None and services.writes is not None
+        await simnet.produce_blocks(3)
+        await served_at(services, simnet.finalized_number)
+        server = Server(url, client, services)
+        limit = await server.post("{ hyperparameters { weightsRateLimit } }")
+        assert limit["data"]["hyperparameters"]["weightsRateLimit"] == 100
+        await set_weights(server, dict.fromkeys(await server.hotkeys(8), 1.0))
+        started = await server.post(
+            """mutation { commitWeights { __typename
+                ... on CommitRefused { reason message } } }"""
+        )
+        assert started["data"]["commitWeights"]["__typename"] == "CommitWeightsSuccess", started
+        done = await services.writes.committer.wait()
+        assert done is not None and done.status == "finalized", done
