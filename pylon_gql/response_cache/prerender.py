@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import metrics
-from ..events import EventBus
+from ..events import EventBus, HeadServed
 from ..models import BlockRef
 from ..supervise import BlockListener
 from .plan import CacheKey, QueryPlan, cache_key
@@ -106,6 +106,7 @@ class Prerenderer:
         self._chain_head = chain_head
         self._enabled = enabled
         self._served: BlockRef | None = None
+        self._hub = hub
         self._listener = BlockListener(
             "prerenderer", hub, self.advance, doing="pre-rendering", on_reset=self._chain_reset
         )
@@ -133,6 +134,7 @@ class Prerenderer:
                     break  # the rest are rendered by their first askers
                 await self._prerender(hot, ref)
         self._served = ref
+        self._hub.publish(HeadServed(ref))  # a write waiting for its block to be served
 
     def _chain_reset(self, ref: BlockRef) -> None:
         """The head was reset to another chain's block: answers kept by block number (and
