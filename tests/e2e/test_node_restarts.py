@@ -20,6 +20,7 @@ from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
 
 from .conftest import PATIENCE, free_port, graphql, running, settings_for
+from .test_subscriptions import new_block, session
 
 #: The head, and a read at it that no cache holds (a commitment of a hotkey never asked for).
 AT_HEAD = """query ($hotkey: String!) {
@@ -73,6 +74,31 @@ def codes(answers: list[dict[str, Any]]) -> set[str]:
 
 
 @contextlib.asynccontextmanager
+async def subscribed_to_new_blocks(url: str) -> AsyncIterator[list[int]]:
+    """The numbers a `newBlock` subscriber gets while inside (subscribed before it returns)."""
+    numbers: list[int] = []
+    ws = url.replace("http://", "ws://") + "/graphql"
+    async with session(ws) as subscriber:
+        stream = subscriber.subscribe(new_block(None))
+        started = asyncio.Event()
+
+        async def read() -> None:
+            started.set()
+            async for result in stream:
+                numbers.append(result["newBlock"]["number"])
+
+        task = asyncio.create_task(read())
+        await started.wait()
+        await asyncio.sleep(0.5)  # the subscription is set up on the server
+        try:
+            yield numbers
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@contextlib.asynccontextmanager
 async def node_at(port: int, *, seed: int = 0, blocks: int = 0) -> AsyncIterator[Simnet]:
     node = Simnet(SimnetConfig(port=port, manual=True, finality_lag=0, seed=seed))
     await node.start()
@@ -97,35 +123,14 @@ async def test_a_node_down_then_back_from_an_earlier_state(tmp_path: Path) -> No
         httpx.AsyncClient(base_url=url, timeout=PATIENCE) as client,
     ):
         try:
-            body = await health_until(client, 200, head={"number": ahead, "hash": first.head_hash})
+            await health_until(client, 200, head={"number": ahead, "hash": first.head_hash})
+            async with subscribed_to_new_blocks(url) as subscribed:
+                await first.stop()
+                body, behind, answer, answers = await down_then_back(client, node)
         finally:
             await first.stop()
 
-        with asking_at_the_head(client) as answers:
-            # Down: 503 as soon as no connection opens, not a chain timeout later.
-            down = await health_until(client, 503, status="unreachable")
-            assert down["chain"]["connected"] is False
-            assert down["follower"]["nodeReachable"] is False
-            assert down["follower"]["unreachableSeconds"] >= 0
-
-            # The node is back, restored from the snapshot: 20 blocks behind the server's head.
-            second = Simnet(node)
-            await second.start()
-            back = time.monotonic()
-            try:
-                behind = {"number": second.finalized_number, "hash": second.finalized_hash}
-                assert behind["number"] < ahead
-                body = await health_until(client, 200, head=behind)
-                print(f"\nfollowed the node back behind in {time.monotonic() - back:.2f} s")
-                answer = await graphql(
-                    client,
-                    "query ($h: String) { head { number hash } block(hash: $h) { number } }",
-                    {"h": behind["hash"]},
-                )
-                await asyncio.sleep(0.5)  # a few more answers on the node's chain
-            finally:
-                await second.stop()
-
+    assert behind["number"] < ahead
     assert body["status"] == "ok" and body["chain"]["connected"] is True
     assert body["follower"]["nodeReachable"] is True
     assert body["follower"]["resets"] == 1
@@ -137,6 +142,39 @@ async def test_a_node_down_then_back_from_an_earlier_state(tmp_path: Path) -> No
     assert codes(answers) <= {"UNAVAILABLE"}, [a for a in answers if "NOT_FOUND" in codes([a])]
     assert all(a["own"].get("data", {}).get("block") for a in answers if "own" in a)
     assert any(a["data"]["head"] == behind for a in answers if a.get("data"))
+    # A newBlock subscriber goes back with the head, then on along the node's chain.
+    assert subscribed[:2] == [behind["number"], behind["number"] + 1], subscribed
+
+
+async def down_then_back(
+    client: httpx.AsyncClient, node: SimnetConfig
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The node (just stopped) is down, then back from the snapshot, and makes one block.
+    Returns /health once the server follows it, its head, an answer at that head, and every
+    answer `asking_at_the_head` got meanwhile."""
+    with asking_at_the_head(client) as answers:
+        # Down: 503 as soon as no connection opens, not a chain timeout later.
+        down = await health_until(client, 503, status="unreachable")
+        assert down["chain"]["connected"] is False
+        assert down["follower"]["nodeReachable"] is False
+        assert down["follower"]["unreachableSeconds"] >= 0
+
+        # The node is back, restored from the snapshot: 20 blocks behind the server's head.
+        async with node_at(node.port) as second:
+            back = time.monotonic()
+            behind = {"number": second.finalized_number, "hash": second.finalized_hash}
+            body = await health_until(client, 200, head=behind)
+            print(f"\nfollowed the node back behind in {time.monotonic() - back:.2f} s")
+            answer = await graphql(
+                client,
+                "query ($h: String) { head { number hash } block(hash: $h) { number } }",
+                {"h": behind["hash"]},
+            )
+            await second.produce_blocks(1)  # and on along the node's chain
+            following = {"number": behind["number"] + 1, "hash": second.finalized_hash}
+            await health_until(client, 200, head=following)
+            await asyncio.sleep(0.5)  # a few more answers on the node's chain
+    return body, behind, answer, answers
 
 
 async def test_another_chain_behind_the_url_answers_for_its_numbers(tmp_path: Path) -> None:
