@@ -64,7 +64,7 @@ CommitWeightsResult = Annotated[
 #: The arguments of the one-weight mutations.
 Hotkey = Annotated[str, strawberry.argument(description="SS58 address of the hotkey.")]
 WeightValue = Annotated[float, strawberry.argument(description="A finite number >= 0.")]
-Delta = Annotated[float, strawberry.argument(description="A finite number (may be negative).")]
+Delta = Annotated[float, strawberry.argument(description="What to add: finite, may be negative.")]
 
 
 @strawberry.enum(description="How `setCommitment`'s `data` is written.")

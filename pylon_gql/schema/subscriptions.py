@@ -8,7 +8,7 @@ block to resubscribe from) and ends; it never slows the others down.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from enum import Enum
 from typing import Annotated, TypeVar
 
@@ -127,6 +127,9 @@ Hotkeys = Annotated[
     ),
 ]
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 #: Events about one hotkey, which a subscriber may narrow to the hotkeys it names.
 H = TypeVar("H", RegistrationEvent, CommitmentChange)
 
@@ -140,6 +143,17 @@ async def _of_hotkeys(
         async for event in events:
             if wanted is None or event.hotkey in wanted:
                 yield event
+
+
+async def _relay(
+    events: AsyncGenerator[T, None], convert: Callable[[T], R]
+) -> AsyncGenerator[R, None]:
+    """`events` as `convert` makes them. A resolver returns this as its stream: every error
+    of `events` (no hub, bad hotkeys, falling behind) comes at the first or a later item, as
+    from a generator resolver, and closing the stream closes `events` at once."""
+    async with contextlib.aclosing(events):
+        async for event in events:
+            yield convert(event)
 
 
 async def _block_at(info: Info, number: int) -> Block:
@@ -236,10 +250,10 @@ class Subscription:
             "owner changes the tempo, the block from which the new tempo counts."
         )
     )
-    async def new_epoch(self, info: Info) -> AsyncGenerator[Epoch, None]:
-        async with contextlib.aclosing(_events(info, NewEpoch)) as events:
-            async for event in events:
-                yield Epoch.from_model(event.epoch, event.ref)
+    def new_epoch(self, info: Info) -> AsyncGenerator[Epoch, None]:
+        return _relay(
+            _events(info, NewEpoch), lambda event: Epoch.from_model(event.epoch, event.ref)
+        )
 
     @strawberry.subscription(
         description=(
@@ -247,12 +261,11 @@ class Subscription:
             "only these `hotkeys` when given."
         )
     )
-    async def neuron_registrations(
+    def neuron_registrations(
         self, info: Info, hotkeys: Hotkeys = None
     ) -> AsyncGenerator[NeuronRegistration, None]:
-        async with contextlib.aclosing(_of_hotkeys(info, RegistrationEvent, hotkeys)) as events:
-            async for event in events:
-                yield NeuronRegistration.from_event(event)
+        events = _of_hotkeys(info, RegistrationEvent, hotkeys)
+        return _relay(events, NeuronRegistration.from_event)
 
     @strawberry.subscription(
         description=(
@@ -260,12 +273,10 @@ class Subscription:
             "arrive; only these `hotkeys` when given."
         )
     )
-    async def commitment_changed(
+    def commitment_changed(
         self, info: Info, hotkeys: Hotkeys = None
     ) -> AsyncGenerator[CommitmentChanged, None]:
-        async with contextlib.aclosing(_of_hotkeys(info, CommitmentChange, hotkeys)) as events:
-            async for event in events:
-                yield CommitmentChanged.from_event(event)
+        return _relay(_of_hotkeys(info, CommitmentChange, hotkeys), CommitmentChanged.from_event)
 
     @strawberry.subscription(
         description=(
