@@ -29,8 +29,10 @@ from .errors import (
 from .models import (
     Block,
     Chain,
+    ClearWeightsSuccess,
     Commitment,
     CommitmentEncoding,
+    DeleteWeightSuccess,
     Epoch,
     EpochWeights,
     Hyperparameters,
@@ -41,6 +43,7 @@ from .models import (
     NeuronOrder,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
+    SetWeightsMode,
     SetWeightsSuccess,
     Subnet,
     WeightCommit,
@@ -202,9 +205,12 @@ class AsyncPylonClient(AsyncApi):
 
     # --- the validator's weights (queries)
 
-    async def weights(self, block: int | None = None) -> EpochWeights:
-        """The weights the validator wrote for the epoch containing `block` (the head's)."""
-        return EpochWeights.model_validate(await self._query("weights", {"block": block}))
+    async def weights(self, block: int | None = None, *, epoch: int | None = None) -> EpochWeights:
+        """The weights the validator wrote for the epoch containing `block` (the head's when
+        neither is given), or for the one starting at block `epoch` (its `Epoch.start`,
+        answered from the server's database without the chain)."""
+        value = await self._query("weights", {"block": block, "epoch": epoch})
+        return EpochWeights.model_validate(value)
 
     async def weight_commits(self, last: int = 20) -> list[WeightCommit]:
         """The server's latest attempts to commit the weights, newest first."""
@@ -227,16 +233,32 @@ class AsyncPylonClient(AsyncApi):
         return {key: value for key, value in result.items() if key != "__typename"}
 
     async def set_weights(
-        self, weights: Mapping[str, float] | Iterable[WeightInput]
+        self,
+        weights: Mapping[str, float] | Iterable[WeightInput],
+        *,
+        mode: SetWeightsMode | str = SetWeightsMode.REPLACE,
     ) -> SetWeightsSuccess:
         """Set the weights of many hotkeys (`{hotkey: weight}`) for the head's epoch, all or
-        nothing; `ValidationFailed` names the invalid entries."""
+        nothing; `ValidationFailed` names the invalid entries. REPLACE (the default): the
+        epoch's weights become exactly these, as bittensor's `set_weights` replaces the
+        vector; MERGE: written over the ones there."""
         if isinstance(weights, Mapping):
             entries = [WeightInput(hotkey=str(k), weight=float(v)) for k, v in weights.items()]
         else:
             entries = list(weights)
-        result = await self._mutate("set_weights", {"weights": [e.variables() for e in entries]})
-        return SetWeightsSuccess.model_validate(result)
+        variables = {"weights": [e.variables() for e in entries], "mode": str(mode)}
+        return SetWeightsSuccess.model_validate(await self._mutate("set_weights", variables))
+
+    async def clear_weights(self) -> ClearWeightsSuccess:
+        """Delete every weight of the head's epoch (the server then commits nothing until
+        weights are written again)."""
+        return ClearWeightsSuccess.model_validate(await self._mutate("clear_weights"))
+
+    async def delete_weight(self, hotkey: str) -> DeleteWeightSuccess:
+        """Delete one hotkey's weight in the head's epoch, registered or not (`deleted` is
+        None when it had none)."""
+        result = await self._mutate("delete_weight", {"hotkey": hotkey})
+        return DeleteWeightSuccess.model_validate(result)
 
     async def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
         """Set the weight of one hotkey for the head's epoch."""

@@ -270,6 +270,23 @@ class SetWeightsSuccess(Model):
     count: int
 
 
+class ClearWeightsSuccess(Model):
+    #: The head the weights were cleared at: reads at it, or later, see none.
+    block: BlockRef
+    epoch: Epoch
+    #: How many weights were deleted.
+    count: int
+
+
+class DeleteWeightSuccess(Model):
+    #: The head the weight was deleted at.
+    block: BlockRef
+    epoch: Epoch
+    hotkey: str
+    #: The weight deleted; None when the hotkey had none.
+    deleted: Weight | None
+
+
 class WeightSuccess(Model):
     #: The head the weight was written at: reads at it, or later, see it.
     block: BlockRef

@@ -113,6 +113,8 @@ class PylonClient:
     weights = _blocking(AsyncPylonClient.weights)
     weight_commits = _blocking(AsyncPylonClient.weight_commits)
     set_weights = _blocking(AsyncPylonClient.set_weights)
+    clear_weights = _blocking(AsyncPylonClient.clear_weights)
+    delete_weight = _blocking(AsyncPylonClient.delete_weight)
     set_weight = _blocking(AsyncPylonClient.set_weight)
     update_weight = _blocking(AsyncPylonClient.update_weight)
     commit_weights = _blocking(AsyncPylonClient.commit_weights)

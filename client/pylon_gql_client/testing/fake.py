@@ -29,8 +29,10 @@ from ..errors import InvalidInput
 from ..models import (
     Block,
     Chain,
+    ClearWeightsSuccess,
     Commitment,
     CommitmentEncoding,
+    DeleteWeightSuccess,
     Epoch,
     EpochWeights,
     Hyperparameters,
@@ -38,6 +40,7 @@ from ..models import (
     Neuron,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
+    SetWeightsMode,
     SetWeightsSuccess,
     Subnet,
     WeightCommit,
@@ -47,7 +50,7 @@ from ..models import (
 from ..partial import PartialNeuron
 from . import extrinsics
 from .chain import FakeChain
-from .refusals import bad_input, check_account, check_ints
+from .refusals import bad_input, check_account, check_ints, variable_refused
 from .sample import sample_data
 from .script import Call, Script, scripted, scripted_as
 from .weights import FakeWeights
@@ -219,8 +222,13 @@ class FakeAsyncPylonClient(AsyncApi):
     # --- the validator's weights and writes
 
     @scripted
-    async def weights(self, block: int | None = None) -> EpochWeights:
-        return self._validator.weights(self._chain.resolve(block))
+    async def weights(self, block: int | None = None, *, epoch: int | None = None) -> EpochWeights:
+        check_ints(block=block, epoch=epoch)
+        if block is not None and epoch is not None:
+            raise bad_input("give `block` or `epoch`, not both")
+        return self._validator.weights(
+            None if epoch is not None else self._chain.resolve(block), epoch
+        )
 
     @scripted
     async def weight_commits(self, last: int = 20) -> list[WeightCommit]:
@@ -228,13 +236,28 @@ class FakeAsyncPylonClient(AsyncApi):
 
     @scripted
     async def set_weights(
-        self, weights: Mapping[str, float] | Iterable[WeightInput]
+        self,
+        weights: Mapping[str, float] | Iterable[WeightInput],
+        *,
+        mode: SetWeightsMode | str = SetWeightsMode.REPLACE,
     ) -> SetWeightsSuccess:
         if isinstance(weights, Mapping):
             entries = [(str(hotkey), float(weight)) for hotkey, weight in weights.items()]
         else:
             entries = [(entry.hotkey, entry.weight) for entry in weights]
-        return self._validator.set_weights(entries)
+        if str(mode) not in SetWeightsMode.__members__:
+            raise variable_refused(
+                "mode", f"Value {str(mode)!r} does not exist in 'SetWeightsMode' enum."
+            )
+        return self._validator.set_weights(entries, SetWeightsMode(str(mode)))
+
+    @scripted
+    async def clear_weights(self) -> ClearWeightsSuccess:
+        return self._validator.clear()
+
+    @scripted
+    async def delete_weight(self, hotkey: str) -> DeleteWeightSuccess:
+        return self._validator.delete(hotkey)
 
     @scripted
     async def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:

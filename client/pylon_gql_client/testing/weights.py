@@ -11,6 +11,8 @@ from ..errors import ValidationFailed
 from ..models import (
     Block,
     BlockRef,
+    ClearWeightsSuccess,
+    DeleteWeightSuccess,
     EpochWeights,
     SetWeightsMode,
     SetWeightsSuccess,
@@ -35,7 +37,9 @@ class FakeWeights:
 
     # --- writing
 
-    def set_weights(self, entries: Sequence[tuple[str, float]]) -> SetWeightsSuccess:
+    def set_weights(
+        self, entries: Sequence[tuple[str, float]], mode: SetWeightsMode
+    ) -> SetWeightsSuccess:
         for index, (_, weight) in enumerate(entries):
             check_float("weights", weight, f"[{index}].weight")
         message, refused = rules.batch_problems(list(entries))
@@ -45,14 +49,28 @@ class FakeWeights:
         for index, (hotkey, _) in enumerate(entries):
             first.setdefault(hotkey, index)
         self._check_registered(list(first), first)
-        self.stored.clear()  # the server's default mode, REPLACE: the vector is the batch
+        if mode == SetWeightsMode.REPLACE:  # the vector becomes the batch
+            self.stored.clear()
         for hotkey, weight in entries:
             self._store(hotkey, weight)
         return SetWeightsSuccess(
+            block=self.chain.head_ref, epoch=self.chain.epoch, mode=mode, count=len(entries)
+        )
+
+    def clear(self) -> ClearWeightsSuccess:
+        count, self.stored = len(self.stored), {}
+        return ClearWeightsSuccess(block=self.chain.head_ref, epoch=self.chain.epoch, count=count)
+
+    def delete(self, hotkey: str) -> DeleteWeightSuccess:
+        """One hotkey's weight, registered or not (only the address is judged)."""
+        reason = rules.address_problem(hotkey)
+        if reason is not None:
+            raise validation_failed(f"{hotkey!r}: {reason}", [(None, hotkey, reason)])
+        return DeleteWeightSuccess(
             block=self.chain.head_ref,
             epoch=self.chain.epoch,
-            mode=SetWeightsMode.REPLACE,
-            count=len(entries),
+            hotkey=hotkey,
+            deleted=self.stored.pop(hotkey, None),
         )
 
     def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
@@ -97,7 +115,18 @@ class FakeWeights:
 
     # --- reading
 
-    def weights(self, ref: BlockRef | None) -> EpochWeights:
+    def weights(self, ref: BlockRef | None, epoch: int | None) -> EpochWeights:
+        """The fake's one epoch's weights, asked for by a block in it or by its start."""
+        if epoch is not None:
+            start = self.chain.epoch.start
+            if epoch < 0:
+                raise bad_input(f"`epoch` is a block number, >= 0; got {epoch}")
+            if epoch != start:
+                self.chain.resolve(epoch)  # past the head: BLOCK_IN_FUTURE, as the server's
+                raise bad_input(
+                    f"no epoch starts at block {epoch}: the fake's one epoch starts at block "
+                    f"{start} (`epoch` takes an epoch's first block, `Epoch.start`)"
+                )
         weights = sorted(self.stored.values(), key=lambda w: w.hotkey)
         block = ref or self.chain.head_ref
         return EpochWeights(block=block, epoch=self.chain.epoch, weights=weights)

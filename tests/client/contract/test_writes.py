@@ -149,3 +149,39 @@ async def test_after_a_write_every_answer_says_the_new_head(writer: Api, server:
             (await writer.weights(block)).block,
         ]
         assert {(ref.number, ref.hash) for ref in answers} == {(head.number, head.hash)}
+
+
+async def test_a_batch_replaces_the_epochs_weights_unless_merged(writer: Api) -> None:
+    first, second, third = await hotkeys_of(writer, 20, 21, 22)
+
+    async def written() -> dict[str, float]:
+        return {w.hotkey: w.weight for w in (await writer.weights()).weights}
+
+    await writer.set_weights({first: 1.0, second: 2.0})
+    replaced = await writer.set_weights({third: 3.0})  # REPLACE, the default
+    assert (replaced.mode, replaced.count) == ("REPLACE", 1)
+    assert await written() == {third: 3.0}
+    merged = await writer.set_weights({first: 1.0}, mode="MERGE")
+    assert (merged.mode, merged.count) == ("MERGE", 1)
+    assert await written() == {first: 1.0, third: 3.0}
+    deleted = await writer.delete_weight(third)
+    assert deleted.deleted is not None and (deleted.hotkey, deleted.deleted.weight) == (third, 3.0)
+    assert (await writer.delete_weight(third)).deleted is None
+    refused, _ = await outcome(writer.delete_weight("5Fake"))
+    assert (refused.code, refused.entries) == ("VALIDATION_ERROR", (None,))
+    assert (await writer.clear_weights()).count == 1
+    epoch = (await writer.weights()).epoch
+    by_start = await writer.weights(epoch=epoch.start)  # the same epoch, by its key
+    assert (by_start.epoch.start, by_start.weights) == (epoch.start, [])
+
+
+async def test_weights_by_epoch_take_the_epochs_first_block(writer: Api) -> None:
+    epoch = (await writer.weights()).epoch
+    # A block of the epoch that is not its first (the head: the simnet's first epoch starts
+    # before its snapshot, at blocks the node never had), and no block at all.
+    inside = [epoch.block.number] if epoch.start < epoch.block.number else []
+    for wrong in (*inside, -1):
+        refused, _ = await outcome(writer.weights(epoch=wrong))
+        assert refused.code == "BAD_USER_INPUT", wrong
+    refused, _ = await outcome(writer.weights(epoch.block.number, epoch=epoch.start))
+    assert refused.code == "BAD_USER_INPUT"  # block or epoch, not both
