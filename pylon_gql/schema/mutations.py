@@ -42,6 +42,10 @@ from .weights import (
 
 logger = logging.getLogger(__name__)
 
+#: Seconds a chain write waits at most for its block to be served (the follower warms a
+#: block's cache, the response cache pre-renders it for at most a second).
+SERVED_WAIT = 5.0
+
 #: Most bytes a commitment's `Raw<n>` field holds.
 MAX_COMMITMENT_BYTES = 128
 
@@ -157,20 +161,17 @@ def _unregistered_error(head: models.BlockRef, hotkeys: Sequence[str], index: di
 async def _until_served(info: Info, block: models.BlockRef) -> None:
     """Answer a chain write only once queries naming no block answer at its block or later
     (the server's head can be a block behind the node when the write is finalized), at most
-    PYLON_CHAIN_TIMEOUT seconds: then the answer still says its block."""
+    `SERVED_WAIT` seconds (or PYLON_CHAIN_TIMEOUT when shorter): then the answer still says
+    its block. Short, so that a write that landed never answers TIMEOUT for the wait."""
     context = info.context
     reader = context.reader
+    patience = min(SERVED_WAIT, context.settings.chain_timeout)
     served = await wait_until_served(
-        block.number,
-        context.served_head or (lambda: reader.head),
-        context.events,
-        context.settings.chain_timeout,
+        block.number, context.served_head or (lambda: reader.head), context.events, patience
     )
     if not served:
         logger.warning(
-            "block %d of a write is not served after %g s (PYLON_CHAIN_TIMEOUT); answering",
-            block.number,
-            context.settings.chain_timeout,
+            "block %d of a write is not served after %g s; answering", block.number, patience
         )
 
 
