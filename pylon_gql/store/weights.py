@@ -107,11 +107,7 @@ def _recorded(row: WeightsEpoch) -> EpochAt:
     return epoch, BlockRef(row.block, row.block_hash)
 
 
-async def _record_epoch(at: EpochAt | None, *, written: bool = True) -> None:
-    """Keep the epoch's record as of `at`'s block; inside the caller's transaction.
-    `written`: weights were written in it (else only a commit attempt was made)."""
-    if at is None:
-        return
+async def _upsert_epoch(at: EpochAt, written: bool) -> None:
     epoch, ref = at
     await WeightsEpoch.bulk_create(
         [
@@ -151,6 +147,9 @@ class WeightStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._context: TortoiseContext | None = None
+        #: The epoch records as this store last wrote them: a write at the same head needs
+        #: no second upsert (500 concurrent deltas at one head make one).
+        self._recorded: dict[int, tuple[EpochAt, bool]] = {}
 
     async def open(self, *, apply_migrations: bool = True) -> None:
         if apply_migrations:
@@ -185,8 +184,22 @@ class WeightStore:
         token = _current_context.set(self._context)
         try:
             yield
+        except BaseException:
+            self._recorded.clear()  # a rolled back transaction may have held a record
+            raise
         finally:
             _current_context.reset(token)
+
+    async def _record_epoch(self, at: EpochAt | None, *, written: bool = True) -> None:
+        """Keep the epoch's record as of `at`'s block; inside the caller's transaction.
+        `written`: weights were written in it (else only a commit attempt was made)."""
+        if at is None:
+            return
+        kept = self._recorded.get(at[0].start)
+        if kept is not None and kept[0] == at and (kept[1] or not written):
+            return
+        await _upsert_epoch(at, written)
+        self._recorded[at[0].start] = (at, written or (kept is not None and kept[1]))
 
     # --- weights
 
@@ -239,7 +252,7 @@ class WeightStore:
                     on_conflict=("hotkey", "epoch"),
                     update_fields=("weight", "updated_at"),
                 )
-                await _record_epoch(at)
+                await self._record_epoch(at)
         return len(weights)
 
     async def clear_weights(self, epoch: int, *, at: EpochAt | None = None) -> int:
@@ -247,7 +260,7 @@ class WeightStore:
         with self._active():
             async with in_transaction():
                 deleted = await Weight.filter(epoch=epoch).delete()
-                await _record_epoch(at)
+                await self._record_epoch(at)
         return deleted
 
     async def delete_weight(
@@ -259,7 +272,7 @@ class WeightStore:
                 row = await Weight.get_or_none(hotkey=hotkey, epoch=epoch)
                 if row is not None:
                     await Weight.filter(id=row.id).delete()
-                await _record_epoch(at)
+                await self._record_epoch(at)
         return None if row is None else _entry(row)
 
     async def set_weight(
@@ -270,7 +283,7 @@ class WeightStore:
         with self._active():
             async with in_transaction():
                 await self._upsert(hotkey, epoch, weight, now)
-                await _record_epoch(at)
+                await self._record_epoch(at)
             return WeightEntry(hotkey, epoch, weight, now)
 
     async def add_weight(
@@ -300,7 +313,7 @@ class WeightStore:
                     row = await Weight.get_or_none(hotkey=hotkey, epoch=epoch)
                     if updated:
                         assert row is not None
-                        await _record_epoch(at)
+                        await self._record_epoch(at)
                         return _entry(row)
                     if row is not None:
                         would = "negative" if row.weight + delta < 0 else "infinite"
@@ -314,7 +327,7 @@ class WeightStore:
                         created = await Weight.create(
                             hotkey=hotkey, epoch=epoch, weight=delta, updated_at=now
                         )
-                        await _record_epoch(at)
+                        await self._record_epoch(at)
                         return _entry(created)
                 except IntegrityError:
                     continue  # a concurrent call inserted it first: add to its row
@@ -389,7 +402,7 @@ class WeightStore:
         now = _now()
         with self._active():
             async with in_transaction():
-                await _record_epoch(at, written=False)
+                await self._record_epoch(at, written=False)
                 row = await WeightCommit.create(
                     block=block,
                     block_hash=None if at is None else at[1].hash,
