@@ -262,35 +262,31 @@ class SetWeightsMode(StrEnum):
     MERGE = "MERGE"
 
 
-class SetWeightsSuccess(Model):
-    #: The head the weights were written at: reads at it, or later, see them.
+class WeightsWritten(Model):
+    """What a write of weights answers first: the head it was written at (reads at it, or
+    later, see it) and the epoch written."""
+
     block: BlockRef
     epoch: Epoch
+
+
+class SetWeightsSuccess(WeightsWritten):
     mode: SetWeightsMode
     count: int
 
 
-class ClearWeightsSuccess(Model):
-    #: The head the weights were cleared at: reads at it, or later, see none.
-    block: BlockRef
-    epoch: Epoch
+class ClearWeightsSuccess(WeightsWritten):
     #: How many weights were deleted.
     count: int
 
 
-class DeleteWeightSuccess(Model):
-    #: The head the weight was deleted at.
-    block: BlockRef
-    epoch: Epoch
+class DeleteWeightSuccess(WeightsWritten):
     hotkey: str
     #: The weight deleted; None when the hotkey had none.
     deleted: Weight | None
 
 
-class WeightSuccess(Model):
-    #: The head the weight was written at: reads at it, or later, see it.
-    block: BlockRef
-    epoch: Epoch
+class WeightSuccess(WeightsWritten):
     weight: Weight
 
 
