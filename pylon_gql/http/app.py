@@ -9,11 +9,14 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from ..gc_tuning import tuned_gc
+from ..response_cache.answer import GZIP_LEVEL, GZIP_MIN_BYTES
 from ..settings import Settings
+from .fast_lane import FastLane
 from .health import health_endpoint, metrics_endpoint
 from .limits import BodyLimitMiddleware
 from .middleware import REQUEST_ID_HEADER, RequestIdMiddleware
@@ -43,8 +46,10 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
                 await prerenderer.stop()
 
     endpoint = graphql
+    limiter = None
     if settings.rate_limits:
-        endpoint = RateLimitedApp(graphql, RateLimiter(settings, graphql.authenticator.roles_for))
+        limiter = RateLimiter(settings, graphql.authenticator.roles_for)
+        endpoint = RateLimitedApp(graphql, limiter)
     app = Starlette(
         routes=[
             Route("/graphql", endpoint),
@@ -58,8 +63,18 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    # Large answers that are not kept compressed, on the fly (kept ones carry their own gzip).
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     # Inside the request ids, so that a 413 carries one; before anything reads the body.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if graphql.responses is not None:
+        # Kept answers of requests seen before, before any other work (fast_lane.py).
+        app.add_middleware(
+            FastLane,
+            responses=graphql.responses,
+            max_body_bytes=settings.max_body_bytes,
+            limiter=limiter,
+        )
     app.add_middleware(RequestIdMiddleware)
     # Outermost, so that refusals (429, 401) carry its headers too. No origins: closed (a
     # preflight gets no allow header, so a browser page elsewhere cannot read an answer).

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from ..auth import Authenticator, bearer_token
+from ..metrics import OperationLabels
 from ..models import BlockRef
 from ..response_cache import (
     AnswerStore,
@@ -31,7 +32,7 @@ from ..response_cache import (
     Prerenderer,
     ResponseCache,
 )
-from ..schema import Context, create_schema
+from ..schema import Context, PylonSchema, create_schema
 from ..schema.context import Reader
 from ..schema.turns import DELIVERY_CONCURRENCY, DeliveryTurns
 from ..settings import Settings
@@ -81,11 +82,29 @@ class PylonGraphQL(GraphQL[Context, None]):
         plans = PlanCache(
             self.settings.max_tokens, max_document_bytes=self.settings.max_document_bytes
         )
-        return ResponseCache(answers, plans, prerenderer, roles_of=self._roles_key)
+        labels = self.schema.operation_labels if isinstance(self.schema, PylonSchema) else None
+        reads_open = self.authenticator.reads_open
 
-    def _roles_key(self, request: Request) -> str:
-        token = bearer_token(request.headers.get("authorization"))
-        return ",".join(sorted(self.authenticator.roles_for(token)))
+        def label_of(name: str | None, authenticated: bool) -> str:
+            if labels is None:
+                return OperationLabels.UNNAMED
+            return labels.label(name, authenticated=authenticated, anonymous_may_add=reads_open)
+
+        return ResponseCache(
+            answers,
+            plans,
+            prerenderer,
+            roles_of=self.roles_key,
+            # How long an answer at the head holds: until the next block.
+            block_time=self.settings.sim_block_time if self.settings.simulated else 12.0,
+            label_of=label_of,
+        )
+
+    def roles_key(self, authorization: str | None) -> str:
+        """The roles an `Authorization` header grants, as one string (part of cache keys)."""
+        if authorization is None:
+            return ""
+        return ",".join(sorted(self.authenticator.roles_for(bearer_token(authorization))))
 
     # --- websocket admission
 

@@ -95,6 +95,8 @@ class QueryPlan:
     #: Per `block(number:, hash:)` field: (number, hash); per other block field: (block, None).
     block_arguments: tuple[tuple[_Argument, _Argument | None], ...]
     root_fields: frozenset[str]
+    #: The operation's own name (None: an anonymous operation), whatever the request named.
+    name: str | None = None
 
     def at_head(self, variables: Mapping[str, Any]) -> bool:
         """Whether some field answers at the head for these variables."""
@@ -158,6 +160,7 @@ def plan_query(query: str, operation_name: str | None, max_tokens: int) -> Query
         always_at_head=always_at_head,
         block_arguments=tuple(block_arguments),
         root_fields=frozenset(root_fields),
+        name=None if operation.name is None else operation.name.value,
     )
 
 

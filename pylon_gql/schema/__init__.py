@@ -50,6 +50,9 @@ ROOT_QUERY = merge_types("Query", (Query, WeightQuery))
 
 
 class PylonSchema(strawberry.Schema):
+    #: Which operation names label the request metrics (set by `create_schema`).
+    operation_labels: OperationLabels = OperationLabels()
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -146,7 +149,7 @@ def create_schema(settings: Settings) -> PylonSchema:
         SubscriptionsOverWebsockets,
         DeliveryTurnsExtension,
     ]
-    return PylonSchema(
+    schema = PylonSchema(
         query=ROOT_QUERY,
         mutation=Mutation,
         subscription=Subscription,
@@ -154,6 +157,9 @@ def create_schema(settings: Settings) -> PylonSchema:
         extensions=extensions,
         execution_context_class=PlainListExecutor,
     )
+    # The response cache labels the answers it serves without executing by the same rule.
+    schema.operation_labels = labels
+    return schema
 
 
 def schema_sdl() -> str:
