@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from ..gc_tuning import tuned_gc
 from ..response_cache.answer import GZIP_LEVEL, GZIP_MIN_BYTES
@@ -25,7 +26,7 @@ from .served import RunningServices
 from .view import PylonGraphQL
 
 
-def create_app(settings: Settings, services: RunningServices) -> Starlette:
+def create_app(settings: Settings, services: RunningServices) -> ASGIApp:
     """The app; its lifespan starts and stops `services`."""
     graphql = PylonGraphQL(settings, services)
     prerenderer = None if graphql.responses is None else graphql.responses.prerenderer
@@ -67,14 +68,6 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     # Inside the request ids, so that a 413 carries one; before anything reads the body.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    if graphql.responses is not None:
-        # Kept answers of requests seen before, before any other work (fast_lane.py).
-        app.add_middleware(
-            FastLane,
-            responses=graphql.responses,
-            max_body_bytes=settings.max_body_bytes,
-            limiter=limiter,
-        )
     app.add_middleware(RequestIdMiddleware)
     # Outermost, so that refusals (429, 401) carry its headers too. No origins: closed (a
     # preflight gets no allow header, so a browser page elsewhere cannot read an answer).
@@ -89,4 +82,13 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
     # Outermost of all: a request naming another host is a DNS-rebinding page's (a name of
     # the attacker's, resolved to this server's address), refused with 400 before anything.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
-    return app
+    if graphql.responses is None:
+        return app
+    # In front of it all, kept answers of requests seen before (fast_lane.py).
+    return FastLane(
+        app,
+        graphql.responses,
+        max_body_bytes=settings.max_body_bytes,
+        limiter=limiter,
+        allowed_hosts=settings.allowed_host_list,
+    )

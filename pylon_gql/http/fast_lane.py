@@ -1,14 +1,21 @@
-"""The fast lane: a GraphQL request whose answer is kept is answered here, in front of routing,
-the GraphQL view and any JSON or GraphQL work.
+"""The fast lane: a GraphQL request whose answer is kept is answered here, in front of the
+whole app (its middleware, routing, the GraphQL view) and of any JSON or GraphQL work.
 
 A dashboard asks the same few documents again and again; once one has been answered from the
 response cache, its raw bytes (a POST's body, a GET's query string) and the caller's roles name
 its key (`response_cache/raw.py`), and the answer is one dict lookup away. Everything else (a
 request never seen, an answer not kept, a mutation, a websocket, a refused body) goes on to the
 app, with the body it read handed on unchanged. What the app does for every request still
-happens here: the rate limits count the request (the app's limiter does not count it again),
-and the answer is delivered with the same headers (`response_cache/delivery.py`). The request
-id and CORS headers come from the middleware around this one.
+happens here: the Host header is checked against `PYLON_ALLOWED_HOSTS`, the rate limits count
+the request (the app's limiter does not count it again), the answer gets a request id and the
+same headers as the app would give it (`response_cache/delivery.py`). A request that needs
+more of the app's judgement (a Host it would have to match by wildcard, an `Origin` header for
+CORS) goes to the app: the answer is the same, found the long way.
+
+Why in front of everything: on a kept answer, serving is all that is left, and each layer of
+ASGI middleware (host check, CORS, request ids, error handling, routing) costs about as much
+as this whole lane; measured with bench/serving.py, they were most of what a hit cost above
+the same bytes served raw.
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..response_cache import ResponseCache
 from ..response_cache.delivery import Asked, accepts_gzip, deliver
+from .middleware import REQUEST_ID_HEADER, request_id_for
 from .ratelimit import COUNTED, RateLimiter, limited_answer
+
+_REQUEST_ID = REQUEST_ID_HEADER.encode()
 
 
 class FastLane:
@@ -33,13 +43,18 @@ class FastLane:
         *,
         max_body_bytes: int,
         limiter: RateLimiter | None,
+        allowed_hosts: list[str],
         path: str = "/graphql",
     ) -> None:
+        """`allowed_hosts`: `PYLON_ALLOWED_HOSTS` as a list (`*` for any); a name with a
+        wildcard is left to the app's own check."""
         self.app = app
         self.responses = responses
         self.max_body_bytes = max_body_bytes
         self.limiter = limiter
         self.path = path
+        self._any_host = "*" in allowed_hosts
+        self._hosts = frozenset(h.encode() for h in allowed_hosts if "*" not in h)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path:
@@ -47,10 +62,15 @@ class FastLane:
             return
         started = time.perf_counter()
         method = scope["method"]
-        authorization = accept_encoding = if_none_match = None
-        content_type = accept = b""
+        authorization = accept_encoding = if_none_match = client_id = None
+        content_type = accept = host = b""
         for name, value in scope["headers"]:
-            if name == b"authorization":
+            if name == b"origin":  # CORS: the app's middleware answers it
+                await self.app(scope, receive, send)
+                return
+            if name == b"host":
+                host = value
+            elif name == b"authorization":
                 authorization = value
             elif name == b"accept-encoding":
                 accept_encoding = value
@@ -60,6 +80,11 @@ class FastLane:
                 content_type = value
             elif name == b"accept":
                 accept = value
+            elif name == _REQUEST_ID:
+                client_id = value
+        if not self._any_host and _hostname(host) not in self._hosts:
+            await self.app(scope, receive, send)  # refused there, or matched by wildcard
+            return
         if method == "GET":
             raw: bytes = scope["query_string"]
         elif method == "POST" and b"application/json" in content_type:
@@ -95,8 +120,16 @@ class FastLane:
         status, headers, body = deliver(
             found.answer, asked, outcome=b"hit", cache_control=cache_control
         )
+        headers.append((_REQUEST_ID, request_id_for(client_id).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _hostname(host: bytes) -> bytes:
+    """The name of a Host header, without its port (`[::1]:8000` -> `[::1]`)."""
+    if host.startswith(b"["):
+        return host.partition(b"]")[0] + b"]"
+    return host.partition(b":")[0]
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes | None, list[Message]]:
