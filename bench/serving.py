@@ -215,7 +215,7 @@ def percent(values: list[float]) -> str:
 # --- the run
 
 
-async def main(seconds: float, rounds: int, peer: Path | None) -> None:
+async def main(seconds: float, rounds: int, peer: Path | None, startup: bool = True) -> None:
     binary = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="pylon-bench-"))
     sim_port, server_port = free_port(), free_port()
@@ -383,7 +383,7 @@ async def main(seconds: float, rounds: int, peer: Path | None) -> None:
                 process.terminate()
         for process in processes:
             process.wait()
-    startups = startup_times()
+    startups = startup_times() if startup else []
     shutil.rmtree(work, ignore_errors=True)
 
     print(
@@ -424,10 +424,11 @@ async def main(seconds: float, rounds: int, peer: Path | None) -> None:
         f"alternating: server {summary([s * 1000 for s in cold_server])} ms, turbobt direct "
         f"{summary([s * 1000 for s in cold_direct])} ms, ratio {summary(ratios, 2)}x"
     )
-    print(
-        f"startup on the embedded simnet to the first metagraph answer, {STARTUPS} runs: "
-        f"{summary(startups, 2)} s"
-    )
+    if startups:
+        print(
+            f"startup on the embedded simnet to the first metagraph answer, {STARTUPS} runs: "
+            f"{summary(startups, 2)} s"
+        )
 
 
 async def cold(
@@ -541,5 +542,6 @@ if __name__ == "__main__":
     )
     parser.add_argument("--rounds", type=int, default=5, help="Interleaved rounds (at least 5).")
     parser.add_argument("--peer", type=Path, help="A checkout of the old REST bittensor-pylon.")
+    parser.add_argument("--no-startup", action="store_true", help="Skip the startup measurement.")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.seconds, arguments.rounds, arguments.peer))
+    asyncio.run(main(arguments.seconds, arguments.rounds, arguments.peer, not arguments.no_startup))
