@@ -94,11 +94,13 @@ class ResponseCache:
         if template.hot is not None:
             self.prerenderer.hot.count(found.key, template.hot)
         _HITS.inc()
-        metrics.GRAPHQL_REQUESTS.labels(template.operation, "ok").inc()
-        metrics.GRAPHQL_LATENCY.labels(template.operation).observe(seconds)
+        template.requests.inc()
+        template.latency.observe(seconds)
         return self._cache_control(template)
 
     def _cache_control(self, template: KeyTemplate) -> bytes:
+        if not template.at_head:
+            return _PINNED_PRIVATE if template.key[4] else _PINNED_PUBLIC
         return freshness(
             pinned=not template.at_head,
             private=bool(template.key[4]),
@@ -126,7 +128,7 @@ class ResponseCache:
         # Remembered once it answered from the store: the fast lane finds it from now on.
         self.raw.remember(raw, template)
         if outcome != "miss":  # a miss was counted by its own execution
-            metrics.GRAPHQL_REQUESTS.labels(template.operation, "ok").inc()
+            template.requests.inc()
         asked = Asked(
             revalidates=request.method == "GET",
             accepts_gzip=accepts_gzip(request.headers.get("accept-encoding")),
@@ -169,6 +171,8 @@ class ResponseCache:
         return KeyTemplate(key, at_head, label, hot), raw
 
 
+_PINNED_PUBLIC = freshness(pinned=True, private=False, seconds_left=0)
+_PINNED_PRIVATE = freshness(pinned=True, private=True, seconds_left=0)
 #: A head to key a head query by before the real one is filled in.
 _NO_HEAD = BlockRef(0, "")
 

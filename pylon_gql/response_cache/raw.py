@@ -11,10 +11,12 @@ share an entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cachetools import LRUCache
+from prometheus_client import Counter, Histogram
 
+from .. import metrics
 from ..models import BlockRef
 from .plan import CacheKey
 from .prerender import HotQuery
@@ -43,6 +45,14 @@ class KeyTemplate:
     operation: str
     #: An anonymous head query, counted for pre-rendering each time it is asked.
     hot: HotQuery | None
+    #: The request metrics' series of this operation, looked up once (a hit is a few
+    #: microseconds; finding a labelled series is one of the larger parts of it).
+    requests: Counter = field(init=False, compare=False)
+    latency: Histogram = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requests", metrics.GRAPHQL_REQUESTS.labels(self.operation, "ok"))
+        object.__setattr__(self, "latency", metrics.GRAPHQL_LATENCY.labels(self.operation))
 
     def key_at(self, head: BlockRef | None) -> CacheKey | None:
         """The key at `head`; None for a head query while there is no head yet."""
