@@ -1,6 +1,6 @@
 """How fast the server serves kept answers, against the same bytes served raw: an honest bench.
 
-    uv run python bench/serving.py [--seconds 2] [--rounds 5] [--peer DIR]
+    uv run --group dev python bench/serving.py [--seconds 2] [--rounds 5] [--peer DIR]
 
 Processes, each its own: the simulated node (`pylon-gql simnet --manual`, so the head stays put
 while cells run), the server (`pylon-gql serve` on it, rate limits off: one address at 64

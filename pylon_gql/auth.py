@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import logging
+import os
+import secrets
 from collections.abc import Mapping
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import SecretStr
 
 from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Where the simulated chain's dev tokens are kept, in the data dir (mode 0600).
+DEV_TOKENS_FILE = "dev-tokens.json"
 
 
 class Role(StrEnum):
@@ -45,13 +55,21 @@ def _digests(configured: SecretStr | None) -> tuple[bytes, ...]:
 
 
 def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header value, or None."""
+    """The token of an `Authorization: Bearer <token>` header value, or None.
+
+    A doubled prefix (`Bearer Bearer <token>`: a token pasted with its prefix into a client
+    that adds one) counts as the token it carries: no token starts with `Bearer `.
+    """
     if not authorization:
         return None
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return token.strip()
+    token = token.strip()
+    again, _, inner = token.partition(" ")
+    if again.lower() == "bearer" and inner.strip():
+        return inner.strip()
+    return token
 
 
 class Authenticator:
@@ -89,3 +107,51 @@ class Authenticator:
             if matched:
                 roles.add(role)
         return frozenset(roles)
+
+
+def dev_tokens(settings: Settings) -> dict[Role, str]:
+    """On the simulated chain with no write tokens configured: a validator and an owner token,
+    so the quick start can try the mutations (never on a real network). Kept in the data dir
+    (`dev-tokens.json`, readable by its owner only), so a restart on the same data dir keeps
+    them; a new data dir gets new ones."""
+    if not settings.simulated or settings.validator_tokens or settings.owner_tokens:
+        return {}
+    path = settings.data_dir.expanduser() / DEV_TOKENS_FILE
+    kept = _read_dev_tokens(path)
+    if kept is not None:
+        return kept
+    tokens = {
+        Role.VALIDATOR: f"dev-validator-{secrets.token_urlsafe(12)}",
+        Role.OWNER: f"dev-owner-{secrets.token_urlsafe(12)}",
+    }
+    _write_dev_tokens(path, tokens)
+    # Another server on the same data dir may have written its own first: use the file's.
+    return _read_dev_tokens(path) or tokens
+
+
+def _read_dev_tokens(path: Path) -> dict[Role, str] | None:
+    try:
+        stored = json.loads(path.read_text())
+        tokens = {role: stored[role.value] for role in (Role.VALIDATOR, Role.OWNER)}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        logger.warning("%s is unreadable (%s): making new dev tokens", path, type(error).__name__)
+        return None
+    if not all(isinstance(token, str) and token.strip() for token in tokens.values()):
+        logger.warning("%s holds no dev tokens: making new ones", path)
+        return None
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # tokens: its owner's only
+    return tokens
+
+
+def _write_dev_tokens(path: Path, tokens: Mapping[Role, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({role.value: token for role, token in tokens.items()}, indent=2) + "\n"
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    # Made 0600 from the start (no moment readable by others), then moved into place.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(body)
+    os.replace(temporary, path)

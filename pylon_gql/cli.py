@@ -1,23 +1,69 @@
-"""The `pylon-gql` command: serve, simnet, export-schema, migrate."""
+"""The `pylon-gql` command: serve, simnet, export-schema, migrate.
+
+Imports are lazy: `pylon-gql --help` and `--version` load click and nothing of the server
+(bittensor, strawberry, pydantic take seconds); each command imports what it runs.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-import uvicorn
-from pydantic import ValidationError
 
 from . import __version__
-from .redaction import redact, redact_handlers
-from .settings import Settings, SettingsError, describe_errors
-from .simnet.cli import simnet_command
+
+if TYPE_CHECKING:
+    from .settings import Settings, SettingsError
+
+logger = logging.getLogger(__name__)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose `lazy` commands live in modules imported only when that command runs;
+    their one-line help is given here, so that `--help` imports none of them."""
+
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        #: name -> ("module:attribute", one-line help)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy:
+                rows.append((name, self.lazy[name][1]))
+            elif (command := super().get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "simnet": (
+            "pylon_gql.simnet.cli:simnet_command",
+            "Run a simulated subtensor node: finney block 6852690 with subnet 1...",
+        )
+    },
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="pylon-gql")
 def main() -> None:
     """pylon-gql: a GraphQL API server for a Bittensor subnet."""
@@ -30,6 +76,10 @@ UVICORN_WS = "websockets-sansio"
 
 def load_settings(**overrides: object) -> Settings:
     """The settings, or exit with one line per invalid setting."""
+    from pydantic import ValidationError
+
+    from .settings import Settings, describe_errors
+
     given = {name: value for name, value in overrides.items() if value is not None}
     try:
         return Settings(**given)  # type: ignore[arg-type]
@@ -40,19 +90,23 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def refuse(error: SettingsError) -> NoReturn:
+    from .redaction import redact
+
     # Not a log record, so not filtered: a node URL in it (`subnet 9 does not exist on ...`)
     # is redacted here.
     click.echo(f"invalid setting: {redact(str(error))}", err=True)
     raise SystemExit(2)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        force=True,
-    )
-    redact_handlers()  # no token in the log, whatever logger prints it (uvicorn's included)
+def start_logging(settings: Settings) -> None:
+    """The log as the settings say, then a warning for each `PYLON_` variable that names no
+    setting (a misspelt one is otherwise ignored without a word)."""
+    from .logs import configure_logging
+    from .settings import unknown_variables
+
+    configure_logging(settings.log_level, settings.log_format)
+    for line in unknown_variables():
+        logger.warning("%s", line)
 
 
 @main.command()
@@ -62,13 +116,16 @@ def configure_logging(level: str) -> None:
 def serve(host: str | None, port: int | None, network: str | None) -> None:
     """Serve the GraphQL API (by default over the embedded simulated chain)."""
     settings = load_settings(host=host, port=port, network=network)
+    from .settings import SettingsError
     from .startup_checks import check_local
 
     try:
         check_local(settings)  # before the slow part of the start
     except SettingsError as error:
         refuse(error)
-    configure_logging(settings.log_level)
+    start_logging(settings)
+    import uvicorn
+
     from .http import create_app
     from .services import Services
 
@@ -136,13 +193,10 @@ def migrate() -> None:
     from .store import migrate as apply_migrations
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    start_logging(settings)
     url = settings.resolved_database_url()
     applied = asyncio.run(apply_migrations(url))
     if applied:
         click.echo(f"applied {len(applied)} migration(s): {', '.join(applied)}", err=True)
     else:
         click.echo("the database is up to date", err=True)
-
-
-main.add_command(simnet_command, "simnet")

@@ -290,6 +290,13 @@ class Committer:
                 "no_weights",
             )
         entries = await self.store.weights(weights_epoch)
+        if not entries:
+            # Cleared (clearWeights, or setWeights emptied it): the vector is empty, and the
+            # chain keeps what it has rather than an older epoch's weights going on chain.
+            raise CommitRefused(
+                f"no weights to commit: the weights of epoch {weights_epoch} were cleared",
+                "no_weights",
+            )
         metagraph = await self.reader.metagraph(head)
         hyperparameters = await self.reader.hyperparameters(head)
         me = metagraph.by_hotkey.get(self.hotkey.ss58_address)
@@ -327,6 +334,7 @@ class Committer:
             trigger=trigger,
             uid_count=len(weights),
             digest=weights_digest(weights),
+            at=(epoch, head),
         )
         self._publish(record)
         logger.info(
@@ -357,7 +365,7 @@ class Committer:
 
         async def in_block(ref: BlockRef) -> None:
             self._publish(
-                await self.store.update_commit(record.id, CommitStatus.IN_BLOCK, block=ref.number)
+                await self.store.update_commit(record.id, CommitStatus.IN_BLOCK, block=ref)
             )
 
         try:
@@ -396,7 +404,7 @@ class Committer:
             done = await self.store.update_commit(
                 record.id,
                 CommitStatus.FINALIZED,
-                block=receipt.block.number,
+                block=receipt.block,
                 reveal_round=receipt.reveal_round,
             )
             logger.info("weight commit %d finalized at block %d", record.id, receipt.block.number)

@@ -23,9 +23,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class NewBlock:
-    """A finalized block the server now serves (its chain data is already cached)."""
+    """A finalized block the server now serves (its chain data is already cached).
+
+    `reset`: the node's finalized chain no longer held the server's head (a node restored
+    from an earlier state, or another node), so the head moved to this block of the node's
+    chain: what was kept by block number named other blocks."""
 
     ref: BlockRef
+    reset: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,15 @@ class NewEpoch:
 
     ref: BlockRef
     epoch: Epoch
+
+
+@dataclass(frozen=True, slots=True)
+class HeadServed:
+    """Queries that name no block are now answered at `ref`: published by the response cache
+    once it has pre-rendered `ref` and moves its head there (after the follower's `NewBlock`).
+    A write waits for it so that its block is served before it answers."""
+
+    ref: BlockRef
 
 
 NeuronChange = Literal["registered", "deregistered"]
@@ -60,8 +74,10 @@ class CommitmentChange:
 
 
 #: A `CommitAttempt` is published as the store keeps it, at each status change of the attempt.
-Event = NewBlock | NewEpoch | NeuronRegistration | CommitmentChange | CommitAttempt
-E = TypeVar("E", NewBlock, NewEpoch, NeuronRegistration, CommitmentChange, CommitAttempt)
+Event = NewBlock | HeadServed | NewEpoch | NeuronRegistration | CommitmentChange | CommitAttempt
+E = TypeVar(
+    "E", NewBlock, HeadServed, NewEpoch, NeuronRegistration, CommitmentChange, CommitAttempt
+)
 E_co = TypeVar("E_co", covariant=True)
 
 

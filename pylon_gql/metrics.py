@@ -2,25 +2,70 @@
 
 from __future__ import annotations
 
+import functools
+import platform
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from importlib.metadata import PackageNotFoundError, version
+from typing import Literal
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+from prometheus_client.metrics_core import InfoMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from . import __version__
 
 #: The server's own registry, so tests that start several apps in one process do not collide
-#: in prometheus-client's global one.
+#: in prometheus-client's global one. It carries the default collectors too (process_*,
+#: python_gc_*, python_info), which prometheus-client only puts in its global registry.
 REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+if GC_COLLECTOR is not None:  # None on interpreters without gc.get_stats (not CPython)
+    GCCollector(registry=REGISTRY)
+
+#: How the response cache answered a request, as the request metrics label it: `hit` (its
+#: bytes, nothing executed: x-pylon-cache `hit` or `shared`), `miss` (executed under a cache
+#: key: `miss` or `bypass`), `none` (not cacheable: mutations, subscriptions, the weight store's
+#: queries, or the cache is off), `prerender` (rendered for a new head before anyone asked).
+CacheLabel = Literal["hit", "miss", "none", "prerender"]
+#: Where the response cache notes, in the request's state, that the request executes under a
+#: cache key (a miss).
+CACHE_STATE = "response_cache"
 
 GRAPHQL_REQUESTS = Counter(
     "pylon_graphql_requests_total",
-    "GraphQL operations executed, by operation name and outcome (ok, error).",
-    ["operation", "outcome"],
+    "GraphQL operations answered, by operation name, outcome (ok, error) and what the response "
+    "cache did (hit: answered from its bytes, nothing executed; miss; none: not cacheable; "
+    "prerender).",
+    ["operation", "outcome", "cache"],
     registry=REGISTRY,
 )
 GRAPHQL_LATENCY = Histogram(
     "pylon_graphql_request_seconds",
-    "Time to execute a GraphQL operation.",
-    ["operation"],
+    "Time to answer a GraphQL operation (executed, or from the response cache), by cache "
+    "(hit, miss, none, prerender).",
+    ["operation", "cache"],
+    registry=REGISTRY,
+)
+WEBSOCKET_CONNECTIONS = Gauge(
+    "pylon_websocket_connections",
+    "Open websocket connections on /graphql (from the handshake until closed).",
+    registry=REGISTRY,
+)
+ACTIVE_SUBSCRIPTIONS = Gauge(
+    "pylon_subscriptions_active",
+    "Subscriptions running over websockets, by the subscription field they select.",
+    ["field"],
     registry=REGISTRY,
 )
 CHAIN_CALLS = Counter(
@@ -82,6 +127,50 @@ WEIGHT_COMMITS = Counter(
     ["mode", "trigger", "status"],
     registry=REGISTRY,
 )
+
+
+def cache_label(request: object) -> CacheLabel:
+    """The `cache` label of an executed operation, from its context's request (None: there is
+    none, the response cache's pre-rendering; a request the response cache keyed: `miss`)."""
+    if request is None:
+        return "prerender"
+    return getattr(getattr(request, "state", None), CACHE_STATE, "none")
+
+
+def _distribution_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class BuildInfo(Collector):
+    """`pylon_gql_build_info{version, python, turbobt, strawberry} 1`: what this server runs,
+    read from the installed distributions at the first scrape (not at import: the CLI imports
+    this module, and reading package metadata takes milliseconds)."""
+
+    @functools.cached_property
+    def _labels(self) -> dict[str, str]:
+        return {
+            "version": __version__,
+            "python": platform.python_version(),
+            "turbobt": _distribution_version("turbobt"),
+            "strawberry": _distribution_version("strawberry-graphql"),
+        }
+
+    def collect(self) -> Iterator[Metric]:
+        info = InfoMetricFamily(
+            "pylon_gql_build", "The versions of pylon-gql, Python, turbobt and strawberry."
+        )
+        info.add_metric([], self._labels)
+        yield info
+
+    def describe(self) -> Iterator[Metric]:
+        # Named without reading the distributions (the registry describes at registration).
+        yield InfoMetricFamily("pylon_gql_build", "")
+
+
+REGISTRY.register(BuildInfo())
 
 
 class OperationLabels:

@@ -317,7 +317,8 @@ class CommitAttempt:
     id: int
     #: The head when the attempt started; once in a block, the block it landed in.
     block: int
-    #: First block of the epoch the attempt was made in.
+    #: First block of the epoch the attempt was made in: the epoch's key, as `Epoch.start`
+    #: and the weights' `WeightEntry.epoch` (the store keeps the rest of it, `recorded_epoch`).
     epoch: int
     #: First block of the epoch whose weights were committed.
     weights_epoch: int
@@ -336,6 +337,8 @@ class CommitAttempt:
     outcome_unknown: bool
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    #: The hash of `block` (None in attempts recorded before the store kept it).
+    block_hash: str | None = None
 
 
 def weights_digest(weights: Mapping[int, float]) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from typing import TYPE_CHECKING, Any
 
+from . import auth
 from .auth import Role
 from .chain.changes import ChangeWatcher
 from .chain.client import ChainClient
@@ -140,6 +140,10 @@ class Services:
             for role, token in self.dev_tokens.items():
                 # Shown on purpose (the dev tokens of a simulated chain): not redacted.
                 log.warning("  %-9s Authorization: Bearer %s", role, token, extra={REVEAL: True})
+            log.warning(
+                "(kept in %s: the same after a restart on this data dir)",
+                self.settings.data_dir.expanduser() / auth.DEV_TOKENS_FILE,
+            )
             log.warning(banner)
         return WritePath(store=store, committer=committer, signers=signers, chain=client)
 
@@ -181,11 +185,5 @@ class Services:
 
 
 def dev_tokens(settings: Settings) -> dict[Role, str]:
-    """On the simulated chain with no write tokens configured: a fresh validator and owner
-    token, so the quick start can try the mutations (never on a real network)."""
-    if not settings.simulated or settings.validator_tokens or settings.owner_tokens:
-        return {}
-    return {
-        Role.VALIDATOR: f"dev-validator-{secrets.token_urlsafe(12)}",
-        Role.OWNER: f"dev-owner-{secrets.token_urlsafe(12)}",
-    }
+    """The simulated chain's dev tokens, kept in the data dir (`auth.dev_tokens`)."""
+    return auth.dev_tokens(settings)

@@ -16,10 +16,15 @@ import logging
 import socket
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .chain.client import ChainClient
 from .chain.errors import SubnetNotFound
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    # Not at run time: the chain client brings turbobt and bittensor (seconds), and the local
+    # checks run before them so that a busy port or a bad path costs no wait.
+    from .chain.client import ChainClient
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +41,8 @@ def check_local(settings: Settings) -> None:
 
 
 def check_port(host: str, port: int) -> None:
-    """Whether the server can listen on `host:port` (0: any free port, always)."""
-    if port == 0:
-        return
+    """Whether the server can listen on `host:port` (0: any free port, on an address of this
+    machine)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -50,6 +54,12 @@ def check_port(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as exc:
+            if port == 0:  # no port is taken: the address is not this machine's
+                raise SettingsError(
+                    "host",
+                    f"cannot listen on {host} ({exc.strerror or exc}): use an address of this "
+                    "machine (127.0.0.1, 0.0.0.0 for all)",
+                ) from None
             raise SettingsError(
                 "port",
                 f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose a free port, "
@@ -57,18 +67,18 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def check_data_dir(path: Path) -> None:
+def check_data_dir(path: Path, field: str = "data_dir") -> None:
     """`path` is a directory the server can write to (made when missing)."""
     path = path.expanduser()
     if path.exists() and not path.is_dir():
-        raise SettingsError("data_dir", f"{path} is a file: name a directory (made when missing)")
+        raise SettingsError(field, f"{path} is a file: name a directory (made when missing)")
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):
             pass
     except OSError as exc:
         raise SettingsError(
-            "data_dir",
+            field,
             f"{path} is not a directory the server can write to ({exc.strerror or exc}): "
             "name one it may create and write",
         ) from None
@@ -86,15 +96,22 @@ def check_database_url(url: str) -> None:
         raise SettingsError(
             "database_url", f"not a database URL ({exc}): use {_DATABASE_EXAMPLES}"
         ) from None
+    if engine.endswith(".sqlite"):
+        file = str(expand_db_url(url)["credentials"]["file_path"])
+        if file != ":memory:":
+            # The SQLite file's directory (made when missing, as the data dir is).
+            check_data_dir(Path(file).expanduser().parent, "database_url")
     try:
         importlib.import_module(engine)
     except ImportError as exc:
         driver = exc.name or engine
         scheme = url.split(":", 1)[0]
+        # The package's `postgres` extra brings asyncpg (tortoise's, at its pinned version).
+        install = "'pylon-gql[postgres]'" if driver == "asyncpg" else driver
         raise SettingsError(
             "database_url",
             f"a {scheme}:// database needs the `{driver}` package, which is not installed: "
-            f"pip install {driver}, or use sqlite://<path>",
+            f"pip install {install}, or use sqlite://<path>",
         ) from None
 
 

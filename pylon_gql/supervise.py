@@ -59,6 +59,7 @@ class Supervisor:
         self._on_failure = on_failure
         self._failures = 0  # in a row, since the loop last recovered: sets the backoff
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -74,6 +75,10 @@ class Supervisor:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    def wake(self) -> None:
+        """Cut the backoff short: what the loop waits for may be back (the node answers)."""
+        self._wake.set()
 
     def recovered(self) -> None:
         """The loop made progress: the next failure backs off from `min_backoff` again."""
@@ -99,7 +104,10 @@ class Supervisor:
                 delay = backoff(self._failures, self.min_backoff, self.max_backoff)
                 log = logger.warning if isinstance(exc, self._expected) else logger.exception
                 log("%s failed (%s); retrying in %.1f s", self.doing, self.last_error, delay)
-                await asyncio.sleep(delay)
+                self._wake.clear()  # only a wake during the backoff cuts it short
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
 
 
 class BlockListener:
@@ -122,9 +130,13 @@ class BlockListener:
         max_backoff: float = 30.0,
         expected: tuple[type[Exception], ...] = (),
         on_failure: Callable[[Exception], None] | None = None,
+        on_reset: Callable[[BlockRef], None] | None = None,
     ) -> None:
+        """`on_reset`: called before `on_block` with a block the head was reset to (the
+        node's chain no longer held the head), for what the owner kept by block number."""
         self._hub = hub
         self._on_block = on_block
+        self._on_reset = on_reset
         self._blocks: Subscription[NewBlock] | None = None
         self.supervisor = Supervisor(
             name,
@@ -157,5 +169,7 @@ class BlockListener:
         blocks, self._blocks = self._blocks or self._hub.subscribe(NewBlock), None
         async with blocks:
             async for event in blocks:
+                if event.reset and self._on_reset is not None:
+                    self._on_reset(event.ref)
                 await self._on_block(event.ref)
                 self.supervisor.recovered()

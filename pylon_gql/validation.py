@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from scalecodec.utils.ss58 import is_valid_ss58_address
+from scalecodec.utils.ss58 import is_valid_ss58_address, ss58_decode
 
 #: Bittensor's SS58 address format (addresses start with 5).
 SS58_FORMAT = 42
@@ -23,6 +23,8 @@ _BLOCK_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 #: Characters of the longest SS58 address of a 32-byte key; anything longer is refused before
 #: it is decoded (base58 decoding takes time quadratic in the length: 40,000 characters, 3 s).
 MAX_ADDRESS_LENGTH = 48
+#: Bytes of an account's public key (a hotkey or coldkey).
+ACCOUNT_KEY_BYTES = 32
 
 
 def address_problem(address: str) -> str | None:
@@ -37,6 +39,10 @@ def address_problem(address: str) -> str | None:
         valid = False
     if not valid:
         return f"not an SS58 address (format {SS58_FORMAT}, starting with 5) with a valid checksum"
+    if len(ss58_decode(address, valid_ss58_format=SS58_FORMAT)) != 2 * ACCOUNT_KEY_BYTES:
+        # SS58 also encodes account indices ("F7NZ"): no key, so no hotkey, and no storage key
+        # can be made of one (commitment(hotkey:) failed with INTERNAL_SERVER_ERROR).
+        return f"not an account: an SS58 address of a {ACCOUNT_KEY_BYTES}-byte key, not an index"
     return None
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import stat
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from pylon_gql.auth import Authenticator, Role, bearer_token
+from pylon_gql.auth import DEV_TOKENS_FILE, Authenticator, Role, bearer_token, dev_tokens
 from pylon_gql.settings import Settings, describe_errors
 
 
@@ -44,6 +47,9 @@ def test_no_tokens_configured_grants_nothing() -> None:
     [
         ("Bearer abc", "abc"),
         ("bearer  abc ", "abc"),
+        # a token pasted with its prefix into a client that adds one
+        ("Bearer Bearer abc", "abc"),
+        ("Bearer bearer  abc", "abc"),
         ("Basic abc", None),
         ("Bearer", None),
         ("Bearer   ", None),
@@ -67,3 +73,28 @@ def test_tokens_do_not_appear_in_the_settings_repr() -> None:
     configured = settings(validator_tokens="very-secret-token")
     assert "very-secret-token" not in repr(configured)
     assert "very-secret-token" not in str(configured.model_dump())
+
+
+def test_dev_tokens_stay_the_same_per_data_dir_readable_by_its_owner_only(tmp_path: Path) -> None:
+    sim = settings(network="sim", data_dir=tmp_path / "one")
+    first = dev_tokens(sim)
+    assert set(first) == {Role.VALIDATOR, Role.OWNER}
+    assert dev_tokens(sim) == first  # a restart on the same data dir
+    path = tmp_path / "one" / DEV_TOKENS_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text()) == {role.value: token for role, token in first.items()}
+    other = dev_tokens(settings(network="sim", data_dir=tmp_path / "two"))
+    assert set(other.values()).isdisjoint(first.values())  # another data dir, other tokens
+
+
+def test_unreadable_dev_tokens_are_replaced_and_none_are_made_off_sim(tmp_path: Path) -> None:
+    path = tmp_path / DEV_TOKENS_FILE
+    path.write_text("{not json")
+    path.chmod(0o644)
+    made = dev_tokens(settings(network="sim", data_dir=tmp_path))
+    assert made and dev_tokens(settings(network="sim", data_dir=tmp_path)) == made
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # configured tokens, or a real network: no dev tokens, and no file written
+    assert dev_tokens(settings(network="sim", data_dir=tmp_path / "x", validator_tokens="v")) == {}
+    assert dev_tokens(settings(network="finney", data_dir=tmp_path / "y")) == {}
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pylon_gql import __version__
 from pylon_gql.cli import main
 
 MIGRATIONS = Path(__file__).parents[1] / "migrations" / "models"
@@ -54,10 +55,26 @@ REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
     ("DATA_DIR", _a_file, "is a file: name a directory"),
     ("DATA_DIR", lambda _: "/proc/pylon-data", "not a directory the server can write to"),
     ("DATABASE_URL", lambda _: "garbage", "not a database URL"),
-    ("DATABASE_URL", lambda _: "postgres://pylon:secret@127.0.0.1/pylon", "pip install asyncpg"),
+    (
+        "DATABASE_URL",
+        lambda _: "postgres://pylon:secret@127.0.0.1/pylon",
+        "pip install 'pylon-gql[postgres]'",
+    ),
     ("CHAIN_TIMEOUT", lambda _: "inf", "finite number"),
-    ("COMMIT_RETRY_MAX_BACKOFF", lambda _: "1", "at least PYLON_COMMIT_RETRY_MIN_BACKOFF"),
+    ("CHAIN_TIMEOUT", lambda _: "nan", "finite number"),
+    ("CHAIN_TIMEOUT", lambda _: "0", "greater than 0"),
+    ("CHAIN_TIMEOUT", lambda _: "-5", "greater than 0"),
+    ("COMMIT_RETRY_MAX_BACKOFF", lambda _: "1", "below PYLON_COMMIT_RETRY_MIN_BACKOFF (2 s)"),
+    ("COMMIT_RETRY_MIN_BACKOFF", lambda _: "100", "above PYLON_COMMIT_RETRY_MAX_BACKOFF (60 s)"),
+    ("HEALTH_MAX_HEAD_AGE", lambda _: "5", "not longer than a simulated block"),
+    ("SIM_BLOCK_TIME", lambda _: "300", "not shorter than PYLON_HEALTH_MAX_HEAD_AGE (120 s)"),
+    ("LOG_LEVEL", lambda _: "verbose", "'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+    ("LOG_FORMAT", lambda _: "xml", "'text' or 'json'"),
+    ("ARCHIVE_NETWORK", lambda _: "sim", "cannot be `sim`"),
+    ("NETWORK", lambda _: "mainnet", "use one of sim, finney, test, archive, local"),
+    ("DATABASE_URL", lambda _: "sqlite:///proc/pylon/db.sqlite3", "/proc/pylon is not a dir"),
     ("PORT", lambda _: "busy", "choose a free port, or 0 for any"),
+    ("HOST", lambda _: "192.0.2.1", "use an address of this machine"),  # TEST-NET-1: none's
     ("NETUID", lambda _: "999", "subnet 999 does not exist"),
     ("COMMIT_WINDOW_START_OFFSET", lambda _: "400", "opens the commit window after it closes"),
 ]
@@ -92,3 +109,56 @@ def test_serve_refuses_an_impossible_setting_in_one_line(
     assert output.startswith(f"invalid setting: PYLON_{variable}: "), output
     assert says in output
     assert "secret" not in output  # a database URL's password is never echoed
+
+
+# --- `--help` and `--version` answer without loading the server
+
+#: Packages of the server stack: seconds to import (bittensor alone takes most of it).
+SERVER_STACK = ("bittensor", "turbobt", "strawberry", "uvicorn", "pydantic", "tortoise")
+
+
+@pytest.mark.parametrize("arguments", [["--version"], ["--help"], ["serve", "--help"]])
+def test_help_and_version_import_no_server_package(arguments: list[str]) -> None:
+    program = (
+        "import sys\n"
+        "from pylon_gql.cli import main\n"
+        f"try:\n    main({arguments!r})\nexcept SystemExit as exit:\n    assert not exit.code\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({SERVER_STACK!r})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    *shown, imported = done.stdout.strip().splitlines()
+    assert imported == "[]", done.stdout
+    if arguments == ["--version"]:
+        assert shown == [f"pylon-gql, version {__version__}"]
+    elif arguments == ["--help"]:
+        # Every command listed, the simnet's (imported only when it runs) included.
+        listed = {line.split()[0] for line in shown if line.startswith("  ") and line.strip()}
+        assert {"serve", "simnet", "migrate", "export-schema"} <= listed, done.stdout
+
+
+def test_a_busy_port_is_refused_before_the_chain_stack_loads(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        program = (
+            "import sys\n"
+            "from pylon_gql.cli import main\n"
+            "try:\n    main(['serve'])\nexcept SystemExit as exit:\n    print('exit', exit.code)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'bittensor', 'turbobt', 'strawberry', 'uvicorn', 'tortoise'}))\n"
+        )
+        env = {key: v for key, v in os.environ.items() if not key.startswith("PYLON_")}
+        env |= {"PYLON_PORT": str(busy), "PYLON_DATA_DIR": str(tmp_path / "data")}
+        done = subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.stdout.splitlines() == ["exit 2", "[]"], done.stdout + done.stderr
+    assert done.stderr.startswith("invalid setting: PYLON_PORT: cannot listen on")

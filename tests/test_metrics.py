@@ -1,4 +1,5 @@
-"""The per-operation metrics' labels: bounded, and not theirs who come first.
+"""The per-operation metrics: labels bounded, and not theirs who come first; answers from the
+response cache counted too; the process's own metrics and the build's versions.
 
 Against the app served by uvicorn on the simnet, reads open: strangers flood the labels with
 junk operation names, and the configured operations (`PYLON_METRIC_OPERATIONS`) and those of
@@ -7,17 +8,22 @@ callers with a token still count under their own names.
 
 from __future__ import annotations
 
+import platform
 import re
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+import pylon_gql
 from pylon_gql.metrics import OperationLabels
 from pylon_gql.services import Services
 from pylon_gql.settings import Settings
 from pylon_gql.simnet import SimnetConfig
 from tests.e2e.conftest import PATIENCE, running, settings_for, wait_for_health
+from tests.e2e.test_health_metrics import sample
 
 VALIDATOR = "validator-secret"
 CONFIGURED = "DashboardHead"
@@ -38,10 +44,8 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def count(text: str, operation: str) -> float:
-    """`pylon_graphql_requests_total` of `operation`, outcome ok."""
-    line = f'pylon_graphql_requests_total{{operation="{operation}",outcome="ok"}} '
-    found = [row for row in text.splitlines() if row.startswith(line)]
-    return float(found[0].split()[-1]) if found else 0.0
+    """`pylon_graphql_requests_total` of `operation`, outcome ok (whatever the cache did)."""
+    return sample(text, "pylon_graphql_requests_total", operation=operation, outcome="ok")
 
 
 async def ask(client: httpx.AsyncClient, name: str, token: str | None = None) -> None:
@@ -70,7 +74,9 @@ async def test_junk_names_from_strangers_leave_real_operations_their_labels(
     assert count(after, "other") == count(before, "other") + 1
     labelled = {
         match.group(1)
-        for match in re.finditer(r'pylon_graphql_requests_total\{operation="(Junk[^"]*)"', after)
+        for match in re.finditer(
+            r'pylon_graphql_requests_total\{[^}]*operation="(Junk[^"]*)"', after
+        )
     }
     assert len(labelled) <= OperationLabels.MAX_ANONYMOUS
 
@@ -109,3 +115,66 @@ def test_configured_names_are_checked() -> None:
     ]
     with pytest.raises(ValueError, match="not an operation name: 9lives"):
         Settings(_env_file=None, metric_operations="A,9lives")  # type: ignore[call-arg]
+
+
+async def test_answers_from_the_response_cache_count_per_operation(
+    client: httpx.AsyncClient,
+) -> None:
+    def counted(text: str, cache: str) -> tuple[float, float]:
+        """(requests of CachedRead answered ok, latencies observed) with this `cache` label."""
+        return (
+            sample(text, "pylon_graphql_requests_total", operation="CachedRead", cache=cache),
+            sample(
+                text, "pylon_graphql_request_seconds_count", operation="CachedRead", cache=cache
+            ),
+        )
+
+    before = (await client.get("/metrics")).text
+    query = {"query": "query CachedRead { metagraph { neuronCount } }"}
+    headers = {"authorization": f"Bearer {VALIDATOR}"}
+    caches = []
+    for _ in range(3):
+        response = await client.post("/graphql", json=query, headers=headers)
+        assert response.json()["data"]["metagraph"]["neuronCount"] == 1024
+        caches.append(response.headers["x-pylon-cache"])
+    assert caches == ["miss", "hit", "hit"]  # the simnet makes no block meanwhile (manual)
+    # Not cacheable (its answer changes without a new block): executed each time.
+    volatile = {"query": "query HeadAge { chain { headAgeSeconds } }"}
+    await client.post("/graphql", json=volatile, headers=headers)
+    after = (await client.get("/metrics")).text
+
+    for cache, expected in (("miss", 1), ("hit", 2), ("none", 0)):
+        now, then = counted(after, cache), counted(before, cache)
+        assert (now[0] - then[0], now[1] - then[1]) == (expected, expected), cache
+    age = sample(after, "pylon_graphql_requests_total", operation="HeadAge", cache="none")
+    assert age - sample(before, "pylon_graphql_requests_total", operation="HeadAge") == 1
+    # The response cache's own count agrees.
+    assert (
+        sample(after, "pylon_response_cache_requests_total", outcome="hit")
+        - sample(before, "pylon_response_cache_requests_total", outcome="hit")
+        == 2
+    )
+
+
+async def test_the_process_gc_and_build_metrics_are_exposed(client: httpx.AsyncClient) -> None:
+    text = (await client.get("/metrics")).text
+    build = [
+        found
+        for family in text_string_to_metric_families(text)
+        for found in family.samples
+        if found.name == "pylon_gql_build_info"
+    ]
+    assert len(build) == 1 and build[0].value == 1
+    assert build[0].labels == {
+        "version": pylon_gql.__version__,
+        "python": platform.python_version(),
+        "turbobt": version("turbobt"),
+        "strawberry": version("strawberry-graphql"),
+    }
+    # prometheus-client's default collectors, on the server's own registry.
+    assert sample(text, "process_resident_memory_bytes") > 0
+    assert sample(text, "process_cpu_seconds_total") > 0
+    assert sample(text, "process_open_fds") > 0
+    assert sample(text, "python_gc_collections_total", generation="0") >= 0
+    assert "python_gc_objects_collected_total{" in text
+    assert sample(text, "python_info", implementation=platform.python_implementation()) == 1

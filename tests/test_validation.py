@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pylon_gql.validation import (
     address_problem,
@@ -65,3 +67,20 @@ def test_block_references() -> None:
     for bad in ("0x1234", "ab" * 32, "0x" + "zz" * 32, "0x" + "ab" * 33, None, 12):
         problem = block_hash_problem(bad)
         assert problem is not None and "0x followed by 64 hex digits" in problem
+
+
+@pytest.mark.parametrize("index", ["F7NZ", "25GpW4", "MvAtmUea", "3MrpX7cscKfRue"])
+def test_an_account_index_is_no_account(index: str) -> None:
+    """SS58 encodes account indices too (1 to 8 bytes, valid checksums): no key, so no hotkey
+    (commitment(hotkey:) answered INTERNAL_SERVER_ERROR on them)."""
+    problem = address_problem(index)
+    assert problem is not None and "32-byte key" in problem
+
+
+@given(st.text(max_size=60) | st.text(st.characters(categories=["Zs", "Cc", "Cf"]), max_size=8))
+def test_any_text_is_judged_without_raising(text: str) -> None:
+    """Blank, unicode spaces, control characters: each a reason, never an exception (which the
+    schema answered as INTERNAL_SERVER_ERROR)."""
+    problem = address_problem(text)
+    assert problem is None or problem.startswith("not an")
+    assert block_hash_problem(text) is not None or text.startswith("0x")

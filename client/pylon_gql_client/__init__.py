@@ -9,11 +9,13 @@ from .errors import (
     ChainRejected,
     CommitRefused,
     InvalidInput,
+    NoEpochs,
     NotConfigured,
     NotFound,
     PermissionDenied,
     PylonError,
     PylonTimeout,
+    QueryTooComplex,
     RateLimited,
     ServerError,
     SyncClientInEventLoop,
@@ -33,12 +35,10 @@ from .models import (
     Hyperparameters,
     Metagraph,
     Neuron,
-    NeuronField,
     NeuronFilter,
     NeuronOrder,
     NeuronOrderField,
     OrderDirection,
-    PartialNeuron,
     PrometheusEndpoint,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
@@ -51,6 +51,7 @@ from .models import (
     WeightInput,
     WeightSuccess,
 )
+from .partial import NeuronField, PartialNeuron
 from .sync import PylonClient
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "NeuronFilter",
     "NeuronOrder",
     "NeuronOrderField",
+    "NoEpochs",
     "NotConfigured",
     "NotFound",
     "OrderDirection",
@@ -85,6 +87,7 @@ __all__ = [
     "PylonClient",
     "PylonError",
     "PylonTimeout",
+    "QueryTooComplex",
     "RateLimited",
     "ServerError",
     "SetCommitmentSuccess",

@@ -7,8 +7,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
-from types import TracebackType
-from typing import Any, Self, overload
+from typing import Any, TypedDict, Unpack
 
 import websockets.exceptions
 from gql import Client, GraphQLRequest
@@ -16,6 +15,7 @@ from gql.transport.exceptions import TransportError, TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from . import documents
+from .api import AsyncApi, NeuronQuery
 from .errors import (
     RESULT_ERRORS,
     RETRYABLE,
@@ -34,12 +34,11 @@ from .models import (
     Epoch,
     EpochWeights,
     Hyperparameters,
+    Input,
     Metagraph,
     Neuron,
-    NeuronField,
     NeuronFilter,
     NeuronOrder,
-    PartialNeuron,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
     SetWeightsSuccess,
@@ -48,7 +47,8 @@ from .models import (
     WeightInput,
     WeightSuccess,
 )
-from .transport import HttpCaller, auth_headers, error_from_transport, websocket_url
+from .partial import PartialNeuron
+from .transport import HttpCaller, auth_headers, bare_token, error_from_transport, websocket_url
 
 log = logging.getLogger("pylon_gql_client")
 
@@ -56,27 +56,31 @@ log = logging.getLogger("pylon_gql_client")
 GRAPHQL_TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
 
 
-def _filter(where: NeuronFilter | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if where is None:
+def _input(value: Input | Mapping[str, Any] | None, model: type[Input]) -> dict[str, Any] | None:
+    """An input object's GraphQL value, from the model or a dictionary in either naming."""
+    if value is None:
         return None
-    if isinstance(where, NeuronFilter):
-        return where.variables()
-    return NeuronFilter.model_validate(where).variables()
+    if isinstance(value, Input):
+        return value.variables()
+    return model.model_validate(value).variables()
 
 
-def _order(order_by: NeuronOrder | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if order_by is None:
-        return None
-    if isinstance(order_by, NeuronOrder):
-        return order_by.variables()
-    return NeuronOrder.model_validate(order_by).variables()
+class ClientOptions(TypedDict, total=False):
+    """`AsyncPylonClient`'s options, which `PylonClient` passes on."""
+
+    timeout: float
+    retries: int
+    backoff: float
+    max_backoff: float
+    ping_interval: float | None
 
 
-class AsyncPylonClient:
+class AsyncPylonClient(AsyncApi):
     """A client of one pylon-gql server.
 
     `url` is the server (`http://127.0.0.1:8000`, `/graphql` is added when there is no path);
-    `token` is sent as `Authorization: Bearer`. Each call takes at most `timeout` seconds, its
+    `token` is sent as `Authorization: Bearer` (given with its `Bearer ` prefix, that is
+    dropped). Each call takes at most `timeout` seconds, its
     retries included; connection errors, HTTP 502/503/504 and `UNAVAILABLE` are retried up to
     `retries` times with exponential backoff, other errors never.
     """
@@ -93,29 +97,18 @@ class AsyncPylonClient:
         ping_interval: float | None = 20.0,
     ) -> None:
         self.url = url
-        self.token = token
+        self.token = bare_token(token)
         self.ping_interval = ping_interval
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._http = HttpCaller(
             url,
-            token=token,
+            token=self.token,
             timeout=timeout,
             retries=retries,
             backoff=backoff,
             max_backoff=max_backoff,
         )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         await self._http.close()
@@ -160,66 +153,20 @@ class AsyncPylonClient:
         value = await self._query("block", {"number": number, "hash": hash})
         return None if value is None else Block.model_validate(value)
 
-    async def metagraph(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-    ) -> Metagraph:
-        """The subnet's neurons at `block` (the head when None), filtered, ordered and paged."""
-        value = await self._query(
-            "metagraph", _neuron_list_variables(block, where, order_by, first, offset)
-        )
+    async def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Metagraph:
+        value = await self._query("metagraph", _neuron_list_variables(block, **query))
         return Metagraph.model_validate(value)
 
-    @overload
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: None = None,
-    ) -> list[Neuron]: ...
-
-    @overload
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: Collection[NeuronField],
-    ) -> list[PartialNeuron]: ...
-
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: Collection[NeuronField] | None = None,
-    ) -> list[Neuron] | list[PartialNeuron]:
-        """The neurons of `metagraph(...)`; with `fields` (snake_case names, e.g.
-        `["hotkey", "stake"]`) only those are asked for, and `PartialNeuron`s come back."""
-        variables = _neuron_list_variables(block, where, order_by, first, offset)
+    async def _neurons(
+        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
+    ) -> list[Neuron] | list[PartialNeuron[Any]]:
+        variables = _neuron_list_variables(block, **query)
         if fields is None:
             data = await self._http.call(documents.document("metagraph"), variables)
             return [Neuron.model_validate(n) for n in data["metagraph"]["neurons"]]
-        if isinstance(fields, str):
-            raise TypeError("fields is a collection of field names, not one string")
         document = documents.document_with_neuron_fields("metagraph", fields)
         data = await self._http.call(document, variables)
-        return [PartialNeuron.model_validate(n) for n in data["metagraph"]["neurons"]]
+        return [PartialNeuron(n, fields) for n in data["metagraph"]["neurons"]]
 
     async def neuron(
         self, uid: int | None = None, *, hotkey: str | None = None, block: int | None = None
@@ -439,17 +386,11 @@ class AsyncPylonClient:
             raise Unavailable(f"websocket: {error}") from error
 
 
-def _neuron_list_variables(
-    block: int | None,
-    where: NeuronFilter | Mapping[str, Any] | None,
-    order_by: NeuronOrder | Mapping[str, Any] | None,
-    first: int | None,
-    offset: int,
-) -> dict[str, Any]:
+def _neuron_list_variables(block: int | None, **query: Unpack[NeuronQuery]) -> dict[str, Any]:
     return {
         "block": block,
-        "where": _filter(where),
-        "orderBy": _order(order_by),
-        "first": first,
-        "offset": offset,
+        "where": _input(query.get("where"), NeuronFilter),
+        "orderBy": _input(query.get("order_by"), NeuronOrder),
+        "first": query.get("first"),
+        "offset": query.get("offset", 0),
     }

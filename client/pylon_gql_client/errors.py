@@ -2,12 +2,36 @@
 
 Catch `PylonError` for everything, or one kind: `InvalidInput` (fix the call), `NotFound`,
 `PermissionDenied` (the token), `RateLimited` (wait), `Unavailable` (retried for you first).
+`ERROR_CLASSES` maps every code the server sends (`pylon_gql.schema.errors.ErrorCode`; a test
+holds the two equal) to its class.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, Self, TypeVar, overload
+
+T = TypeVar("T")
+
+
+class extension(Generic[T]):
+    """An error's property read from its `extensions` (None when the server did not give it)."""
+
+    def __init__(self, key: str, convert: Callable[[Any], T | None] = lambda value: value) -> None:
+        self.key = key
+        self.convert = convert
+
+    @overload
+    def __get__(self, error: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, error: PylonError, owner: type) -> T | None: ...
+
+    def __get__(self, error: PylonError | None, owner: type) -> Self | T | None:
+        if error is None:
+            return self
+        value = error.extensions.get(self.key)
+        return None if value is None else self.convert(value)
 
 
 class PylonError(Exception):
@@ -47,10 +71,17 @@ class BlockInFuture(InvalidInput):
     """A block number past the head; `head` is the head the server knew."""
 
     default_code = "BLOCK_IN_FUTURE"
+    head = extension[int]("head")
 
-    @property
-    def head(self) -> int | None:
-        return self.extensions.get("head")
+
+class QueryTooComplex(InvalidInput):
+    """The query selects more fields, or would cost more, than the server takes from this
+    caller: `cost` and `budget` say by how much (select less, page with `first`, or send a
+    token)."""
+
+    default_code = "QUERY_TOO_COMPLEX"
+    cost = extension[int]("cost")
+    budget = extension[int]("budget")
 
 
 class NotFound(PylonError):
@@ -63,21 +94,30 @@ class BlockPruned(NotFound):
     default_code = "BLOCK_PRUNED"
 
 
-class PermissionDenied(PylonError):
-    """The token is missing or does not allow this call; retrying will not help."""
+class NoEpochs(NotFound):
+    """The subnet's tempo is 0 at that block: the chain runs no epochs of it, so there is no
+    epoch, commit window or weights' epoch."""
 
-    default_code = "PERMISSION_DENIED"
+    default_code = "NO_EPOCHS"
+
+
+class PermissionDenied(PylonError):
+    """The token is missing, unknown to the server, or not of the role the call needs (the
+    message says which); retrying will not help."""
+
+    default_code = "FORBIDDEN"
+
+
+def _seconds(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 class RateLimited(PylonError):
-    """Too many calls, or weights set too soon; `retry_after` (seconds) when the server says."""
+    """Too many requests from this token (or address), or one subscription more than a
+    connection may run; `retry_after` (seconds) when the server says."""
 
     default_code = "RATE_LIMITED"
-
-    @property
-    def retry_after(self) -> float | None:
-        value = self.extensions.get("retryAfter")
-        return float(value) if isinstance(value, int | float) else None
+    retry_after = extension[float]("retryAfter", _seconds)
 
 
 class Unavailable(PylonError):
@@ -88,7 +128,8 @@ class Unavailable(PylonError):
 
 
 class PylonTimeout(Unavailable):
-    """A call (all of its attempts) took longer than the client's `timeout`."""
+    """A call (all of its attempts) took longer than the client's `timeout`, or the server
+    gave up on the request (`TIMEOUT`: longer than its PYLON_REQUEST_TIMEOUT)."""
 
     default_code = "TIMEOUT"
 
@@ -97,10 +138,7 @@ class ServerError(PylonError):
     """A bug on the server; `request_id` finds the traceback in its log."""
 
     default_code = "INTERNAL_SERVER_ERROR"
-
-    @property
-    def request_id(self) -> str | None:
-        return self.extensions.get("requestId")
+    request_id = extension[str]("requestId")
 
 
 class SyncClientInEventLoop(PylonError, RuntimeError):
@@ -108,19 +146,57 @@ class SyncClientInEventLoop(PylonError, RuntimeError):
     `AsyncPylonClient` there, or call the blocking client from a thread."""
 
 
-#: Server error code -> exception class.
+class NotConfigured(PylonError):
+    """The server lacks what the call needs (a hotkey, the owner's coldkey); the message names
+    the setting. Retrying will not help."""
+
+    default_code = "NOT_CONFIGURED"
+
+
+class ValidationFailed(InvalidInput):
+    """A write was refused and nothing changed; `entries` names each invalid entry
+    (`{"index": ..., "hotkey": ..., "reason": ...}`)."""
+
+    default_code = "VALIDATION_ERROR"
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return list(self.extensions.get("entries") or [])
+
+
+class ChainRejected(PylonError):
+    """The chain refused or failed the extrinsic; `reason` is the module error."""
+
+    default_code = "CHAIN_REJECTED"
+    reason = extension[str]("reason")
+
+
+class CommitRefused(PylonError):
+    """No commit was started; `reason` is `no_weights`, `in_flight`, `no_head`,
+    `rate_limited` or `not_registered`."""
+
+    default_code = "COMMIT_REFUSED"
+    reason = extension[str]("reason")
+
+
+#: Every code the server sends -> its exception class.
 ERROR_CLASSES: dict[str, type[PylonError]] = {
     "BAD_USER_INPUT": InvalidInput,
+    "BAD_REQUEST": InvalidInput,
+    "REQUEST_TOO_LARGE": InvalidInput,
     "GRAPHQL_VALIDATION_FAILED": InvalidInput,
     "GRAPHQL_PARSE_FAILED": InvalidInput,
+    "QUERY_TOO_COMPLEX": QueryTooComplex,
     "BLOCK_IN_FUTURE": BlockInFuture,
     "NOT_FOUND": NotFound,
     "BLOCK_PRUNED": BlockPruned,
-    "PERMISSION_DENIED": PermissionDenied,
+    "NO_EPOCHS": NoEpochs,
     "FORBIDDEN": PermissionDenied,
-    "UNAUTHENTICATED": PermissionDenied,
+    "NOT_CONFIGURED": NotConfigured,
     "RATE_LIMITED": RateLimited,
+    "TOO_MANY_SUBSCRIPTIONS": RateLimited,
     "UNAVAILABLE": Unavailable,
+    "TIMEOUT": PylonTimeout,
     "INTERNAL_SERVER_ERROR": ServerError,
 }
 
@@ -145,52 +221,6 @@ def error_from_graphql(errors: Sequence[Mapping[str, Any]]) -> PylonError:
 #: Kinds a call retries (with backoff) before raising.
 RETRYABLE: tuple[type[PylonError], ...] = (Unavailable,)
 
-
-class NotConfigured(PylonError):
-    """The server lacks what the call needs (a hotkey, the owner's coldkey); the message names
-    the setting. Retrying will not help."""
-
-    default_code = "NOT_CONFIGURED"
-
-
-class ValidationFailed(InvalidInput):
-    """A write was refused and nothing changed; `entries` names each invalid entry
-    (`{"index": ..., "hotkey": ..., "reason": ...}`)."""
-
-    default_code = "VALIDATION_ERROR"
-
-    @property
-    def entries(self) -> list[dict[str, Any]]:
-        return list(self.extensions.get("entries", []))
-
-
-class ChainRejected(PylonError):
-    """The chain refused or failed the extrinsic; `reason` is the module error."""
-
-    default_code = "CHAIN_REJECTED"
-
-    @property
-    def reason(self) -> str | None:
-        return self.extensions.get("reason")
-
-
-class CommitRefused(PylonError):
-    """No commit was started; `reason` is `no_weights`, `in_flight`, `no_head`,
-    `rate_limited` or `not_registered`."""
-
-    default_code = "COMMIT_REFUSED"
-
-    @property
-    def reason(self) -> str | None:
-        return self.extensions.get("reason")
-
-
-ERROR_CLASSES.update(
-    {
-        "NOT_CONFIGURED": NotConfigured,
-        "TOO_MANY_SUBSCRIPTIONS": RateLimited,
-    }
-)
 
 #: `__typename` of a union's failure member -> exception class.
 RESULT_ERRORS: dict[str, type[PylonError]] = {

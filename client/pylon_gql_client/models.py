@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
@@ -103,60 +103,6 @@ class Neuron(Model):
     pruning_score: int
     axon: Axon
     prometheus: PrometheusEndpoint
-
-
-class PartialNeuron(Model):
-    """A neuron with only the fields a caller chose (`uid` is always there); the rest are None."""
-
-    uid: int
-    block: BlockRef | None = None
-    hotkey: str | None = None
-    coldkey: str | None = None
-    active: bool | None = None
-    validator_permit: bool | None = None
-    stake: float | None = None
-    stake_rao: BigInt | None = None
-    rank: float | None = None
-    emission: float | None = None
-    emission_rao: BigInt | None = None
-    incentive: float | None = None
-    consensus: float | None = None
-    trust: float | None = None
-    validator_trust: float | None = None
-    dividends: float | None = None
-    last_update: int | None = None
-    blocks_since_last_update: int | None = None
-    pruning_score: int | None = None
-    axon: Axon | None = None
-    prometheus: PrometheusEndpoint | None = None
-
-
-#: A Neuron field a caller may choose (`neurons(fields=...)`), in snake_case.
-NeuronField = Literal[
-    "block",
-    "uid",
-    "hotkey",
-    "coldkey",
-    "active",
-    "validator_permit",
-    "stake",
-    "stake_rao",
-    "rank",
-    "emission",
-    "emission_rao",
-    "incentive",
-    "consensus",
-    "trust",
-    "validator_trust",
-    "dividends",
-    "last_update",
-    "blocks_since_last_update",
-    "pruning_score",
-    "axon",
-    "prometheus",
-]
-NEURON_FIELDS: tuple[NeuronField, ...] = get_args(NeuronField)
-assert set(NEURON_FIELDS) == set(Neuron.model_fields), "NeuronField and Neuron differ"
 
 
 class Metagraph(Model):
@@ -294,8 +240,10 @@ class WeightCommit(Model):
     """One attempt of the server to put the validator's weights on chain."""
 
     id: int
-    block: int
-    epoch: int
+    #: The head when the attempt started; once in a block, the block it is in.
+    block: BlockRef
+    #: The epoch the attempt was made in (`start` is its key, as everywhere).
+    epoch: Epoch
     netuid: int
     mode: WeightCommitMode
     uid_count: int
@@ -307,12 +255,24 @@ class WeightCommit(Model):
     updated_at: datetime
 
 
+class SetWeightsMode(StrEnum):
+    """REPLACE: the epoch's weights become the batch (the default); MERGE: written over them."""
+
+    REPLACE = "REPLACE"
+    MERGE = "MERGE"
+
+
 class SetWeightsSuccess(Model):
+    #: The head the weights were written at: reads at it, or later, see them.
+    block: BlockRef
     epoch: Epoch
+    mode: SetWeightsMode
     count: int
 
 
 class WeightSuccess(Model):
+    #: The head the weight was written at: reads at it, or later, see it.
+    block: BlockRef
     epoch: Epoch
     weight: Weight
 

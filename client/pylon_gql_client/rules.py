@@ -100,8 +100,8 @@ MAX_ADDRESS_LENGTH = 48
 def is_ss58(address: str) -> bool:
     """Whether the server takes `address` as an account key: at most MAX_ADDRESS_LENGTH
     characters, then scalecodec's `is_valid_ss58_address(address, valid_ss58_format=42)`, step
-    for step. That accepts more than a 32-byte key: account indices (`F7NZ`) and trailing
-    whitespace on a shorter address pass; a `0x` public key does not."""
+    for step, and then a 32-byte key (`pylon_gql.validation.ACCOUNT_KEY_BYTES`): account indices
+    (`F7NZ`) are refused, and so is a `0x` public key."""
     if address.startswith("0x") or address == "" or len(address) > MAX_ADDRESS_LENGTH:
         return False
     decoded = _base58_decode(address)
@@ -124,7 +124,8 @@ def is_ss58(address: str) -> bool:
     if length is None:
         return False
     checksum = hashlib.blake2b(b"SS58PRE" + decoded[:-length]).digest()
-    return checksum[:length] == decoded[-length:]
+    # A 32-byte key, its prefix and a 2-byte checksum; shorter ones are account indices.
+    return checksum[:length] == decoded[-length:] and len(decoded) == prefix_length + 32 + 2
 
 
 def address_problem(address: str) -> str | None:

@@ -16,23 +16,15 @@ from collections.abc import (
     Collection,
     Coroutine,
     Generator,
-    Mapping,
 )
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar, overload
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar, Unpack, overload
 
-from .client import AsyncPylonClient
+from .api import NeuronQuery
+from .client import AsyncPylonClient, ClientOptions
 from .errors import SyncClientInEventLoop
-from .models import (
-    Block,
-    Epoch,
-    Neuron,
-    NeuronField,
-    NeuronFilter,
-    NeuronOrder,
-    PartialNeuron,
-    WeightCommit,
-)
+from .models import Block, Epoch, Neuron, WeightCommit
+from .partial import Chosen, FieldNames, NeuronField, PartialNeuron
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -62,25 +54,9 @@ class PylonClient:
     """The blocking client: the same methods and arguments as `AsyncPylonClient`."""
 
     def __init__(
-        self,
-        url: str,
-        token: str | None = None,
-        *,
-        timeout: float = 30.0,
-        retries: int = 3,
-        backoff: float = 0.5,
-        max_backoff: float = 10.0,
-        ping_interval: float | None = 20.0,
+        self, url: str, token: str | None = None, **options: Unpack[ClientOptions]
     ) -> None:
-        self.aio = AsyncPylonClient(
-            url,
-            token,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            max_backoff=max_backoff,
-            ping_interval=ping_interval,
-        )
+        self.aio = AsyncPylonClient(url, token, **options)
         self._runner: asyncio.Runner | None = None
         self._lock = threading.Lock()
 
@@ -145,48 +121,33 @@ class PylonClient:
 
     @overload
     def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: None = None,
+        self, block: int | None = None, *, fields: None = None, **query: Unpack[NeuronQuery]
     ) -> list[Neuron]: ...
+
+    @overload
+    def neurons(
+        self, block: int | None = None, *, fields: FieldNames[Chosen], **query: Unpack[NeuronQuery]
+    ) -> list[PartialNeuron[Chosen]]: ...
 
     @overload
     def neurons(
         self,
         block: int | None = None,
         *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
         fields: Collection[NeuronField],
-    ) -> list[PartialNeuron]: ...
+        **query: Unpack[NeuronQuery],
+    ) -> list[PartialNeuron[NeuronField]]: ...
 
     def neurons(
         self,
         block: int | None = None,
         *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
         fields: Collection[NeuronField] | None = None,
-    ) -> list[Neuron] | list[PartialNeuron]:
-        async def run() -> list[Neuron] | list[PartialNeuron]:
-            if fields is None:
-                return await self.aio.neurons(
-                    block, where=where, order_by=order_by, first=first, offset=offset
-                )
-            return await self.aio.neurons(
-                block, where=where, order_by=order_by, first=first, offset=offset, fields=fields
-            )
-
-        return self._run(run())
+        **query: Unpack[NeuronQuery],
+    ) -> list[Neuron] | list[PartialNeuron[Any]]:
+        """The neurons of `metagraph(...)`, all fields or those of `fields` (see the async
+        client)."""
+        return self._run(self.aio.neurons(block, fields=fields, **query))
 
     def subscribe_blocks(
         self, from_block: int | None = None, *, max_reconnects: int | None = None

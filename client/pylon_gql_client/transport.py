@@ -55,6 +55,17 @@ def websocket_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme="wss" if parts.scheme == "https" else "ws"))
 
 
+def bare_token(token: str | None) -> str | None:
+    """The token as the server issued it: a `Bearer ` prefix pasted with it (from a header or
+    a curl line) and the whitespace around it dropped; None for an empty one."""
+    if token is None:
+        return None
+    scheme, _, rest = token.strip().partition(" ")
+    if scheme.lower() == "bearer" and rest.strip():
+        return rest.strip()
+    return token.strip() or None
+
+
 def auth_headers(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 

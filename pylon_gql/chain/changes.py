@@ -93,6 +93,7 @@ class ChangeWatcher:
             max_backoff=max_backoff,
             expected=(ChainError,),
             on_failure=self._restarting,
+            on_reset=lambda _: self._forget(),  # nothing on the node's chain to compare with
         )
 
     @property
@@ -126,7 +127,7 @@ class ChangeWatcher:
         """Compare `ref` with the block observed before it and publish what changed."""
         self.state = "running"
         if self._block is not None and ref.number <= self._block.number:
-            return
+            return  # seen
         try:
             epoch, metagraph = await asyncio.gather(
                 self.reader.epoch(ref), self.reader.metagraph(ref)

@@ -66,7 +66,7 @@ from .errors import (
     SubscriptionUnsupported,
 )
 from .extrinsics import InBlockCallback
-from .rpc_errors import block_error, is_busy, is_unknown_method
+from .rpc_errors import block_error, is_transient, is_unknown_method
 from .transport import NodeConnection
 
 logger = logging.getLogger(__name__)
@@ -180,6 +180,23 @@ class ChainClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    # --- the connection
+
+    @property
+    def unreachable_for(self) -> float | None:
+        """Seconds since every attempt to open a connection to the node began to fail; None
+        while one is open or opens (a dropped connection that opens again is not unreachable)."""
+        if not isinstance(self._connection, NodeConnection):
+            return None
+        since = self._connection.unreachable_since
+        return None if since is None else time.monotonic() - since
+
+    def on_connect(self, callback: Callable[[], None]) -> None:
+        """Call `callback` each time a connection to the node opens (a query's read may open it
+        before the follower's next attempt)."""
+        if isinstance(self._connection, NodeConnection):
+            self._connection.on_connect(callback)
+
     # --- blocks
 
     async def genesis_hash(self) -> str:
@@ -288,18 +305,14 @@ class ChainClient:
             "hyperparameters",
             lambda bt: bt.subtensor.subnet_info.get_subnet_hyperparams(netuid, block_hash=ref.hash),
         )
-        if raw is None:
-            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
-        return hyperparameters_from_raw(raw)
+        return hyperparameters_from_raw(_of_subnet(raw, netuid, ref))
 
     async def subnet(self, netuid: int, ref: BlockRef) -> Subnet:
         raw: Any = await self._at(
             "dynamic_info",
             lambda bt: bt.subtensor.subnet_info.get_dynamic_info(netuid, block_hash=ref.hash),
         )
-        if raw is None:
-            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
-        return subnet_from_raw(netuid, raw)
+        return subnet_from_raw(netuid, _of_subnet(raw, netuid, ref))
 
     async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None:
         """What `hotkey` committed on the subnet; ValueError when it is not an SS58 address."""
@@ -431,7 +444,7 @@ class ChainClient:
             raise block_error(str(exc), default=BlockNotFound) from exc
         except SubstrateException as exc:
             message = str(exc)
-            if is_busy(message):
+            if is_transient(message):
                 raise _Transient(f"{self.name} {self.url}: {message}") from exc
             raise block_error(message, default=ChainError) from exc
         except TimeoutError as exc:
@@ -451,4 +464,12 @@ class ChainClient:
 
 
 class _Transient(ChainUnavailable):
-    """A failure worth another attempt: the node shed load, or the connection dropped."""
+    """A failure worth another attempt: the node shed load or is rate limiting, or the
+    connection dropped."""
+
+
+def _of_subnet(raw: Any, netuid: int, ref: BlockRef) -> Any:
+    """A subnet's record as the node answered it; None means no such subnet at that block."""
+    if raw is None:
+        raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
+    return raw

@@ -34,7 +34,7 @@ from ..redaction import redact
 from . import _internals
 from .decode import U16_MAX, admin_calls_from_metadata, as_hex
 from .errors import BlockNotFound, ChainError, ChainUnavailable, ExtrinsicFailed
-from .rpc_errors import is_busy
+from .rpc_errors import is_transient
 
 T = TypeVar("T")
 
@@ -236,7 +236,7 @@ async def _write(
         raise
     except SubstrateException as exc:
         message = str(exc) or type(exc).__name__
-        if is_busy(message):
+        if is_transient(message):
             raise ChainUnavailable(f"{client.name} {client.url}: {message}") from exc
         reason, detail = extrinsic_error(exc)
         raise ExtrinsicFailed(f"{call} failed: {detail}", reason) from exc

@@ -8,6 +8,12 @@ subscriptions) listens there. Every block is
 announced once and in order, also when the node skips numbers. It subscribes to finalized
 heads, polls when the node cannot subscribe, and restarts with backoff after any failure:
 it never dies, and shows what it is doing for /health.
+
+It follows the node wherever its finalized chain goes: a node restored from an earlier state,
+or another node behind the same URL, resets the head to the node's (logged at WARNING, counted
+in /health's `follower.resets` and `follower.lastReset`) instead of waiting for the chain to pass
+the old height. A connection that opens again (a query's read may open it first) cuts the
+backoff short, so a node that is back is followed within a round trip or two.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from math import nan
 from typing import Literal, Protocol
@@ -41,6 +47,10 @@ class HeadSource(Protocol):
     async def finalized_head(self) -> BlockRef: ...
     async def block_hash(self, number: int) -> str | None: ...
 
+    @property
+    def unreachable_for(self) -> float | None: ...
+    def on_connect(self, callback: Callable[[], None]) -> None: ...
+
 
 class Follower:
     """Keeps the reader's head on the chain's latest finalized block, in a supervised task."""
@@ -54,12 +64,14 @@ class Follower:
         poll_interval: float = 2.0,
         stall_timeout: float = 120.0,
         min_backoff: float = 0.5,
-        max_backoff: float = 30.0,
+        max_backoff: float = 5.0,
         max_catch_up: int | None = None,
     ) -> None:
         """`stall_timeout`: seconds without a head before the subscription counts as dead;
-        backoff doubles from `min_backoff` to `max_backoff` between restarts;
-        `max_catch_up`: most skipped blocks announced after a gap (default: cache_blocks)."""
+        backoff doubles from `min_backoff` to `max_backoff` between restarts (a node that is
+        down is tried again at least every `max_backoff` seconds, so it is followed that soon
+        after it is back); `max_catch_up`: most skipped blocks announced after a gap (default:
+        cache_blocks)."""
         self.client = client
         self.reader = reader
         self.hub = hub
@@ -72,8 +84,15 @@ class Follower:
         #: ahead of `head` while the follower catches up, or cannot), for /health's lag.
         self.node_finalized: int | None = None
         self.head_received_at: float | None = None
-        #: Since when the node has not answered (None while it does), for /health.
+        #: Since when the follower has failed to reach the node without a head since (None
+        #: while heads arrive), for /health.
         self.unreachable_since: float | None = None
+        #: The node stopped answering (the last failure was `ChainUnavailable`): the next head
+        #: shows it answers again, and the backoff starts over.
+        self._lost_node = False
+        #: How long the follower may fail to reach a node that accepts connections (a node
+        #: that hangs) before /health calls it unreachable: as long as a read may wait.
+        self.unreachable_after = reader.settings.chain_timeout
         #: Times the node's finalized chain left the head behind, and the last time, for /health.
         self.resets = 0
         self.last_reset: dict[str, object] | None = None
@@ -90,6 +109,10 @@ class Follower:
             expected=(ChainError,),
             on_failure=self._reconnecting,
         )
+        # A connection that opens (a query's read reconnected first) or a read that finds the
+        # node without the head's chain: look at the node now, not at the end of the backoff.
+        client.on_connect(self._supervisor.wake)
+        reader.on_chain_left(self._supervisor.wake)
 
     @property
     def restarts(self) -> int:
@@ -108,9 +131,7 @@ class Follower:
 
     def status(self) -> dict[str, object]:
         """The follower's part of /health."""
-        unreachable = None
-        if self.unreachable_since is not None:
-            unreachable = round(time.monotonic() - self.unreachable_since, 3)
+        unreachable = self.unreachable_for
         status = self._supervisor.status(self.state)
         if self.last_error is not None:
             # The chain's errors show the node's URL redacted already; anything else, too.
@@ -119,17 +140,33 @@ class Follower:
             **status,
             "nodeFinalized": self.node_finalized,
             "lagBlocks": self.lag_blocks,
-            "unreachableSeconds": unreachable,
+            "nodeReachable": self.node_reachable,
+            "unreachableSeconds": None if unreachable is None else round(unreachable, 3),
             "resets": self.resets,
             "lastReset": self.last_reset,
         }
 
     @property
     def unreachable_for(self) -> float | None:
-        """Seconds since the node stopped answering, None while it answers."""
+        """Seconds since the node stopped answering, None while it answers: since every
+        attempt to connect to it began to fail, or since the follower last failed to reach it
+        and has had no head since, whichever is longer."""
+        spans = [self.client.unreachable_for]
+        if self.unreachable_since is not None:
+            spans.append(time.monotonic() - self.unreachable_since)
+        return max((s for s in spans if s is not None), default=None)
+
+    @property
+    def node_reachable(self) -> bool:
+        """False while no connection to the node opens (at once: a node that is down), or
+        while the follower has reached no node for longer than `unreachable_after` (a node that
+        accepts connections and answers nothing). A connection the node dropped and that opens
+        again is reachable: the reads on it are retried."""
+        if self.client.unreachable_for is not None:
+            return False
         if self.unreachable_since is None:
-            return None
-        return time.monotonic() - self.unreachable_since
+            return True
+        return time.monotonic() - self.unreachable_since <= self.unreachable_after
 
     @property
     def head_age(self) -> float | None:
@@ -169,8 +206,20 @@ class Follower:
 
     def _reconnecting(self, exc: Exception) -> None:
         self.state = "reconnecting"
-        if isinstance(exc, ChainUnavailable) and self.unreachable_since is None:
+        self._lost_node = isinstance(exc, ChainUnavailable)
+        if self._lost_node and self.unreachable_since is None:
             self.unreachable_since = time.monotonic()
+
+    def _heard_from_node(self, number: int) -> None:
+        """The node sent its finalized head: it answers."""
+        self.unreachable_since = None
+        self.node_finalized = number
+        if self._lost_node:
+            # A dropped connection and a new subscription that works: the next drop backs
+            # off from the minimum again (else drops between two blocks would add up to a
+            # long backoff, and a follower that looks unreachable).
+            self._lost_node = False
+            self._supervisor.recovered()
 
     async def _follow(self) -> None:
         """Follow the subscription until it fails (raises) or stalls (raises)."""
@@ -187,16 +236,14 @@ class Follower:
                 except StopAsyncIteration:
                     raise ChainUnavailable("finalized head subscription ended") from None
                 self.state = "following"
-                self.unreachable_since = None
-                self.node_finalized = number
+                self._heard_from_node(number)
                 await self._advance(number)
 
     async def _poll(self) -> None:
         self.state = "polling"
         while True:
             head = await self.client.finalized_head()
-            self.unreachable_since = None
-            self.node_finalized = head.number
+            self._heard_from_node(head.number)
             await self._advance(head.number, head)
             await asyncio.sleep(self.poll_interval)
 
@@ -271,7 +318,7 @@ class Follower:
         self._supervisor.recovered()
         metrics.HEAD_BLOCK.set(ref.number)
         self._first_head.set()
-        self.hub.publish(NewBlock(ref))
+        self.hub.publish(NewBlock(ref, reset=reset))
 
     async def _warm(self, ref: BlockRef) -> None:
         outcomes = await asyncio.gather(

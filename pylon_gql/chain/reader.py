@@ -6,16 +6,22 @@ remembers which keys belong to which block and, past `settings.cache_blocks` blo
 keys of the least recently used block. Concurrent misses for one key are one chain call
 (`SingleFlight`), and so are the reads not cached per block (a number's hash, the head before
 the follower's first).
+
+A block of the chain the server follows (its head, or a number it resolved) that the node does
+not know means the node's chain has left the server's (a node restored from an earlier state,
+or another node): that read is `ChainUnavailable` (retry), never `BlockNotFound` for the
+server's own head, and the follower is told to look at the node now (it resets the head).
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, cast
 
 from aiocache import SimpleMemoryCache
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 
 from .. import metrics
 from ..models import (
@@ -32,7 +38,9 @@ from ..settings import Settings
 from ..singleflight import SingleFlight
 from ..validation import block_hash_problem, block_number_problem
 from .epochs import epoch_at
-from .errors import BlockNotFound, FutureBlock
+from .errors import BlockNotFound, ChainUnavailable, FutureBlock
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -94,6 +102,14 @@ class ChainReader:
         self._genesis_hash: str | None = None
         #: One node call for concurrent askers of one read.
         self._flights: SingleFlight[tuple[object, ...], Any] = SingleFlight()
+        #: Told when the node no longer knows a block of the followed chain (the follower).
+        self._chain_left: list[Callable[[], None]] = []
+        #: The blocks of the chain a reset left, for as long as a query that took one of them
+        #: for its head may still read at it (its deadline): such a read is "retry", not "no
+        #: such block". Later, a block of the old chain is just not the node's.
+        self._left: TTLCache[str, int] = TTLCache(
+            16 * settings.cache_blocks, settings.chain_timeout
+        )
 
     @property
     def head(self) -> BlockRef | None:
@@ -107,8 +123,17 @@ class ChainReader:
     def reset_head(self, ref: BlockRef) -> None:
         """The node follows another chain now (restored from an earlier state, or another
         node): numbers may name other blocks there. What a hash fixes stays cached."""
+        for number, block_hash in self._hashes.items():
+            self._left[block_hash] = number
+        if self._head is not None:
+            self._left[self._head.hash] = self._head.number
         self._hashes.clear()
         self.set_head(ref)
+
+    def on_chain_left(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when a read finds that the node no longer knows a block of the chain
+        the server follows (its finalized chain is another one now)."""
+        self._chain_left.append(callback)
 
     def holds(self, number: int) -> bool:
         """Whether the cache holds data of block `number` (a read there costs no node call)."""
@@ -149,7 +174,8 @@ class ChainReader:
             ("block_hash", number), lambda: self.client.block_hash(number)
         )
         if block_hash is None:
-            raise BlockNotFound(f"the node knows no block {number}")
+            # At most the head, which the node finalized: its finalized chain is shorter now.
+            raise self._left_chain(f"block {number}")
         ref = BlockRef(number, block_hash)
         self._remember_hash(ref)
         return ref
@@ -250,6 +276,18 @@ class ChainReader:
         self._numbers[block_hash] = number
         return BlockRef(number, block_hash)
 
+    def _left_chain(self, block: str) -> ChainUnavailable:
+        """The error for a read of `block` of the followed chain, which the node does not know:
+        its finalized chain is another one now. The follower is told to look."""
+        logger.info("the node does not know %s of the chain this server follows", block)
+        for callback in self._chain_left:
+            callback()
+        return ChainUnavailable(
+            f"the node no longer has {block} of the chain this server follows (it was restored "
+            "from an earlier state, or is another node): the server is following the node's "
+            "chain again; retry in a few seconds"
+        )
+
     def _remember_hash(self, ref: BlockRef) -> None:
         """Remember a block of the canonical chain up to the finalized head, both ways.
 
@@ -294,7 +332,22 @@ class ChainReader:
         self, kind: str, ref: BlockRef, key: str, load: Callable[[], Awaitable[T]]
     ) -> T:
         metrics.CACHE_MISSES.labels(kind).inc()
-        loaded = await load()
+        try:
+            loaded = await load()
+        except BlockNotFound as exc:
+            if ref == self._head or self._hashes.get(ref.number) == ref.hash:
+                # The node has left the chain the server follows, and the follower does not
+                # know yet.
+                raise self._left_chain(f"block {ref.number} {ref.hash}") from exc
+            if self._left.get(ref.hash) == ref.number:
+                # The follower has just reset the head: a query that took this block for its
+                # head asks again and gets the new one.
+                raise ChainUnavailable(
+                    f"block {ref.number} {ref.hash} left the node's finalized chain while this "
+                    "was being answered (the node was restored from an earlier state, or is "
+                    "another node); retry: the server follows the node's chain now"
+                ) from exc
+            raise  # a block the server never took for its chain's (a made-up hash)
         await self._cache.set(key, _ABSENT if loaded is None else loaded)
         keys = self._blocks.get(ref.hash)
         if keys is None:

@@ -19,15 +19,26 @@ _PRUNED_MARKERS = ("state already discarded", "pruned")
 #: database`, `Api called for an unknown Block`, `Unknown block`.
 _UNKNOWN_BLOCK_MARKERS = ("header was not found", "unknown block")
 _NO_METHOD_MARKERS = ("method not found", "not supported", "unsupported")
-#: A node shedding load (jsonrpsee's -32009) is, for the caller, a node not answering.
-_BUSY_MARKERS = ("server is busy", "try again later")
+#: What a node (or the provider in front of it) says when asking again shortly will do: it
+#: sheds load (jsonrpsee's -32009 "Server is busy, try again later"), rate-limits ("Too many
+#: requests", "rate limit exceeded"), or is briefly out of service (a proxy's 502/503).
+_TRANSIENT_MARKERS = (
+    "server is busy",
+    "try again later",
+    "too many requests",
+    "rate limit",
+    "temporarily unavailable",
+    "service unavailable",
+    "bad gateway",
+)
 _BLOCK_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
 logger = logging.getLogger(__name__)
 
 
-def is_busy(message: str) -> bool:
-    return _matches(message, _BUSY_MARKERS)
+def is_transient(message: str) -> bool:
+    """Whether the node's error says the same request may succeed if asked again shortly."""
+    return _matches(message, _TRANSIENT_MARKERS)
 
 
 def is_unknown_method(message: str) -> bool:

@@ -15,6 +15,8 @@ import contextlib
 import itertools
 import json
 import logging
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, NamedTuple
 
@@ -62,10 +64,19 @@ class NodeConnection:
         #: subscriptions' go first.
         self._unclaimed: FIFOCache[str, list[Any]] = FIFOCache(UNCLAIMED_NOTIFICATIONS)
         self._closed = False
+        #: Since when (monotonic) every attempt to open a connection has failed; None once
+        #: one opens. A connection the node drops is not this: the next call opens another.
+        self.unreachable_since: float | None = None
+        #: Called each time a connection opens (the follower: the node is back, look now).
+        self._on_connect: list[Callable[[], None]] = []
 
     @property
     def connected(self) -> bool:
         return self._connection is not None
+
+    def on_connect(self, callback: Callable[[], None]) -> None:
+        """Call `callback` each time a connection to the node opens."""
+        self._on_connect.append(callback)
 
     async def __aenter__(self) -> NodeConnection:
         return self
@@ -92,6 +103,10 @@ class NodeConnection:
             raise ConnectionLost(f"connection to {self.shown} closed: {exc}") from exc
         finally:
             self._pending.pop(request_id, None)
+            if future.done() and not future.cancelled():
+                # A caller cancelled (its deadline) just as the connection ended leaves the
+                # error unread: read it, or asyncio logs "exception was never retrieved".
+                future.exception()
         if "error" in answer:
             return Reply(request, None, answer["error"])
         return Reply(request, answer.get("result"))
@@ -123,14 +138,22 @@ class NodeConnection:
             if self._connection is None:
                 if self._closed:
                     raise ConnectionLost(f"connection to {self.shown} was closed")
-                connection = await websockets.asyncio.client.connect(
-                    self.url, open_timeout=self.open_timeout, max_size=MAX_MESSAGE_BYTES
-                )
+                try:
+                    connection = await websockets.asyncio.client.connect(
+                        self.url, open_timeout=self.open_timeout, max_size=MAX_MESSAGE_BYTES
+                    )
+                except (OSError, TimeoutError, websockets.WebSocketException):
+                    if self.unreachable_since is None:
+                        self.unreachable_since = time.monotonic()
+                    raise
                 self._connection = connection
                 self._reader = asyncio.create_task(
                     self._read(connection), name=f"node-reader {self.shown}"
                 )
+                self.unreachable_since = None
                 logger.info("connected to %s", self.url)
+                for callback in self._on_connect:
+                    callback()
             return self._connection
 
     async def _read(self, connection: ClientConnection) -> None:

@@ -18,7 +18,7 @@ from ..gc_tuning import tuned_gc
 from ..response_cache.answer import GZIP_LEVEL, GZIP_MIN_BYTES
 from ..settings import Settings
 from .fast_lane import FastLane
-from .health import health_endpoint, metrics_endpoint
+from .health import MetricsEndpoint, health_endpoint
 from .limits import BodyLimitMiddleware
 from .middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from .ratelimit import RateLimitedApp, RateLimiter
@@ -60,16 +60,21 @@ def create_app(settings: Settings, services: RunningServices) -> ASGIApp:
                 health_endpoint(settings, services, graphql.authenticator),
                 methods=["GET"],
             ),
-            Route("/metrics", metrics_endpoint(settings, graphql.authenticator), methods=["GET"]),
+            Route("/metrics", MetricsEndpoint(settings, graphql.authenticator), methods=["GET"]),
+            # GraphiQL's files, when fetched (http/graphiql.py); the page is GET /graphql.
+            *(
+                [Route("/graphiql/static/{name:path}", graphql.graphiql.file, methods=["GET"])]
+                if settings.graphiql
+                else []
+            ),
         ],
         lifespan=lifespan,
     )
     # Large answers that are not kept compressed, on the fly (kept ones carry their own gzip).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
-    # Inside the request ids, so that a 413 carries one; before anything reads the body.
+    # Before anything reads the body.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
-    # Outermost, so that refusals (429, 401) carry its headers too. No origins: closed (a
+    # Around the endpoints, so that refusals (429, 401) carry its headers too. No origins: closed (a
     # preflight gets no allow header, so a browser page elsewhere cannot read an answer).
     app.add_middleware(
         CORSMiddleware,
@@ -79,9 +84,11 @@ def create_app(settings: Settings, services: RunningServices) -> ASGIApp:
         expose_headers=[REQUEST_ID_HEADER, "x-pylon-cache", "retry-after"],
         max_age=600,
     )
-    # Outermost of all: a request naming another host is a DNS-rebinding page's (a name of
+    # Outside the rest: a request naming another host is a DNS-rebinding page's (a name of
     # the attacker's, resolved to this server's address), refused with 400 before anything.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
+    # Outermost of the app: every answer carries its request id, the refusals above included.
+    app.add_middleware(RequestIdMiddleware)
     if graphql.responses is None:
         return app
     # In front of it all, kept answers of requests seen before (fast_lane.py).

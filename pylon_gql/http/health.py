@@ -12,9 +12,10 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import make_asgi_app
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from .. import metrics
 from ..auth import Authenticator, bearer_token, token_digest
@@ -25,21 +26,21 @@ from .served import RunningServices
 
 def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str, Any]]:
     """The server's health: 200 once it follows a head younger than the threshold and close
-    enough to the node's finalized head, else 503 (also while the node has not answered for
-    longer than `chain_timeout`)."""
+    enough to the node's finalized head, else 503 (also while the node is unreachable: no
+    connection to it opens, or it has answered the follower nothing for longer than
+    `chain_timeout`; a dropped connection that opens again is not that)."""
     head = services.reader.head
     age = services.head_age()
     status = services.status()
     max_age = settings.health_max_head_age
     max_lag = settings.health_max_lag_blocks
     follower = status.get("follower", {})
-    unreachable = follower.get("unreachableSeconds")
     lag = follower.get("lagBlocks")
-    if head is None or age is None:
-        state = "starting"
-    elif unreachable is not None and unreachable > settings.chain_timeout:
-        # Longer than a read may wait: the node is down, not a dropped connection.
+    if follower.get("nodeReachable") is False:
+        # Also before the first head: a node that is down is why there is none.
         state = "unreachable"
+    elif head is None or age is None:
+        state = "starting"
     elif age > max_age or (lag is not None and lag > max_lag):
         state = "stale"
     else:
@@ -92,30 +93,43 @@ def health_endpoint(
     return endpoint
 
 
-def metrics_endpoint(
-    settings: Settings, authenticator: Authenticator
-) -> Callable[[Request], Awaitable[Response]]:
-    """Prometheus metrics; behind `Authorization: Bearer <PYLON_METRICS_TOKEN>` when it is set
-    (the scraper's token: it grants no role on /graphql); without it, behind a token of any
-    role when reads are closed."""
-    scraper = _metrics_digest(settings)
+class MetricsEndpoint:
+    """/metrics: prometheus-client's own ASGI app (the text format, or OpenMetrics for `Accept:
+    application/openmetrics-text`; gzip when accepted; `?name[]=` filters), behind
+    `Authorization: Bearer <PYLON_METRICS_TOKEN>` when that is set (the scraper's token: it
+    grants no role on /graphql); without it, behind a token of any role when reads are closed.
 
-    def refused(needs: str) -> Response:
-        return Response(
-            f"/metrics needs `Authorization: Bearer <token>` with {needs}\n",
-            status_code=401,
-            headers={"www-authenticate": 'Bearer realm="metrics"'},
-            media_type="text/plain",
-        )
+    An ASGI app, not a request handler: Starlette hands the request to it as it is, so that
+    prometheus-client reads the Accept headers itself.
+    """
 
-    async def endpoint(request: Request) -> Response:
+    def __init__(self, settings: Settings, authenticator: Authenticator) -> None:
+        self._scraper = _metrics_digest(settings)
+        self._authenticator = authenticator
+        # The follower keeps the head gauges; the reader, client, cache and websockets the rest.
+        self._exposition = make_asgi_app(registry=metrics.REGISTRY)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = self._refusal(Request(scope))
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._exposition(scope, receive, send)
+
+    def _refusal(self, request: Request) -> Response | None:
         token = bearer_token(request.headers.get("authorization"))
-        if scraper is not None:
-            if not _matches(token, scraper):
-                return refused("PYLON_METRICS_TOKEN")
-        elif not authenticator.reads_open and not authenticator.roles_for(token):
-            return refused("a token of any role (reads are closed: PYLON_READER_TOKENS is set)")
-        # The follower keeps the head gauges; the reader, client and cache count the rest.
-        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        if self._scraper is not None:
+            if not _matches(token, self._scraper):
+                return _refused("PYLON_METRICS_TOKEN")
+        elif not self._authenticator.reads_open and not self._authenticator.roles_for(token):
+            return _refused("a token of any role (reads are closed: PYLON_READER_TOKENS is set)")
+        return None
 
-    return endpoint
+
+def _refused(needs: str) -> Response:
+    return Response(
+        f"/metrics needs `Authorization: Bearer <token>` with {needs}\n",
+        status_code=401,
+        headers={"www-authenticate": 'Bearer realm="metrics"'},
+        media_type="text/plain",
+    )

@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from ..logs import end_request, start_request
+
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -35,6 +37,18 @@ def request_id_for(client_id: bytes | None) -> str:
     return f"{_PREFIX}{next(_COUNTER):016x}"
 
 
+#: The messages that start an answer: its headers get the id.
+_STARTS = ("http.response.start", "websocket.accept", "websocket.http.response.start")
+_DENIAL_START: Message = {
+    "type": "websocket.http.response.start",
+    "status": 403,
+    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+}
+_DENIAL_BODY = (
+    b"websocket refused: the websocket is at /graphql (graphql-transport-ws or graphql-ws)"
+)
+
+
 class RequestIdMiddleware:
     """Gives every request an id (the client's `x-request-id`, or a new one) and echoes it."""
 
@@ -54,16 +68,25 @@ class RequestIdMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
 
         started = False
+        can_deny = "websocket.http.response" in scope.get("extensions", {})
 
         async def send_with_id(message: Message) -> None:
             nonlocal started
-            if message["type"] in ("http.response.start", "websocket.accept"):
+            if message["type"] == "websocket.close" and not started and can_deny:
+                # A handshake refused before it is accepted (no such path): the server would
+                # answer 403 without this id; answer that 403 here, with it.
+                await send_with_id(_DENIAL_START)
+                await send({"type": "websocket.http.response.body", "body": _DENIAL_BODY})
+                return
+            if message["type"] in _STARTS:
                 started = True
                 headers = list(message.get("headers", ()))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
+        # Every record logged for this request carries its id (uvicorn's access line too).
+        log_context = start_request(request_id)
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
@@ -81,6 +104,8 @@ class RequestIdMiddleware:
                 }
             )
             await send_with_id({"type": "http.response.body", "body": body})
+        finally:
+            end_request(log_context)
 
 
 def request_id_of(request: Request | WebSocket) -> str:

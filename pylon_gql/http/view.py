@@ -16,11 +16,14 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from ..auth import Authenticator, bearer_token
+from ..graphiql.assets import locations as graphiql_locations
+from ..logs import note_operation
 from ..metrics import OperationLabels
 from ..models import BlockRef
 from ..response_cache import (
@@ -32,10 +35,12 @@ from ..response_cache import (
     Prerenderer,
     ResponseCache,
 )
-from ..schema import Context, PylonSchema, create_schema
+from ..schema import Context, create_schema
 from ..schema.context import Reader
+from ..schema.errors import bounded, operation_not_found
 from ..schema.turns import DELIVERY_CONCURRENCY, DeliveryTurns
 from ..settings import Settings
+from .graphiql import GraphiQLFiles
 from .limits import graphql_error
 from .middleware import request_id_of
 from .served import RunningServices
@@ -48,8 +53,10 @@ class PylonGraphQL(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, settings: Settings, services: RunningServices) -> None:
+        #: Shared by the schema's request metrics and the response cache's hits.
+        self.operation_labels = OperationLabels(settings.metric_operation_names)
         super().__init__(
-            create_schema(settings),
+            create_schema(settings, self.operation_labels),
             graphql_ide="graphiql" if settings.graphiql else None,
             # Pings keep an idle subscription's connection open through proxies.
             keep_alive=settings.ws_keep_alive_interval > 0,
@@ -60,6 +67,7 @@ class PylonGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.services = services
+        self.graphiql = GraphiQLFiles(graphiql_locations(settings.data_dir))
         # On `sim` with no tokens configured, Services makes dev tokens (and logs them).
         self.authenticator = Authenticator(settings, extra=services.dev_tokens)
         self.responses = self._response_cache() if settings.response_cache_bytes else None
@@ -82,22 +90,14 @@ class PylonGraphQL(GraphQL[Context, None]):
         plans = PlanCache(
             self.settings.max_tokens, max_document_bytes=self.settings.max_document_bytes
         )
-        labels = self.schema.operation_labels if isinstance(self.schema, PylonSchema) else None
-        reads_open = self.authenticator.reads_open
-
-        def label_of(name: str | None, authenticated: bool) -> str:
-            if labels is None:
-                return OperationLabels.UNNAMED
-            return labels.label(name, authenticated=authenticated, anonymous_may_add=reads_open)
-
         return ResponseCache(
             answers,
             plans,
             prerenderer,
             roles_of=self.roles_key,
+            operation_label=self._operation_label,
             # How long an answer at the head holds: until the next block.
             block_time=self.settings.sim_block_time if self.settings.simulated else 12.0,
-            label_of=label_of,
         )
 
     def roles_key(self, authorization: str | None) -> str:
@@ -105,6 +105,14 @@ class PylonGraphQL(GraphQL[Context, None]):
         if authorization is None:
             return ""
         return ",".join(sorted(self.authenticator.roles_for(bearer_token(authorization))))
+
+    def _operation_label(self, name: str | None, authenticated: bool) -> str:
+        # As the schema's OperationMetrics labels an execution.
+        note_operation(name)  # for the request's log lines
+        reads_open = self.settings.reader_tokens is None
+        return self.operation_labels.label(
+            name, authenticated=authenticated, anonymous_may_add=reads_open
+        )
 
     # --- websocket admission
 
@@ -130,6 +138,10 @@ class PylonGraphQL(GraphQL[Context, None]):
         offered = set(request["subprotocols"])
         return next((p for p in self.websocket_subprotocols if p in offered), None)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Its files from this server when fetched (http/graphiql.py), this API's examples.
+        return self.graphiql.page()
+
     # --- context and roles
 
     def _context(
@@ -149,7 +161,12 @@ class PylonGraphQL(GraphQL[Context, None]):
             response=response,
             writes=self.services.writes,
             turns=DeliveryTurns(self.deliveries),
+            served_head=None if self.responses is None else self._served_head,
         )
+
+    def _served_head(self) -> BlockRef | None:
+        # Queries naming no block answer at the response cache's head (prerender.py).
+        return None if self.responses is None else self.responses.prerenderer.head
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -202,8 +219,14 @@ class PylonGraphQL(GraphQL[Context, None]):
         try:
             return await self._run_http(request, context, root_value)
         except HTTPException as refused:
-            # Malformed requests answer as GraphQL errors (strawberry's are plain text).
-            return _error_response(refused.status_code, refused.reason, "BAD_REQUEST")
+            # Malformed requests answer as GraphQL errors (strawberry's are plain text), and
+            # echo what they refuse (an operation name) only cut.
+            cause = refused.__cause__
+            if isinstance(cause, CannotGetOperationTypeError):
+                message = operation_not_found(cause)
+            else:
+                message = bounded(_SAY_WHAT_TO_DO.get(refused.reason, refused.reason))
+            return _error_response(refused.status_code, message, "BAD_REQUEST")
 
     async def _run_http(
         self, request: Request, context: Context | UnsetType, root_value: UnsetType | None
@@ -297,6 +320,16 @@ class PylonGraphQL(GraphQL[Context, None]):
         if sub_response.status_code:
             response.status_code = sub_response.status_code
         return response
+
+
+#: Strawberry's refusals of a malformed request, in words that say what to send instead.
+_SAY_WHAT_TO_DO = {
+    "Unsupported content type": "send the request as JSON (`content-type: application/json`) "
+    "with POST, or with GET and the query in the URL",
+    "Batching is not enabled": "send one operation per request: batches (a JSON array) are "
+    "not taken",
+    "No GraphQL query found in the request": "the request has no `query`: send the document in it",
+}
 
 
 def _error_response(status: int, message: str, code: str) -> Response:

@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -39,6 +40,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from ..schema.context import Context
 from ..schema.errors import ErrorCode
 from .ws_admission import SLOT_KEY, Slot
+from .ws_gauges import open_connection, running_subscription
 from .ws_messages import close_reason, legacy_ws_problem, transport_ws_problem
 
 logger = logging.getLogger(__name__)
@@ -112,13 +114,19 @@ class _Drop:
     def _operation_count(self) -> int:
         return 0
 
+    def _running(self, query: object, operation_name: object) -> Any:
+        """The active-subscriptions gauge, held while an operation runs (ws_gauges.py)."""
+        max_tokens = self.view.settings.max_tokens
+        return running_subscription(self.view.schema, query, operation_name, max_tokens)
+
     async def _run(self, handle: Any) -> None:
         self._main = asyncio.current_task()
         slot = self._slot()
         if slot is not None:
             slot.on_evict(self._evict)
         try:
-            await handle()
+            with open_connection():
+                await handle()
         except asyncio.CancelledError:
             if not self._dropped:
                 raise
@@ -231,6 +239,14 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
         with contextlib.suppress(Exception):
             await self.handle_invalid_message(problem)
 
+    @staticmethod
+    def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
+        # Strawberry closes with 4400 on a syntax error or an unknown operation name, with the
+        # whole message as the reason: cut to fit a close frame (longer, the close itself
+        # failed and the client got no close frame), from the message the client would see.
+        reason = BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
+        return None if reason is None else close_reason(error.message)
+
     def _stop_init_timer(self) -> None:
         """The connection is being closed: its init timeout must not close it a second time
         (strawberry would log the failed close with a traceback)."""
@@ -272,6 +288,10 @@ class TransportWSHandler(_Drop, BaseGraphQLTransportWSHandler[Context, None]):
     def _operation_count(self) -> int:
         return len(self.operations)
 
+    async def run_operation(self, operation: Any) -> None:
+        with self._running(operation.query, operation.operation_name):
+            await super().run_operation(operation)
+
     async def _ping(self) -> None:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(WebSocketDisconnected):
@@ -312,6 +332,12 @@ class LegacyWSHandler(_Drop, BaseGraphQLWSHandler[Context, None]):
 
     def _operation_count(self) -> int:
         return len(self.subscriptions)
+
+    async def handle_async_results(
+        self, operation_id: str, query: str, operation_name: str | None, variables: Any
+    ) -> None:
+        with self._running(query, operation_name):
+            await super().handle_async_results(operation_id, query, operation_name, variables)
 
     async def handle_message(self, message: Any) -> None:
         """A malformed message that names its operation is answered with an `error` for it,

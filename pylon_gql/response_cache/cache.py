@@ -32,8 +32,8 @@ from .store import AnswerStore, Executed
 
 #: Runs the request, with the head pinned when the key names one (None: the reader's own).
 Execute = Callable[[BlockRef | None], Awaitable[Executed[Response]]]
-#: The label of an operation in the request metrics, by name and whether its caller has roles.
-LabelOf = Callable[[str | None, bool], str]
+#: The request metrics' label of an operation: (its name, whether its caller has a role).
+OperationLabel = Callable[[str | None, bool], str]
 
 CACHE_HEADER = "x-pylon-cache"
 
@@ -55,20 +55,21 @@ class ResponseCache:
         plans: PlanCache,
         prerenderer: Prerenderer,
         roles_of: Callable[[str | None], str],
+        operation_label: OperationLabel,
         *,
         block_time: float,
-        label_of: LabelOf = lambda name, authenticated: "anonymous",
     ) -> None:
         """`roles_of`: the roles of an `Authorization` header, as one string (part of the key);
-        `block_time`: seconds between blocks (how long a head answer holds); `label_of`: the
-        operation's label in the request metrics."""
+        `operation_label`: the label an answer from the cache counts under in the request
+        metrics, the one its execution would have counted under; `block_time`: seconds between
+        blocks (how long a head answer holds)."""
         self.answers = answers
         self.plans = plans
         self.prerenderer = prerenderer
         self.raw = RawIndex()
         self.roles_of = roles_of
         self.block_time = block_time
-        self._label_of = label_of
+        self._operation_label = operation_label
 
     # --- the fast lane's part: a kept answer for a raw request, or None
 
@@ -110,6 +111,7 @@ class ResponseCache:
     # --- the GraphQL view's one call
 
     async def serve(self, request: Request, execute: Execute) -> Response:
+        started = time.perf_counter()
         roles = self.roles_of(request.headers.get("authorization"))
         keyed = await self._template(request, roles)
         key = None if keyed is None else keyed[0].key_at(self.prerenderer.head)
@@ -120,6 +122,8 @@ class ResponseCache:
         if template.hot is not None:
             self.prerenderer.hot.count(key, template.hot)
         head = self.prerenderer.head if template.at_head else None
+        # An execution of this request counts as a miss (the schema's metrics read this).
+        setattr(request.state, metrics.CACHE_STATE, "miss")
         answer, outcome = await self.answers.serve(key, lambda: execute(head))
         metrics.RESPONSE_CACHE_REQUESTS.labels(outcome).inc()
         if not isinstance(answer, Answer):
@@ -127,8 +131,11 @@ class ResponseCache:
             return answer
         # Remembered once it answered from the store: the fast lane finds it from now on.
         self.raw.remember(raw, template)
-        if outcome != "miss":  # a miss was counted by its own execution
+        if outcome in ("hit", "shared"):
+            # Nothing executed for this request, so the schema counted nothing: count it here,
+            # under the label its execution had.
             template.requests.inc()
+            template.latency.observe(time.perf_counter() - started)
         asked = Asked(
             revalidates=request.method == "GET",
             accepts_gzip=accepts_gzip(request.headers.get("accept-encoding")),
@@ -167,7 +174,7 @@ class ResponseCache:
         key = (key[0], key[1], key[2], "", key[4])
         at_head = plan.at_head(variables or {})
         hot = HotQuery(query, operation, variables, plan) if at_head and not roles else None
-        label = self._label_of(plan.name, bool(roles))
+        label = self._operation_label(plan.name, bool(roles))
         return KeyTemplate(key, at_head, label, hot), raw
 
 

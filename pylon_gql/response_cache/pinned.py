@@ -5,16 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..chain.errors import FutureBlock
-from ..models import (
-    Block,
-    BlockRef,
-    ChainInfo,
-    Commitment,
-    Epoch,
-    Hyperparameters,
-    Metagraph,
-    Subnet,
-)
+from ..models import BlockRef
 from ..schema.context import Reader
 
 
@@ -25,6 +16,16 @@ class HeadPinnedReader:
     def __init__(self, reader: Reader, head: BlockRef) -> None:
         self._reader = reader
         self._head = head
+        # A read at an explicit block does not depend on the head: it is the reader's own.
+        self.holds = reader.holds
+        self.block = reader.block
+        self.metagraph = reader.metagraph
+        self.hyperparameters = reader.hyperparameters
+        self.subnet = reader.subnet
+        self.epoch = reader.epoch
+        self.commitment = reader.commitment
+        self.commitments = reader.commitments
+        self.chain_info = reader.chain_info
 
     @property
     def head(self) -> BlockRef | None:
@@ -36,33 +37,6 @@ class HeadPinnedReader:
         if hash is None and number is not None and number > self._head.number >= 0:
             raise FutureBlock(number, self._head.number)
         return await self._reader.resolve(number=number, hash=hash)
-
-    def holds(self, number: int) -> bool:
-        return self._reader.holds(number)
-
-    async def block(self, ref: BlockRef) -> Block:
-        return await self._reader.block(ref)
-
-    async def metagraph(self, ref: BlockRef) -> Metagraph:
-        return await self._reader.metagraph(ref)
-
-    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters:
-        return await self._reader.hyperparameters(ref)
-
-    async def subnet(self, ref: BlockRef) -> Subnet:
-        return await self._reader.subnet(ref)
-
-    async def epoch(self, ref: BlockRef) -> Epoch:
-        return await self._reader.epoch(ref)
-
-    async def commitment(self, ref: BlockRef, hotkey: str) -> Commitment | None:
-        return await self._reader.commitment(ref, hotkey)
-
-    async def commitments(self, ref: BlockRef) -> tuple[Commitment, ...]:
-        return await self._reader.commitments(ref)
-
-    async def chain_info(self) -> ChainInfo:
-        return await self._reader.chain_info()
 
     def __getattr__(self, name: str) -> Any:
         # Reads added to the reader later pass through unchanged.

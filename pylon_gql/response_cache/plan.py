@@ -95,7 +95,7 @@ class QueryPlan:
     #: Per `block(number:, hash:)` field: (number, hash); per other block field: (block, None).
     block_arguments: tuple[tuple[_Argument, _Argument | None], ...]
     root_fields: frozenset[str]
-    #: The operation's own name (None: an anonymous operation), whatever the request named.
+    #: The operation's own name (None: unnamed), which the request metrics label it by.
     name: str | None = None
 
     def at_head(self, variables: Mapping[str, Any]) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import metrics
-from ..events import EventBus
+from ..events import EventBus, HeadServed
 from ..models import BlockRef
 from ..supervise import BlockListener
 from .answer import encode
@@ -111,7 +111,10 @@ class Prerenderer:
         self._served: BlockRef | None = None
         #: When the served head last moved (monotonic seconds): how fresh a head answer is.
         self.head_since = time.monotonic()
-        self._listener = BlockListener("prerenderer", hub, self.advance, doing="pre-rendering")
+        self._hub = hub
+        self._listener = BlockListener(
+            "prerenderer", hub, self.advance, doing="pre-rendering", on_reset=self._chain_reset
+        )
 
     @property
     def head(self) -> BlockRef | None:
@@ -137,6 +140,15 @@ class Prerenderer:
                 await self._prerender(hot, ref)
         self._served = ref
         self.head_since = time.monotonic()
+        self._hub.publish(HeadServed(ref))  # a write waiting for its block to be served
+
+    def _chain_reset(self, ref: BlockRef) -> None:
+        """The head was reset to another chain's block: answers kept by block number (and
+        at heads of the old chain) are not this chain's."""
+        logger.warning(
+            "the head was reset to block %d: the response cache starts empty", ref.number
+        )
+        self.answers.clear()
 
     async def _prerender(self, hot: HotQuery, ref: BlockRef) -> None:
         # `chain` reads the node's runtime at the reader's head, not at a pinned one.

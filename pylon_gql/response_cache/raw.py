@@ -51,8 +51,9 @@ class KeyTemplate:
     latency: Histogram = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "requests", metrics.GRAPHQL_REQUESTS.labels(self.operation, "ok"))
-        object.__setattr__(self, "latency", metrics.GRAPHQL_LATENCY.labels(self.operation))
+        requests = metrics.GRAPHQL_REQUESTS.labels(self.operation, "ok", "hit")
+        object.__setattr__(self, "requests", requests)
+        object.__setattr__(self, "latency", metrics.GRAPHQL_LATENCY.labels(self.operation, "hit"))
 
     def key_at(self, head: BlockRef | None) -> CacheKey | None:
         """The key at `head`; None for a head query while there is no head yet."""

@@ -86,6 +86,13 @@ class AnswerStore:
         metrics.RESPONSE_CACHE_BYTES.set(self.size)
         metrics.RESPONSE_CACHE_ENTRIES.set(len(self._entries))
 
+    def clear(self) -> None:
+        """Forget every answer (the chain the answers were read from is not the node's); not
+        counted as evictions (those are for room)."""
+        self._entries = _Entries(self.max_bytes, getsizeof=lambda entry: entry.cost)
+        metrics.RESPONSE_CACHE_BYTES.set(0)
+        metrics.RESPONSE_CACHE_ENTRIES.set(0)
+
     def in_flight(self, key: CacheKey) -> bool:
         return key in self._flights
 

@@ -12,19 +12,18 @@ from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRul
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StreamResult
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS, OperationLabels
+from ..logs import note_operation
+from ..metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS, OperationLabels, cache_label
 from ..settings import Settings
 from .context import Context, Info
 from .deadline import ChainDeadline
@@ -34,6 +33,7 @@ from .limits import RequestLimits, ValidationCacheAfterLimits
 from .mutations import Mutation
 from .operation_name import OperationNameRequired
 from .over_http import SubscriptionsOverWebsockets
+from .parsing import ParserCacheReportingErrors
 from .permissions import ReadAccess, read_refused
 from .queries import Query
 from .subscriptions import Subscription
@@ -46,13 +46,16 @@ __all__ = ["Context", "Info", "PylonSchema", "create_schema", "schema_sdl"]
 #: Documents parsed and validated once and kept, by text.
 DOCUMENT_CACHE_SIZE = 256
 #: The chain's queries and the validator's weights, as one root type.
-ROOT_QUERY = merge_types("Query", (Query, WeightQuery))
+ROOT_QUERY = strawberry.type(
+    # What strawberry's merge_types makes, with the description it does not take.
+    type("Query", (Query, WeightQuery), {}),
+    description="Reads: the chain at a block (the latest finalized head when none is given), "
+    "every answer saying which block it is for; and the validator's weights from the "
+    "server's database.",
+)
 
 
 class PylonSchema(strawberry.Schema):
-    #: Which operation names label the request metrics (set by `create_schema`).
-    operation_labels: OperationLabels = OperationLabels()
-
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -102,14 +105,16 @@ class OperationMetrics(SchemaExtension):
         yield
         name = self._label(self.execution_context)
         outcome = "error" if self.execution_context.pre_execution_errors else "ok"
-        GRAPHQL_REQUESTS.labels(name, outcome).inc()
-        GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - started)
+        cache = cache_label(getattr(self.execution_context.context, "request", None))
+        GRAPHQL_REQUESTS.labels(name, outcome, cache).inc()
+        GRAPHQL_LATENCY.labels(name, cache).observe(time.perf_counter() - started)
 
     def _label(self, execution_context: ExecutionContext) -> str:
         try:
             name = execution_context.operation_name
         except Exception:  # an unparsable document has no operation
             name = None
+        note_operation(name)  # for the request's log lines
         context = execution_context.context
         roles = context.roles if isinstance(context, Context) else frozenset()
         reads_open = not isinstance(context, Context) or context.settings.reader_tokens is None
@@ -123,8 +128,11 @@ def _config() -> StrawberryConfig:
     )
 
 
-def create_schema(settings: Settings) -> PylonSchema:
-    """The served schema: limits, caches, error handling and metrics from the settings."""
+def create_schema(
+    settings: Settings, operation_labels: OperationLabels | None = None
+) -> PylonSchema:
+    """The served schema: limits, caches, error handling and metrics from the settings;
+    `operation_labels`: the labels' state, when the view labels response-cache hits too."""
     # Rule classes made once, so the validation cache recognises them on every request.
     rules: list[type[ASTValidationRule]] = [
         depth_rule(settings.max_query_depth, None),
@@ -133,13 +141,13 @@ def create_schema(settings: Settings) -> PylonSchema:
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     max_tokens = settings.max_tokens
-    labels = OperationLabels(settings.metric_operation_names)
+    labels = operation_labels or OperationLabels(settings.metric_operation_names)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: OperationMetrics(labels=labels),
         # Before the parser and the validation cache: its checks run before their work.
         lambda: RequestLimits(settings=settings),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ParserCacheReportingErrors(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: ValidationCacheAfterLimits(maxsize=DOCUMENT_CACHE_SIZE),
         ReadAccess,
@@ -149,7 +157,7 @@ def create_schema(settings: Settings) -> PylonSchema:
         SubscriptionsOverWebsockets,
         DeliveryTurnsExtension,
     ]
-    schema = PylonSchema(
+    return PylonSchema(
         query=ROOT_QUERY,
         mutation=Mutation,
         subscription=Subscription,
@@ -157,9 +165,6 @@ def create_schema(settings: Settings) -> PylonSchema:
         extensions=extensions,
         execution_context_class=PlainListExecutor,
     )
-    # The response cache labels the answers it serves without executing by the same rule.
-    schema.operation_labels = labels
-    return schema
 
 
 def schema_sdl() -> str:

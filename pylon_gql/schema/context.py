@@ -81,6 +81,9 @@ class Context:
     writes: WritePath | None = None
     #: A websocket's `connection_init` payload (strawberry sets it).
     connection_params: dict[str, object] | None = None
+    #: The head that queries naming no block are answered at, when the response cache moves
+    #: it later than the reader's (None: the reader's head).
+    served_head: Callable[[], BlockRef | None] | None = None
     #: This connection's turns at delivering subscription results (schema/turns.py).
     turns: DeliveryTurns = field(default_factory=DeliveryTurns)
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from ..chain.errors import (
@@ -122,21 +122,74 @@ _VARIABLE_REFUSED = re.compile(
     r"provided|of non-null type .* must not be null)|Variable values are nested too deeply",
     re.DOTALL,
 )
-#: Longest run of non-blank characters an error message shows of the input it echoes (a block
-#: hash, 66, and an address, 48, show whole).
+#: Longest piece of input an error message shows whole (a block hash, 66 characters, and an
+#: address, 48, show whole); a longer one is cut to its first SHOWN characters and its length.
 MAX_ECHOED = 128
+SHOWN = MAX_ECHOED - 16
+#: Longest message, once every echoed piece is cut (the server's own words are far shorter):
+#: what no pattern below recognises as an echo is bounded here.
+MAX_MESSAGE = 2048
+#: Characters of a message looked at: beyond them, only input (1 MB of an operation name) that
+#: would cost the event loop time to look through.
+_SCANNED = 16_384
+#: Echoed values: quoted (graphql-core's `inspect` and printed literals, `!r` in the server's
+#: own messages), where spaces do not end them, and runs of non-blank characters. The quoted
+#: patterns stop at their own quote (possessive, `*+`), so a scan never backtracks: linear in
+#: the message. A single quote opens only after a non-word character, so an apostrophe ("the
+#: payload's") opens nothing.
+_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL)
+_SINGLE_QUOTED = re.compile(r"(?<!\w)'(?:[^'\\]|\\.)*+'", re.DOTALL)
+#: A quote still open where the scanned part of a message ends.
+_DOUBLE_OPEN = re.compile(r'"(?:[^"\\]|\\.)*+\Z', re.DOTALL)
+_SINGLE_OPEN = re.compile(r"(?<!\w)'(?:[^'\\]|\\.)*+\Z", re.DOTALL)
 _LONG_RUN = re.compile(rf"\S{{{MAX_ECHOED + 1},}}")
 
 
+def _cut_quoted(match: re.Match[str]) -> str:
+    quoted = match.group()
+    inner = quoted[1:-1]
+    if len(inner) <= MAX_ECHOED:
+        return quoted
+    quote = quoted[0]
+    return f"{quote}{inner[:SHOWN]}...{quote}({len(inner)} characters)"
+
+
+def _cut_open(match: re.Match[str]) -> str:
+    """A quoted echo whose end is past the scanned part (the message's length is told)."""
+    quoted = match.group()
+    return quoted if len(quoted) <= MAX_ECHOED else f"{quoted[: SHOWN + 1]}..."
+
+
+def _cut_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return f"{run[:SHOWN]}...({len(run)} characters)"
+
+
 def bounded(message: str) -> str:
-    """`message` with every long run of characters (an echoed hash, address, name or value)
-    cut to its start: an answer never carries a stranger's megabytes back."""
+    """`message` with every long piece of input it echoes (a hash, an address, a name, a value,
+    quoted or not, spaces or not) cut to its start and its length: an answer never carries a
+    stranger's megabytes back."""
+    if len(message) <= MAX_ECHOED:
+        return message
+    total = len(message)
+    text = _SINGLE_QUOTED.sub(_cut_quoted, _DOUBLE_QUOTED.sub(_cut_quoted, message[:_SCANNED]))
+    if total > _SCANNED:
+        # The scanned part may end inside a quoted echo: cut that one too.
+        text = _SINGLE_OPEN.sub(_cut_open, _DOUBLE_OPEN.sub(_cut_open, text))
+    text = _LONG_RUN.sub(_cut_run, text)
+    if total > _SCANNED or len(text) > MAX_MESSAGE:
+        text = f"{text[: MAX_MESSAGE - 40].removesuffix('...')}...(cut from {total} characters)"
+    return text
 
-    def cut(match: re.Match[str]) -> str:
-        run = match.group()
-        return f"{run[: MAX_ECHOED - 16]}...({len(run)} characters)"
 
-    return _LONG_RUN.sub(cut, message)
+def operation_not_found(error: CannotGetOperationTypeError) -> str:
+    """What to say when the document has no operation to run by the name given (or none)."""
+    if error.operation_name is None:
+        return "the document has no operation: send a query, a mutation or a subscription"
+    return bounded(
+        f"the document has no operation named {error.operation_name!r}: name one of its "
+        "operations in `operationName`, or leave it out when there is only one"
+    )
 
 
 #: What to say when a transport cannot carry an operation: graphql-ws runs only subscriptions,
@@ -157,46 +210,56 @@ def classify(errors: list[GraphQLError], request_id: str) -> None:
     Runs before the result is sent, on the same error objects the client will see.
     """
     for error in errors:
+        _classify(error, request_id)
+        # Last, so that no message (graphql-core's, strawberry's, the server's) escapes it.
         error.message = bounded(error.message)
-        if error.extensions and "code" in error.extensions:
-            continue
-        if isinstance(error, GraphQLSyntaxError):
-            error.extensions = {"code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
-            continue
-        original = error.original_error
-        if _VARIABLE_REFUSED.match(error.message):
-            # A variable's value that does not coerce to its type is the caller's input.
-            error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
-            continue
-        if original is None or isinstance(original, GraphQLError):
-            # Raised by graphql-core itself: validation (depth, aliases, unknown fields,
-            # introspection off) or an argument that does not coerce.
-            error.extensions = {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value}
-            continue
-        if error.path is None and isinstance(original, ValueError | TypeError):
-            # A variable a scalar refused, before any resolver ran.
-            error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
-            continue
-        if isinstance(original, InvalidOperationTypeError):
-            # Strawberry's transports that cannot carry this kind of operation.
-            error.message = _NOT_CARRIED[original.operation_type]
-            error.extensions = {"code": ErrorCode.BAD_REQUEST.value}
-            continue
-        expected = _expected(error)
-        if expected is not None:
-            error.message = str(expected)
-            error.extensions = dict(expected.extensions)
-            log.info("request %s: %s: %s", request_id, expected.code, expected)
-            continue
-        log.error(
-            "request %s: unexpected error at %s",
-            request_id,
-            ".".join(str(p) for p in error.path or ()) or "(operation)",
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        error.message = f"Internal server error, request id {request_id}"
-        error.extensions = {
-            "code": ErrorCode.INTERNAL_SERVER_ERROR.value,
-            "requestId": request_id,
-        }
-        error.original_error = None
+
+
+def _classify(error: GraphQLError, request_id: str) -> None:
+    if error.extensions and "code" in error.extensions:
+        return
+    if isinstance(error, GraphQLSyntaxError):
+        error.extensions = {"code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
+        return
+    original = error.original_error
+    if _VARIABLE_REFUSED.match(error.message):
+        # A variable's value that does not coerce to its type is the caller's input.
+        error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
+        return
+    if original is None or isinstance(original, GraphQLError):
+        # Raised by graphql-core itself: validation (depth, aliases, unknown fields,
+        # introspection off) or an argument that does not coerce.
+        error.extensions = {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value}
+        return
+    if error.path is None and isinstance(original, ValueError | TypeError):
+        # A variable a scalar refused, before any resolver ran.
+        error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
+        return
+    if isinstance(original, CannotGetOperationTypeError):
+        # An `operationName` the document lacks (over websockets; over HTTP it is a 400).
+        error.message = operation_not_found(original)
+        error.extensions = {"code": ErrorCode.BAD_REQUEST.value}
+        return
+    if isinstance(original, InvalidOperationTypeError):
+        # Strawberry's transports that cannot carry this kind of operation.
+        error.message = _NOT_CARRIED[original.operation_type]
+        error.extensions = {"code": ErrorCode.BAD_REQUEST.value}
+        return
+    expected = _expected(error)
+    if expected is not None:
+        error.message = str(expected)
+        error.extensions = dict(expected.extensions)
+        log.info("request %s: %s: %s", request_id, expected.code, bounded(str(expected)))
+        return
+    log.error(
+        "request %s: unexpected error at %s",
+        request_id,
+        ".".join(str(p) for p in error.path or ()) or "(operation)",
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    error.message = f"Internal server error, request id {request_id}"
+    error.extensions = {
+        "code": ErrorCode.INTERNAL_SERVER_ERROR.value,
+        "requestId": request_id,
+    }
+    error.original_error = None

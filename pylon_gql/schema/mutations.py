@@ -4,6 +4,7 @@ hyperparameters. Each is guarded by permission classes; expected failures are ty
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from enum import Enum
 from typing import Annotated, Any
@@ -16,15 +17,19 @@ from ..chain.errors import ExtrinsicFailed
 from ..committer import CommitRefused as Refused
 from ..store import WeightRangeError
 from ..validation import address_problem, delta_problem, weight_problem
+from ..writes import wait_until_served
 from .context import Info
 from .permissions import HasValidatorHotkey, IsOwner, IsValidator, OwnsSubnet, write_path
 from .queries import resolve_block
 from .types import BlockRef, Commitment, Hyperparameters
 from .weights import (
     ChainRejected,
+    ClearWeightsSuccess,
     CommitRefused,
     CommitWeightsSuccess,
+    DeleteWeightSuccess,
     InvalidEntry,
+    SetWeightsMode,
     SetWeightsSuccess,
     ValidationError,
     Weight,
@@ -35,28 +40,45 @@ from .weights import (
     weights_epoch,
 )
 
+logger = logging.getLogger(__name__)
+
 #: Most bytes a commitment's `Raw<n>` field holds.
 MAX_COMMITMENT_BYTES = 128
 
 SetWeightsResult = Annotated[
-    SetWeightsSuccess | ValidationError, strawberry.union("SetWeightsResult")
+    SetWeightsSuccess | ValidationError,
+    strawberry.union("SetWeightsResult", description="The weights written, or why not."),
 ]
-WeightResult = Annotated[WeightSuccess | ValidationError, strawberry.union("WeightResult")]
+WeightResult = Annotated[
+    WeightSuccess | ValidationError,
+    strawberry.union("WeightResult", description="The weight written, or why not."),
+]
+DeleteWeightResult = Annotated[
+    DeleteWeightSuccess | ValidationError,
+    strawberry.union("DeleteWeightResult", description="The weight deleted, or why not."),
+]
 CommitWeightsResult = Annotated[
-    CommitWeightsSuccess | CommitRefused, strawberry.union("CommitWeightsResult")
+    CommitWeightsSuccess | CommitRefused,
+    strawberry.union("CommitWeightsResult", description="The attempt started, or why not."),
 ]
+#: The arguments of the one-weight mutations.
+Hotkey = Annotated[str, strawberry.argument(description="SS58 address of the hotkey.")]
+WeightValue = Annotated[float, strawberry.argument(description="A finite number >= 0.")]
+Delta = Annotated[float, strawberry.argument(description="What to add: finite, may be negative.")]
 
 
 @strawberry.enum(description="How `setCommitment`'s `data` is written.")
 class CommitmentEncoding(Enum):
-    TEXT = "text"
-    HEX = "hex"
+    TEXT = strawberry.enum_value("text", description="`data` is text, written as UTF-8.")
+    HEX = strawberry.enum_value("hex", description="`data` is hex (0x optional): its bytes.")
 
 
 @strawberry.type(description="The commitment as the chain has it at the finalized block.")
 class SetCommitmentSuccess:
     block: BlockRef = strawberry.field(description="The block the commitment was finalized in.")
-    commitment: Commitment | None
+    commitment: Commitment | None = strawberry.field(
+        description="The hotkey's commitment read back at `block`."
+    )
 
 
 @strawberry.type(description="The hyperparameter was set; its value read back at `block`.")
@@ -67,16 +89,20 @@ class SetHyperparameterSuccess:
         description="The value read back from the hyperparameters at `block` (null when the "
         "call sets nothing `hyperparameters` shows)."
     )
-    hyperparameters: Hyperparameters
+    hyperparameters: Hyperparameters = strawberry.field(
+        description="All the subnet's hyperparameters at `block`."
+    )
 
 
 SetCommitmentResult = Annotated[
     SetCommitmentSuccess | ValidationError | ChainRejected,
-    strawberry.union("SetCommitmentResult"),
+    strawberry.union("SetCommitmentResult", description="The commitment set, or why it was not."),
 ]
 SetHyperparameterResult = Annotated[
     SetHyperparameterSuccess | ValidationError | ChainRejected,
-    strawberry.union("SetHyperparameterResult"),
+    strawberry.union(
+        "SetHyperparameterResult", description="The hyperparameter set, or why it was not."
+    ),
 ]
 
 VALIDATOR = [IsValidator, HasValidatorHotkey]
@@ -128,19 +154,65 @@ def _unregistered_error(head: models.BlockRef, hotkeys: Sequence[str], index: di
     )
 
 
-@strawberry.type
+async def _until_served(info: Info, block: models.BlockRef) -> None:
+    """Answer a chain write only once queries naming no block answer at its block or later
+    (the server's head can be a block behind the node when the write is finalized), at most
+    PYLON_CHAIN_TIMEOUT seconds: then the answer still says its block."""
+    context = info.context
+    reader = context.reader
+    served = await wait_until_served(
+        block.number,
+        context.served_head or (lambda: reader.head),
+        context.events,
+        context.settings.chain_timeout,
+    )
+    if not served:
+        logger.warning(
+            "block %d of a write is not served after %g s (PYLON_CHAIN_TIMEOUT); answering",
+            block.number,
+            context.settings.chain_timeout,
+        )
+
+
+def _weight_success(
+    head: models.BlockRef, epoch: models.Epoch, entry: models.WeightEntry
+) -> WeightSuccess:
+    return WeightSuccess(
+        block=BlockRef.from_model(head),
+        epoch=epoch_of(epoch, head),
+        weight=Weight.from_entry(entry),
+    )
+
+
+@strawberry.type(
+    description="Writes: the validator's weights and commitment (validator role), the "
+    "subnet's hyperparameters (owner role). Each answers a result type or a typed error."
+)
 class Mutation:
     @strawberry.mutation(
-        description="Set the weights of many hotkeys for the head's epoch, all or nothing: one "
-        "invalid entry (not SS58, a weight that is not finite and >= 0, a hotkey twice, an "
-        "unregistered hotkey) writes nothing and is named. At most PYLON_MAX_WEIGHTS_BATCH "
-        "entries.",
+        description="Set the weights of many hotkeys for the head's epoch, in one transaction, "
+        "all or nothing: one invalid entry (not SS58, a weight that is not finite and >= 0, a "
+        "hotkey twice, an unregistered hotkey) writes nothing and is named. At most "
+        "PYLON_MAX_WEIGHTS_BATCH entries. With `mode: REPLACE` (the default) the epoch's "
+        "weights become exactly the batch, as bittensor's `set_weights` replaces the vector; "
+        "`MERGE` writes the batch over them. Answers with the head it was written at.",
         permission_classes=VALIDATOR,
     )
-    async def set_weights(self, info: Info, weights: list[WeightInput]) -> SetWeightsResult:
+    async def set_weights(
+        self,
+        info: Info,
+        weights: Annotated[
+            list[WeightInput],
+            strawberry.argument(description="The batch: each hotkey once, with its weight."),
+        ],
+        mode: Annotated[
+            SetWeightsMode,
+            strawberry.argument(description="Replace the epoch's weights, or merge into them."),
+        ] = SetWeightsMode.REPLACE,
+    ) -> SetWeightsResult:
         limit = info.context.settings.max_weights_batch
         if not weights:
-            return _invalid("no weights given")
+            return _invalid("no weights given (`clearWeights` empties the epoch's weights)")
         if len(weights) > limit:
             return _invalid(
                 f"{len(weights)} entries is more than one batch may carry "
@@ -167,21 +239,63 @@ class Mutation:
         if unregistered:
             return _unregistered_error(head, unregistered, seen)
         count = await write_path(info).store.set_weights(
-            epoch.start, [(item.hotkey, item.weight) for item in weights]
+            epoch.start,
+            [(item.hotkey, item.weight) for item in weights],
+            replace=mode is SetWeightsMode.REPLACE,
+            at=(epoch, head),
         )
-        return SetWeightsSuccess(epoch=epoch_of(epoch, head), count=count)
+        return SetWeightsSuccess(
+            block=BlockRef.from_model(head), epoch=epoch_of(epoch, head), mode=mode, count=count
+        )
 
     @strawberry.mutation(
-        description="Set the weight of one hotkey for the head's epoch.",
+        description="Delete every weight of the head's epoch: its vector is empty, and the "
+        "committer commits nothing until weights are written again (the chain keeps the "
+        "weights it has; an older epoch's are not committed instead).",
         permission_classes=VALIDATOR,
     )
-    async def set_weight(self, info: Info, hotkey: str, weight: float) -> WeightResult:
+    async def clear_weights(self, info: Info) -> ClearWeightsSuccess:
+        head, epoch = await _head_epoch(info)
+        count = await write_path(info).store.clear_weights(epoch.start, at=(epoch, head))
+        return ClearWeightsSuccess(
+            block=BlockRef.from_model(head), epoch=epoch_of(epoch, head), count=count
+        )
+
+    @strawberry.mutation(
+        description="Delete the weight of one hotkey in the head's epoch, registered or not "
+        "(a deregistered hotkey's weight stays until deleted or replaced; the committer "
+        "leaves it out meanwhile).",
+        permission_classes=VALIDATOR,
+    )
+    async def delete_weight(self, info: Info, hotkey: Hotkey) -> DeleteWeightResult:
+        reason = address_problem(hotkey)
+        if reason is not None:
+            return _invalid(
+                f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
+            )
+        head, epoch = await _head_epoch(info)
+        deleted = await write_path(info).store.delete_weight(epoch.start, hotkey, at=(epoch, head))
+        return DeleteWeightSuccess(
+            block=BlockRef.from_model(head),
+            epoch=epoch_of(epoch, head),
+            hotkey=hotkey,
+            deleted=None if deleted is None else Weight.from_entry(deleted),
+        )
+
+    @strawberry.mutation(
+        description="Set the weight of one hotkey for the head's epoch (merged: the other "
+        "hotkeys keep theirs).",
+        permission_classes=VALIDATOR,
+    )
+    async def set_weight(self, info: Info, hotkey: Hotkey, weight: WeightValue) -> WeightResult:
         judged = await _judge_one(info, hotkey, weight_problem(weight))
         if isinstance(judged, ValidationError):
             return judged
         head, epoch = judged
-        entry = await write_path(info).store.set_weight(epoch.start, hotkey, weight)
-        return WeightSuccess(epoch=epoch_of(epoch, head), weight=Weight.from_entry(entry))
+        entry = await write_path(info).store.set_weight(
+            epoch.start, hotkey, weight, at=(epoch, head)
+        )
+        return _weight_success(head, epoch, entry)
 
     @strawberry.mutation(
         description="Add `delta` (may be negative) to the weight of one hotkey for the head's "
@@ -189,16 +303,18 @@ class Mutation:
         "a result below 0 is refused.",
         permission_classes=VALIDATOR,
     )
-    async def update_weight(self, info: Info, hotkey: str, delta: float) -> WeightResult:
+    async def update_weight(self, info: Info, hotkey: Hotkey, delta: Delta) -> WeightResult:
         judged = await _judge_one(info, hotkey, delta_problem(delta))
         if isinstance(judged, ValidationError):
             return judged
         head, epoch = judged
         try:
-            entry = await write_path(info).store.add_weight(epoch.start, hotkey, delta)
+            entry = await write_path(info).store.add_weight(
+                epoch.start, hotkey, delta, at=(epoch, head)
+            )
         except WeightRangeError as error:
             return _invalid(str(error), InvalidEntry(index=None, hotkey=hotkey, reason=str(error)))
-        return WeightSuccess(epoch=epoch_of(epoch, head), weight=Weight.from_entry(entry))
+        return _weight_success(head, epoch, entry)
 
     @strawberry.mutation(
         description="Commit the weights now, inside the commit window or not (commit-reveal "
@@ -220,8 +336,13 @@ class Mutation:
     async def set_commitment(
         self,
         info: Info,
-        data: str,
-        encoding: CommitmentEncoding = CommitmentEncoding.TEXT,
+        data: Annotated[
+            str, strawberry.argument(description="What to commit, as `encoding` says.")
+        ],
+        encoding: Annotated[
+            CommitmentEncoding,
+            strawberry.argument(description="How `data` is written (default TEXT)."),
+        ] = CommitmentEncoding.TEXT,
     ) -> SetCommitmentResult:
         if encoding is CommitmentEncoding.HEX:
             try:
@@ -241,6 +362,7 @@ class Mutation:
             )
         except ExtrinsicFailed as error:
             return ChainRejected(message=str(error), reason=error.reason)
+        await _until_served(info, receipt.block)
         found = await info.context.reader.commitment(receipt.block, signer.ss58_address)
         return SetCommitmentSuccess(
             block=BlockRef.from_model(receipt.block),
@@ -256,7 +378,22 @@ class Mutation:
         permission_classes=OWNER,
     )
     async def set_hyperparameter(
-        self, info: Info, name: str, value: JSON
+        self,
+        info: Info,
+        name: Annotated[
+            str,
+            strawberry.argument(
+                description="The `AdminUtils` call, with or without its `sudo_set_` prefix "
+                "(e.g. `tempo` or `sudo_set_weights_set_rate_limit`)."
+            ),
+        ],
+        value: Annotated[
+            JSON,
+            strawberry.argument(
+                description="The value, in the unit `hyperparameters` shows it in; an object "
+                "by argument name for a call that takes several."
+            ),
+        ],
     ) -> SetHyperparameterResult:
         writes = write_path(info)
         calls = await writes.admin_calls()
@@ -278,6 +415,7 @@ class Mutation:
             )
         except ExtrinsicFailed as error:
             return ChainRejected(message=str(error), reason=error.reason)
+        await _until_served(info, receipt.block)
         hyperparameters = await info.context.reader.hyperparameters(receipt.block)
         return SetHyperparameterSuccess(
             block=BlockRef.from_model(receipt.block),

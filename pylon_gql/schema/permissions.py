@@ -20,7 +20,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types.graphql import OperationType
 
-from ..auth import Role
+from ..auth import Role, bearer_token
 from ..writes import WritePath
 from .context import Context, Info
 from .errors import ApiError, ErrorCode
@@ -50,12 +50,43 @@ def write_path(info: Info) -> WritePath:
     return writes
 
 
+def sent_token(context: Context) -> bool:
+    """Whether the caller sent a token at all (known or not): in the Authorization header, or
+    in a websocket's `connection_init` payload."""
+    request = context.request
+    if request is not None and bearer_token(request.headers.get("authorization")) is not None:
+        return True
+    params = context.connection_params or {}
+    return any(params.get(key) for key in ("authorization", "Authorization", "token"))
+
+
+def _refusal(context: Context, needs: str, setting: str) -> ApiError:
+    """FORBIDDEN, saying which of three it is: no token, a token the server does not know (a
+    typo, another server's, a dev token of another data dir), or a known one of another role."""
+    if context.roles:
+        held = ", ".join(f"`{role}`" for role in sorted(context.roles))
+        return _forbidden(
+            f"this needs {needs}: a token from {setting}; the token sent has the role {held}"
+        )
+    if sent_token(context):
+        return _forbidden(
+            f"unknown token: this server has no such token (this needs {needs}: a token from "
+            f"{setting}; send it as `Authorization: Bearer <token>`, the prefix once)"
+        )
+    return _forbidden(
+        f"this needs a token: send `Authorization: Bearer <token>` with {needs} (a token from "
+        f"{setting})"
+    )
+
+
 class _HasRole(BasePermission):
     role: Role
     setting: str
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return self.role in info.context.roles
+        if self.role in info.context.roles:
+            return True
+        raise _refusal(info.context, f"the `{self.role}` role", self.setting)
 
     def on_unauthorized(self) -> None:
         raise _forbidden(
@@ -89,7 +120,14 @@ class SeesWeights(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         context = info.context
-        return context.settings.public_weights or Role.VALIDATOR in context.roles
+        if context.settings.public_weights or Role.VALIDATOR in context.roles:
+            return True
+        raise _refusal(
+            context,
+            "the `validator` role (the validator's weights are private unless the server runs "
+            "with PYLON_PUBLIC_WEIGHTS=true)",
+            "PYLON_VALIDATOR_TOKENS",
+        )
 
     def on_unauthorized(self) -> None:
         raise _forbidden(
@@ -145,11 +183,10 @@ def read_refused(context: object) -> GraphQLError | None:
         and context.settings.reader_tokens is not None
         and not context.roles
     ):
-        return GraphQLError(
-            "reading needs a token: send `Authorization: Bearer <token>` with a token from "
-            "PYLON_READER_TOKENS (or of any other role)",
-            extensions={"code": ErrorCode.FORBIDDEN.value},
+        refusal = _refusal(
+            context, "a token of any role to read", "PYLON_READER_TOKENS (or of any other role)"
         )
+        return GraphQLError(str(refusal), extensions={"code": ErrorCode.FORBIDDEN.value})
     return None
 
 

@@ -8,20 +8,11 @@ import strawberry
 
 from .. import models
 from ..chain.errors import BlockNotFound
+from .arguments import check_ss58
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
-from .types import (
-    Block,
-    BlockRef,
-    Chain,
-    Commitment,
-    Epoch,
-    Hyperparameters,
-    Metagraph,
-    Neuron,
-    Subnet,
-    check_ss58,
-)
+from .neurons import Metagraph, Neuron
+from .types import Block, BlockRef, Chain, Commitment, Epoch, Hyperparameters, Subnet
 
 BlockNumber = Annotated[
     int | None,
@@ -67,7 +58,15 @@ class Query:
         )
     )
     async def block(
-        self, info: Info, number: int | None = None, hash: str | None = None
+        self,
+        info: Info,
+        number: Annotated[
+            int | None, strawberry.argument(description="Height of the block (genesis is 0).")
+        ] = None,
+        hash: Annotated[
+            str | None,
+            strawberry.argument(description="Hash of the block: 0x and 64 hex digits."),
+        ] = None,
     ) -> Block | None:
         if number is not None and hash is not None:
             raise BadUserInput("give `number` or `hash`, not both")
@@ -94,8 +93,12 @@ class Query:
     async def neuron(
         self,
         info: Info,
-        uid: int | None = None,
-        hotkey: str | None = None,
+        uid: Annotated[
+            int | None, strawberry.argument(description="The neuron's slot in the subnet.")
+        ] = None,
+        hotkey: Annotated[
+            str | None, strawberry.argument(description="SS58 address of the neuron's hotkey.")
+        ] = None,
         block: BlockNumber = None,
     ) -> Neuron | None:
         if (uid is None) == (hotkey is None):
@@ -150,7 +153,12 @@ class Query:
         )
     )
     async def commitment(
-        self, info: Info, hotkey: str, block: BlockNumber = None
+        self,
+        info: Info,
+        hotkey: Annotated[
+            str, strawberry.argument(description="SS58 address of the hotkey that committed.")
+        ],
+        block: BlockNumber = None,
     ) -> Commitment | None:
         check_ss58(hotkey, "hotkey")
         ref = await resolve_block(info, block)

@@ -8,9 +8,9 @@ block to resubscribe from) and ends; it never slows the others down.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from enum import Enum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -25,16 +25,20 @@ from ..events import (
 )
 from ..events import NeuronRegistration as RegistrationEvent
 from ..models import CommitAttempt
+from .arguments import check_keys
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
-from .types import Block, BlockRef, Commitment, Epoch, check_keys
+from .types import Block, BlockRef, Commitment, Epoch
 from .weights import WeightCommit
 
 
 @strawberry.enum(description="Whether a hotkey took a uid or left it.")
 class RegistrationChange(Enum):
-    REGISTERED = "registered"
-    DEREGISTERED = "deregistered"
+    REGISTERED = strawberry.enum_value("registered", description="The hotkey took the uid.")
+    DEREGISTERED = strawberry.enum_value(
+        "deregistered",
+        description="The hotkey no longer holds the uid (a new registration took it).",
+    )
 
 
 @strawberry.type(
@@ -46,10 +50,10 @@ class RegistrationChange(Enum):
 )
 class NeuronRegistration:
     block: BlockRef = strawberry.field(description="The first block that shows the change.")
-    uid: int
-    hotkey: str
-    coldkey: str
-    change: RegistrationChange
+    uid: int = strawberry.field(description="The uid taken or left.")
+    hotkey: str = strawberry.field(description="SS58 address of the hotkey.")
+    coldkey: str = strawberry.field(description="SS58 address of the coldkey owning it.")
+    change: RegistrationChange = strawberry.field(description="Whether it took or left the uid.")
 
     @classmethod
     def from_event(cls, event: RegistrationEvent) -> NeuronRegistration:
@@ -65,7 +69,7 @@ class NeuronRegistration:
 @strawberry.type(description="What a hotkey has committed changed at `block`.")
 class CommitmentChanged:
     block: BlockRef = strawberry.field(description="The first block that shows the change.")
-    hotkey: str
+    hotkey: str = strawberry.field(description="SS58 address of the hotkey whose commitment it is.")
     commitment: Commitment | None = strawberry.field(
         description="The commitment from `block` on; null when it was removed."
     )
@@ -115,6 +119,17 @@ def _hotkeys(info: Info, hotkeys: list[str] | None) -> frozenset[str] | None:
     return frozenset(hotkeys)
 
 
+Hotkeys = Annotated[
+    list[str] | None,
+    strawberry.argument(
+        description="Only the events of these hotkeys (SS58 addresses, at most "
+        "PYLON_MAX_PAGE_SIZE of them); those of every hotkey when left out."
+    ),
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
 #: Events about one hotkey, which a subscriber may narrow to the hotkeys it names.
 H = TypeVar("H", RegistrationEvent, CommitmentChange)
 
@@ -130,12 +145,28 @@ async def _of_hotkeys(
                 yield event
 
 
+async def _relay(
+    events: AsyncGenerator[T, None], convert: Callable[[T], R]
+) -> AsyncGenerator[R, None]:
+    """`events` as `convert` makes them. A resolver returns this as its stream: every error
+    of `events` (no hub, bad hotkeys, falling behind) comes at the first or a later item, as
+    from a generator resolver, and closing the stream closes `events` at once."""
+    async with contextlib.aclosing(events):
+        async for event in events:
+            yield convert(event)
+
+
 async def _block_at(info: Info, number: int) -> Block:
     reader = info.context.reader
     return Block.from_model(await reader.block(await reader.resolve(number=number)))
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "Live updates over a websocket (graphql-transport-ws or graphql-ws), as the server "
+        "follows finalized blocks."
+    )
+)
 class Subscription:
     @strawberry.subscription(
         description=(
@@ -147,7 +178,15 @@ class Subscription:
         )
     )
     async def new_block(
-        self, info: Info, from_block: int | None = None
+        self,
+        info: Info,
+        from_block: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Number of the first block to send (blocks up to the head are "
+                "replayed); the next new block when left out."
+            ),
+        ] = None,
     ) -> AsyncGenerator[Block, None]:
         context = info.context
         hub, head = context.events, context.reader.head
@@ -182,6 +221,10 @@ class Subscription:
                 next_number += 1
             try:
                 async for event in events:
+                    if event.reset and event.ref.number < next_number:
+                        # The node's chain went back (restored from an earlier state, or
+                        # another node): go on from its head, as the server does.
+                        next_number = event.ref.number
                     # The follower announces blocks in order; after a jump it may skip some.
                     while next_number < event.ref.number:
                         async with context.turns.turn():
@@ -207,10 +250,10 @@ class Subscription:
             "owner changes the tempo, the block from which the new tempo counts."
         )
     )
-    async def new_epoch(self, info: Info) -> AsyncGenerator[Epoch, None]:
-        async with contextlib.aclosing(_events(info, NewEpoch)) as events:
-            async for event in events:
-                yield Epoch.from_model(event.epoch, event.ref)
+    def new_epoch(self, info: Info) -> AsyncGenerator[Epoch, None]:
+        return _relay(
+            _events(info, NewEpoch), lambda event: Epoch.from_model(event.epoch, event.ref)
+        )
 
     @strawberry.subscription(
         description=(
@@ -218,12 +261,11 @@ class Subscription:
             "only these `hotkeys` when given."
         )
     )
-    async def neuron_registrations(
-        self, info: Info, hotkeys: list[str] | None = None
+    def neuron_registrations(
+        self, info: Info, hotkeys: Hotkeys = None
     ) -> AsyncGenerator[NeuronRegistration, None]:
-        async with contextlib.aclosing(_of_hotkeys(info, RegistrationEvent, hotkeys)) as events:
-            async for event in events:
-                yield NeuronRegistration.from_event(event)
+        events = _of_hotkeys(info, RegistrationEvent, hotkeys)
+        return _relay(events, NeuronRegistration.from_event)
 
     @strawberry.subscription(
         description=(
@@ -231,12 +273,10 @@ class Subscription:
             "arrive; only these `hotkeys` when given."
         )
     )
-    async def commitment_changed(
-        self, info: Info, hotkeys: list[str] | None = None
+    def commitment_changed(
+        self, info: Info, hotkeys: Hotkeys = None
     ) -> AsyncGenerator[CommitmentChanged, None]:
-        async with contextlib.aclosing(_of_hotkeys(info, CommitmentChange, hotkeys)) as events:
-            async for event in events:
-                yield CommitmentChanged.from_event(event)
+        return _relay(_of_hotkeys(info, CommitmentChange, hotkeys), CommitmentChanged.from_event)
 
     @strawberry.subscription(
         description=(

@@ -1,21 +1,27 @@
 """GraphQL types: the chain's domain models, field for field, each saying which block it is for.
 
 Leaf fields are plain attributes, set once when a type is built from its model, so a list of
-1024 neurons resolves without a resolver call per field.
+1024 neurons resolves without a resolver call per field. A type names its fields as its model
+does, and `from_fields` copies them by those names. The metagraph's types are in `neurons.py`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import functools
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any, NewType
+from typing import Any, NewType, TypeVar
 
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
 from .. import models
-from ..validation import address_problem
 from .context import Info
-from .errors import BadUserInput
+
+T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
 
 BigInt = NewType("BigInt", int)
 
@@ -32,8 +38,8 @@ BIG_INT = strawberry.scalar(
 
 @strawberry.type(description="A block a query was answered at.")
 class BlockRef:
-    number: int
-    hash: str
+    number: int = strawberry.field(description="Height of the block (genesis is 0).")
+    hash: str = strawberry.field(description="Hash of the block: 0x and 64 hex digits.")
 
     @classmethod
     def from_model(cls, ref: models.BlockRef) -> BlockRef:
@@ -58,7 +64,7 @@ class CommitWindow:
 )
 class Epoch:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
-    netuid: int
+    netuid: int = strawberry.field(description="The subnet the epoch is of.")
     tempo: int = strawberry.field(description="Blocks between epochs, read from the chain.")
     index: int = strawberry.field(description="Number of the epoch since genesis.")
     start: int = strawberry.field(description="First block of the epoch.")
@@ -94,9 +100,9 @@ class Epoch:
 
 @strawberry.type(description="A finalized block.")
 class Block:
-    number: int
-    hash: str
-    parent_hash: str
+    number: int = strawberry.field(description="Height of the block (genesis is 0).")
+    hash: str = strawberry.field(description="Hash of the block: 0x and 64 hex digits.")
+    parent_hash: str = strawberry.field(description="Hash of the block before it.")
     timestamp: datetime.datetime | None = strawberry.field(
         description="When the block was produced (the `Timestamp.Now` of the block)."
     )
@@ -118,229 +124,144 @@ class Block:
         )
 
 
-@strawberry.type(description="Where a neuron serves requests.")
-class Axon:
-    ip: str
-    port: int
-    ip_type: int = strawberry.field(description="4 or 6.")
-    protocol: int
-    version: int
-    block: int = strawberry.field(description="Block at which the axon was last served.")
-
-
-@strawberry.type(description="Where a neuron serves its prometheus metrics.")
-class PrometheusEndpoint:
-    ip: str
-    port: int
-    ip_type: int
-    version: int
-    block: int
+_U16 = "A u16 proportion, 0..65535 (divide by 65535 for [0, 1])"
 
 
 @strawberry.type(
     description=(
-        "A neuron of the subnet at one block, as `get_neurons_lite` returns it. "
-        "Proportions (rank, trust, ...) are in [0, 1]; amounts are in TAO (Float) and rao "
-        "(BigInt)."
+        "The subnet's hyperparameters at one block, as `get_subnet_hyperparams` returns them: "
+        "raw chain values, each with its unit (blocks, rao, u16 proportions of 65535, ...). "
+        "The subnet owner changes them with `setHyperparameter`."
     )
 )
-class Neuron:
-    block: BlockRef = strawberry.field(description="The block this answer is for.")
-    uid: int
-    hotkey: str
-    coldkey: str
-    active: bool
-    validator_permit: bool
-    stake: float = strawberry.field(description="Total stake in TAO.")
-    stake_rao: BigInt = strawberry.field(description="Total stake in rao.")
-    rank: float
-    emission: float = strawberry.field(description="Emission in TAO.")
-    emission_rao: BigInt = strawberry.field(description="Emission in rao.")
-    incentive: float
-    consensus: float
-    trust: float
-    validator_trust: float
-    dividends: float
-    last_update: int = strawberry.field(description="Block of the neuron's last weights update.")
-    blocks_since_last_update: int = strawberry.field(description="`block.number - lastUpdate`.")
-    pruning_score: int
-    axon: Axon
-    prometheus: PrometheusEndpoint
-
-    @classmethod
-    def from_model(cls, n: models.Neuron, block: BlockRef) -> Neuron:
-        a, p = n.axon, n.prometheus
-        return cls(
-            block=block,
-            uid=n.uid,
-            hotkey=n.hotkey,
-            coldkey=n.coldkey,
-            active=n.active,
-            validator_permit=n.validator_permit,
-            stake=n.stake,
-            stake_rao=BigInt(n.stake_rao),
-            rank=n.rank,
-            emission=n.emission,
-            emission_rao=BigInt(n.emission_rao),
-            incentive=n.incentive,
-            consensus=n.consensus,
-            trust=n.trust,
-            validator_trust=n.validator_trust,
-            dividends=n.dividends,
-            last_update=n.last_update,
-            blocks_since_last_update=block.number - n.last_update,
-            pruning_score=n.pruning_score,
-            axon=Axon(
-                ip=a.ip,
-                port=a.port,
-                ip_type=a.ip_type,
-                protocol=a.protocol,
-                version=a.version,
-                block=a.block,
-            ),
-            prometheus=PrometheusEndpoint(
-                ip=p.ip, port=p.port, ip_type=p.ip_type, version=p.version, block=p.block
-            ),
-        )
-
-
-@strawberry.enum(description="What to order neurons by.")
-class NeuronOrderField(Enum):
-    UID = "uid"
-    STAKE = "stake_rao"
-    EMISSION = "emission_rao"
-    RANK = "rank"
-    INCENTIVE = "incentive"
-    CONSENSUS = "consensus"
-    TRUST = "trust"
-    VALIDATOR_TRUST = "validator_trust"
-    DIVIDENDS = "dividends"
-    LAST_UPDATE = "last_update"
-    PRUNING_SCORE = "pruning_score"
-
-
-@strawberry.enum
-class OrderDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-
-@strawberry.input(description="Order of a neuron list; ties are broken by uid, ascending.")
-class NeuronOrder:
-    field: NeuronOrderField = NeuronOrderField.UID
-    direction: OrderDirection = OrderDirection.ASC
-
-
-@strawberry.input(description="Neurons to keep; every condition given must hold.")
-class NeuronFilter:
-    active: bool | None = None
-    validator_permit: bool | None = None
-    uids: list[int] | None = strawberry.field(default=None, description="Keep these uids.")
-    hotkeys: list[str] | None = strawberry.field(default=None, description="Keep these hotkeys.")
-    coldkeys: list[str] | None = strawberry.field(
-        default=None, description="Keep neurons owned by these coldkeys."
-    )
-    min_stake: float | None = strawberry.field(
-        default=None, description="Keep neurons with at least this stake, in TAO."
-    )
-
-
-@strawberry.type(description="The subnet's hyperparameters at one block (burns in rao).")
 class Hyperparameters:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
-    rho: int
-    kappa: int
-    immunity_period: int
-    min_allowed_weights: int
-    max_weights_limit: int
-    tempo: int
-    min_difficulty: BigInt
-    max_difficulty: BigInt
-    weights_version: BigInt
-    weights_rate_limit: int
-    adjustment_interval: int
-    activity_cutoff: int
-    registration_allowed: bool
-    target_regs_per_interval: int
-    min_burn: BigInt
-    max_burn: BigInt
-    bonds_moving_avg: BigInt
-    max_regs_per_block: int
-    serving_rate_limit: int
-    max_validators: int
-    adjustment_alpha: BigInt
-    difficulty: BigInt
-    commit_reveal_period: int
-    commit_reveal_weights_enabled: bool
-    alpha_high: int
-    alpha_low: int
-    liquid_alpha_enabled: bool
+    rho: int = strawberry.field(
+        description="Yuma consensus' rho, a plain integer (the steepness of the sigmoid that "
+        "older versions turned trust into consensus with; 10 by default)."
+    )
+    kappa: int = strawberry.field(
+        description=f"{_U16}: the share of validator stake that must agree on a weight for it "
+        "to count in full; consensus is the stake-weighted median at this quantile (32767 = "
+        "one half)."
+    )
+    immunity_period: int = strawberry.field(
+        description="Blocks after registration during which a neuron cannot be deregistered "
+        "to make room for a new one."
+    )
+    min_allowed_weights: int = strawberry.field(
+        description="Fewest non-zero weights a validator's weight vector may hold."
+    )
+    max_weights_limit: int = strawberry.field(
+        description=f"{_U16}: the largest weight one uid may get in a weight vector normalised "
+        "so that its weights sum to 65535 (65535: no limit)."
+    )
+    tempo: int = strawberry.field(
+        description="Blocks between two runs of the subnet's epoch (an epoch spans tempo + 1 "
+        "blocks); 0: the epoch never runs."
+    )
+    min_difficulty: BigInt = strawberry.field(
+        description="Lowest proof-of-work registration difficulty (u64)."
+    )
+    max_difficulty: BigInt = strawberry.field(
+        description="Highest proof-of-work registration difficulty (u64)."
+    )
+    weights_version: BigInt = strawberry.field(
+        description="Version key a weights extrinsic must carry at least (u64); the chain "
+        "refuses an older one."
+    )
+    weights_rate_limit: int = strawberry.field(
+        description="Blocks a validator must wait between two weight settings or commits."
+    )
+    adjustment_interval: int = strawberry.field(
+        description="Blocks between two adjustments of the registration burn and difficulty."
+    )
+    activity_cutoff: int = strawberry.field(
+        description="Blocks after its `lastUpdate` during which a neuron counts as active."
+    )
+    registration_allowed: bool = strawberry.field(
+        description="Whether new hotkeys may register in the subnet."
+    )
+    target_regs_per_interval: int = strawberry.field(
+        description="Registrations per adjustment interval the chain aims at: more raise the "
+        "burn and difficulty, fewer lower them."
+    )
+    min_burn: BigInt = strawberry.field(
+        description="Lowest burn (what registering costs), in rao of TAO (1 TAO = 10^9 rao)."
+    )
+    max_burn: BigInt = strawberry.field(
+        description="Highest burn (what registering costs), in rao of TAO (1 TAO = 10^9 rao)."
+    )
+    bonds_moving_avg: BigInt = strawberry.field(
+        description="Moving-average factor of the bonds, in millionths (900000 = 0.9): at each "
+        "epoch, bonds = factor x old bonds + (1 - factor) x new."
+    )
+    max_regs_per_block: int = strawberry.field(
+        description="Most registrations in the subnet in one block."
+    )
+    serving_rate_limit: int = strawberry.field(
+        description="Blocks a hotkey must wait between two announcements of its axon or "
+        "prometheus endpoint."
+    )
+    max_validators: int = strawberry.field(
+        description="Most neurons holding a validator permit (those with the most stake)."
+    )
+    adjustment_alpha: BigInt = strawberry.field(
+        description="Smoothing factor of the burn and difficulty adjustments, a u64 proportion "
+        "of 18446744073709551615 (2^64 - 1): new = factor x old + (1 - factor) x target."
+    )
+    difficulty: BigInt = strawberry.field(
+        description="Current proof-of-work registration difficulty (u64)."
+    )
+    commit_reveal_period: int = strawberry.field(
+        description="With commit-reveal, epochs between a commit and the reveal of its weights."
+    )
+    commit_reveal_weights_enabled: bool = strawberry.field(
+        description="Whether validators commit weights encrypted to a drand round (revealed "
+        "`commitRevealPeriod` epochs later) instead of setting them in the clear."
+    )
+    alpha_high: int = strawberry.field(
+        description=f"{_U16}: with liquid alpha, the highest moving-average factor of a bond."
+    )
+    alpha_low: int = strawberry.field(
+        description=f"{_U16}: with liquid alpha, the lowest moving-average factor of a bond."
+    )
+    liquid_alpha_enabled: bool = strawberry.field(
+        description="Whether each bond's moving-average factor varies between `alphaLow` and "
+        "`alphaHigh` (liquid alpha) instead of the fixed `bondsMovingAvg`."
+    )
 
     @classmethod
     def from_model(cls, h: models.Hyperparameters, ref: models.BlockRef) -> Hyperparameters:
-        return cls(
-            block=BlockRef.from_model(ref),
-            rho=h.rho,
-            kappa=h.kappa,
-            immunity_period=h.immunity_period,
-            min_allowed_weights=h.min_allowed_weights,
-            max_weights_limit=h.max_weights_limit,
-            tempo=h.tempo,
-            min_difficulty=BigInt(h.min_difficulty),
-            max_difficulty=BigInt(h.max_difficulty),
-            weights_version=BigInt(h.weights_version),
-            weights_rate_limit=h.weights_rate_limit,
-            adjustment_interval=h.adjustment_interval,
-            activity_cutoff=h.activity_cutoff,
-            registration_allowed=h.registration_allowed,
-            target_regs_per_interval=h.target_regs_per_interval,
-            min_burn=BigInt(h.min_burn),
-            max_burn=BigInt(h.max_burn),
-            bonds_moving_avg=BigInt(h.bonds_moving_avg),
-            max_regs_per_block=h.max_regs_per_block,
-            serving_rate_limit=h.serving_rate_limit,
-            max_validators=h.max_validators,
-            adjustment_alpha=BigInt(h.adjustment_alpha),
-            difficulty=BigInt(h.difficulty),
-            commit_reveal_period=h.commit_reveal_period,
-            commit_reveal_weights_enabled=h.commit_reveal_weights_enabled,
-            alpha_high=h.alpha_high,
-            alpha_low=h.alpha_low,
-            liquid_alpha_enabled=h.liquid_alpha_enabled,
-        )
+        return from_fields(cls, h, block=BlockRef.from_model(ref))
 
 
 @strawberry.type(description="The subnet's identity and owner at one block.")
 class Subnet:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
-    netuid: int
-    name: str
-    symbol: str
-    owner_hotkey: str
-    owner_coldkey: str
-    tempo: int
+    netuid: int = strawberry.field(description="The subnet's number.")
+    name: str = strawberry.field(description="The subnet's name, as its owner set it.")
+    symbol: str = strawberry.field(description="The symbol of the subnet's alpha token.")
+    owner_hotkey: str = strawberry.field(description="SS58 address of the owner's hotkey.")
+    owner_coldkey: str = strawberry.field(
+        description="SS58 address of the owner's coldkey, which signs hyperparameter changes."
+    )
+    tempo: int = strawberry.field(description="Blocks between two runs of the subnet's epoch.")
 
     @classmethod
     def from_model(cls, s: models.Subnet, ref: models.BlockRef) -> Subnet:
-        return cls(
-            block=BlockRef.from_model(ref),
-            netuid=s.netuid,
-            name=s.name,
-            symbol=s.symbol,
-            owner_hotkey=s.owner_hotkey,
-            owner_coldkey=s.owner_coldkey,
-            tempo=s.tempo,
-        )
+        return from_fields(cls, s, block=BlockRef.from_model(ref))
 
 
 @strawberry.type(description="What a hotkey has committed on chain (`Commitments.CommitmentOf`).")
 class Commitment:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
-    hotkey: str
+    hotkey: str = strawberry.field(description="SS58 address of the hotkey that committed.")
     committed_at: int = strawberry.field(description="The block the data was committed at.")
     data: str = strawberry.field(description="The committed bytes, as 0x-prefixed hex.")
     text: str | None = strawberry.field(
-        description="The committed bytes as text, or null when they are not valid UTF-8."
+        description="The committed bytes as text; null when they are not valid UTF-8, or "
+        "are encrypted to a drand round (timelocked)."
     )
 
     @classmethod
@@ -362,7 +283,7 @@ class Chain:
     simulated: bool = strawberry.field(
         description="True when the chain is the embedded simulated node, not a real network."
     )
-    genesis_hash: str
+    genesis_hash: str = strawberry.field(description="Hash of block 0, which tells networks apart.")
     spec_version: int = strawberry.field(description="The node's runtime spec version.")
     head: BlockRef | None = strawberry.field(
         description="The latest finalized head the server has seen (null before the first)."
@@ -372,109 +293,27 @@ class Chain:
     )
 
 
-def select_neurons(
-    neurons: tuple[models.Neuron, ...],
-    where: NeuronFilter | None,
-    order_by: NeuronOrder | None,
-) -> list[models.Neuron]:
-    """The neurons a filter keeps, in the order asked for (ties by uid, ascending)."""
-    selected: list[models.Neuron] = list(neurons)
-    if where is not None:
-        if where.active is not None:
-            selected = [n for n in selected if n.active == where.active]
-        if where.validator_permit is not None:
-            selected = [n for n in selected if n.validator_permit == where.validator_permit]
-        if where.uids is not None:
-            uids = set(where.uids)
-            selected = [n for n in selected if n.uid in uids]
-        if where.hotkeys is not None:
-            hotkeys = set(where.hotkeys)
-            selected = [n for n in selected if n.hotkey in hotkeys]
-        if where.coldkeys is not None:
-            coldkeys = set(where.coldkeys)
-            selected = [n for n in selected if n.coldkey in coldkeys]
-        if where.min_stake is not None:
-            min_stake = where.min_stake
-            selected = [n for n in selected if n.stake >= min_stake]
-    selected.sort(key=lambda n: n.uid)
-    if order_by is not None and order_by.field is not NeuronOrderField.UID:
-        attribute = order_by.field.value
-        # sort is stable, also reversed: equal keys stay in uid order.
-        selected.sort(
-            key=lambda n: getattr(n, attribute),
-            reverse=order_by.direction is OrderDirection.DESC,
-        )
-    elif order_by is not None and order_by.direction is OrderDirection.DESC:
-        selected.reverse()
-    return selected
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
-@strawberry.type(description="All neurons of the subnet at one block.")
-class Metagraph:
-    block: BlockRef = strawberry.field(description="The block this answer is for.")
-    netuid: int
-    neuron_count: int = strawberry.field(description="Neurons in the subnet (before filters).")
-    model: strawberry.Private[models.Metagraph]
-
-    @strawberry.field(
-        description=(
-            "The neurons, filtered by `where`, ordered by `orderBy` (uid ascending by default), "
-            "then `offset` skipped and at most `first` returned. `first` defaults to, and may "
-            "not exceed, the server's page size (PYLON_MAX_PAGE_SIZE)."
-        )
-    )
-    def neurons(
-        self,
-        info: Info,
-        where: NeuronFilter | None = None,
-        order_by: NeuronOrder | None = None,
-        first: int | None = None,
-        offset: int = 0,
-    ) -> list[Neuron]:
-        max_page = info.context.settings.max_page_size
-        if first is None:
-            first = max_page
-        if first < 0 or first > max_page:
-            raise BadUserInput(
-                f"`first` must be between 0 and {max_page} (the server's page size); "
-                f"got {first}: page through with `offset`",
-                maxPageSize=max_page,
-            )
-        if offset < 0:
-            raise BadUserInput(f"`offset` must be 0 or more; got {offset}")
-        if where is not None:
-            check_list(where.uids, "uids", max_page)
-            check_keys(where.hotkeys, "hotkey", max_page)
-            check_keys(where.coldkeys, "coldkey", max_page)
-        selected = select_neurons(self.model.neurons, where, order_by)
-        block = self.block
-        return [Neuron.from_model(n, block) for n in selected[offset : offset + first]]
-
-    @classmethod
-    def from_model(cls, metagraph: models.Metagraph) -> Metagraph:
-        return cls(
-            block=BlockRef.from_model(metagraph.block),
-            netuid=metagraph.netuid,
-            neuron_count=len(metagraph.neurons),
-            model=metagraph,
-        )
+def from_fields(cls: type[T], model: object, **given: Any) -> T:
+    """`cls` with each field copied from `model`'s attribute of the same name, but for those in
+    `given` (the fields a model does not have, or holds in another form). For types built once
+    per answer: per neuron, spelling the fields out is twice as fast."""
+    values = {name: getattr(model, name) for name in _field_names(cls) if name not in given}
+    return cls(**values, **given)
 
 
-def check_list(items: list[Any] | None, what: str, most: int) -> None:
-    """Refuse a list argument longer than `most` before looking at its items."""
-    if items is not None and len(items) > most:
-        raise BadUserInput(f"`{what}` takes at most {most} items; got {len(items)}")
+def domain_enum(cls: type[E], *, name: str, description: str, values: Mapping[E, str]) -> type[E]:
+    """A domain enum (of `models`) served as a GraphQL enum, each value described by `values`.
 
-
-def check_keys(keys: list[str] | None, what: str, most: int) -> None:
-    """Refuse a list of account keys that is too long, or holds a non-address."""
-    check_list(keys, f"{what}s", most)
-    for key in keys or ():
-        check_ss58(key, what)
-
-
-def check_ss58(address: str, what: str) -> None:
-    """Refuse an account key that is not an address of this chain."""
-    problem = address_problem(address)
-    if problem is not None:
-        raise BadUserInput(f"{what} {address!r}: {problem}")
+    Strawberry reads value descriptions only from `strawberry.enum_value` members, which the
+    domain's enums (stored, compared, logged) do not hold: the descriptions are set here.
+    """
+    served = strawberry.enum(cls, name=name, description=description)
+    assert has_enum_definition(served)
+    for value in served.__strawberry_definition__.values:
+        value.description = values[cls(value.value)]  # KeyError: a value left undescribed
+    return served

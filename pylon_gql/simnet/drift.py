@@ -37,7 +37,9 @@ class Drift:
 
         if subnet.netuid == 1 and not protected:
             uid = self._validator_slot(neurons)
-            neurons[uid] = self._register_validator(neurons[uid], number)
+            # its last update a rate limit back: the dev validator may set weights at once
+            rate_limit = int(subnet.hyperparameters.get("weights_rate_limit", 0))
+            neurons[uid] = self._register_validator(neurons[uid], number, number - rate_limit)
             protected.add(uid)
 
         # validators set weights every 10 blocks, staggered by uid: a new row, a new last_update
@@ -100,31 +102,15 @@ class Drift:
         miners = [n for n in neurons if not n.lite["validator_permit"]]
         return min(miners, key=lambda n: (n.total_stake, n.uid)).uid
 
-    def _register_validator(self, old: Neuron, number: int) -> Neuron:
-        return old.replace(
+    def _register_validator(self, old: Neuron, number: int, last_update: int) -> Neuron:
+        return old.reregistered(
             self.runtime,
-            hotkey=VALIDATOR_HOTKEY,
-            coldkey=VALIDATOR_COLDKEY,
-            active=True,
-            stake=[[VALIDATOR_COLDKEY, VALIDATOR_STAKE]],
-            rank=0,
-            emission=0,
-            incentive=0,
-            consensus=0,
-            trust=0,
-            validator_trust=0,
-            dividends=0,
-            last_update=number,
+            VALIDATOR_HOTKEY,
+            VALIDATOR_COLDKEY,
+            number,
+            stake=VALIDATOR_STAKE,
             validator_permit=True,
-            pruning_score=0,
-            block_at_registration=number,
-            alpha_stake=VALIDATOR_STAKE,
-            tao_stake=0,
-            total_stake=VALIDATOR_STAKE,
-            tao_dividends=0,
-            alpha_dividends=0,
-            identity=None,
-        )
+        ).replace(self.runtime, last_update=max(last_update, 0))
 
     def _reregister(self, old: Neuron, netuid: int, number: int) -> Neuron:
         hotkey = seeded_hash(self.seed, netuid, number, old.uid, "new-hotkey")

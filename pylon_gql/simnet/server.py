@@ -14,7 +14,7 @@ import json
 import logging
 import random
 import types
-from typing import Any
+from typing import Any, TypeVar
 
 import websockets
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -41,6 +41,8 @@ from .subscriptions import (
     Subscriptions,
 )
 from .world import World
+
+T = TypeVar("T")
 
 logger = logging.getLogger("pylon_gql.simnet")
 
@@ -183,21 +185,15 @@ class Simnet:
 
     @property
     def world(self) -> World:
-        if self._world is None:
-            raise RuntimeError("the simnet is not started")
-        return self._world
+        return _started(self._world)
 
     @property
     def node(self) -> Node:
-        if self._node is None:
-            raise RuntimeError("the simnet is not started")
-        return self._node
+        return _started(self._node)
 
     @property
     def subscriptions(self) -> Subscriptions:
-        if self._subscriptions is None:
-            raise RuntimeError("the simnet is not started")
-        return self._subscriptions
+        return _started(self._subscriptions)
 
     @property
     def port(self) -> int:
@@ -422,3 +418,10 @@ def _result(request_id: Any, result: Any) -> dict[str, Any]:
 
 def _error(request_id: Any, error: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": error.as_json()}
+
+
+def _started(part: T | None) -> T:
+    """A part the simnet makes when it starts (its world, node, subscriptions)."""
+    if part is None:
+        raise RuntimeError("the simnet is not started: call `await simnet.start()` first")
+    return part

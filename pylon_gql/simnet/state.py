@@ -18,6 +18,25 @@ from .runtime import Runtime
 RAO = 1_000_000_000  # rao in one TAO (and in one alpha)
 
 
+#: What a newly registered hotkey starts its uid with: every score and dividend zero, no TAO.
+_FRESH_SCORES = dict.fromkeys(
+    (
+        "rank",
+        "emission",
+        "incentive",
+        "consensus",
+        "trust",
+        "validator_trust",
+        "dividends",
+        "pruning_score",
+        "tao_stake",
+        "tao_dividends",
+        "alpha_dividends",
+    ),
+    0,
+)
+
+
 class Neuron:
     """One uid of a subnet: its NeuronInfoLite value and those bytes, encoded once.
 
@@ -42,32 +61,32 @@ class Neuron:
                 extra[name] = value
         return Neuron(lite, extra, runtime.codec.encode(runtime.neuron_lite_type, lite))
 
-    def reregistered(self, runtime: Runtime, hotkey: bytes, coldkey: bytes, number: int) -> Neuron:
-        """This uid taken by a new hotkey (a fresh neuron: no stake, no axon)."""
+    def reregistered(
+        self,
+        runtime: Runtime,
+        hotkey: bytes,
+        coldkey: bytes,
+        number: int,
+        *,
+        stake: int = 0,
+        validator_permit: bool = False,
+    ) -> Neuron:
+        """This uid taken by a new hotkey at block `number`: a fresh neuron (no scores, no
+        axon, no identity), with `stake` alpha staked by its coldkey."""
         axon = {**self.lite["axon_info"], "block": 0, "ip": 0, "port": 0}
         return self.replace(
             runtime,
+            **_FRESH_SCORES,
             hotkey=hotkey,
             coldkey=coldkey,
             active=True,
             axon_info=axon,
-            stake=[[coldkey, 0]],
-            rank=0,
-            emission=0,
-            incentive=0,
-            consensus=0,
-            trust=0,
-            validator_trust=0,
-            dividends=0,
+            stake=[[coldkey, stake]],
+            alpha_stake=stake,
+            total_stake=stake,
             last_update=number,
-            validator_permit=False,
-            pruning_score=0,
             block_at_registration=number,
-            alpha_stake=0,
-            tao_stake=0,
-            total_stake=0,
-            tao_dividends=0,
-            alpha_dividends=0,
+            validator_permit=validator_permit,
             identity=None,
         )
 

@@ -1,6 +1,6 @@
 """What the server keeps: the validator's weights per epoch and the log of commit attempts."""
 
 from .migrations import migrate
-from .weights import WeightRangeError, WeightStore
+from .weights import EpochAt, WeightRangeError, WeightStore
 
-__all__ = ["WeightRangeError", "WeightStore", "migrate"]
+__all__ = ["EpochAt", "WeightRangeError", "WeightStore", "migrate"]

@@ -23,12 +23,41 @@ class Weight(Model):
         unique_together = (("hotkey", "epoch"),)
 
 
+class WeightsEpoch(Model):
+    """An epoch the store holds something of (weights written or cleared, a commit attempt),
+    as the chain described it then: so that answers about it need no chain read, even once
+    the node has pruned its blocks."""
+
+    id = fields.IntField(primary_key=True)
+    #: First block of the epoch: the key of its weights (`Weight.epoch`).
+    start = fields.IntField(unique=True)
+    netuid = fields.IntField()
+    tempo = fields.IntField()
+    index = fields.IntField()
+    #: Last block of the epoch (inclusive).
+    end = fields.IntField()
+    commit_window_start = fields.IntField()
+    commit_window_end = fields.IntField()
+    #: Whether the validator wrote (or cleared) weights in it: its vector is the epoch's own,
+    #: possibly empty. False: only a commit attempt was made in it.
+    written = fields.BooleanField(default=False)
+    #: The head at the latest write of the epoch's weights (or commit attempt in it).
+    block = fields.IntField()
+    block_hash = fields.CharField(max_length=66)
+    updated_at = fields.DatetimeField()
+
+    class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
+        table = "weights_epoch"
+
+
 class WeightCommit(Model):
     """One attempt to put the weights on chain, from start to its outcome."""
 
     id = fields.IntField(primary_key=True)
     #: The head when the attempt started; once in a block, the block it landed in.
     block = fields.IntField()
+    #: The hash of `block` (null in rows written before it was kept).
+    block_hash = fields.CharField(max_length=66, null=True)
     #: First block of the epoch the attempt was made in.
     epoch = fields.IntField()
     #: First block of the epoch whose weights were committed.

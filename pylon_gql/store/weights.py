@@ -4,7 +4,8 @@ The store owns its own Tortoise context (not Tortoise's process-global one), ent
 every operation, so several servers (tests) can live in one process and a request task needs no
 inherited context. Migrations are aerich's, applied when the store opens.
 
-Every write is one transaction: a batch is all or nothing, and a delta is a single
+Every write is one transaction: a batch is all or nothing (and, replacing, the epoch's vector
+is exactly the batch afterwards, never a mix), and a delta is a single
 `UPDATE ... SET weight = weight + ?` (with an insert for a missing row that retries the update if
 a concurrent insert won), so concurrent deltas never lose one.
 
@@ -12,6 +13,10 @@ Weights are keyed by the first block of their epoch as it was when they were wri
 of a block (`epoch`) starts at the later of its start under the tempo in force there and the
 newest key stored at or before it, so raising the tempo, which moves the computed start back,
 never hides weights already written in the epoch the chain is in.
+
+Each epoch written in (or committed in) is also recorded as the chain described it then
+(`WeightsEpoch`): answers about it (`recorded_epoch`) need no chain read, and an epoch whose
+weights were cleared still counts as the newest vector, an empty one.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from tortoise.transactions import in_transaction
 from ..chain.epochs import started_at
 from ..models import (
     UNFINISHED_COMMIT,
+    BlockRef,
     CommitAttempt,
     CommitMode,
     CommitStatus,
@@ -40,9 +46,12 @@ from ..models import (
 )
 from ..validation import delta_problem, weight_problem
 from .migrations import ensure_sqlite_dir, migrate, tortoise_config
-from .models import Weight, WeightCommit
+from .models import Weight, WeightCommit, WeightsEpoch
 
 logger = logging.getLogger(__name__)
+
+#: An epoch and the block (the head) a write to it was made at.
+EpochAt = tuple[Epoch, BlockRef]
 
 
 class WeightRangeError(ValueError):
@@ -80,6 +89,61 @@ def _attempt(row: WeightCommit) -> CommitAttempt:
         outcome_unknown=row.outcome_unknown,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        block_hash=row.block_hash,
+    )
+
+
+def _recorded(row: WeightsEpoch) -> EpochAt:
+    epoch = Epoch(
+        netuid=row.netuid,
+        tempo=row.tempo,
+        index=row.index,
+        start=row.start,
+        end=row.end,
+        block=row.block,
+        commit_window_start=row.commit_window_start,
+        commit_window_end=row.commit_window_end,
+    )
+    return epoch, BlockRef(row.block, row.block_hash)
+
+
+async def _record_epoch(at: EpochAt | None, *, written: bool = True) -> None:
+    """Keep the epoch's record as of `at`'s block; inside the caller's transaction.
+    `written`: weights were written in it (else only a commit attempt was made)."""
+    if at is None:
+        return
+    epoch, ref = at
+    await WeightsEpoch.bulk_create(
+        [
+            WeightsEpoch(
+                start=epoch.start,
+                netuid=epoch.netuid,
+                tempo=epoch.tempo,
+                index=epoch.index,
+                end=epoch.end,
+                commit_window_start=epoch.commit_window_start,
+                commit_window_end=epoch.commit_window_end,
+                written=written,
+                block=ref.number,
+                block_hash=ref.hash,
+                updated_at=_now(),
+            )
+        ],
+        on_conflict=("start",),
+        # All of it: after a tempo raise the same start has the new tempo's end.
+        update_fields=(
+            "netuid",
+            "tempo",
+            "index",
+            "end",
+            "commit_window_start",
+            "commit_window_end",
+            "block",
+            "block_hash",
+            "updated_at",
+            # a commit attempt never unmarks an epoch written in
+            *(("written",) if written else ()),
+        ),
     )
 
 
@@ -137,22 +201,37 @@ class WeightStore:
         tempo every key at or before the block is at or before the epoch's start.
         """
         with self._active():
-            newest = (
-                await Weight.filter(epoch__gt=epoch.start, epoch__lte=epoch.block)
-                .order_by("-epoch")
+            newest = [
+                await model.filter(**{f"{key}__gt": epoch.start, f"{key}__lte": epoch.block})
+                .order_by(f"-{key}")
                 .first()
-                .values_list("epoch", flat=True)
-            )
-        return epoch if newest is None else started_at(epoch, int(newest))  # type: ignore[arg-type]
+                .values_list(key, flat=True)
+                for model, key in ((Weight, "epoch"), (WeightsEpoch, "start"))
+            ]
+        keys = [int(key) for key in newest if key is not None]  # type: ignore[arg-type]
+        return started_at(epoch, max(keys)) if keys else epoch
 
-    async def set_weights(self, epoch: int, weights: Sequence[tuple[str, float]]) -> int:
-        """Set every (hotkey, weight) of `epoch` in one transaction; returns how many."""
+    async def set_weights(
+        self,
+        epoch: int,
+        weights: Sequence[tuple[str, float]],
+        *,
+        replace: bool = False,
+        at: EpochAt | None = None,
+    ) -> int:
+        """Set every (hotkey, weight) of `epoch` in one transaction; returns how many.
+
+        `replace`: the epoch's weights become exactly these (the others are deleted in the same
+        transaction); else they are merged into it (upsert). `at`: the epoch's record to keep.
+        """
         for hotkey, weight in weights:
             _check_weight(weight, hotkey)
         now = _now()
         rows = [Weight(hotkey=h, epoch=epoch, weight=w, updated_at=now) for h, w in weights]
         with self._active():
             async with in_transaction():
+                if replace:
+                    await Weight.filter(epoch=epoch).delete()
                 # INSERT ... ON CONFLICT (hotkey, epoch) DO UPDATE: one statement per 500 rows.
                 await Weight.bulk_create(
                     rows,
@@ -160,17 +239,43 @@ class WeightStore:
                     on_conflict=("hotkey", "epoch"),
                     update_fields=("weight", "updated_at"),
                 )
+                await _record_epoch(at)
         return len(weights)
 
-    async def set_weight(self, epoch: int, hotkey: str, weight: float) -> WeightEntry:
+    async def clear_weights(self, epoch: int, *, at: EpochAt | None = None) -> int:
+        """Delete every weight of `epoch` (its vector is then empty); returns how many."""
+        with self._active():
+            async with in_transaction():
+                deleted = await Weight.filter(epoch=epoch).delete()
+                await _record_epoch(at)
+        return deleted
+
+    async def delete_weight(
+        self, epoch: int, hotkey: str, *, at: EpochAt | None = None
+    ) -> WeightEntry | None:
+        """Delete the weight of `hotkey` in `epoch`; the weight it had (None: it had none)."""
+        with self._active():
+            async with in_transaction():
+                row = await Weight.get_or_none(hotkey=hotkey, epoch=epoch)
+                if row is not None:
+                    await Weight.filter(id=row.id).delete()
+                await _record_epoch(at)
+        return None if row is None else _entry(row)
+
+    async def set_weight(
+        self, epoch: int, hotkey: str, weight: float, *, at: EpochAt | None = None
+    ) -> WeightEntry:
         _check_weight(weight, hotkey)
         now = _now()
         with self._active():
             async with in_transaction():
                 await self._upsert(hotkey, epoch, weight, now)
+                await _record_epoch(at)
             return WeightEntry(hotkey, epoch, weight, now)
 
-    async def add_weight(self, epoch: int, hotkey: str, delta: float) -> WeightEntry:
+    async def add_weight(
+        self, epoch: int, hotkey: str, delta: float, *, at: EpochAt | None = None
+    ) -> WeightEntry:
         """Add `delta` to the weight of `hotkey` in `epoch` (a missing weight counts as 0).
 
         Atomic: the update is one SQL statement, `weight = weight + delta`, guarded in the same
@@ -195,6 +300,7 @@ class WeightStore:
                     row = await Weight.get_or_none(hotkey=hotkey, epoch=epoch)
                     if updated:
                         assert row is not None
+                        await _record_epoch(at)
                         return _entry(row)
                     if row is not None:
                         would = "negative" if row.weight + delta < 0 else "infinite"
@@ -208,6 +314,7 @@ class WeightStore:
                         created = await Weight.create(
                             hotkey=hotkey, epoch=epoch, weight=delta, updated_at=now
                         )
+                        await _record_epoch(at)
                         return _entry(created)
                 except IntegrityError:
                     continue  # a concurrent call inserted it first: add to its row
@@ -227,15 +334,40 @@ class WeightStore:
         return [_entry(row) for row in rows]
 
     async def latest_weights_epoch(self, at_or_before: int) -> int | None:
-        """The latest epoch, starting at or before block `at_or_before`, that has weights."""
+        """The latest epoch, starting at or before block `at_or_before`, that has weights, or
+        whose weights were written and then cleared (its vector is empty, not the one before)."""
         with self._active():
-            row = (
+            kept = (
                 await Weight.filter(epoch__lte=at_or_before)
                 .order_by("-epoch")
                 .first()
                 .values_list("epoch", flat=True)
             )
-        return None if row is None else int(row)  # type: ignore[arg-type]
+            cleared = (
+                await WeightsEpoch.filter(start__lte=at_or_before, written=True)
+                .order_by("-start")
+                .first()
+                .values_list("start", flat=True)
+            )
+        keys = [int(key) for key in (kept, cleared) if key is not None]  # type: ignore[arg-type]
+        return max(keys) if keys else None
+
+    async def recorded_epoch(self, start: int) -> EpochAt | None:
+        """The epoch starting at block `start` as recorded at its latest write, and that write's
+        block; None when nothing was written (nor committed) in it."""
+        with self._active():
+            row = await WeightsEpoch.get_or_none(start=start)
+        return None if row is None else _recorded(row)
+
+    async def recorded_epoch_at(self, block: int) -> EpochAt | None:
+        """The recorded epoch containing block `block` (the newest starting at or before it)."""
+        with self._active():
+            row = (
+                await WeightsEpoch.filter(start__lte=block, end__gte=block)
+                .order_by("-start")
+                .first()
+            )
+        return None if row is None else _recorded(row)
 
     # --- the commit log
 
@@ -250,22 +382,28 @@ class WeightStore:
         trigger: CommitTrigger,
         uid_count: int,
         digest: str,
+        at: EpochAt | None = None,
     ) -> CommitAttempt:
+        """`at`: the epoch the attempt is made in and the head (whose hash is kept with
+        `block`)."""
         now = _now()
         with self._active():
-            row = await WeightCommit.create(
-                block=block,
-                epoch=epoch,
-                weights_epoch=weights_epoch,
-                netuid=netuid,
-                mode=mode,
-                trigger=trigger,
-                uid_count=uid_count,
-                digest=digest,
-                status=CommitStatus.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
+            async with in_transaction():
+                await _record_epoch(at, written=False)
+                row = await WeightCommit.create(
+                    block=block,
+                    block_hash=None if at is None else at[1].hash,
+                    epoch=epoch,
+                    weights_epoch=weights_epoch,
+                    netuid=netuid,
+                    mode=mode,
+                    trigger=trigger,
+                    uid_count=uid_count,
+                    digest=digest,
+                    status=CommitStatus.PENDING,
+                    created_at=now,
+                    updated_at=now,
+                )
         return _attempt(row)
 
     async def update_commit(
@@ -273,13 +411,16 @@ class WeightStore:
         commit_id: int,
         status: CommitStatus,
         *,
-        block: int | None = None,
+        block: int | BlockRef | None = None,
         reveal_round: int | None = None,
         error: str | None = None,
     ) -> CommitAttempt:
+        """`block`: the block it is in (a number alone leaves the hash unknown)."""
         changes: dict[str, Any] = {"status": status, "updated_at": _now()}
-        if block is not None:
-            changes["block"] = block
+        if isinstance(block, BlockRef):
+            changes["block"], changes["block_hash"] = block.number, block.hash
+        elif block is not None:
+            changes["block"], changes["block_hash"] = block, None
         if reveal_round is not None:
             changes["reveal_round"] = reveal_round
         if error is not None:

@@ -68,6 +68,7 @@ class FakeChain:
         self.failures: list[Exception] = []
         #: Subnets that exist (others raise SubnetNotFound).
         self.netuids = {1, 2}
+        self.connect_callbacks: list[Callable[[], None]] = []
 
     def _count(self, name: str, key: str) -> None:
         self.calls[(name, key)] += 1
@@ -133,7 +134,22 @@ class FakeChain:
 
     async def commitments(self, netuid: int, ref: BlockRef) -> tuple[Commitment, ...]:
         self._count("commitments", ref.hash)
+        self._known(ref)
         return (Commitment("hotkey-1", 7, b"hello"),)
+
+    # --- the connection: never unreachable (tests of a node that is down use the real client)
+
+    @property
+    def unreachable_for(self) -> float | None:
+        return None
+
+    def on_connect(self, callback: Callable[[], None]) -> None:
+        self.connect_callbacks.append(callback)
+
+    def reconnected(self) -> None:
+        """A connection to the node opened (a query's read reconnected first, say)."""
+        for callback in self.connect_callbacks:
+            callback()
 
     # --- heads
 

@@ -159,3 +159,19 @@ async def test_a_block_without_the_subnet_is_skipped_and_a_failure_restarts(watc
     assert watcher.restarts == 1
     assert watcher.last_error == "ChainUnavailable: node down"
     assert watcher.state == "running"
+
+
+async def test_after_a_reset_to_an_earlier_block_it_watches_the_nodes_chain(watched) -> None:
+    _, hub, _ = watched
+    events = hub.subscribe(NewEpoch)
+    for number in range(20, 23):
+        hub.publish(NewBlock(ref(number)))
+    # The node came back from an earlier state: the follower announces its head, block 5 of
+    # another chain, and goes on from there. Its epoch starts at 7, as any chain's does.
+    other = BlockRef(5, "0x" + "ee" * 32)
+    hub.publish(NewBlock(other, reset=True))
+    for number in range(6, 9):
+        hub.publish(NewBlock(ref(number)))
+
+    event = await asyncio.wait_for(anext(events), 5)
+    assert isinstance(event, NewEpoch) and (event.ref.number, event.epoch.start) == (7, 7)

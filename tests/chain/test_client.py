@@ -17,6 +17,7 @@ from pylon_gql.chain.errors import (
     BlockNotFound,
     BlockPruned,
     ChainUnavailable,
+    SubnetNotFound,
     SubscriptionUnsupported,
 )
 from pylon_gql.chain.follower import Follower
@@ -132,6 +133,14 @@ async def test_clients_of_one_runtime_decode_its_metadata_once(
 async def test_a_malformed_hotkey_is_a_value_error(client: ChainClient) -> None:
     with pytest.raises(ValueError, match="SS58"):
         await client.commitment(2, "not-a-hotkey", SNAPSHOT)
+
+
+async def test_a_subnet_that_does_not_exist_is_subnet_not_found(client: ChainClient) -> None:
+    for read in (client.hyperparameters, client.subnet):
+        with pytest.raises(
+            SubnetNotFound, match=f"subnet 999 does not exist at block {SNAPSHOT_NUMBER}"
+        ):
+            await read(999, SNAPSHOT)
 
 
 async def test_the_simnet_commitments_read_back(client: ChainClient) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from pylon_gql import metrics
+from pylon_gql import metrics, supervise
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.errors import ChainUnavailable
 from pylon_gql.chain.follower import Follower
@@ -147,6 +147,75 @@ async def test_another_chain_behind_the_url_resets_the_head(node, monkeypatch) -
     assert await numbers(events, 1) == [13]
     assert follower.status()["resets"] == 1
     assert reader.head == ref(13)
+
+
+async def test_drops_between_two_blocks_do_not_add_up_to_a_long_backoff(
+    node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain, _reader, hub, follower = node
+    waits: list[int] = []
+    real_backoff = supervise.backoff
+
+    def spy(failures: int, min_backoff: float, max_backoff: float) -> float:
+        waits.append(failures)
+        return real_backoff(failures, min_backoff, max_backoff)
+
+    monkeypatch.setattr(supervise, "backoff", spy)
+    events = hub.subscribe()
+    await follower.start()
+    await chain.announce(10)
+    assert await numbers(events, 1) == [10]
+
+    for drops in range(1, 6):  # no new block meanwhile: nothing new to announce
+        await chain.drop(ChainUnavailable("connection closed"))
+        await eventually(lambda drops=drops: len(chain.subscriptions) == drops + 1)
+        await chain.announce(10)  # a new subscription starts with the node's finalized head
+        await eventually(lambda: follower.status()["unreachableSeconds"] is None)
+
+    # Each new subscription answered: every drop was the first failure in a row.
+    assert waits == [1] * 5
+    assert follower.status()["nodeReachable"] is True
+
+
+async def test_a_connection_that_opens_cuts_the_backoff_short(node) -> None:
+    chain, _reader, hub, _ = node
+    follower = Follower(chain, _reader, hub, min_backoff=600, max_backoff=600)
+    events = hub.subscribe()
+    await follower.start()
+    try:
+        await chain.announce(10)
+        assert await numbers(events, 1) == [10]
+        await chain.drop(ChainUnavailable("connection closed"))
+        await eventually(lambda: follower.state == "reconnecting")
+
+        chain.reconnected()  # a query's read opened a connection: the node is back
+        await eventually(lambda: len(chain.subscriptions) == 2)  # not in 600 s
+        await chain.announce(11)
+        assert await numbers(events, 1) == [11]
+    finally:
+        await follower.stop()
+
+
+async def test_a_read_that_finds_the_head_gone_cuts_the_backoff_short(node) -> None:
+    chain, reader, hub, _ = node
+    follower = Follower(chain, reader, hub, min_backoff=600, max_backoff=600)
+    events = hub.subscribe()
+    await follower.start()
+    try:
+        await chain.announce(12)
+        assert await numbers(events, 1) == [12]
+        await chain.drop(ChainUnavailable("connection closed"))
+        await eventually(lambda: follower.state == "reconnecting")
+
+        chain.head = 5  # back from an earlier state: the node knows no block 12
+        with pytest.raises(ChainUnavailable, match="retry"):
+            await reader.commitments(ref(12))  # not BlockNotFound: the server's own head
+        await eventually(lambda: len(chain.subscriptions) == 2)
+        await chain.announce(5)
+        assert await numbers(events, 1) == [5]
+        assert follower.status()["resets"] == 1
+    finally:
+        await follower.stop()
 
 
 async def test_it_survives_unexpected_errors(node) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pylon_gql.chain.errors import BlockNotFound, BlockPruned, ChainError
-from pylon_gql.chain.rpc_errors import block_error
+from pylon_gql.chain.rpc_errors import block_error, is_transient
 
 HASH = "0x2f0555cc76fc2840a25a6ea3b9637146806f1f44b090c175ffde2a7e5ab36c03"
 
@@ -48,3 +48,20 @@ def test_block_errors_in_the_projects_words(
     error = block_error(message, default=default)
     assert type(error) is kind
     assert str(error).startswith(words)
+
+
+@pytest.mark.parametrize(
+    ("message", "transient"),
+    [
+        ("Server is busy, try again later", True),  # jsonrpsee -32009
+        ("Too many requests", True),  # a provider rate-limiting
+        ("RPC rate limit exceeded", True),
+        ("Service Unavailable", True),  # a proxy in front of a restarting node
+        ("502 Bad Gateway", True),
+        ("Method not found", False),
+        (f"Client error: UnknownBlock: Header was not found in the database: {HASH}", False),
+        ("Client error: Execution failed: Runtime panicked", False),
+    ],
+)
+def test_errors_worth_asking_again(message: str, transient: bool) -> None:
+    assert is_transient(message) is transient

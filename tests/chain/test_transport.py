@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 
@@ -110,3 +111,45 @@ async def test_a_closed_connection_refuses_calls() -> None:
 
     with pytest.raises(ConnectionLost):
         await connection.send(Request("anything", []))
+
+
+async def test_a_node_is_unreachable_while_no_connection_to_it_opens() -> None:
+    connection = NodeConnection(f"ws://127.0.0.1:{closed_port()}", open_timeout=5)
+    opened: list[int] = []
+    connection.on_connect(lambda: opened.append(1))
+    try:
+        for _ in range(2):
+            with pytest.raises(OSError):
+                await connection.send(Request("anything", []))
+        assert connection.unreachable_since is not None and not opened
+    finally:
+        await connection.close()
+
+
+async def test_a_dropped_connection_that_opens_again_is_not_unreachable(node) -> None:
+    calls = 0
+
+    async def handler(websocket: ServerConnection, request: dict[str, Any]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await websocket.close()
+            return
+        await websocket.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": 7}))
+
+    opened: list[int] = []
+    async with NodeConnection(await node(handler)) as connection:
+        connection.on_connect(lambda: opened.append(1))
+        with pytest.raises(ConnectionLost):
+            await connection.send(Request("first", []))
+        assert (await connection.send(Request("second", []))).result == 7
+
+        assert connection.unreachable_since is None
+        assert len(opened) == 2  # each opening is told (the follower looks at the node then)
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

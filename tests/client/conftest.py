@@ -4,6 +4,7 @@ test may stop and start again on the same port; and a proxy that can answer in i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,17 +112,21 @@ VALIDATOR_TOKEN = "client-tests-validator"
 OWNER_TOKEN = "client-tests-owner"
 
 
-@pytest.fixture(scope="session")
-async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
-    settings = settings_for(
-        network="sim",
-        data_dir=tmp_path_factory.mktemp("client-server"),
-        validator_tokens=VALIDATOR_TOKEN,
-        owner_tokens=OWNER_TOKEN,
-        auto_commit=False,
+@contextlib.asynccontextmanager
+async def serving(data_dir: Path, **settings: Any) -> AsyncIterator[Server]:
+    """The app over a simnet that makes a block per extrinsic (and otherwise when told), with
+    the tests' tokens and no committer of its own, until /health answers."""
+    services = Services(
+        settings_for(
+            network="sim",
+            data_dir=data_dir,
+            validator_tokens=VALIDATOR_TOKEN,
+            owner_tokens=OWNER_TOKEN,
+            auto_commit=False,
+            **settings,
+        ),
+        simnet_config=SimnetConfig(port=0, manual=True, auto_produce_on_submit=True),
     )
-    simnet = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
-    services = Services(settings, simnet_config=simnet)
     await services.start()
     served = Server(services)
     try:
@@ -134,6 +139,12 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
         await services.stop()
 
 
+@pytest.fixture(scope="session")
+async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Server]:
+    async with serving(tmp_path_factory.mktemp("client-server")) as served:
+        yield served
+
+
 #: The tempo `subnet2` sets: an epoch every 10 blocks.
 SUBNET2_TEMPO = 9
 
@@ -143,31 +154,18 @@ async def subnet2(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ser
     """A server of its own (one per module) on subnet 2, where the simnet's dev validator is
     registered (on subnet 1 it is not: commits are refused there), with epochs of 10 blocks and
     no rate limit on weights."""
-    settings = settings_for(
-        network="sim",
+    async with serving(
+        tmp_path_factory.mktemp("client-subnet2"),
         netuid=2,
-        data_dir=Path(tmp_path_factory.mktemp("client-subnet2")),
-        validator_tokens=VALIDATOR_TOKEN,
-        owner_tokens=OWNER_TOKEN,
-        auto_commit=False,
         commit_window_start_offset=2,
         commit_window_end_buffer=2,
-    )
-    simnet = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
-    services = Services(settings, simnet_config=simnet)
-    await services.start()
-    server = Server(services)
-    try:
-        await server.start()
+    ) as server:
         async with AsyncPylonClient(server.url, OWNER_TOKEN) as owner:
-            await eventually(lambda: services.reader.head is not None)
+            await eventually(lambda: server.services.reader.head is not None)
             for name, value in (("tempo", SUBNET2_TEMPO), ("weights_set_rate_limit", 0)):
                 done = await owner.set_hyperparameter(name, value)
                 await server.wait_for_head(done.block.number)
         yield server
-    finally:
-        await server.stop()
-        await services.stop()
 
 
 @pytest.fixture
@@ -191,6 +189,8 @@ class Proxy:
     #: Hold every request until the test ends (a server that never answers).
     hang: bool = False
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The `Authorization` header of each request (forwarded as is).
+    authorizations: list[str | None] = field(default_factory=list)
 
     def answer_next(self, status: int, body: Any = None, times: int = 1) -> None:
         self.canned.extend([(status, body)] * times)
@@ -202,6 +202,8 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         proxy.requests += 1
+        authorization = request.headers.get("authorization")
+        proxy.authorizations.append(authorization)
         if proxy.on_request is not None:
             proxy.on_request(proxy.requests)
         if proxy.hang:
@@ -217,7 +219,8 @@ async def proxy(server: Server) -> AsyncIterator[Proxy]:
             session.post(
                 proxy.upstream,
                 data=await request.read(),
-                headers={"content-type": "application/json"},
+                headers={"content-type": "application/json"}
+                | ({"authorization": authorization} if authorization else {}),
             ) as answer,
         ):
             return web.Response(

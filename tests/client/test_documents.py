@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLSchema, build_schema, parse, validate
+from graphql import GraphQLObjectType, GraphQLSchema, build_schema, parse, validate
 from pylon_gql_client import documents
-from pylon_gql_client.models import NEURON_FIELDS
+from pylon_gql_client.partial import NEURON_FIELDS
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schema.graphql"
 
@@ -41,11 +41,27 @@ def test_a_neuron_selection_of_each_field_is_valid(schema: GraphQLSchema, field:
     assert errors_of(schema, document) == []
 
 
-def test_a_neuron_selection_asks_only_for_its_fields() -> None:
-    document = documents.document_with_neuron_fields("metagraph", ["stake", "validator_permit"])
+def test_a_neuron_selection_asks_only_for_its_fields_and_the_block() -> None:
+    document = documents.document_with_neuron_fields("metagraph", ["stake", "validatorPermit"])
     neuron_fragment = document[document.index("fragment NeuronFields") :]
     fields = [line.strip() for line in neuron_fragment.splitlines()[1:-1]]
-    assert fields == ["uid", "validatorPermit", "stake"]
+    assert fields == ["block {", "...BlockRefFields", "}", "uid", "validatorPermit", "stake"]
+
+
+def test_every_field_of_the_schemas_neuron_may_be_asked_for(schema: GraphQLSchema) -> None:
+    neuron = schema.get_type("Neuron")
+    assert isinstance(neuron, GraphQLObjectType)
+    # In the schema's spelling (camelCase) and the models' (snake_case) alike.
+    assert set(neuron.fields) <= set(NEURON_FIELDS)
+    assert set(NEURON_FIELDS) - set(neuron.fields) == {
+        "validator_permit",
+        "stake_rao",
+        "emission_rao",
+        "validator_trust",
+        "last_update",
+        "blocks_since_last_update",
+        "pruning_score",
+    }
 
 
 def test_an_unknown_neuron_field_is_refused() -> None:

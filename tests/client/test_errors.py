@@ -3,18 +3,27 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from pylon_gql_client import (
     AsyncPylonClient,
     BlockInFuture,
     BlockPruned,
     InvalidInput,
+    NoEpochs,
     NotFound,
     PermissionDenied,
     PylonError,
+    PylonTimeout,
+    QueryTooComplex,
     RateLimited,
     ServerError,
 )
+from pylon_gql_client.errors import ERROR_CLASSES
+
+from pylon_gql.schema.errors import ErrorCode
 
 from .conftest import Proxy, graphql_error
 
@@ -75,7 +84,7 @@ async def test_a_document_that_does_not_parse_is_not_sent(client: AsyncPylonClie
 
 async def test_a_permission_error_is_not_retried(proxy: Proxy) -> None:
     message = "only the validator's service may set weights"
-    proxy.answer_next(200, graphql_error("PERMISSION_DENIED", message), times=5)
+    proxy.answer_next(200, graphql_error("FORBIDDEN", message), times=5)
     async with client_of(proxy.url) as client:
         with pytest.raises(PermissionDenied) as caught:
             await client.head()
@@ -99,8 +108,13 @@ async def test_a_403_is_a_permission_error(proxy: Proxy) -> None:
         ("BLOCK_IN_FUTURE", BlockInFuture),
         ("NOT_FOUND", NotFound),
         ("BLOCK_PRUNED", BlockPruned),
-        ("PERMISSION_DENIED", PermissionDenied),
+        ("NO_EPOCHS", NoEpochs),
+        ("FORBIDDEN", PermissionDenied),
         ("RATE_LIMITED", RateLimited),
+        ("TOO_MANY_SUBSCRIPTIONS", RateLimited),
+        ("QUERY_TOO_COMPLEX", QueryTooComplex),
+        ("BAD_REQUEST", InvalidInput),
+        ("REQUEST_TOO_LARGE", InvalidInput),
         ("INTERNAL_SERVER_ERROR", ServerError),
         ("SOMETHING_NEW", PylonError),
     ],
@@ -133,3 +147,51 @@ async def test_a_server_bug_carries_its_request_id(proxy: Proxy) -> None:
         with pytest.raises(ServerError) as caught:
             await client.head()
     assert caught.value.request_id == "abc123"
+
+
+async def test_a_query_too_complex_says_by_how_much(proxy: Proxy) -> None:
+    proxy.answer_next(200, graphql_error("QUERY_TOO_COMPLEX", "too much", cost=5000, budget=1000))
+    async with client_of(proxy.url) as client:
+        with pytest.raises(QueryTooComplex) as caught:
+            await client.metagraph()
+    assert (caught.value.cost, caught.value.budget) == (5000, 1000)
+    assert isinstance(caught.value, InvalidInput)
+
+
+async def test_the_servers_own_timeout_is_retried(proxy: Proxy) -> None:
+    proxy.answer_next(504, graphql_error("TIMEOUT", "the request ran longer than 30 s"))
+    async with client_of(proxy.url) as client:
+        head = await client.head()
+    assert head.number >= 0
+    assert proxy.requests == 2
+    proxy.answer_next(504, graphql_error("TIMEOUT", "the request ran longer than 30 s"), times=5)
+    async with client_of(proxy.url) as client:
+        with pytest.raises(PylonTimeout) as caught:
+            await client.head()
+    assert caught.value.code == "TIMEOUT"
+
+
+# --- the server's codes, the client's classes and the README's table agree
+
+SERVER_CODES = {code.value for code in ErrorCode}
+README = Path(__file__).parents[2] / "client" / "README.md"
+
+
+def test_every_code_the_server_sends_has_its_class() -> None:
+    assert set(ERROR_CLASSES) == SERVER_CODES
+    for code, cls in ERROR_CLASSES.items():
+        assert cls.default_code in SERVER_CODES, cls  # a class says a code the server sends
+        assert issubclass(cls, PylonError) and cls is not PylonError, code
+
+
+def test_the_readme_error_table_is_the_clients_mapping() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Errors") :]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed: dict[str, str] = {}
+    for row in rows:
+        kind, codes, _ = row.strip("|").split("|")
+        [cls] = re.findall(r"^\s*`(\w+)`", kind)
+        for code in re.findall(r"`([A-Z][A-Z_]+)`", codes):
+            listed[code] = cls
+    assert {code: cls.__name__ for code, cls in ERROR_CLASSES.items()} == listed

@@ -28,6 +28,8 @@ from pylon_gql_client.testing import (
     sample_data,
 )
 
+from .waiting import PATIENCE
+
 
 async def test_answers_from_a_json_file(tmp_path: Path) -> None:
     data = sample_data()
@@ -87,7 +89,7 @@ async def test_calls_are_recorded() -> None:
 
 
 async def test_produced_blocks_arrive_on_the_stream() -> None:
-    fake = FakeAsyncPylonClient()
+    fake = FakeAsyncPylonClient(block_time=None)
     head = await fake.head()
     async with contextlib.aclosing(fake.subscribe_blocks()) as stream:
         pending = asyncio.create_task(anext(stream))
@@ -96,6 +98,29 @@ async def test_produced_blocks_arrive_on_the_stream() -> None:
         assert await asyncio.wait_for(pending, 10) == new
         assert new.number == head.number + 1 and new.parent_hash == head.hash
         assert await fake.block(new.number) == new
+
+
+async def test_the_stream_of_new_blocks_moves_by_itself() -> None:
+    # A validator loop over `subscribe_blocks()` gets blocks without the test making them.
+    fake = FakeAsyncPylonClient(block_time=0.01)
+    head = await fake.head()
+    async with contextlib.aclosing(fake.subscribe_blocks()) as stream:
+        async with asyncio.timeout(PATIENCE):
+            blocks = [await anext(stream) for _ in range(3)]
+    assert [b.number for b in blocks] == [head.number + 1, head.number + 2, head.number + 3]
+    assert [b.parent_hash for b in blocks] == [head.hash, blocks[0].hash, blocks[1].hash]
+    assert (await fake.head()).number >= head.number + 3
+
+
+async def test_without_a_block_time_the_stream_waits_for_the_test() -> None:
+    fake = FakeAsyncPylonClient(block_time=None)
+    async with contextlib.aclosing(fake.subscribe_blocks()) as stream:
+        pending = asyncio.create_task(anext(stream))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not pending.done()
+        made = fake.produce_blocks(1)
+        assert await asyncio.wait_for(pending, PATIENCE) == made
 
 
 def test_the_blocking_fake_from_plain_code() -> None:
@@ -140,7 +165,11 @@ async def test_a_commit_is_in_flight_until_the_next_block() -> None:
     assert caught.value.reason == "in_flight"
     block = fake.produce_blocks(1)
     [landed] = await fake.weight_commits(1)
-    assert (landed.id, landed.status, landed.block) == (first.id, "FINALIZED", block.number)
+    assert (landed.id, landed.status, landed.block.number) == (
+        first.id,
+        "FINALIZED",
+        block.number,
+    )
     assert (await fake.commit_weights()).id == first.id + 1
 
 
@@ -164,7 +193,7 @@ async def test_a_batch_larger_than_the_servers_is_refused() -> None:
 
 
 async def test_writes_land_in_blocks_of_their_own() -> None:
-    fake = FakeAsyncPylonClient()
+    fake = FakeAsyncPylonClient(block_time=None)
     head = await fake.head()
     async with contextlib.aclosing(fake.subscribe_blocks()) as stream:
         pending = asyncio.create_task(anext(stream))

@@ -134,14 +134,11 @@ async def test_neurons_with_chosen_fields(
         server,
         """query($b: Int) { metagraph(block: $b) { neurons(
              orderBy: { field: STAKE, direction: DESC }, first: 10) {
-             uid hotkey stake axon { ip port ipType protocol version block } } } }""",
+             block { number hash } uid hotkey stake axon { ip port ipType protocol version block }
+             } } }""",
         {"b": head.number},
     )
-    dumped = [
-        {k: v for k, v in n.model_dump(mode="json", by_alias=True).items() if v is not None}
-        for n in typed
-    ]
-    assert dumped == answer["neurons"]
+    assert [n.model_dump(mode="json", by_alias=True) for n in typed] == answer["neurons"]
 
 
 async def test_neuron_by_uid_and_by_hotkey(

@@ -14,8 +14,11 @@ from pylon_gql_client import (
     ValidationFailed,
 )
 
-from .conftest import OWNER_TOKEN, VALIDATOR_TOKEN, Server
+from .conftest import OWNER_TOKEN, VALIDATOR_TOKEN, Proxy, Server
 from .test_queries import as_json, same
+
+#: The simnet's first block (the finney snapshot).
+SNAPSHOT_BLOCK = 6852690
 
 
 @pytest.fixture
@@ -27,7 +30,7 @@ async def validator(server: Server) -> AsyncIterator[AsyncPylonClient]:
 @pytest.fixture
 async def hotkeys(validator: AsyncPylonClient) -> list[str]:
     neurons = await validator.neurons(first=4, fields=["hotkey"])
-    return [n.hotkey for n in neurons if n.hotkey is not None]
+    return [n.hotkey for n in neurons]
 
 
 async def test_set_weights_then_read_them(
@@ -85,22 +88,46 @@ async def test_writing_without_a_token_is_a_permission_error_and_not_retried(
             await stranger.set_weights({hotkeys[0]: 1.0})
 
 
+async def test_a_token_pasted_with_its_bearer_prefix_is_sent_once(
+    proxy: Proxy, hotkeys: list[str]
+) -> None:
+    # Copied from a header or a curl line: the client sends the token, not "Bearer Bearer ...".
+    for pasted in (f"Bearer {VALIDATOR_TOKEN}", f"  bearer   {VALIDATOR_TOKEN}\n"):
+        async with AsyncPylonClient(proxy.url, pasted) as validator:
+            assert validator.token == VALIDATOR_TOKEN  # the websocket's connection_init too
+            assert (await validator.set_weight(hotkeys[3], 0.5)).weight.weight == 0.5
+    assert proxy.authorizations == [f"Bearer {VALIDATOR_TOKEN}"] * 2
+
+
 async def test_commit_weights_refused_and_the_list_of_commits(
     validator: AsyncPylonClient, server: Server, hotkeys: list[str]
 ) -> None:
-    # The simnet's dev validator hotkey has no uid in subnet 1: the server refuses to commit
-    # (not registered, or rate limited first, depending on the blocks other tests made).
+    # The simnet's dev validator takes its uid on subnet 1 at the first block after the
+    # snapshot and may commit at once (its last update is a rate limit back); once that
+    # commit is done, the chain's rate limit refuses the next one.
+    if server.simnet.finalized_number <= SNAPSHOT_BLOCK + 1:
+        await server.simnet.produce_blocks(3)
+    await server.wait_for_head(server.simnet.finalized_number)
     await validator.set_weights({hotkeys[0]: 1.0})
+    try:
+        await validator.commit_weights()
+    except CommitRefused as refused:  # another test's commit came first
+        assert refused.reason == "rate_limited", refused
+    assert server.services.writes is not None
+    done = await server.services.writes.committer.wait()
+    if done is not None:  # the server's head at its block: the committer sees its last update
+        await server.wait_for_head(done.block)
     before = validator.attempts
     with pytest.raises(CommitRefused) as caught:
         await validator.commit_weights()
-    assert caught.value.reason in {"not_registered", "rate_limited"}
+    assert caught.value.reason == "rate_limited"
     assert caught.value.message
     assert validator.attempts == before + 1
     commits = await validator.weight_commits(last=5)
     raw = await server.query(
-        """{ weightCommits(last: 5) { id block epoch netuid mode uidCount digest revealRound
-             status error createdAt updatedAt } }""",
+        """{ weightCommits(last: 5) { id block { number hash } epoch { block { number hash }
+             netuid tempo index start end blocksRemaining commitWindow { start end open } }
+             netuid mode uidCount digest revealRound status error createdAt updatedAt } }""",
         token=VALIDATOR_TOKEN,
     )
     assert as_json(commits) == same(raw["data"]["weightCommits"])

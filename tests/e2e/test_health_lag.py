@@ -5,6 +5,7 @@ PYLON_HEALTH_MAX_LAG_BLOCKS, while its last head is still young; caught up, 200 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,8 +30,10 @@ async def health_until(client: httpx.AsyncClient, wanted: Any) -> tuple[int, dic
             await asyncio.sleep(0.05)
 
 
-async def test_health_is_stale_while_the_head_lags_the_nodes_finalized_head() -> None:
-    settings = settings_for(network="sim", health_max_lag_blocks=3)
+async def test_health_is_stale_while_the_head_lags_the_nodes_finalized_head(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(network="sim", health_max_lag_blocks=3, data_dir=tmp_path)
     services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True, finality_lag=0))
     async with (
         running(settings, services) as url,

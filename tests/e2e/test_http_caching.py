@@ -169,16 +169,20 @@ async def test_cache_control_says_how_long_an_answer_holds(kept: Served) -> None
 
 async def test_hits_are_counted_in_the_request_metrics(kept: Served) -> None:
     await produce(kept, 1)
-    labels = {"operation": "Small", "outcome": "ok"}
+    labels = {"operation": "Small", "outcome": "ok", "cache": "hit"}
     await ask(kept, SMALL)
     before = counted("pylon_graphql_requests_total", labels)
-    latency_before = counted("pylon_graphql_request_seconds_count", {"operation": "Small"})
+    latency_before = counted(
+        "pylon_graphql_request_seconds_count", {"operation": "Small", "cache": "hit"}
+    )
     hits_before = counted("pylon_response_cache_requests_total", {"outcome": "hit"})
     for _ in range(5):
         assert outcome(await ask(kept, SMALL)) == "hit"
     assert counted("pylon_graphql_requests_total", labels) - before == 5
     assert (
-        counted("pylon_graphql_request_seconds_count", {"operation": "Small"}) - latency_before == 5
+        counted("pylon_graphql_request_seconds_count", {"operation": "Small", "cache": "hit"})
+        - latency_before
+        == 5
     )
     assert counted("pylon_response_cache_requests_total", {"outcome": "hit"}) - hits_before == 5
 

@@ -36,6 +36,8 @@ NEEDS = {
     "setWeights": "validator",
     "setWeight": "validator",
     "updateWeight": "validator",
+    "clearWeights": "validator",
+    "deleteWeight": "validator",
     "commitWeights": "validator",
     "setCommitment": "validator",
     "setHyperparameter": "owner",
@@ -51,6 +53,7 @@ SAMPLES: dict[str, str] = {
     "setWeights": '(weights: [{hotkey: "not-an-address", weight: 1.0}])',
     "setWeight": '(hotkey: "not-an-address", weight: 1.0)',
     "updateWeight": '(hotkey: "not-an-address", delta: 1.0)',
+    "deleteWeight": '(hotkey: "not-an-address")',
     "setCommitment": '(data: "zz", encoding: HEX)',
     "setHyperparameter": '(name: "no_such_parameter", value: 1)',
 }

@@ -393,11 +393,14 @@ async def publish_commit(hub: EventHub, status: str, block: int) -> None:
             mode=CommitMode.COMMIT_REVEAL, trigger=CommitTrigger.AUTO, uid_count=256,
             digest="cd" * 32, reveal_round=5_100_000, status=CommitStatus(status),
             error=None, outcome_unknown=False, created_at=at, updated_at=at,
+            block_hash=f"0x{block:064x}",
         )
     )  # fmt: skip
 
 
-WEIGHT_COMMIT = GraphQLRequest("subscription { weightCommit { id block status revealRound } }")
+WEIGHT_COMMIT = GraphQLRequest(
+    "subscription { weightCommit { id block { number } status revealRound } }"
+)
 
 
 async def test_weight_commit_refused_without_the_validator_role(served: Served) -> None:
@@ -455,9 +458,9 @@ async def test_weight_commit_with_the_validator_token_follows_an_attempt(
             async with asyncio.timeout(PATIENCE):
                 answers += [await anext(stream) for _ in range(2)]  # type: ignore[arg-type]
     assert [a["weightCommit"] for a in answers] == [
-        {"id": 41, "block": 100, "status": "PENDING", "revealRound": 5_100_000},
-        {"id": 41, "block": 102, "status": "IN_BLOCK", "revealRound": 5_100_000},
-        {"id": 41, "block": 102, "status": "FINALIZED", "revealRound": 5_100_000},
+        {"id": 41, "block": {"number": 100}, "status": "PENDING", "revealRound": 5_100_000},
+        {"id": 41, "block": {"number": 102}, "status": "IN_BLOCK", "revealRound": 5_100_000},
+        {"id": 41, "block": {"number": 102}, "status": "FINALIZED", "revealRound": 5_100_000},
     ]
 
 

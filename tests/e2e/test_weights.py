@@ -49,7 +49,11 @@ mutation ($hotkey: String!, $weight: Float!) {
     ... on ValidationError { message entries { hotkey reason } }
   }
 }"""
-COMMITS = "query { weightCommits(last: 50) { id status mode epoch uidCount digest error } }"
+COMMITS = """query {
+  weightCommits(last: 50) {
+    id status mode epoch { start index } block { number hash } uidCount digest error
+  }
+}"""
 
 
 class Server:

@@ -44,7 +44,7 @@ mutation ($name: String!, $value: JSON!) {
   }
 }"""
 COMMITS = """query { weightCommits(last: 100) {
-  id block epoch status mode uidCount revealRound error } }"""
+  id block { number hash } epoch { start } status mode uidCount revealRound error } }"""
 
 
 class Chain:
@@ -98,7 +98,12 @@ class Chain:
             await self.synced()
 
     async def commits(self) -> list[dict[str, Any]]:
-        return list(reversed((await self.post(COMMITS))["data"]["weightCommits"]))
+        """Oldest first, `block` as its number (`blockHash` its hash), `epoch` as its start."""
+        commits = list(reversed((await self.post(COMMITS))["data"]["weightCommits"]))
+        for commit in commits:
+            commit["blockHash"] = commit["block"]["hash"]
+            commit["block"], commit["epoch"] = commit["block"]["number"], commit["epoch"]["start"]
+        return commits
 
     async def set_hyperparameter(self, name: str, value: Any) -> dict[str, Any]:
         result = await self.post(SET_HYPERPARAMETER, {"name": name, "value": value}, OWNER)
@@ -230,7 +235,7 @@ async def test_the_committer_commits_once_per_n_epochs_in_the_window_and_retries
         async with Bittensor(chain.simnet.url) as bt:
             for commit in landed:  # in the block it landed in, the chain holds the commit
                 block = await bt.block(commit["block"]).get()
-                assert block is not None and block.hash is not None
+                assert block is not None and block.hash == commit["blockHash"]
                 pending = await bt.subnet(NETUID).weights.fetch_pending(block_hash=block.hash)
                 mine = [
                     c for by_hotkey in pending.values() for h, c in by_hotkey.items() if h == BOB

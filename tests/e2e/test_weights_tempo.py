@@ -17,7 +17,7 @@ UPDATE_WEIGHT = """mutation ($hotkey: String!, $delta: Float!) {
   updateWeight(hotkey: $hotkey, delta: $delta) {
     __typename ... on WeightSuccess { epoch { start } weight { weight } } } }"""
 COMMIT = """mutation { commitWeights { __typename
-  ... on CommitWeightsSuccess { commit { id epoch status } }
+  ... on CommitWeightsSuccess { commit { id epoch { start } status } }
   ... on CommitRefused { reason message } } }"""
 
 

@@ -65,6 +65,7 @@ def assert_limited(response: httpx.Response) -> int:
     (error,) = response.json()["errors"]
     assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": retry_after}
     assert response.json()["data"] is None
+    assert response.headers.get("x-request-id")  # refusals carry one too
     return retry_after
 
 
@@ -99,6 +100,7 @@ async def test_a_websocket_handshake_counts_and_is_denied_with_429() -> None:
                 pass
         assert refused.value.response.status_code == 429
         assert int(refused.value.response.headers["retry-after"]) >= 1
+        assert refused.value.response.headers.get("x-request-id")
 
 
 async def test_the_client_raises_rate_limited_with_the_servers_retry_after() -> None:

@@ -31,7 +31,9 @@ def test_the_byte_bound_evicts_the_least_recently_used() -> None:
     assert cache.get(key(1)) is None
     assert [cache.get(key(n)) for n in (0, 2, 3)] == [body] * 3
     assert cache.size <= cache.max_bytes
-    cache.put(key(4), Answer(b"y" * (4 * len(body.body)), b'"y"', None))  # larger than the whole cache: not kept
+    cache.put(
+        key(4), Answer(b"y" * (4 * len(body.body)), b'"y"', None)
+    )  # larger than the whole cache: not kept
     assert cache.get(key(4)) is None and len(cache) == 3
 
 

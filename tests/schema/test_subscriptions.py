@@ -159,10 +159,13 @@ def commit_event(status: str, **changes: Any) -> CommitAttempt:
         "digest": "ab" * 32, "reveal_round": 5_000_123, "status": CommitStatus(status),
         "error": None, "outcome_unknown": False, "created_at": at, "updated_at": at,
     }  # fmt: skip
-    return CommitAttempt(**{**fields, **changes})
+    fields = {**fields, **changes}
+    return CommitAttempt(**fields, block_hash=f"0x{fields['block']:064x}")
 
 
-WEIGHT_COMMIT = "subscription { weightCommit { id block status mode revealRound error uidCount } }"
+WEIGHT_COMMIT = (
+    "subscription { weightCommit { id block { number } status mode revealRound error uidCount } }"
+)
 
 
 async def test_weight_commit_needs_the_validator_role() -> None:
@@ -184,8 +187,8 @@ async def test_weight_commit_follows_an_attempt_to_finalized() -> None:
     hub.publish(commit_event("finalized", block=1012))
     answers = [await asyncio.wait_for(first, 5), *await take(stream, 2)]
     assert [a["data"]["weightCommit"] for a in answers] == [
-        {"id": 7, "block": b, "status": s, "mode": "COMMIT_REVEAL", "revealRound": 5_000_123,
-         "error": None, "uidCount": 256}
+        {"id": 7, "block": {"number": b}, "status": s, "mode": "COMMIT_REVEAL",
+         "revealRound": 5_000_123, "error": None, "uidCount": 256}
         for b, s in [(1010, "PENDING"), (1012, "IN_BLOCK"), (1012, "FINALIZED")]
     ]  # fmt: skip
     await stream.aclose()
@@ -251,6 +254,7 @@ async def test_commitment_changes_filtered_by_hotkey() -> None:
         {"block": {"number": 1011}, "hotkey": account(2), "commitment": None},
     ]
     await stream.aclose()
+    assert hub.subscribers(CommitmentChange) == 0  # closing the stream left the hub at once
 
 
 async def test_a_hotkey_filter_that_is_not_ss58_is_bad_input() -> None:

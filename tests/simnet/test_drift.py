@@ -11,7 +11,9 @@ from scalecodec.utils.ss58 import ss58_encode
 
 from pylon_gql.simnet import Simnet
 from pylon_gql.simnet.drift import Drift, age_commits
+from pylon_gql.simnet.keys import VALIDATOR_STAKE
 from pylon_gql.simnet.runtime import get_runtime
+from pylon_gql.simnet.state import RAO
 
 from .conftest import SNAPSHOT, SNAPSHOT_HASH
 
@@ -34,7 +36,12 @@ async def test_validator_dev_key_holds_a_uid_after_the_snapshot(
     assert neuron.uid == uid
     assert neuron.coldkey == charlie
     assert neuron.validator_permit
-    assert neuron.stake > 0
+    assert neuron.stake == VALIDATOR_STAKE / RAO
+    # a fresh registration, as a miner's re-registration: no scores, no axon served yet
+    assert (neuron.rank, neuron.incentive, neuron.dividends, neuron.trust) == (0, 0, 0, 0)
+    assert neuron.axon_info.port == 0
+    # its last update a weights rate limit (100) before: it may set weights at once
+    assert neuron.last_update == SNAPSHOT + 1 - 100
     validators = await bt.subnet(1).list_validators(block_hash=block.hash)
     assert bob in {v.hotkey for v in validators}
 

@@ -55,3 +55,14 @@ async def test_an_empty_batch_and_a_non_request_get_invalid_request(simnet: Simn
             invalid,
             {"jsonrpc": "2.0", "id": 1, "result": "Bittensor"},
         ]
+
+
+def test_a_simnet_not_started_says_to_start_it():
+    simnet = Simnet(SimnetConfig(port=0))
+    for part in ("world", "node", "subscriptions"):
+        try:
+            getattr(simnet, part)
+        except RuntimeError as error:
+            assert "simnet.start()" in str(error)
+        else:
+            raise AssertionError(f"simnet.{part} answered before start")

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from pylon_gql.chain.epochs import epoch_at
-from pylon_gql.models import CommitMode, CommitStatus, CommitTrigger, weights_digest
+from pylon_gql.models import BlockRef, CommitMode, CommitStatus, CommitTrigger, weights_digest
 from pylon_gql.store import WeightRangeError, WeightStore, migrate
+from pylon_gql.store.migrations import MIGRATIONS_DIR
+from pylon_gql.store.models import Weight
 
 HOTKEY = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 OTHER = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
@@ -20,6 +22,15 @@ OTHER = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 
 def url(path: Path) -> str:
     return f"sqlite://{path}"
+
+
+def shipped_migrations() -> list[str]:
+    names = [path.name for path in (MIGRATIONS_DIR / "models").glob("[0-9]*_*.py")]
+    return sorted(names, key=lambda name: int(name.split("_")[0]))
+
+
+def ref(number: int) -> BlockRef:
+    return BlockRef(number, f"0x{number:064x}")
 
 
 @pytest.fixture
@@ -35,11 +46,11 @@ async def store(tmp_path: Path) -> AsyncIterator[WeightStore]:
 async def test_migrations_make_the_tables_once_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "fresh.sqlite3"
     applied = await migrate(url(path))
-    assert len(applied) == 2 and applied[0].endswith("_init.py")
+    assert applied == shipped_migrations() and applied[0].endswith("_init.py")
     assert await migrate(url(path)) == []  # nothing left to apply
     with sqlite3.connect(path) as db:
         tables = {row[0] for row in db.execute("select name from sqlite_master")}
-        assert {"weight", "weight_commit", "aerich"} <= tables
+        assert {"weight", "weight_commit", "weights_epoch", "aerich"} <= tables
         assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
@@ -170,8 +181,6 @@ async def test_a_tempo_raise_does_not_move_the_epoch_back_past_weights_written(
 
 
 async def test_an_existing_database_is_upgraded_and_keeps_its_weights(tmp_path: Path) -> None:
-    from pylon_gql.store.migrations import MIGRATIONS_DIR
-
     old = tmp_path / "old-migrations"
     (old / "models").mkdir(parents=True)
     (init,) = (MIGRATIONS_DIR / "models").glob("0_*_init.py")
@@ -194,4 +203,86 @@ async def test_an_existing_database_is_upgraded_and_keeps_its_weights(tmp_path: 
         indexes = {row[1] for row in db.execute("pragma index_list('weight')")}
         versions = [row[0] for row in db.execute("select version from aerich order by id")]
     assert any(name.startswith("idx_weight_epoch") for name in indexes), indexes
-    assert versions == [init.name, next((MIGRATIONS_DIR / "models").glob("1_*.py")).name]
+    assert versions == shipped_migrations()
+
+
+async def test_replace_makes_the_vector_exactly_the_batch_and_merge_upserts(
+    store: WeightStore,
+) -> None:
+    third = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y"
+    await store.set_weights(727, [(HOTKEY, 1.0), (OTHER, 2.0)])
+    await store.set_weights(727, [(OTHER, 5.0), (third, 1.0)], replace=True)
+    assert {e.hotkey: e.weight for e in await store.weights(727)} == {OTHER: 5.0, third: 1.0}
+    await store.set_weights(727, [(HOTKEY, 3.0)])  # merge
+    assert {e.hotkey: e.weight for e in await store.weights(727)} == {
+        HOTKEY: 3.0,
+        OTHER: 5.0,
+        third: 1.0,
+    }
+    assert await store.weights(366) == []  # another epoch untouched
+
+
+async def test_a_replace_that_fails_midway_leaves_the_old_vector(
+    store: WeightStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.set_weights(727, [(HOTKEY, 1.0), (OTHER, 2.0)])
+
+    async def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    # The old rows are deleted first; the insert then fails: the delete is rolled back.
+    monkeypatch.setattr(Weight, "bulk_create", fails)
+    with pytest.raises(RuntimeError):
+        await store.set_weights(727, [(HOTKEY, 9.0)], replace=True)
+    monkeypatch.undo()
+    assert {e.hotkey: e.weight for e in await store.weights(727)} == {HOTKEY: 1.0, OTHER: 2.0}
+
+
+async def test_a_cleared_epoch_is_the_newest_vector_and_empty(store: WeightStore) -> None:
+    older, newer = epoch(380, 360), epoch(730, 360)
+    await store.set_weights(older.start, [(HOTKEY, 1.0)], at=(older, ref(380)))
+    await store.set_weights(newer.start, [(HOTKEY, 2.0)], at=(newer, ref(730)))
+    assert await store.clear_weights(newer.start, at=(newer, ref(740))) == 1
+    assert await store.weights(newer.start) == []
+    # the committer commits the newest vector: the empty one, not the older epoch's
+    assert await store.latest_weights_epoch(800) == newer.start
+    assert await store.latest_weights_epoch(newer.start - 1) == older.start
+
+
+async def test_delete_weight_says_what_it_deleted(store: WeightStore) -> None:
+    await store.set_weights(727, [(HOTKEY, 1.5), (OTHER, 2.0)])
+    deleted = await store.delete_weight(727, HOTKEY)
+    assert deleted is not None and (deleted.hotkey, deleted.weight) == (HOTKEY, 1.5)
+    assert await store.delete_weight(727, HOTKEY) is None
+    assert [e.hotkey for e in await store.weights(727)] == [OTHER]
+
+
+async def test_epochs_are_recorded_with_their_write_and_a_commit_marks_none_written(
+    store: WeightStore,
+) -> None:
+    written = epoch(730, 360)
+    await store.set_weight(written.start, HOTKEY, 1.0, at=(written, ref(730)))
+    recorded = await store.recorded_epoch(written.start)
+    assert recorded == (written, ref(730))
+    assert await store.recorded_epoch_at(written.end) == recorded
+    assert await store.recorded_epoch_at(written.end + 1) is None
+    # a commit in the next epoch records it (for its answers), but writes no vector there
+    following = epoch(written.end + 20, 360)
+    attempt = await store.start_commit(
+        block=following.block,
+        epoch=following.start,
+        weights_epoch=written.start,
+        netuid=1,
+        mode=CommitMode.SET,
+        trigger=CommitTrigger.AUTO,
+        uid_count=1,
+        digest="0" * 64,
+        at=(following, ref(following.block)),
+    )
+    assert attempt.block_hash == ref(following.block).hash
+    assert await store.recorded_epoch(following.start) == (following, ref(following.block))
+    assert await store.latest_weights_epoch(following.block) == written.start
+    landed = await store.update_commit(
+        attempt.id, CommitStatus.FINALIZED, block=ref(following.block + 2)
+    )
+    assert (landed.block, landed.block_hash) == (following.block + 2, ref(following.block + 2).hash)

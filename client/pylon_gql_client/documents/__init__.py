@@ -24,6 +24,8 @@ from graphql import (
 )
 from pydantic.alias_generators import to_camel
 
+from ..partial import attributes
+
 FRAGMENTS_FILE = "fragments.graphql"
 
 
@@ -93,9 +95,10 @@ def document(name: str) -> str:
 
 
 def neuron_selection(fields: Iterable[str]) -> FragmentDefinitionNode:
-    """`NeuronFields` cut down to `fields` (snake_case Neuron field names) plus `uid`."""
+    """`NeuronFields` cut down to `fields` (Neuron field names, in either spelling) plus `uid`
+    and `block`: every answer says which block it is for."""
     stock = fragments()["NeuronFields"]
-    wanted = {"uid", *(to_camel(field) for field in fields)}
+    wanted = {to_camel(field) for field in attributes(fields)}
     known = {s.name.value for s in stock.selection_set.selections if isinstance(s, FieldNode)}
     unknown = wanted - known
     if unknown:

@@ -25,9 +25,11 @@ from .script import Call
 class FakePylonClient(PylonClient):
     """`PylonClient`'s API over a `FakeAsyncPylonClient` (available as `fake`)."""
 
-    def __init__(self, data: Mapping[str, Any] | str | Path | None = None) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | str | Path | None = None, *, block_time: float | None = 0.1
+    ) -> None:
         super().__init__("http://fake.invalid")
-        self.fake = FakeAsyncPylonClient(data)
+        self.fake = FakeAsyncPylonClient(data, block_time=block_time)
         self.aio = self.fake  # type: ignore[assignment]  # same API, by name
 
     @property

@@ -7,9 +7,10 @@ import asyncio
 import hashlib
 from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from .. import rules
+from ..api import NeuronQuery
 from ..models import (
     Block,
     BlockRef,
@@ -132,10 +133,13 @@ class FakeChain:
             )
         return self.blocks[number]
 
-    async def blocks_from(self, number: int | None) -> AsyncGenerator[Block]:
+    async def blocks_from(
+        self, number: int | None, block_time: float | None
+    ) -> AsyncGenerator[Block]:
         """The blocks from `number` (the next produced one when None), then each new one. The
         server streams from the head + 1 at most; older blocks the fake does not know are
-        skipped."""
+        skipped. While it waits, a block is produced every `block_time` seconds, as a chain
+        makes them (None: only when the test makes one)."""
         head = self.head.number
         if number is not None and number > head + 1:
             raise block_in_future(
@@ -150,7 +154,11 @@ class FakeChain:
                     yield self.blocks[next_number]
                 next_number += 1
             self._new_block.clear()
-            await self._new_block.wait()
+            try:
+                async with asyncio.timeout(block_time):
+                    await self._new_block.wait()
+            except TimeoutError:
+                self.produce_blocks(1)
 
     # --- neurons
 
@@ -159,16 +167,21 @@ class FakeChain:
         """hotkey -> uid of the registered neurons."""
         return {n.hotkey: n.uid for n in self.metagraph.neurons}
 
+    def metagraph_at(self, ref: BlockRef | None) -> Metagraph:
+        """The canned metagraph, said to be for `ref` (the fake keeps one state, every block's;
+        None: an older block, answered as canned)."""
+        if ref is None or ref == self.metagraph.block:
+            return self.metagraph
+        neurons = [n.model_copy(update={"block": ref}) for n in self.metagraph.neurons]
+        return self.metagraph.model_copy(update={"block": ref, "neurons": neurons})
+
     def neurons(
-        self,
-        where: NeuronFilter | Mapping[str, Any] | None,
-        order_by: NeuronOrder | Mapping[str, Any] | None,
-        first: int | None,
-        offset: int,
-        max_page_size: int,
+        self, max_page_size: int, ref: BlockRef | None, **query: Unpack[NeuronQuery]
     ) -> list[Neuron]:
         """The neurons a list keeps, in its order and page, its arguments judged in the
         server's order: the page, then the filter's account keys."""
+        where, order_by = query.get("where"), query.get("order_by")
+        first, offset = query.get("first"), query.get("offset", 0)
         condition = (
             where if isinstance(where, NeuronFilter) else NeuronFilter.model_validate(where or {})
         )
@@ -190,7 +203,7 @@ class FakeChain:
         for what, keys in (("hotkey", condition.hotkeys), ("coldkey", condition.coldkeys)):
             for key in keys or ():
                 check_account(key, what)
-        kept = [n for n in self.metagraph.neurons if _keeps(condition, n)]
+        kept = [n for n in self.metagraph_at(ref).neurons if _keeps(condition, n)]
         key = ORDER_KEYS[order.field]
         kept.sort(key=lambda n: n.uid)
         kept.sort(key=lambda n: getattr(n, key), reverse=order.direction == OrderDirection.DESC)

@@ -1,6 +1,7 @@
 """A fake pylon-gql client for validators' tests: the client's API, answered from canned data.
 
     fake = FakeAsyncPylonClient()                      # the built-in sample (subnet 1, 64 uids)
+    fake = FakeAsyncPylonClient(block_time=None)       # blocks only when the test makes them
     fake = FakeAsyncPylonClient("tests/metagraph.json")  # or your own JSON (see `sample_data`)
     fake.answer("epoch", my_epoch)                     # a value, or a function of the arguments
     fake.fail("head", Unavailable("node down"))        # make a method raise
@@ -20,9 +21,9 @@ import inspect
 import json
 from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self, overload
+from typing import Any, Unpack
 
+from ..api import AsyncApi, NeuronQuery
 from ..client import AsyncPylonClient
 from ..errors import InvalidInput
 from ..models import (
@@ -35,10 +36,6 @@ from ..models import (
     Hyperparameters,
     Metagraph,
     Neuron,
-    NeuronField,
-    NeuronFilter,
-    NeuronOrder,
-    PartialNeuron,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
     SetWeightsSuccess,
@@ -47,29 +44,36 @@ from ..models import (
     WeightInput,
     WeightSuccess,
 )
+from ..partial import PartialNeuron
 from . import extrinsics
 from .chain import FakeChain
 from .refusals import bad_input, check_account, check_ints
 from .sample import sample_data
-from .script import Call, Script, scripted
+from .script import Call, Script, scripted, scripted_as
 from .weights import FakeWeights
 
 __all__ = ["Call", "FakeAsyncPylonClient", "sample_data"]
 
 
-class FakeAsyncPylonClient:
+class FakeAsyncPylonClient(AsyncApi):
     """`AsyncPylonClient`'s API over canned data; records every call in `calls`."""
 
     #: Most neurons one list returns (the server's PYLON_MAX_PAGE_SIZE).
     max_page_size = 4096
 
-    def __init__(self, data: Mapping[str, Any] | str | Path | None = None) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | str | Path | None = None, *, block_time: float | None = 0.1
+    ) -> None:
         canned = sample_data()
         if isinstance(data, str | Path):
             canned.update(json.loads(Path(data).read_text(encoding="utf-8")))
         elif data is not None:
             canned.update(data)
         self.url = "fake://pylon-gql"
+        #: Seconds between the blocks the fake makes while a block stream waits for one (its
+        #: chain moves as a test's time goes by); None: only `produce_blocks` and writes make
+        #: blocks.
+        self.block_time = block_time
         self.script = Script()
         self._chain = FakeChain(canned)
         self._validator = FakeWeights(self._chain)
@@ -113,17 +117,6 @@ class FakeAsyncPylonClient:
 
     # --- the client's API
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     async def close(self) -> None:
         pass
 
@@ -151,67 +144,21 @@ class FakeAsyncPylonClient:
     async def block(self, number: int | None = None, *, hash: str | None = None) -> Block | None:
         return self._chain.block(number, hash)
 
-    @scripted
-    async def metagraph(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-    ) -> Metagraph:
-        self._chain.resolve(block)
-        neurons = self._chain.neurons(where, order_by, first, offset, self.max_page_size)
-        return self._chain.metagraph.model_copy(update={"neurons": neurons})
+    @scripted_as("metagraph")
+    async def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Metagraph:
+        ref = self._chain.resolve(block)
+        neurons = self._chain.neurons(self.max_page_size, ref, **query)
+        return self._chain.metagraph_at(ref).model_copy(update={"neurons": neurons})
 
-    @overload
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: None = None,
-    ) -> list[Neuron]: ...
-
-    @overload
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: Collection[NeuronField],
-    ) -> list[PartialNeuron]: ...
-
-    @scripted
-    async def neurons(
-        self,
-        block: int | None = None,
-        *,
-        where: NeuronFilter | Mapping[str, Any] | None = None,
-        order_by: NeuronOrder | Mapping[str, Any] | None = None,
-        first: int | None = None,
-        offset: int = 0,
-        fields: Collection[NeuronField] | None = None,
-    ) -> list[Neuron] | list[PartialNeuron]:
-        # The client's own checks of `fields` come before anything is sent.
-        if isinstance(fields, str):
-            raise TypeError("fields is a collection of field names, not one string")
-        unknown = set(fields or ()) - set(Neuron.model_fields)
-        if unknown:
-            raise ValueError(f"not Neuron fields: {', '.join(sorted(unknown))}")
-        self._chain.resolve(block)
-        neurons = self._chain.neurons(where, order_by, first, offset, self.max_page_size)
+    @scripted_as("neurons")
+    async def _neurons(
+        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
+    ) -> list[Neuron] | list[PartialNeuron[Any]]:
+        ref = self._chain.resolve(block)
+        neurons = self._chain.neurons(self.max_page_size, ref, **query)
         if fields is None:
             return neurons
-        wanted = {"uid", *fields}
-        return [PartialNeuron(**{name: getattr(n, name) for name in wanted}) for n in neurons]
+        return [PartialNeuron.of(n, fields) for n in neurons]
 
     @scripted
     async def neuron(
@@ -222,8 +169,9 @@ class FakeAsyncPylonClient:
             raise bad_input("give exactly one of `uid` or `hotkey`")
         if hotkey is not None:
             check_account(hotkey, "hotkey")
-        ref = self._chain.resolve(block) or self._chain.metagraph.block
-        neurons = self._chain.metagraph.neurons
+        ref = self._chain.resolve(block)
+        metagraph = self._chain.metagraph_at(ref)
+        ref, neurons = ref or metagraph.block, metagraph.neurons
         if hotkey is not None:
             return next((n for n in neurons if n.hotkey == hotkey), None)
         found = next((n for n in neurons if n.uid == uid), None)
@@ -326,10 +274,11 @@ class FakeAsyncPylonClient:
         self, from_block: int | None = None, *, max_reconnects: int | None = None
     ) -> AsyncGenerator[Block]:
         """The fake's blocks from `from_block` (the next produced one when None), then each
-        block `produce_blocks` (or a write) makes, as it makes it."""
+        block `produce_blocks` (or a write) makes, as it makes it; while the stream waits, the
+        fake makes one every `block_time` seconds."""
         arguments = {"from_block": from_block, "max_reconnects": max_reconnects}
         self.script.record("subscribe_blocks", arguments)
         if from_block is not None and from_block < 0:  # the client's own check
             raise InvalidInput(f"from_block must be 0 or more, got {from_block}")
-        async for block in self._chain.blocks_from(from_block):
+        async for block in self._chain.blocks_from(from_block, self.block_time):
             yield block

@@ -72,22 +72,41 @@ class Scripted(Protocol):
 S = TypeVar("S", bound=Scripted)
 
 
+def scripted_as(
+    name: str,
+) -> Callable[
+    [Callable[Concatenate[S, P], Awaitable[T]]], Callable[Concatenate[S, P], Coroutine[Any, Any, T]]
+]:
+    """Record each call of the method under `name` with every argument by name (defaults too),
+    and answer what the test scripted for `name` instead of running it when there is
+    something."""
+
+    def wrap(
+        method: Callable[Concatenate[S, P], Awaitable[T]],
+    ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+        signature = inspect.signature(method)
+
+        @functools.wraps(method)
+        async def run(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+            del arguments["self"]
+            for parameter in signature.parameters.values():  # `**query`: its arguments
+                if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                    arguments.update(arguments.pop(parameter.name, {}))
+            answered, value = await self.script.answered(name, arguments)
+            if answered:
+                return value
+            return await method(self, *args, **kwargs)
+
+        return run
+
+    return wrap
+
+
 def scripted(
     method: Callable[Concatenate[S, P], Awaitable[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
-    """Record each call of `method` with every argument by name (defaults too), and answer
-    what the test scripted instead of running it when there is something."""
-    signature = inspect.signature(method)
-
-    @functools.wraps(method)
-    async def run(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        arguments = dict(bound.arguments)
-        del arguments["self"]
-        answered, value = await self.script.answered(method.__name__, arguments)
-        if answered:
-            return value
-        return await method(self, *args, **kwargs)
-
-    return run
+    """`scripted_as` the method's own name."""
+    return scripted_as(method.__name__)(method)

@@ -19,8 +19,9 @@ states the verdict the server should give and says what it does instead.
   invalid one with BAD_USER_INPUT, a write names it in its ValidationError.
 - `weights`: `weight`, `code` of `setWeight` for a registered hotkey.
 - `weight_batches`: `weights` ([hotkey, weight] pairs), `code` of `setWeights` on subnet 1 of
-  the simulated chain (the sample's hotkeys are registered there), `entries` (the indices
-  the ValidationError names, in order).
+  the simulated chain (the sample's hotkeys of uids 1 and 24 are registered there; not uid
+  2's: the lowest stake, its uid is the dev validator's from the block after the snapshot),
+  `entries` (the indices the ValidationError names, in order).
 - `digests`: `weights` ([uid, weight] pairs), `digest`: a weight commit's digest of them.
 - `blocks`: `block` (a number) or `ahead` (that many blocks past the head), `code` of a
   query's `block` argument.

@@ -12,6 +12,7 @@ from ..models import (
     Block,
     BlockRef,
     EpochWeights,
+    SetWeightsMode,
     SetWeightsSuccess,
     Weight,
     WeightCommit,
@@ -44,9 +45,15 @@ class FakeWeights:
         for index, (hotkey, _) in enumerate(entries):
             first.setdefault(hotkey, index)
         self._check_registered(list(first), first)
+        self.stored.clear()  # the server's default mode, REPLACE: the vector is the batch
         for hotkey, weight in entries:
             self._store(hotkey, weight)
-        return SetWeightsSuccess(epoch=self.chain.epoch, count=len(entries))
+        return SetWeightsSuccess(
+            block=self.chain.head_ref,
+            epoch=self.chain.epoch,
+            mode=SetWeightsMode.REPLACE,
+            count=len(entries),
+        )
 
     def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
         check_float("weight", weight)
@@ -54,7 +61,9 @@ class FakeWeights:
         if reason is not None:
             raise validation_failed(f"{hotkey!r}: {reason}", [(None, hotkey, reason)])
         self._check_registered([hotkey], {})
-        return WeightSuccess(epoch=self.chain.epoch, weight=self._store(hotkey, weight))
+        return WeightSuccess(
+            block=self.chain.head_ref, epoch=self.chain.epoch, weight=self._store(hotkey, weight)
+        )
 
     def update_weight(self, hotkey: str, delta: float) -> WeightSuccess:
         check_float("delta", delta)
@@ -68,7 +77,9 @@ class FakeWeights:
         )
         if weight is None:
             raise validation_failed(reason, [(None, hotkey, reason)])
-        return WeightSuccess(epoch=self.chain.epoch, weight=self._store(hotkey, weight))
+        return WeightSuccess(
+            block=self.chain.head_ref, epoch=self.chain.epoch, weight=self._store(hotkey, weight)
+        )
 
     def _check_registered(self, hotkeys: Sequence[str], index: Mapping[str, int]) -> None:
         """The server's last check, after every entry passed its own: registration at the
@@ -130,8 +141,8 @@ class FakeWeights:
         now = datetime.now(UTC)
         commit = WeightCommit(
             id=len(self.commits) + 1,
-            block=head,
-            epoch=epoch.start,
+            block=chain.head_ref,
+            epoch=epoch,
             netuid=epoch.netuid,
             mode=WeightCommitMode.COMMIT_REVEAL
             if hyperparameters.commit_reveal_weights_enabled
@@ -154,7 +165,7 @@ class FakeWeights:
             if commit.status == WeightCommitStatus.PENDING:
                 self.commits[index] = commit.model_copy(
                     update={
-                        "block": block.number,
+                        "block": BlockRef(number=block.number, hash=block.hash),
                         "status": WeightCommitStatus.FINALIZED,
                         "updated_at": datetime.now(UTC),
                     }

@@ -74,9 +74,10 @@ async def test_an_attempt_records_what_the_chain_will_get(committer: Api) -> Non
     assert started.status == WeightCommitStatus.PENDING
     assert [c.id for c in await committer.weight_commits(1)] == [started.id]
     # What the server committed follows from the chain at the head it started at.
-    metagraph = await committer.metagraph(started.block)
-    hyperparameters = await committer.hyperparameters(started.block)
-    subnet = await committer.subnet(started.block)
+    at = started.block.number
+    metagraph = await committer.metagraph(at)
+    hyperparameters = await committer.hyperparameters(at)
+    subnet = await committer.subnet(at)
     committed = rules.uid_weights({n.hotkey: n.uid for n in metagraph.neurons}, written)
     assert started.uid_count == metagraph.neuron_count
     assert started.digest == rules.weights_digest(committed)
@@ -85,9 +86,9 @@ async def test_an_attempt_records_what_the_chain_will_get(committer: Api) -> Non
         if hyperparameters.commit_reveal_weights_enabled
         else WeightCommitMode.SET
     )
-    assert started.epoch == (await committer.epoch(started.block)).start
+    assert started.epoch.start == (await committer.epoch(at)).start  # the epoch's key
     assert started.netuid == subnet.netuid
     done = await finished(committer, started)
     assert done.status == WeightCommitStatus.FINALIZED, done.error
     assert (done.id, done.digest, done.uid_count) == (started.id, started.digest, started.uid_count)
-    assert done.block > started.block
+    assert done.block.number > started.block.number

@@ -77,11 +77,13 @@ async def test_order_and_pages(api: Api, head: Block) -> None:
 
 async def test_chosen_fields(api: Api, head: Block) -> None:
     full = await api.neurons(head.number, first=4)
-    partial = await api.neurons(head.number, first=4, fields=["hotkey", "stake"])
-    assert [(p.uid, p.hotkey, p.stake) for p in partial] == [
-        (n.uid, n.hotkey, n.stake) for n in full
+    partial = await api.neurons(head.number, first=4, fields=["hotkey", "validatorTrust"])
+    assert [(p.uid, p.block, p.hotkey, p.validator_trust) for p in partial] == [
+        (n.uid, n.block, n.hotkey, n.validator_trust) for n in full
     ]
-    assert all(p.coldkey is None and p.axon is None for p in partial)
+    assert all(p.fields == {"uid", "block", "hotkey", "validator_trust"} for p in partial)
+    with pytest.raises(AttributeError, match="`coldkey` was not asked for"):
+        _ = partial[0].coldkey  # type: ignore[reportAttributeAccessIssue]  # pyright refuses it too
 
 
 async def test_one_neuron(api: Api, head: Block) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from pylon_gql_client import WeightInput
+from pylon_gql_client import WeightInput, rules
 from pylon_gql_client.testing import vectors
 
 from .conftest import Api, Outcome, Sides, outcome
@@ -169,11 +169,21 @@ async def test_commitments(sides: Sides) -> None:
             wrong.append(f"{label}: expected {v['code']}, server {real}, fake {fake}")
             continue
         if v["bytes"] is not None:
+            raw = bytes.fromhex(v["bytes"])
             for side, done in (("server", real_done), ("fake", fake_done)):
-                data = None if done is None or done.commitment is None else done.commitment.data
-                if data != "0x" + v["bytes"]:
-                    wrong.append(f"{label}: {side} committed {data}, expected 0x{v['bytes']}")
+                committed = None if done is None else done.commitment
+                shown = None if committed is None else (committed.data, committed.text)
+                if shown != ("0x" + v["bytes"], _text(raw)):
+                    wrong.append(f"{label}: {side} committed {shown}, expected 0x{v['bytes']}")
     assert wrong == []
+
+
+def _text(raw: bytes) -> str | None:
+    """A commitment's `text`: its bytes as UTF-8, None when they are not."""
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return None
 
 
 async def test_hyperparameters(sides: Sides) -> None:
@@ -189,4 +199,11 @@ async def test_hyperparameters(sides: Sides) -> None:
         for side, done in (("server", real_done), ("fake", fake_done)):
             if done is not None and (done.call, done.value) != (v["call"], v["read_back"]):
                 wrong.append(f"{label}: {side} answered {done.call} {done.value!r}")
+            # The answer's hyperparameters are read at its block, the value set among them.
+            if done is not None and done.hyperparameters.block != done.block:
+                wrong.append(f"{label}: {side} read {done.hyperparameters.block}, not its block")
+            field = None if v["call"] is None else rules.hyperparameter_field(v["call"])
+            shown = None if done is None else done.hyperparameters.model_dump()
+            if shown is not None and field in shown and shown[field] != v["read_back"]:
+                wrong.append(f"{label}: {side} shows {field}={shown[field]!r}")
     assert wrong == []

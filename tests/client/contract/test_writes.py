@@ -75,6 +75,9 @@ async def test_a_commitment_set_is_read_back(writer: Api, server: Server) -> Non
     assert commitment.text == "\x00\x01contract"
     assert commitment.committed_at == done.block.number == commitment.block.number
     assert rules.is_ss58(commitment.hotkey)  # the validator's: the server's, or the fake's
+    # Read your writes: the head's answer, right after the write, has it.
+    assert await writer.commitment(commitment.hotkey) == commitment
+    assert (await writer.head()).number >= done.block.number
     await settled(writer, server, done.block.number)
     assert await writer.commitment(commitment.hotkey, block=done.block.number) == commitment
     assert commitment in await writer.commitments(done.block.number)
@@ -123,3 +126,26 @@ async def test_the_fake_knows_the_calls_of_the_servers_runtime(server: Server) -
         for name, call in admin_calls().items()
     }
     assert shipped == runtime, "run `uv run python -m tests.client.make_sample`"
+
+
+async def test_after_a_write_every_answer_says_the_new_head(writer: Api, server: Server) -> None:
+    # Nothing else makes blocks while this runs: the head read here is every answer's.
+    done = await writer.set_commitment("the chain moved")  # a block of its own, on both sides
+    await settled(writer, server, done.block.number)
+    head = await writer.head()
+    assert head.number >= done.block.number
+    for block in (None, head.number):
+        metagraph = await writer.metagraph(block, first=3)
+        assert {n.block.number for n in metagraph.neurons} == {metagraph.block.number}
+        partial = await writer.neurons(block, first=3, fields=["stake"])
+        [neuron] = await writer.neurons(block, first=1)
+        assert await writer.neuron(0, block=block) == neuron
+        answers = [
+            metagraph.block,
+            *(p.block for p in partial),
+            neuron.block,
+            (await writer.hyperparameters(block)).block,
+            (await writer.subnet(block)).block,
+            (await writer.weights(block)).block,
+        ]
+        assert {(ref.number, ref.hash) for ref in answers} == {(head.number, head.hash)}

@@ -1,39 +1,22 @@
-"""Settings, read once at start from the environment (prefix ``PYLON_``) and ``.env``.
+"""The settings' fields: each with its default, its bounds and what it means (the README's
+configuration table says the same for users).
 
 No other module reads the environment: the `Settings` object is passed down.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
-from limits import parse_many
-from pydantic import (
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .redaction import redact_url
-
-#: Named networks and the node each one means; `sim` starts the embedded simulated node.
-NETWORK_URLS: dict[str, str] = {
-    "finney": "wss://entrypoint-finney.opentensor.ai:443",
-    "test": "wss://test.finney.opentensor.ai:443",
-    "archive": "wss://archive.chain.opentensor.ai:443",
-    "local": "ws://127.0.0.1:9944",
-}
-
-_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
-_METRIC_NAME = re.compile(r"\s*[_A-Za-z][_0-9A-Za-z]{0,63}\s*")
+from . import rules
+from .rules import NETWORK_URLS
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LogFormat = Literal["text", "json"]
 
 
 class Settings(BaseSettings):
@@ -105,7 +88,14 @@ class Settings(BaseSettings):
         "(httpx 5 s, aiohttp 15 s), so a client never sends on a connection the server is "
         "closing; uvicorn's own 5 s raced them.",
     )
-    log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_level: LogLevel = Field(
+        "INFO", description="DEBUG, INFO, WARNING or ERROR (in any case: `info` is INFO)."
+    )
+    log_format: LogFormat = Field(
+        "text",
+        description="`text` (one line per record) or `json` (one object per line, with the "
+        "request id and the GraphQL operation name on a request's lines).",
+    )
     graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
     introspection: bool = Field(True, description="Allow schema introspection.")
 
@@ -303,96 +293,62 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Most seconds between two attempts at a commit."
     )
 
-    @field_validator("network", "archive_network")
-    @classmethod
-    def _known_network(cls, value: str | None) -> str | None:
-        if value is None or value == "sim" or value in NETWORK_URLS:
-            return value
-        if value.startswith(("ws://", "wss://")):
-            return value
-        names = ", ".join(["sim", *NETWORK_URLS])
-        raise ValueError(f"unknown network {value!r}: use one of {names}, or a ws(s):// URL")
-
-    @field_validator("allowed_hosts")
-    @classmethod
-    def _hosts_well_formed(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        for entry in value.split(","):
-            entry = entry.strip()
-            if not entry:
-                raise ValueError("empty host in the list: separate hosts with single commas")
-            if "*" in entry[1:] or (entry.startswith("*") and entry != "*" and entry[1] != "."):
-                raise ValueError(f"{entry!r}: a wildcard is `*` or `*.example.com`")
-            if ":" in entry and not (entry.startswith("[") and entry.endswith("]")):
-                raise ValueError(
-                    f"{entry!r}: a host name or address without a port (IPv6 in brackets, `[::1]`)"
-                )
-        return value
-
-    @field_validator("validator_tokens", "owner_tokens", "reader_tokens")
-    @classmethod
-    def _tokens_well_formed(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        for entry in value.get_secret_value().split(","):
-            entry = entry.strip()
-            if not entry:
-                raise ValueError("empty token in the list: separate tokens with single commas")
-            if entry.startswith("sha256:") and not _SHA256_HEX.fullmatch(entry[7:]):
-                # Never echo the value: it may be a secret.
-                raise ValueError("a `sha256:` entry must be followed by 64 hex digits")
-        return value
-
-    @field_validator(
+    # The rules of one value (pylon_gql/settings/rules.py); the combinations below.
+    _network = field_validator("network", "archive_network")(rules.known_network)
+    _allowed_hosts = field_validator("allowed_hosts")(rules.host_list)
+    _tokens = field_validator("validator_tokens", "owner_tokens", "reader_tokens")(rules.token_list)
+    _rate_limits = field_validator(
         "rate_limit_anonymous", "rate_limit_reader", "rate_limit_validator", "rate_limit_owner"
-    )
-    @classmethod
-    def _rate_limit_syntax(cls, value: str) -> str:
-        try:
-            parse_many(value)
-        except ValueError:
-            raise ValueError(
-                "not a rate limit: write e.g. `60/minute` or `10/second;300/minute`"
-            ) from None
-        return value
+    )(rules.rate_limit)
+    _metric_operations = field_validator("metric_operations")(rules.operation_names)
+    _redis_url = field_validator("redis_url")(rules.redis_url)
+    _log_level = field_validator("log_level", mode="before")(rules.upper_case)
+    _log_format = field_validator("log_format", mode="before")(rules.lower_case)
 
-    @field_validator("metric_operations")
-    @classmethod
-    def _operation_names(cls, value: str) -> str:
-        names = [name for name in value.split(",") if name.strip()]
-        bad = [name for name in names if not _METRIC_NAME.fullmatch(name)]
-        if bad:
+    @model_validator(mode="after")
+    def _backoff_grows(self) -> Settings:
+        least, most = self.commit_retry_min_backoff, self.commit_retry_max_backoff
+        if least <= most:
+            return self
+        why = "the backoff doubles from the minimum up to the maximum"
+        chosen = self.model_fields_set
+        if "commit_retry_max_backoff" in chosen and "commit_retry_min_backoff" not in chosen:
             raise ValueError(
-                f"not an operation name: {', '.join(bad[:3])} (a GraphQL name of at most 64 "
-                "characters: letters, digits, `_`, not starting with a digit)"
+                f"PYLON_COMMIT_RETRY_MAX_BACKOFF: {most:g} s is below "
+                f"PYLON_COMMIT_RETRY_MIN_BACKOFF ({least:g} s): {why}; use at least {least:g}"
             )
-        return value
+        raise ValueError(
+            f"PYLON_COMMIT_RETRY_MIN_BACKOFF: {least:g} s is above "
+            f"PYLON_COMMIT_RETRY_MAX_BACKOFF ({most:g} s): {why}; use at most {most:g}, or "
+            "raise the maximum"
+        )
 
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(
-            ("redis://", "rediss://", "unix://")
-        ):
-            raise ValueError("must be a redis://, rediss:// or unix:// URL")
-        return value
-
-    @field_validator("commit_retry_max_backoff")
-    @classmethod
-    def _backoff_grows(cls, value: float, info: ValidationInfo) -> float:
-        least = info.data.get("commit_retry_min_backoff")
-        if least is not None and value < least:
+    @model_validator(mode="after")
+    def _health_outlives_a_block(self) -> Settings:
+        # Only the simulated node's block time is known here (a real chain's may be fast).
+        age, block = self.health_max_head_age, self.sim_block_time
+        if not self.simulated or age > block:
+            return self
+        chosen = self.model_fields_set
+        if "sim_block_time" in chosen and "health_max_head_age" not in chosen:
             raise ValueError(
-                f"must be at least PYLON_COMMIT_RETRY_MIN_BACKOFF ({least:g} s): the backoff "
-                "doubles from the minimum up to the maximum"
+                f"PYLON_SIM_BLOCK_TIME: {block:g} s is not shorter than "
+                f"PYLON_HEALTH_MAX_HEAD_AGE ({age:g} s): /health would answer 503 between "
+                f"blocks; use less than {age:g}, or raise PYLON_HEALTH_MAX_HEAD_AGE"
             )
-        return value
+        raise ValueError(
+            f"PYLON_HEALTH_MAX_HEAD_AGE: {age:g} s is not longer than a simulated block "
+            f"(PYLON_SIM_BLOCK_TIME {block:g} s): /health would answer 503 between blocks; "
+            f"use more than {block:g}"
+        )
 
     @model_validator(mode="after")
     def _archive_is_real(self) -> Settings:
         if self.archive_network == "sim":
-            raise ValueError("archive_network cannot be `sim`; the simulated node keeps its own")
+            raise ValueError(
+                "PYLON_ARCHIVE_NETWORK: cannot be `sim` (the simulated node keeps every block): "
+                "unset it, or name a real node"
+            )
         return self
 
     @property
@@ -444,26 +400,3 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{self.data_dir / f'pylon-{self.network_label}.sqlite3'}"
-
-
-class SettingsError(Exception):
-    """A setting found impossible at start by a check that needs more than its value (the
-    file system, a database driver, the port, the chain): one line naming the variable."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"PYLON_{field.upper()}: {message}")
-
-
-def describe_errors(error: ValidationError) -> list[str]:
-    """One line per invalid setting, naming the environment variable to fix."""
-    lines = []
-    for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "settings"
-        message = item["msg"].removeprefix("Value error, ")
-        secret = field.endswith(("tokens", "token", "redis_url"))  # never echo a secret
-        given = item.get("input")
-        if field.endswith("network") and isinstance(given, str):
-            given = redact_url(given)  # a node provider's key in the URL
-        shown = "" if secret else f" (got {given!r})"
-        lines.append(f"PYLON_{field.upper()}: {message}{shown}")
-    return lines

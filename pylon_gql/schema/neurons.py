@@ -1,0 +1,316 @@
+"""The metagraph's GraphQL types: neurons, their endpoints, and how a neuron list is filtered
+and ordered.
+
+The chain keeps scores (rank, trust, ...) as u16 proportions (0..65535); a neuron answers them
+normalised to [0, 1] (value / 65535). Stake and emission are in the subnet's token: its alpha on
+chains with dynamic TAO (finney), TAO before; 1 token = 10^9 rao.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, cast
+
+import strawberry
+
+from .. import models
+from .arguments import check_keys, check_list
+from .context import Info
+from .errors import BadUserInput
+from .types import BigInt, BlockRef
+
+_NORMALISED = "Normalised to [0, 1] (the chain's u16 / 65535)"
+
+
+@strawberry.type(description="Where a neuron serves requests (all zero until it serves one).")
+class Axon:
+    ip: str = strawberry.field(description="IPv4 or IPv6 address, as text.")
+    port: int = strawberry.field(description="TCP port.")
+    ip_type: int = strawberry.field(description="4 or 6.")
+    protocol: int = strawberry.field(description="Protocol number, as the neuron announced it.")
+    version: int = strawberry.field(
+        description="Version of the software serving, as the neuron announced it."
+    )
+    block: int = strawberry.field(description="Block at which the axon was last served.")
+
+
+@strawberry.type(description="Where a neuron serves its prometheus metrics (all zero if never).")
+class PrometheusEndpoint:
+    ip: str = strawberry.field(description="IPv4 or IPv6 address, as text.")
+    port: int = strawberry.field(description="TCP port.")
+    ip_type: int = strawberry.field(description="4 or 6.")
+    version: int = strawberry.field(description="Version, as the neuron announced it.")
+    block: int = strawberry.field(description="Block at which the endpoint was last served.")
+
+
+@strawberry.type(
+    description=(
+        "A neuron of the subnet at one block, as `get_neurons_lite` returns it. Scores "
+        "(rank, trust, consensus, incentive, validatorTrust, dividends) are normalised to "
+        "[0, 1] from the chain's u16 (value / 65535) and change only when the subnet's epoch "
+        "runs. Stake and emission are in the subnet's token (its alpha on chains with dynamic "
+        "TAO, such as finney; TAO before) as Float, and in rao (10^-9 token) as BigInt."
+    )
+)
+class Neuron:
+    block: BlockRef = strawberry.field(description="The block this answer is for.")
+    uid: int = strawberry.field(
+        description="The neuron's slot in the subnet, 0 to neuronCount - 1; reused when a "
+        "new hotkey takes the slot."
+    )
+    hotkey: str = strawberry.field(
+        description="SS58 address of the key the neuron signs with (unique in the subnet)."
+    )
+    coldkey: str = strawberry.field(
+        description="SS58 address of the wallet key that owns the hotkey."
+    )
+    active: bool = strawberry.field(
+        description="Whether the neuron counted as active at the last epoch: its `lastUpdate` "
+        "within the subnet's `activityCutoff` blocks."
+    )
+    validator_permit: bool = strawberry.field(
+        description="Whether the neuron's weights count: the subnet's `maxValidators` neurons "
+        "with the most stake hold a permit, given at each epoch."
+    )
+    stake: float = strawberry.field(
+        description="Stake on the hotkey in this subnet, in tokens: `stakeRao / 10^9`."
+    )
+    stake_rao: BigInt = strawberry.field(description="Stake on the hotkey, in rao.")
+    rank: float = strawberry.field(
+        description=f"{_NORMALISED}: the stake-weighted sum of the weights validators gave "
+        "the neuron, clipped at consensus, over the subnet's."
+    )
+    emission: float = strawberry.field(
+        description="What the neuron earned at the subnet's last epoch, in tokens: "
+        "`emissionRao / 10^9`."
+    )
+    emission_rao: BigInt = strawberry.field(
+        description="What the neuron earned at the last epoch, in rao."
+    )
+    incentive: float = strawberry.field(
+        description=f"{_NORMALISED}: the neuron's share of the miners' emission at the last "
+        "epoch (its rank over all ranks)."
+    )
+    consensus: float = strawberry.field(
+        description=f"{_NORMALISED}: the weight a `kappa` share of validator stake agrees on "
+        "giving the neuron (a stake-weighted median); weights above it are clipped to it."
+    )
+    trust: float = strawberry.field(
+        description=f"{_NORMALISED}: the share of the weight the neuron received that survived "
+        "clipping at consensus (1: the validators agree)."
+    )
+    validator_trust: float = strawberry.field(
+        description=f"{_NORMALISED}, for validators: the sum of the validator's weights that "
+        "survived clipping at consensus (how far it agrees with the others)."
+    )
+    dividends: float = strawberry.field(
+        description=f"{_NORMALISED}, for validators: the validator's share of the validators' "
+        "emission at the last epoch, earned through its bonds."
+    )
+    last_update: int = strawberry.field(
+        description="Block at which the neuron last set weights (or registered)."
+    )
+    blocks_since_last_update: int = strawberry.field(
+        description="Blocks since then: `block.number - lastUpdate`."
+    )
+    pruning_score: int = strawberry.field(
+        description="The chain's u16 (0..65535): when a new hotkey registers, the neuron "
+        "outside its immunity period with the lowest score gives up its uid."
+    )
+    axon: Axon = strawberry.field(description="Where the neuron serves requests.")
+    prometheus: PrometheusEndpoint = strawberry.field(
+        description="Where the neuron serves its metrics."
+    )
+
+    @classmethod
+    def from_model(cls, n: models.Neuron, block: BlockRef) -> Neuron:
+        # Spelled out, not `from_fields`: a metagraph builds 1024 of these per answer, and
+        # this is twice as fast (24 ms against 57 ms for 1024 here).
+        a, p = n.axon, n.prometheus
+        return cls(
+            block=block,
+            uid=n.uid,
+            hotkey=n.hotkey,
+            coldkey=n.coldkey,
+            active=n.active,
+            validator_permit=n.validator_permit,
+            stake=n.stake,
+            stake_rao=BigInt(n.stake_rao),
+            rank=n.rank,
+            emission=n.emission,
+            emission_rao=BigInt(n.emission_rao),
+            incentive=n.incentive,
+            consensus=n.consensus,
+            trust=n.trust,
+            validator_trust=n.validator_trust,
+            dividends=n.dividends,
+            last_update=n.last_update,
+            blocks_since_last_update=block.number - n.last_update,
+            pruning_score=n.pruning_score,
+            axon=Axon(
+                ip=a.ip,
+                port=a.port,
+                ip_type=a.ip_type,
+                protocol=a.protocol,
+                version=a.version,
+                block=a.block,
+            ),
+            prometheus=PrometheusEndpoint(
+                ip=p.ip, port=p.port, ip_type=p.ip_type, version=p.version, block=p.block
+            ),
+        )
+
+
+@strawberry.enum(description="What to order neurons by (ties are broken by uid).")
+class NeuronOrderField(Enum):
+    UID = strawberry.enum_value("uid", description="The neuron's uid.")
+    STAKE = strawberry.enum_value("stake_rao", description="Stake.")
+    EMISSION = strawberry.enum_value("emission_rao", description="Emission at the last epoch.")
+    RANK = strawberry.enum_value("rank", description="Rank.")
+    INCENTIVE = strawberry.enum_value("incentive", description="Incentive.")
+    CONSENSUS = strawberry.enum_value("consensus", description="Consensus.")
+    TRUST = strawberry.enum_value("trust", description="Trust.")
+    VALIDATOR_TRUST = strawberry.enum_value("validator_trust", description="Validator trust.")
+    DIVIDENDS = strawberry.enum_value("dividends", description="Dividends.")
+    LAST_UPDATE = strawberry.enum_value("last_update", description="Block of the last update.")
+    PRUNING_SCORE = strawberry.enum_value("pruning_score", description="Pruning score.")
+
+
+@strawberry.enum(description="Which way a list is ordered.")
+class OrderDirection(Enum):
+    ASC = strawberry.enum_value("asc", description="Smallest first.")
+    DESC = strawberry.enum_value("desc", description="Largest first.")
+
+
+@strawberry.input(description="Order of a neuron list; ties are broken by uid, ascending.")
+class NeuronOrder:
+    field: NeuronOrderField = strawberry.field(
+        default=NeuronOrderField.UID, description="What to order by (default UID)."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Which way (default ASC)."
+    )
+
+
+@strawberry.input(description="Neurons to keep; every condition given must hold.")
+class NeuronFilter:
+    active: bool | None = strawberry.field(
+        default=None, description="Keep only active (true) or only inactive (false) neurons."
+    )
+    validator_permit: bool | None = strawberry.field(
+        default=None,
+        description="Keep only neurons with (true) or without (false) a validator permit.",
+    )
+    uids: list[int] | None = strawberry.field(default=None, description="Keep these uids.")
+    hotkeys: list[str] | None = strawberry.field(
+        default=None, description="Keep these hotkeys (SS58 addresses)."
+    )
+    coldkeys: list[str] | None = strawberry.field(
+        default=None, description="Keep neurons owned by these coldkeys (SS58 addresses)."
+    )
+    min_stake: float | None = strawberry.field(
+        default=None, description="Keep neurons with at least this stake, in tokens."
+    )
+
+
+def select_neurons(
+    neurons: tuple[models.Neuron, ...],
+    where: NeuronFilter | None,
+    order_by: NeuronOrder | None,
+) -> list[models.Neuron]:
+    """The neurons a filter keeps, in the order asked for (ties by uid, ascending)."""
+    selected: list[models.Neuron] = list(neurons)
+    if where is not None:
+        if where.active is not None:
+            selected = [n for n in selected if n.active == where.active]
+        if where.validator_permit is not None:
+            selected = [n for n in selected if n.validator_permit == where.validator_permit]
+        if where.uids is not None:
+            uids = set(where.uids)
+            selected = [n for n in selected if n.uid in uids]
+        if where.hotkeys is not None:
+            hotkeys = set(where.hotkeys)
+            selected = [n for n in selected if n.hotkey in hotkeys]
+        if where.coldkeys is not None:
+            coldkeys = set(where.coldkeys)
+            selected = [n for n in selected if n.coldkey in coldkeys]
+        if where.min_stake is not None:
+            min_stake = where.min_stake
+            selected = [n for n in selected if n.stake >= min_stake]
+    selected.sort(key=lambda n: n.uid)
+    if order_by is not None and order_by.field is not NeuronOrderField.UID:
+        # The member's value is the model attribute's name (strawberry unwraps enum_value).
+        attribute = cast(str, order_by.field.value)
+        # sort is stable, also reversed: equal keys stay in uid order.
+        selected.sort(
+            key=lambda n: getattr(n, attribute),
+            reverse=order_by.direction is OrderDirection.DESC,
+        )
+    elif order_by is not None and order_by.direction is OrderDirection.DESC:
+        selected.reverse()
+    return selected
+
+
+@strawberry.type(description="All neurons of the subnet at one block.")
+class Metagraph:
+    block: BlockRef = strawberry.field(description="The block this answer is for.")
+    netuid: int = strawberry.field(description="The subnet's number.")
+    neuron_count: int = strawberry.field(description="Neurons in the subnet (before filters).")
+    model: strawberry.Private[models.Metagraph]
+
+    @strawberry.field(
+        description=(
+            "The neurons, filtered by `where`, ordered by `orderBy` (uid ascending by default), "
+            "then `offset` skipped and at most `first` returned. `first` defaults to, and may "
+            "not exceed, the server's page size (PYLON_MAX_PAGE_SIZE)."
+        )
+    )
+    def neurons(
+        self,
+        info: Info,
+        where: Annotated[
+            NeuronFilter | None,
+            strawberry.argument(description="Keep only the neurons matching every condition."),
+        ] = None,
+        order_by: Annotated[
+            NeuronOrder | None,
+            strawberry.argument(description="Order of the list (default: uid ascending)."),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Most neurons returned, 0 to the page size (the default)."
+            ),
+        ] = None,
+        offset: Annotated[
+            int,
+            strawberry.argument(description="Neurons skipped after filtering and ordering."),
+        ] = 0,
+    ) -> list[Neuron]:
+        max_page = info.context.settings.max_page_size
+        if first is None:
+            first = max_page
+        if first < 0 or first > max_page:
+            raise BadUserInput(
+                f"`first` must be between 0 and {max_page} (the server's page size); "
+                f"got {first}: page through with `offset`",
+                maxPageSize=max_page,
+            )
+        if offset < 0:
+            raise BadUserInput(f"`offset` must be 0 or more; got {offset}")
+        if where is not None:
+            check_list(where.uids, "uids", max_page)
+            check_keys(where.hotkeys, "hotkey", max_page)
+            check_keys(where.coldkeys, "coldkey", max_page)
+        selected = select_neurons(self.model.neurons, where, order_by)
+        block = self.block
+        return [Neuron.from_model(n, block) for n in selected[offset : offset + first]]
+
+    @classmethod
+    def from_model(cls, metagraph: models.Metagraph) -> Metagraph:
+        return cls(
+            block=BlockRef.from_model(metagraph.block),
+            netuid=metagraph.netuid,
+            neuron_count=len(metagraph.neurons),
+            model=metagraph,
+        )
