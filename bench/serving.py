@@ -513,18 +513,27 @@ async def peer_cell(directory: Path, sim_url: str, binary: str, seconds: float) 
         cwd=str(directory),
     )
     try:
-        url = f"http://127.0.0.1:{port}/metagraph"
+        base = f"http://127.0.0.1:{port}"
+        # Its versions name the metagraph differently: one subnet per server (`BITTENSOR_NETUID`)
+        # before October 2025, per-netuid paths since.
+        paths = ("/latest_metagraph", "/api/v1/subnet/1/neurons/latest")
+        found: list[str] = []
         async with httpx.AsyncClient(timeout=120) as client:
 
             async def up() -> bool:
-                return (await client.get(url)).status_code == 200
+                for path in paths:
+                    if (await client.get(base + path)).status_code == 200:
+                        found.append(base + path)
+                        return True
+                return False
 
             await wait_until(up, "the old REST pylon", within=120)
+        url = found[0]
         script = wallets / "get.lua"
         script.write_text('wrk.method = "GET"\n')
         run = wrk(binary, url, script, 16, seconds, process.pid)
         return (
-            f"peer: old REST pylon GET /metagraph at c=16: {run.rate:,.0f} req/s, "
+            f"peer: old REST pylon GET {url.removeprefix(base)} at c=16: {run.rate:,.0f} req/s, "
             f"{run.cpu_us:,.0f} us CPU/request, p50 {run.p50_ms:.2f} ms"
         )
     except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as error:
