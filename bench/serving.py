@@ -1,15 +1,24 @@
-"""How fast the server serves a cached metagraph, beside its own bytes served raw and beside
-turbobt without a proxy. Prints tables (no assertions; numbers depend on the machine).
+"""How fast the server serves kept answers, against the same bytes served raw: an honest bench.
 
-    uv run python bench/serving.py [--seconds 3]
+    uv run --group dev python bench/serving.py [--seconds 2] [--rounds 5] [--peer DIR]
 
-Starts three processes: the simnet (`pylon-gql simnet --manual`, so the head stays put while a
-cell is measured), the server (`pylon-gql serve`, PYLON_NETWORK=ws://127.0.0.1:<port>) and a
-bare Starlette app that answers the server's bytes of (a) and (b) from memory (the limit). This
-process drives the load: an aiohttp client against 127.0.0.1 only, each cell bounded by
-`--seconds` and `MAX_REQUESTS`. Then: the cold latency of a historical metagraph, through the
-server and with turbobt directly (each at a block nobody has read), and the server's memory
-(VmRSS) after full metagraphs of 100 distinct blocks were asked for.
+Processes, each its own: the simulated node (`pylon-gql simnet --manual`, so the head stays put
+while cells run), the server (`pylon-gql serve` on it, rate limits off: one address at 64
+connections would measure the limiter), the limit (bench/raw_app.py: the server's own answers
+from memory in a bare ASGI app, on uvloop + httptools, and again on asyncio + h11), and the load
+generator, wrk (installed from Debian's packages when missing; 127.0.0.1 only, one thread, each
+run bounded by `--seconds`). Cells are interleaved: every round runs every cell against every
+target, so drifting load on this shared machine falls on all of them alike. Per cell the table
+gives the median over rounds and the range (min-max), of requests/s and of the server's CPU per
+request (user + system time from /proc, over the requests wrk counted).
+
+Then: the cold historical metagraph through the server against turbobt directly (alternating,
+each at a block nobody has read), and the time from `pylon-gql serve` on the embedded simnet to
+its first metagraph answer.
+
+`--peer DIR`: the old REST bittensor-pylon as a peer cell, from a checkout of it in DIR with its
+dependencies installed in DIR/.venv (git clone https://github.com/backend-developers-ltd/
+bittensor-pylon DIR && cd DIR && uv sync); without it that cell is skipped.
 """
 
 from __future__ import annotations
@@ -18,31 +27,31 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
+import httpx
 import websockets.asyncio.client
 from turbobt import Bittensor
 
 CONCURRENCY = (1, 16, 64)
-#: Most requests one cell makes, whatever `--seconds` says.
-MAX_REQUESTS = 50_000
-#: Blocks produced before the server starts: history for the cold and memory runs.
-HISTORY_BLOCKS = 140
-MEMORY_BLOCKS = 100
+#: Blocks produced before the server starts: history for the cold run.
+HISTORY_BLOCKS = 40
 COLD_ROUNDS = 7
-#: Slices each cell of (a) to (d) is cut in, interleaved with the other scenarios' slices.
-SLICES = 3
-ENTRY = "from pylon_gql.cli import main; main()"
+STARTUPS = 3
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
+RAW_APP = str(Path(__file__).with_name("raw_app.py"))
 
 EVERY_FIELD = """query Full($block: Int) { metagraph(block: $block) {
     block { number hash } neuronCount neurons {
@@ -61,29 +70,129 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk is missing: installing Debian's package (apt-get install wrk)", file=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+
+
+# --- the cells
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One kind of request, as the server gets it and as the limit gets it."""
+
+    name: str
+    method: str
+    #: The server's path (with a GET's query string); the raw app answers `/<key>` + query.
+    path: str
+    key: str
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def script(self, directory: Path) -> Path:
+        """wrk's Lua script for this cell."""
+        lines = [f'wrk.method = "{self.method}"']
+        if self.body:
+            lines.append(f"wrk.body = {lua_string(self.body)}")
+            lines.append('wrk.headers["Content-Type"] = "application/json"')
+        for name, value in self.headers.items():
+            lines.append(f"wrk.headers[{lua_string(name.encode())}] = {lua_string(value.encode())}")
+        path = directory / f"{self.key}.lua"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+
+def lua_string(value: bytes) -> str:
+    return "'" + "".join(f"\\{b:03d}" for b in value) + "'"
+
+
+def post_body(document: str, variables: dict[str, Any] | None = None) -> bytes:
+    return json.dumps({"query": document, "variables": variables or {}}).encode()
+
+
+@dataclass
+class Run:
+    rate: float
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    cpu_us: float
+
+
+WRK_REQUESTS = re.compile(r"(\d+) requests in ([\d.]+)(\w+)")
+WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_PERCENTILE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+WRK_BAD = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+
+
+def wrk(binary: str, url: str, script: Path, concurrency: int, seconds: float, pid: int) -> Run:
+    before = cpu_seconds(pid)
+    output = subprocess.run(
+        [
+            binary,
+            "-t1",
+            f"-c{concurrency}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    spent = cpu_seconds(pid) - before
+    bad = WRK_BAD.search(output)
+    if bad:
+        raise RuntimeError(f"{url}: {bad.group(1)} answers were not 2xx/3xx\n{output}")
+    requests = int(WRK_REQUESTS.search(output).group(1))  # type: ignore[union-attr]
+    rate = float(WRK_RATE.search(output).group(1))  # type: ignore[union-attr]
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    percentiles = {p: float(v) * scale[u] for p, v, u in WRK_PERCENTILE.findall(output)}
+    return Run(rate, requests, percentiles["50"], percentiles["99"], spent / requests * 1e6)
+
+
 # --- the processes
 
 
-async def spawn(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        *args,
+def spawn(
+    *args: str, env: dict[str, str] | None = None, cwd: str | None = None
+) -> subprocess.Popen:
+    return subprocess.Popen(
+        args,
         env={**os.environ, **(env or {})},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
-async def wait_http(session: aiohttp.ClientSession, url: str) -> None:
-    async with asyncio.timeout(120):
+async def wait_until(probe: Any, what: str, within: float = 180) -> None:
+    async with asyncio.timeout(within):
         while True:
             try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
+                if await probe():
+                    return
+            except (OSError, httpx.HTTPError):
                 pass
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up")
 
 
 async def simnet_call(url: str, method: str, params: list[Any]) -> Any:
@@ -92,287 +201,356 @@ async def simnet_call(url: str, method: str, params: list[Any]) -> Any:
         return json.loads(await ws.recv())["result"]
 
 
-def rss_mib(pid: int) -> tuple[float, float]:
-    """VmRSS and VmHWM (peak) of a process, in MiB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return fields["VmRSS"], fields["VmHWM"]
+def summary(values: list[float], digits: int = 0) -> str:
+    return (
+        f"{statistics.median(values):,.{digits}f} "
+        f"({min(values):,.{digits}f}-{max(values):,.{digits}f})"
+    )
 
 
-# --- load
-
-
-@dataclass
-class Cell:
-    requests: int
-    seconds: float
-    latencies: list[float]
-
-    def __add__(self, other: Cell) -> Cell:
-        return Cell(
-            self.requests + other.requests,
-            self.seconds + other.seconds,
-            self.latencies + other.latencies,
-        )
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
-
-
-async def drive(call: Callable[[], Awaitable[None]], concurrency: int, seconds: float) -> Cell:
-    """`concurrency` workers calling `call` back to back for `seconds` (and MAX_REQUESTS)."""
-    for _ in range(min(concurrency, 4)):
-        await call()  # warm
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-    started = time.perf_counter()
-
-    async def worker() -> None:
-        while time.perf_counter() < deadline and len(latencies) < MAX_REQUESTS:
-            began = time.perf_counter()
-            await call()
-            latencies.append(time.perf_counter() - began)
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Cell(len(latencies), time.perf_counter() - started, latencies)
-
-
-def poster(
-    session: aiohttp.ClientSession, url: str, document: str, variables: dict[str, Any]
-) -> Callable[[], Awaitable[None]]:
-    body = json.dumps({"query": document, "variables": variables}).encode()
-    headers = {"content-type": "application/json"}
-
-    async def call() -> None:
-        async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{url}: HTTP {response.status}")
-
-    return call
-
-
-# --- the bare Starlette server of (d)
-
-
-def write_bodies(directory: Path, **bodies: bytes) -> None:
-    directory.mkdir()
-    for name, body in bodies.items():
-        (directory / name).write_bytes(body)
-
-
-def raw_server(port: int, directory: str) -> None:
-    """Serve the files of `directory` from memory at POST /<name>: the limit of (a) and (b)."""
-    import uvicorn
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    bodies = {path.name: path.read_bytes() for path in Path(directory).iterdir()}
-
-    async def answer(request: Request) -> Response:
-        await request.body()
-        return Response(bodies[request.path_params["name"]], media_type="application/json")
-
-    app = Starlette(routes=[Route("/{name}", answer, methods=["POST"])])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+def percent(values: list[float]) -> str:
+    return f"{statistics.median(values):.0%} ({min(values):.0%}-{max(values):.0%})"
 
 
 # --- the run
 
 
-async def main(seconds: float) -> None:
-    sim_port, server_port, raw_port = free_port(), free_port(), free_port()
+async def main(seconds: float, rounds: int, peer: Path | None, startup: bool = True) -> None:
+    binary = ensure_wrk()
+    work = Path(tempfile.mkdtemp(prefix="pylon-bench-"))
+    sim_port, server_port = free_port(), free_port()
     sim_url = f"ws://127.0.0.1:{sim_port}"
     server = f"http://127.0.0.1:{server_port}"
-    raw = f"http://127.0.0.1:{raw_port}"
-    processes: list[asyncio.subprocess.Process] = []
-    data_dir = tempfile.mkdtemp(prefix="pylon-bench-")
-    connector = aiohttp.TCPConnector(limit=max(CONCURRENCY))
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        try:
-            processes.append(
-                await spawn(
-                    "-c",
-                    ENTRY,
-                    "simnet",
-                    "--manual",
-                    "--finality-lag=0",
-                    f"--port={sim_port}",
-                    "--log-level=WARNING",
-                )
+    processes: list[subprocess.Popen] = []
+    try:
+        processes.append(
+            spawn(
+                PYLON_GQL,
+                "simnet",
+                "--manual",
+                "--finality-lag=0",
+                f"--port={sim_port}",
+                "--log-level=WARNING",
             )
-            async with asyncio.timeout(120):
-                while True:
-                    try:
-                        await simnet_call(sim_url, "simnet_info", [])
-                        break
-                    except OSError:
-                        await asyncio.sleep(0.2)
-            await simnet_call(sim_url, "simnet_produceBlocks", [HISTORY_BLOCKS])
-            server_env = {
+        )
+
+        async def simnet_up() -> bool:
+            await simnet_call(sim_url, "simnet_info", [])
+            return True
+
+        await wait_until(simnet_up, "the simnet")
+        await simnet_call(sim_url, "simnet_produceBlocks", [HISTORY_BLOCKS])
+        server_process = spawn(
+            PYLON_GQL,
+            "serve",
+            env={
                 "PYLON_NETWORK": sim_url,
                 "PYLON_PORT": str(server_port),
                 "PYLON_LOG_LEVEL": "WARNING",
-                "PYLON_DATA_DIR": data_dir,
-                # One address at 64 requests at once: the anonymous rate limit would measure
-                # itself, not the server.
+                "PYLON_DATA_DIR": str(work / "data"),
                 "PYLON_RATE_LIMITS": "false",
-            }
-            server_process = await spawn("-c", ENTRY, "serve", env=server_env)
-            processes.append(server_process)
-            await wait_http(session, f"{server}/health")
-            pid = server_process.pid
-            rss_started, _ = rss_mib(pid)
-
-            graphql = f"{server}/graphql"
-            async with session.post(graphql, json={"query": EVERY_FIELD}) as response:
-                full = await response.read()
-            async with session.post(graphql, json={"query": THREE_FIELDS}) as response:
-                three = await response.read()
-            metagraph = json.loads(full)["data"]["metagraph"]
-            head = metagraph["block"]["number"]
-            hotkey = metagraph["neurons"][7]["hotkey"]
-            write_bodies(Path(data_dir, "raw"), full=full, three=three)
-            processes.append(
-                await spawn(__file__, "--raw-server", str(raw_port), str(Path(data_dir, "raw")))
-            )
-            await wait_http(session, f"{server}/health")
-            async with asyncio.timeout(60):
-                while True:
-                    try:
-                        async with session.post(f"{raw}/full", data=b"{}") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.2)
-
-            scenarios: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-                ("(a) metagraph, every field", poster(session, graphql, EVERY_FIELD, {})),
-                ("(b) metagraph, 3 fields", poster(session, graphql, THREE_FIELDS, {})),
-                (
-                    "(c) one neuron by hotkey",
-                    poster(session, graphql, ONE_NEURON, {"hotkey": hotkey}),
-                ),
-                ("(d) bytes of (a), bare Starlette", poster(session, f"{raw}/full", "", {})),
-                ("(d) bytes of (b), bare Starlette", poster(session, f"{raw}/three", "", {})),
-            ]
-            results: dict[tuple[str, int], Cell] = {}
-            # Interleaved in slices, so that a (d) and the (a) or (b) it limits see the same
-            # machine: it is shared, and its load drifts.
-            for concurrency in CONCURRENCY:
-                for _ in range(SLICES):
-                    for name, call in scenarios:
-                        cell = await drive(call, concurrency, seconds / SLICES)
-                        earlier = results.get((name, concurrency))
-                        results[name, concurrency] = cell if earlier is None else earlier + cell
-
-            head_hash = metagraph["block"]["hash"]
-            async with Bittensor(sim_url) as bt:
-                subnet = bt.subnet(1)
-                await subnet.list_neurons(block_hash=head_hash)  # runtime metadata, warm
-
-                async def direct() -> None:
-                    await subnet.list_neurons(block_hash=head_hash)
-
-                name = "(e) turbobt list_neurons, no proxy"
-                for concurrency in CONCURRENCY:
-                    results[name, concurrency] = await drive(direct, concurrency, seconds)
-                scenarios.append((name, direct))
-
-                # Cold: each at a block nobody has read, alternating server and turbobt.
-                cold_server, cold_direct = [], []
-                for round_ in range(COLD_ROUNDS):
-                    number = head - 1 - 2 * round_
-                    started = time.perf_counter()
-                    async with session.post(
-                        graphql, json={"query": EVERY_FIELD, "variables": {"block": number}}
-                    ) as response:
-                        body = await response.read()
-                    cold_server.append(time.perf_counter() - started)
-                    assert b'"errors"' not in body, body[:300]
-                    number -= 1
-                    started = time.perf_counter()
-                    block_hash = await bt.subtensor.chain.getBlockHash(number)
-                    neurons = await subnet.list_neurons(block_hash=block_hash)
-                    cold_direct.append(time.perf_counter() - started)
-                    assert len(neurons) == 1024
-
-            # Memory: full metagraphs of 100 distinct blocks (the chain reader keeps 128).
-            for number in range(head - MEMORY_BLOCKS + 1, head + 1):
-                async with session.post(
-                    graphql, json={"query": EVERY_FIELD, "variables": {"block": number}}
-                ) as response:
-                    await response.read()
-            rss, peak = rss_mib(pid)
-            async with session.get(f"{server}/metrics") as response:
-                exposed = await response.text()
-        finally:
-            for process in processes:
-                if process.returncode is None:
-                    process.terminate()
-            for process in processes:
-                await process.wait()
-            shutil.rmtree(data_dir, ignore_errors=True)
-
-    print(f"server: {server}, head {head}; (a) is {len(full):,} bytes, (b) {len(three):,} bytes")
-    print(
-        f"each cell: {seconds:g} s ((a) to (d) in {SLICES} interleaved slices) or "
-        f"{MAX_REQUESTS} requests; 2 cores shared by all processes\n"
-    )
-    print(f"| {'what':<36} | {'c':>3} | {'req/s':>8} | {'p50 ms':>8} | {'p99 ms':>8} | {'n':>6} |")
-    print(f"| {'-' * 36} | --: | {'-' * 7}: | {'-' * 7}: | {'-' * 7}: | {'-' * 5}: |")
-    for name, _ in scenarios:
-        for concurrency in CONCURRENCY:
-            cell = results[name, concurrency]
-            print(
-                f"| {name:<36} | {concurrency:>3} | {cell.rate:>8.0f} | "
-                f"{cell.percentile(0.5):>8.2f} | {cell.percentile(0.99):>8.2f} | "
-                f"{cell.requests:>6} |"
-            )
-    print()
-    names = [name for name, _ in scenarios]
-    a, b, d_a, d_b, e = names[0], names[1], names[3], names[4], names[5]
-    for concurrency in CONCURRENCY:
-        rate = {n: results[n, concurrency].rate for n in names}
-        print(
-            f"c={concurrency:<3} (a)/(d of a) {rate[a] / rate[d_a]:6.1%}   "
-            f"(b)/(d of b) {rate[b] / rate[d_b]:6.1%}   "
-            f"(a)/(e) {rate[a] / rate[e]:6.1f}x   (b)/(e) {rate[b] / rate[e]:6.1f}x"
+            },
         )
-    server_ms = statistics.median(cold_server) * 1000
-    direct_ms = statistics.median(cold_direct) * 1000
+        processes.append(server_process)
+        async with httpx.AsyncClient(base_url=server, timeout=120) as client:
+
+            async def healthy() -> bool:
+                return (await client.get("/health")).status_code == 200
+
+            await wait_until(healthy, "the server")
+            first = await client.post("/graphql", json={"query": EVERY_FIELD})
+            metagraph = first.json()["data"]["metagraph"]
+            head, head_hash = metagraph["block"]["number"], metagraph["block"]["hash"]
+            hotkey = metagraph["neurons"][7]["hotkey"]
+            pinned_query = urllib.parse.urlencode(
+                {"query": EVERY_FIELD, "variables": json.dumps({"block": head})}
+            )
+            cells = [
+                Cell("metagraph, every field", "POST", "/graphql", "full", post_body(EVERY_FIELD)),
+                Cell("metagraph, 3 fields", "POST", "/graphql", "three", post_body(THREE_FIELDS)),
+                Cell(
+                    "one neuron by hotkey",
+                    "POST",
+                    "/graphql",
+                    "one",
+                    post_body(ONE_NEURON, {"hotkey": hotkey}),
+                ),
+                Cell(
+                    "metagraph, every field, gzip",
+                    "POST",
+                    "/graphql",
+                    "gzip",
+                    post_body(EVERY_FIELD),
+                    {"Accept-Encoding": "gzip"},
+                ),
+            ]
+            # The limit's bytes: what the server answers each cell, as it sent them.
+            raw_dir = work / "raw"
+            raw_dir.mkdir()
+            sizes: dict[str, int] = {}
+            for cell in cells:
+                answer, sent = None, b""
+                for _ in range(2):  # the second is the kept answer, as wrk will get it
+                    answer = await client.send(
+                        client.build_request(
+                            cell.method,
+                            cell.path,
+                            content=cell.body,
+                            headers={
+                                "content-type": "application/json",
+                                "accept-encoding": "identity",
+                                **cell.headers,
+                            },
+                        ),
+                        stream=True,
+                    )
+                    sent = b"".join([chunk async for chunk in answer.aiter_raw()])
+                    await answer.aclose()
+                assert answer is not None
+                assert answer.headers.get("x-pylon-cache") == "hit", (cell.name, answer.headers)
+                (raw_dir / cell.key).write_bytes(sent)
+                sizes[cell.key] = len(sent)
+                if answer.headers.get("content-encoding") == "gzip":
+                    (raw_dir / f"{cell.key}.headers").write_text("content-encoding: gzip\n")
+            # A revalidation: a GET of a pinned metagraph with the ETag the client holds.
+            pinned = await client.get(f"/graphql?{pinned_query}")
+            pinned = await client.get(f"/graphql?{pinned_query}")
+            etag = pinned.headers["etag"]
+            revalidated = await client.get(
+                f"/graphql?{pinned_query}", headers={"if-none-match": etag}
+            )
+            assert revalidated.status_code == 304, revalidated
+            cells.append(
+                Cell(
+                    "304 revalidation (GET, If-None-Match)",
+                    "GET",
+                    f"/graphql?{pinned_query}",
+                    "revalidate",
+                    headers={"If-None-Match": etag},
+                )
+            )
+            (raw_dir / "revalidate").write_bytes(b"")
+            (raw_dir / "revalidate.status").write_text("304")
+            (raw_dir / "revalidate.headers").write_text(f"etag: {etag}\n")
+            sizes["revalidate"] = 0
+
+            limits: dict[str, tuple[str, subprocess.Popen]] = {}
+            for name, loop, http in (
+                ("uvloop+httptools", "uvloop", "httptools"),
+                ("asyncio+h11", "asyncio", "h11"),
+            ):
+                port = free_port()
+                process = spawn(sys.executable, RAW_APP, str(port), str(raw_dir), loop, http)
+                processes.append(process)
+                limits[name] = (f"http://127.0.0.1:{port}", process)
+
+                async def raw_up(url: str = limits[name][0]) -> bool:
+                    return (await client.get(f"{url}/full")).status_code == 200
+
+                await wait_until(raw_up, f"the raw app on {name}")
+
+            scripts = {cell.key: cell.script(work) for cell in cells}
+            targets = {"server": (server, server_process)} | limits
+            runs: dict[tuple[str, str, int], list[Run]] = {}
+            total = rounds * len(cells) * len(CONCURRENCY) * len(targets)
+            print(
+                f"{total} wrk runs of {seconds:g} s ({rounds} rounds, interleaved)...",
+                file=sys.stderr,
+            )
+            for round_ in range(rounds):
+                for concurrency in CONCURRENCY:
+                    for cell in cells:
+                        for target, (url, process) in targets.items():
+                            path = cell.path if target == "server" else "/" + cell.key
+                            if target != "server" and "?" in cell.path:
+                                path += "?" + cell.path.split("?", 1)[1]
+                            run = wrk(
+                                binary,
+                                url + path,
+                                scripts[cell.key],
+                                concurrency,
+                                seconds,
+                                process.pid,
+                            )
+                            runs.setdefault((cell.key, target, concurrency), []).append(run)
+                print(f"  round {round_ + 1}/{rounds} done", file=sys.stderr)
+
+            cold_server, cold_direct = await cold(client, sim_url, head)
+        peer_line = await peer_cell(peer, sim_url, binary, seconds) if peer else None
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            process.wait()
+    startups = startup_times() if startup else []
+    shutil.rmtree(work, ignore_errors=True)
+
     print(
-        f"\ncold historical metagraph (every field, a block nobody read), median of "
-        f"{COLD_ROUNDS}: server {server_ms:.0f} ms, turbobt direct {direct_ms:.0f} ms, "
-        f"ratio {server_ms / direct_ms:.2f}x"
+        f"\nhead {head} ({head_hash[:10]}...); answer bytes: "
+        + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
     )
-    print(f"  server: {', '.join(f'{s * 1000:.0f}' for s in cold_server)} ms")
-    print(f"  direct: {', '.join(f'{s * 1000:.0f}' for s in cold_direct)} ms")
-    cached = [line for line in exposed.splitlines() if line.startswith("pylon_response_cache")]
     print(
-        f"\nserver memory: {rss_started:.0f} MiB after start; {rss:.0f} MiB (peak {peak:.0f}) "
-        f"after full metagraphs of {MEMORY_BLOCKS} blocks"
+        f"wrk -t1, {seconds:g} s a run, {rounds} rounds interleaved; median (min-max) over "
+        "rounds; CPU is the serving process's user+system time per request\n"
     )
-    for line in cached:
-        print(f"  {line}")
+    print(
+        "| cell | c | server req/s | limit req/s (uvloop+httptools) | server/limit | "
+        "server CPU us/req | limit CPU us/req | CPU ratio | h11 limit req/s | server p50 ms "
+        "| server p99 ms |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for cell in cells:
+        for concurrency in CONCURRENCY:
+            ours = runs[cell.key, "server", concurrency]
+            limit = runs[cell.key, "uvloop+httptools", concurrency]
+            h11 = runs[cell.key, "asyncio+h11", concurrency]
+            ratios = [o.rate / lim.rate for o, lim in zip(ours, limit, strict=True)]
+            cpu_ratios = [o.cpu_us / lim.cpu_us for o, lim in zip(ours, limit, strict=True)]
+            print(
+                f"| {cell.name} | {concurrency} | {summary([r.rate for r in ours])} | "
+                f"{summary([r.rate for r in limit])} | {percent(ratios)} | "
+                f"{summary([r.cpu_us for r in ours])} | {summary([r.cpu_us for r in limit])} | "
+                f"{summary(cpu_ratios, 2)}x | {summary([r.rate for r in h11])} | "
+                f"{summary([r.p50_ms for r in ours], 2)} | {summary([r.p99_ms for r in ours], 2)} |"
+            )
+    if peer_line:
+        print(f"\n{peer_line}")
+    else:
+        print("\npeer (old REST pylon): skipped (give --peer DIR, see this file's docstring)")
+    ratios = [s / d for s, d in zip(cold_server, cold_direct, strict=True)]
+    print(
+        f"\ncold historical metagraph (every field, a block nobody read), {COLD_ROUNDS} rounds "
+        f"alternating: server {summary([s * 1000 for s in cold_server])} ms, turbobt direct "
+        f"{summary([s * 1000 for s in cold_direct])} ms, ratio {summary(ratios, 2)}x"
+    )
+    if startups:
+        print(
+            f"startup on the embedded simnet to the first metagraph answer, {STARTUPS} runs: "
+            f"{summary(startups, 2)} s"
+        )
+
+
+async def cold(
+    client: httpx.AsyncClient, sim_url: str, head: int
+) -> tuple[list[float], list[float]]:
+    """Each at a block nobody has read, alternating server and turbobt."""
+    cold_server, cold_direct = [], []
+    async with Bittensor(sim_url) as bt:
+        subnet = bt.subnet(1)
+        head_hash = await bt.subtensor.chain.getBlockHash(head)
+        await subnet.list_neurons(block_hash=head_hash)  # runtime metadata, warm
+        for round_ in range(COLD_ROUNDS):
+            number = head - 2 - 2 * round_
+            started = time.perf_counter()
+            answer = await client.post(
+                "/graphql", json={"query": EVERY_FIELD, "variables": {"block": number}}
+            )
+            cold_server.append(time.perf_counter() - started)
+            assert "errors" not in answer.json(), answer.text[:300]
+            started = time.perf_counter()
+            block_hash = await bt.subtensor.chain.getBlockHash(number - 1)
+            neurons = await subnet.list_neurons(block_hash=block_hash)
+            cold_direct.append(time.perf_counter() - started)
+            assert len(neurons) == 1024
+    return cold_server, cold_direct
+
+
+def startup_times() -> list[float]:
+    """Seconds from `pylon-gql serve` (embedded simnet, a new data dir) to a metagraph."""
+    times = []
+    for _ in range(STARTUPS):
+        port = free_port()
+        with tempfile.TemporaryDirectory(prefix="pylon-startup-") as data:
+            started = time.perf_counter()
+            process = spawn(
+                PYLON_GQL,
+                "serve",
+                env={"PYLON_PORT": str(port), "PYLON_DATA_DIR": data, "PYLON_LOG_LEVEL": "WARNING"},
+            )
+            try:
+                deadline = started + 120
+                while time.perf_counter() < deadline:
+                    try:
+                        answer = httpx.post(
+                            f"http://127.0.0.1:{port}/graphql",
+                            json={"query": THREE_FIELDS},
+                            timeout=10,
+                        )
+                        if answer.status_code == 200 and "errors" not in answer.json():
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    time.sleep(0.02)
+                times.append(time.perf_counter() - started)
+            finally:
+                process.terminate()
+                process.wait()
+    return times
+
+
+async def peer_cell(directory: Path, sim_url: str, binary: str, seconds: float) -> str:
+    """The old REST pylon's metagraph at concurrency 16, beside the table above."""
+    python = directory / ".venv" / "bin" / "python"
+    if not python.exists():
+        return f"peer: skipped ({python} not found: see this file's docstring)"
+    port = free_port()
+    wallets = Path(tempfile.mkdtemp(prefix="pylon-peer-"))
+    process = spawn(
+        str(python),
+        "-m",
+        "uvicorn",
+        "pylon_service.main:app",
+        "--port",
+        str(port),
+        env={
+            "BITTENSOR_NETUID": "1",
+            "BITTENSOR_NETWORK": sim_url,
+            "BITTENSOR_WALLET_PATH": str(wallets),
+            "PYLON_DB_URI": f"sqlite+aiosqlite:///{wallets}/pylon.db",
+            "PYLON_DB_DIR": str(wallets),
+        },
+        cwd=str(directory),
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        # Its versions name the metagraph differently: one subnet per server (`BITTENSOR_NETUID`)
+        # before October 2025, per-netuid paths since.
+        paths = ("/latest_metagraph", "/api/v1/subnet/1/neurons/latest")
+        found: list[str] = []
+        async with httpx.AsyncClient(timeout=120) as client:
+
+            async def up() -> bool:
+                for path in paths:
+                    if (await client.get(base + path)).status_code == 200:
+                        found.append(base + path)
+                        return True
+                return False
+
+            await wait_until(up, "the old REST pylon", within=120)
+        url = found[0]
+        script = wallets / "get.lua"
+        script.write_text('wrk.method = "GET"\n')
+        run = wrk(binary, url, script, 16, seconds, process.pid)
+        return (
+            f"peer: old REST pylon GET {url.removeprefix(base)} at c=16: {run.rate:,.0f} req/s, "
+            f"{run.cpu_us:,.0f} us CPU/request, p50 {run.p50_ms:.2f} ms"
+        )
+    except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as error:
+        return f"peer: failed ({error})"
+    finally:
+        process.terminate()
+        process.wait()
+        shutil.rmtree(wallets, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--raw-server":
-        raw_server(int(sys.argv[2]), sys.argv[3])
-        sys.exit(0)
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="Length of each cell.")
-    asyncio.run(main(parser.parse_args().seconds))
+    parser.add_argument(
+        "--seconds", type=int, default=2, help="Length of each wrk run (whole seconds)."
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="Interleaved rounds (at least 5).")
+    parser.add_argument("--peer", type=Path, help="A checkout of the old REST bittensor-pylon.")
+    parser.add_argument("--no-startup", action="store_true", help="Skip the startup measurement.")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.seconds, arguments.rounds, arguments.peer, not arguments.no_startup))

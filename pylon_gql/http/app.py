@@ -9,11 +9,15 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from ..gc_tuning import tuned_gc
+from ..response_cache.answer import GZIP_LEVEL, GZIP_MIN_BYTES
 from ..settings import Settings
+from .fast_lane import FastLane
 from .health import MetricsEndpoint, health_endpoint
 from .limits import BodyLimitMiddleware
 from .middleware import REQUEST_ID_HEADER, RequestIdMiddleware
@@ -22,7 +26,7 @@ from .served import RunningServices
 from .view import PylonGraphQL
 
 
-def create_app(settings: Settings, services: RunningServices) -> Starlette:
+def create_app(settings: Settings, services: RunningServices) -> ASGIApp:
     """The app; its lifespan starts and stops `services`."""
     graphql = PylonGraphQL(settings, services)
     prerenderer = None if graphql.responses is None else graphql.responses.prerenderer
@@ -43,8 +47,10 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
                 await prerenderer.stop()
 
     endpoint = graphql
+    limiter = None
     if settings.rate_limits:
-        endpoint = RateLimitedApp(graphql, RateLimiter(settings, graphql.authenticator.roles_for))
+        limiter = RateLimiter(settings, graphql.authenticator.roles_for)
+        endpoint = RateLimitedApp(graphql, limiter)
     app = Starlette(
         routes=[
             Route("/graphql", endpoint),
@@ -64,6 +70,8 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    # Large answers that are not kept compressed, on the fly (kept ones carry their own gzip).
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     # Before anything reads the body.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Around the endpoints, so that refusals (429, 401) carry its headers too. No origins: closed (a
@@ -79,6 +87,15 @@ def create_app(settings: Settings, services: RunningServices) -> Starlette:
     # Outside the rest: a request naming another host is a DNS-rebinding page's (a name of
     # the attacker's, resolved to this server's address), refused with 400 before anything.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
-    # Outermost of all: every answer carries its request id, the refusals above included.
+    # Outermost of the app: every answer carries its request id, the refusals above included.
     app.add_middleware(RequestIdMiddleware)
-    return app
+    if graphql.responses is None:
+        return app
+    # In front of it all, kept answers of requests seen before (fast_lane.py).
+    return FastLane(
+        app,
+        graphql.responses,
+        max_body_bytes=settings.max_body_bytes,
+        limiter=limiter,
+        allowed_hosts=settings.allowed_host_list,
+    )

@@ -42,6 +42,8 @@ ROLE_PRECEDENCE = (Role.VALIDATOR, Role.OWNER, Role.READER)
 REDIS_TIMEOUT = 1.0
 #: Seconds between two log lines about a failing counter storage.
 STORAGE_WARNING_INTERVAL = 60.0
+#: Set in a request's scope once it has been counted (by the fast lane), so it counts once.
+COUNTED = "pylon.rate_limit_counted"
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class RateLimitedApp:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        if scope["type"] in ("http", "websocket") and not scope.get(COUNTED):
             retry_after = await self.limiter.retry_after(self.limiter.caller(scope))
             if retry_after is not None:
                 answer = limited_answer(retry_after)

@@ -94,13 +94,17 @@ class PylonGraphQL(GraphQL[Context, None]):
             answers,
             plans,
             prerenderer,
-            roles_of=self._roles_key,
+            roles_of=self.roles_key,
             operation_label=self._operation_label,
+            # How long an answer at the head holds: until the next block.
+            block_time=self.settings.sim_block_time if self.settings.simulated else 12.0,
         )
 
-    def _roles_key(self, request: Request) -> str:
-        token = bearer_token(request.headers.get("authorization"))
-        return ",".join(sorted(self.authenticator.roles_for(token)))
+    def roles_key(self, authorization: str | None) -> str:
+        """The roles an `Authorization` header grants, as one string (part of cache keys)."""
+        if authorization is None:
+            return ""
+        return ",".join(sorted(self.authenticator.roles_for(bearer_token(authorization))))
 
     def _operation_label(self, name: str | None, authenticated: bool) -> str:
         # As the schema's OperationMetrics labels an execution.

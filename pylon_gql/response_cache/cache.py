@@ -4,15 +4,18 @@ It reads the request (POST JSON or GET query string), plans the document, keys i
 its answer (the caller's roles, and the head for head-defaulting queries) and answers from the
 store, from a concurrent execution of the same key, or by running `execute` pinned at the head
 the key names. Anything it cannot key (a mutation, a batch, a body that is not a JSON object)
-goes to `execute` untouched.
+goes to `execute` untouched. A kept answer goes out as `delivery.py` says (gzip, ETag, 304,
+Cache-Control).
+
+A request answered from the store is remembered by its raw bytes (`raw.py`); `hit(raw)` is then
+all the fast lane in front of the app (`http/fast_lane.py`) needs to serve it again.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from starlette.requests import Request
@@ -20,9 +23,12 @@ from starlette.responses import Response
 
 from .. import metrics
 from ..models import BlockRef
+from .answer import Answer
+from .delivery import Asked, accepts_gzip, deliver, freshness
 from .plan import CacheKey, PlanCache, cache_key
 from .prerender import HotQuery, Prerenderer
-from .store import AnswerStore, Executed, Outcome
+from .raw import KeyTemplate, RawIndex, RawKey
+from .store import AnswerStore, Executed
 
 #: Runs the request, with the head pinned when the key names one (None: the reader's own).
 Execute = Callable[[BlockRef | None], Awaitable[Executed[Response]]]
@@ -31,15 +37,15 @@ OperationLabel = Callable[[str | None, bool], str]
 
 CACHE_HEADER = "x-pylon-cache"
 
+_HITS = metrics.RESPONSE_CACHE_REQUESTS.labels("hit")
 
-@dataclass(frozen=True, slots=True)
-class _Keyed:
+
+class Found(NamedTuple):
+    """A kept answer the fast lane found, and what it was found by."""
+
+    answer: Answer
+    template: KeyTemplate
     key: CacheKey
-    #: The head the answer is fixed at (None: it does not depend on the head).
-    head: BlockRef | None
-    #: The operation's own name, and whether the caller has a role (for the request metrics).
-    operation: str | None
-    authenticated: bool
 
 
 class ResponseCache:
@@ -48,62 +54,138 @@ class ResponseCache:
         answers: AnswerStore,
         plans: PlanCache,
         prerenderer: Prerenderer,
-        roles_of: Callable[[Request], str],
+        roles_of: Callable[[str | None], str],
         operation_label: OperationLabel,
+        *,
+        block_time: float,
     ) -> None:
-        """`roles_of`: the caller's roles, as one string (part of the key); `operation_label`:
-        the label an answer from the cache counts under in the request metrics, the one its
-        execution would have counted under."""
+        """`roles_of`: the roles of an `Authorization` header, as one string (part of the key);
+        `operation_label`: the label an answer from the cache counts under in the request
+        metrics, the one its execution would have counted under; `block_time`: seconds between
+        blocks (how long a head answer holds)."""
         self.answers = answers
         self.plans = plans
         self.prerenderer = prerenderer
-        self._roles_of = roles_of
+        self.raw = RawIndex()
+        self.roles_of = roles_of
+        self.block_time = block_time
         self._operation_label = operation_label
+
+    # --- the fast lane's part: a kept answer for a raw request, or None
+
+    def find(self, raw: RawKey) -> Found | None:
+        """The kept answer of a request seen before; None when the request must be keyed and
+        served the long way (never seen, not kept, no head yet). Changes nothing: the fast lane
+        calls `served` once it answers."""
+        template = self.raw.get(raw)
+        if template is None:
+            return None
+        key = template.key_at(self.prerenderer.head)
+        if key is None:
+            return None
+        answer = self.answers.get(key)
+        if answer is None:
+            return None
+        return Found(answer, template, key)
+
+    def served(self, found: Found, seconds: float) -> bytes:
+        """Counts a kept answer served by the fast lane, as the long way counts what it serves;
+        the answer's `Cache-Control`."""
+        template = found.template
+        if template.hot is not None:
+            self.prerenderer.hot.count(found.key, template.hot)
+        _HITS.inc()
+        template.requests.inc()
+        template.latency.observe(seconds)
+        return self._cache_control(template)
+
+    def _cache_control(self, template: KeyTemplate) -> bytes:
+        if not template.at_head:
+            return _PINNED_PRIVATE if template.key[4] else _PINNED_PUBLIC
+        return freshness(
+            pinned=not template.at_head,
+            private=bool(template.key[4]),
+            seconds_left=self.block_time - (time.monotonic() - self.prerenderer.head_since),
+        )
+
+    # --- the GraphQL view's one call
 
     async def serve(self, request: Request, execute: Execute) -> Response:
         started = time.perf_counter()
-        keyed = await self._key(request)
-        if keyed is None:
+        roles = self.roles_of(request.headers.get("authorization"))
+        keyed = await self._template(request, roles)
+        key = None if keyed is None else keyed[0].key_at(self.prerenderer.head)
+        if keyed is None or key is None:
             metrics.RESPONSE_CACHE_REQUESTS.labels("bypass").inc()
             return (await execute(None)).answer
+        template, raw = keyed
+        if template.hot is not None:
+            self.prerenderer.hot.count(key, template.hot)
+        head = self.prerenderer.head if template.at_head else None
         # An execution of this request counts as a miss (the schema's metrics read this).
         setattr(request.state, metrics.CACHE_STATE, "miss")
-        answer, outcome = await self.answers.serve(keyed.key, lambda: execute(keyed.head))
+        answer, outcome = await self.answers.serve(key, lambda: execute(head))
         metrics.RESPONSE_CACHE_REQUESTS.labels(outcome).inc()
+        if not isinstance(answer, Answer):
+            answer.headers[CACHE_HEADER] = outcome
+            return answer
+        # Remembered once it answered from the store: the fast lane finds it from now on.
+        self.raw.remember(raw, template)
         if outcome in ("hit", "shared"):
             # Nothing executed for this request, so the schema counted nothing: count it here,
             # under the label its execution had.
-            name = self._operation_label(keyed.operation, keyed.authenticated)
-            metrics.GRAPHQL_REQUESTS.labels(name, "ok", "hit").inc()
-            metrics.GRAPHQL_LATENCY.labels(name, "hit").observe(time.perf_counter() - started)
-        return _response(answer, outcome)
+            template.requests.inc()
+            template.latency.observe(time.perf_counter() - started)
+        asked = Asked(
+            revalidates=request.method == "GET",
+            accepts_gzip=accepts_gzip(request.headers.get("accept-encoding")),
+            if_none_match=_latin1(request.headers.get("if-none-match")),
+        )
+        status, headers, body = deliver(
+            answer, asked, outcome=outcome.encode(), cache_control=self._cache_control(template)
+        )
+        response = Response(body, status_code=status)
+        response.raw_headers = headers
+        return response
 
-    async def _key(self, request: Request) -> _Keyed | None:
-        """The request's key and the head it pins; None when it is not a cacheable query."""
+    async def _template(self, request: Request, roles: str) -> tuple[KeyTemplate, RawKey] | None:
+        """The key template of a request and its raw form; None when it is not a cacheable
+        query."""
         data = await _graphql_request(request)
         if data is None:
             return None
         query, variables, operation = data
+        raw: RawKey = (
+            request.method,
+            await request.body() if request.method == "POST" else request.scope["query_string"],
+            roles,
+        )
+        template = self.raw.get(raw)
+        if template is not None:
+            return template, raw
         plan = self.plans.get(query, operation)
         if plan is None:
             return None
-        roles = self._roles_of(request)
-        head = self.prerenderer.head
-        key = cache_key(plan, variables, head, roles)
+        # Keyed at a stand-in head, whose hash is then left blank: `KeyTemplate.key_at` fills
+        # in the head a request is answered at.
+        key = cache_key(plan, variables, _NO_HEAD, roles)
         if key is None:
-            return None
-        if not key[3]:
-            return _Keyed(key, None, plan.name, bool(roles))
-        if not roles:
-            self.prerenderer.hot.count(key, HotQuery(query, operation, variables, plan))
-        return _Keyed(key, head, plan.name, bool(roles))
+            return None  # variables too large to key by
+        key = (key[0], key[1], key[2], "", key[4])
+        at_head = plan.at_head(variables or {})
+        hot = HotQuery(query, operation, variables, plan) if at_head and not roles else None
+        label = self._operation_label(plan.name, bool(roles))
+        return KeyTemplate(key, at_head, label, hot), raw
 
 
-def _response(answer: bytes | Response, outcome: Outcome) -> Response:
-    if isinstance(answer, bytes):
-        answer = Response(answer, media_type="application/json")
-    answer.headers[CACHE_HEADER] = outcome
-    return answer
+_PINNED_PUBLIC = freshness(pinned=True, private=False, seconds_left=0)
+_PINNED_PRIVATE = freshness(pinned=True, private=True, seconds_left=0)
+#: A head to key a head query by before the real one is filled in.
+_NO_HEAD = BlockRef(0, "")
+
+
+def _latin1(value: str | None) -> bytes | None:
+    return None if value is None else value.encode("latin-1")
 
 
 async def _graphql_request(

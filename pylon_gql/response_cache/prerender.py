@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import metrics
 from ..events import EventBus, HeadServed
 from ..models import BlockRef
 from ..supervise import BlockListener
+from .answer import encode
 from .plan import CacheKey, QueryPlan, cache_key
 from .store import AnswerStore
 
@@ -63,6 +64,8 @@ class HotQueries:
         self._bytes = 0
 
     def count(self, key: CacheKey, query: HotQuery) -> None:
+        """Counts one asking of `query` (kept as a copy: callers may hand the same one at every
+        head)."""
         asked_key = (key[0], key[1], key[2])
         hot = self._asked.get(asked_key)
         if hot is None:
@@ -72,7 +75,7 @@ class HotQueries:
             if self._bytes + size > HOT_QUERIES_BYTES:
                 return
             self._bytes += size
-            hot = self._asked[asked_key] = query
+            hot = self._asked[asked_key] = replace(query, count=0)
         hot.count += 1
 
     def choose(self) -> list[HotQuery]:
@@ -106,6 +109,8 @@ class Prerenderer:
         self._chain_head = chain_head
         self._enabled = enabled
         self._served: BlockRef | None = None
+        #: When the served head last moved (monotonic seconds): how fresh a head answer is.
+        self.head_since = time.monotonic()
         self._hub = hub
         self._listener = BlockListener(
             "prerenderer", hub, self.advance, doing="pre-rendering", on_reset=self._chain_reset
@@ -134,6 +139,7 @@ class Prerenderer:
                     break  # the rest are rendered by their first askers
                 await self._prerender(hot, ref)
         self._served = ref
+        self.head_since = time.monotonic()
         self._hub.publish(HeadServed(ref))  # a write waiting for its block to be served
 
     def _chain_reset(self, ref: BlockRef) -> None:
@@ -157,5 +163,5 @@ class Prerenderer:
             logger.exception("pre-rendering a head query at block %d failed", ref.number)
             return
         if body is not None:
-            self.answers.put(key, body)
+            self.answers.put(key, await encode(body))
             metrics.RESPONSE_CACHE_PRERENDERED.inc()

@@ -1,9 +1,10 @@
 """Encoded answers by key, bounded by bytes, and one execution per missing key.
 
 `AnswerStore.serve(key, execute)` is the whole protocol: a kept answer is returned as it is; a
-key that is being executed already waits for that execution's bytes (single flight); otherwise
-`execute` runs, and its bytes are kept when it says they are worth keeping. The bound counts the
-answer, its key and a fixed overhead per entry; the least recently used go first.
+key that is being executed already waits for that execution's answer (single flight); otherwise
+`execute` runs, and its bytes are kept (with their tag and gzip encoding, `answer.py`) when it
+says they are worth keeping. The bound counts the answer in every encoding, its key and a fixed
+overhead per entry; the least recently used go first.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cachetools import LRUCache
 
 from .. import metrics
 from ..singleflight import SingleFlight
+from .answer import Answer, encode
 from .plan import CacheKey
 
 #: Bytes counted per entry on top of its key and answer (the dict slot, the tuple, ...).
@@ -39,7 +41,7 @@ class Executed(Generic[A_co]):
 
 
 class _Entry(NamedTuple):
-    body: bytes
+    answer: Answer
     cost: int
 
 
@@ -50,8 +52,8 @@ class _Entries(LRUCache[CacheKey, _Entry]):
         return evicted
 
 
-def _cost(key: CacheKey, body: bytes) -> int:
-    return len(body) + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
+def _cost(key: CacheKey, answer: Answer) -> int:
+    return answer.size + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
 
 
 class AnswerStore:
@@ -60,7 +62,9 @@ class AnswerStore:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries = _Entries(max_bytes, getsizeof=lambda entry: entry.cost)
-        self._flights: SingleFlight[CacheKey, Executed[object]] = SingleFlight()
+        self._flights: SingleFlight[CacheKey, tuple[Executed[object], Answer | None]] = (
+            SingleFlight()
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -70,15 +74,15 @@ class AnswerStore:
         """Bytes counted for what is kept."""
         return int(self._entries.currsize)
 
-    def get(self, key: CacheKey) -> bytes | None:
+    def get(self, key: CacheKey) -> Answer | None:
         entry = self._entries.get(key)
-        return None if entry is None else entry.body
+        return None if entry is None else entry.answer
 
-    def put(self, key: CacheKey, body: bytes) -> None:
-        cost = _cost(key, body)
+    def put(self, key: CacheKey, answer: Answer) -> None:
+        cost = _cost(key, answer)
         if cost > self.max_bytes:
             return  # larger than the whole store: keeping it would only empty the store
-        self._entries[key] = _Entry(body, cost)
+        self._entries[key] = _Entry(answer, cost)
         metrics.RESPONSE_CACHE_BYTES.set(self.size)
         metrics.RESPONSE_CACHE_ENTRIES.set(len(self._entries))
 
@@ -94,33 +98,37 @@ class AnswerStore:
 
     async def serve(
         self, key: CacheKey, execute: Callable[[], Awaitable[Executed[R]]]
-    ) -> tuple[bytes | R, Outcome]:
-        """The answer for `key`, and how it was found."""
-        body = self.get(key)
-        if body is not None:
-            return body, "hit"
+    ) -> tuple[Answer | R, Outcome]:
+        """The answer for `key`, and how it was found: the kept `Answer` whenever there is one
+        (its own execution's included), else the execution's own answer."""
+        kept = self.get(key)
+        if kept is not None:
+            return kept, "hit"
         led = False
 
-        async def lead() -> Executed[object]:
+        async def lead() -> tuple[Executed[object], Answer | None]:
             nonlocal led
             led = True
             executed = await execute()
-            if executed.body is not None:
-                self.put(key, executed.body)
-            return executed
+            if executed.body is None:
+                return executed, None
+            answer = await encode(executed.body)
+            self.put(key, answer)
+            return executed, answer
 
-        executed: Executed[object] | None
+        flown: tuple[Executed[object], Answer | None] | None
         try:
-            executed = await self._flights.run(key, lead)
+            flown = await self._flights.run(key, lead)
         except Exception:
             if led:
                 raise
-            executed = None  # the execution waited for failed: this asker runs its own
+            flown = None  # the execution waited for failed: this asker runs its own
         if led:
-            assert executed is not None
-            return cast(R, executed.answer), "miss"
-        if executed is not None and executed.body is not None:
-            return executed.body, "shared"
+            assert flown is not None
+            executed, answer = flown
+            return (answer if answer is not None else cast(R, executed.answer)), "miss"
+        if flown is not None and flown[1] is not None:
+            return flown[1], "shared"
         # The execution waited for had no answer worth sharing (its errors carry its request
         # id, not this asker's): this one executes for itself.
         return (await execute()).answer, "bypass"

@@ -15,13 +15,22 @@ from pylon_gql.settings import Settings
 from tests.e2e.conftest import running, settings_for
 from tests.http.test_app import FakeChain
 
+#: The headers of a websocket handshake (RFC 6455), graphql-transport-ws.
+WEBSOCKET = (
+    "upgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\n"
+    "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "sec-websocket-protocol: graphql-transport-ws\r\n"
+)
 
-async def status_for(url: str, host: str, path: str = "/health") -> int:
-    """The status line's code of a GET with exactly this Host header, over a plain socket."""
+
+async def status_for(url: str, host: str, path: str = "/health", extra: str = "") -> int:
+    """The status line's code of a GET with exactly this Host header (and `extra` header
+    lines), over a plain socket."""
     address, port = url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(address, int(port))
     try:
-        writer.write(f"GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n".encode())
+        connection = "" if extra else "connection: close\r\n"
+        writer.write(f"GET {path} HTTP/1.1\r\nhost: {host}\r\n{connection}{extra}\r\n".encode())
         await writer.drain()
         status_line = await reader.readline()
     finally:
@@ -47,16 +56,12 @@ async def test_a_server_bound_to_localhost_answers_only_its_own_names() -> None:
         ):
             assert await status_for(url, host) == 400, host
             assert await status_for(url, host, "/graphql?query=%7B__typename%7D") == 400, host
-        # The websocket's handshake too: a page cannot subscribe through a rebound name.
+        # The websocket's handshake too: a page cannot subscribe through a rebound name. (A
+        # handshake with exactly one Host header, as a browser sends it: websockets' client
+        # adds a second, which h11 refuses on its own and httptools does not.)
+        assert await status_for(url, f"evil.example:{port}", "/graphql", WEBSOCKET) == 400
+        assert await status_for(url, f"localhost:{port}", "/graphql", WEBSOCKET) == 101
         ws_url = url.replace("http", "ws", 1) + "/graphql"
-        with pytest.raises(websockets.InvalidStatus) as refused:
-            async with websockets.connect(
-                ws_url,
-                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                additional_headers={"host": f"evil.example:{port}"},
-            ):
-                pass
-        assert refused.value.response.status_code == 400
         async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]):  # type: ignore[list-item]
             pass
 

@@ -66,7 +66,9 @@ async def test_queries_asked_twice_are_rendered_at_the_new_head_before_it_is_ser
     assert render.rendered == [(twice.query, NEW.number)]
     key = cache_key(twice.plan, None, NEW, "")
     assert key is not None
-    assert prerenderer.answers.get(key) == b'{"data": "{ metagraph { neuronCount } } at 101"}'
+    kept = prerenderer.answers.get(key)
+    assert kept is not None
+    assert kept.body == b'{"data": "{ metagraph { neuronCount } } at 101"}'
     assert prerenderer.head == NEW
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncio
 
 from pylon_gql.response_cache import ENTRY_OVERHEAD, AnswerStore, CacheKey, Executed
+from pylon_gql.response_cache.answer import Answer, answer_of
 
 
 def key(n: int) -> CacheKey:
     return (f"doc{n}", "", b"{}", "", "")
 
 
-def cost(n: int, body: bytes) -> int:
-    return len(body) + len(f"doc{n}") + 2 + ENTRY_OVERHEAD
+def cost(n: int, answer: Answer) -> int:
+    return answer.size + len(f"doc{n}") + 2 + ENTRY_OVERHEAD
+
+
+def body_of(answer: Answer | str | None) -> bytes | str | None:
+    return answer.body if isinstance(answer, Answer) else answer
 
 
 def test_the_byte_bound_evicts_the_least_recently_used() -> None:
-    body = b"x" * 1000
+    body = answer_of(b"x" * 1000)
     cache = AnswerStore(max_bytes=3 * cost(0, body))
     for n in range(3):
         cache.put(key(n), body)
@@ -26,7 +31,9 @@ def test_the_byte_bound_evicts_the_least_recently_used() -> None:
     assert cache.get(key(1)) is None
     assert [cache.get(key(n)) for n in (0, 2, 3)] == [body] * 3
     assert cache.size <= cache.max_bytes
-    cache.put(key(4), b"y" * (4 * len(body)))  # larger than the whole cache: not kept
+    cache.put(
+        key(4), Answer(b"y" * (4 * len(body.body)), b'"y"', None)
+    )  # larger than the whole cache: not kept
     assert cache.get(key(4)) is None and len(cache) == 3
 
 
@@ -49,10 +56,14 @@ async def test_concurrent_askers_share_one_execution_or_run_their_own() -> None:
     waiter = asyncio.ensure_future(cache.serve(key(1), execution("waiter", b"answer")))
     await asyncio.sleep(0)
     release.set()
-    assert await leader == ("leader's own answer", "miss")
-    assert await waiter == (b"answer", "shared")
+    # Bytes worth keeping come back as the kept answer, to the leader too.
+    answer, outcome = await leader
+    assert (body_of(answer), outcome) == (b"answer", "miss")
+    answer, outcome = await waiter
+    assert (body_of(answer), outcome) == (b"answer", "shared")
     assert runs == ["leader"]
-    assert await cache.serve(key(1), execution("late", b"other")) == (b"answer", "hit")
+    answer, outcome = await cache.serve(key(1), execution("late", b"other"))
+    assert (body_of(answer), outcome) == (b"answer", "hit")
     assert not cache.in_flight(key(1))
 
     # An execution with nothing worth sharing (errors): the waiter runs its own, nothing is kept.
