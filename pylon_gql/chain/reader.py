@@ -174,8 +174,14 @@ class ChainReader:
             ("block_hash", number), lambda: self.client.block_hash(number)
         )
         if block_hash is None:
-            # At most the head, which the node finalized: its finalized chain is shorter now.
-            raise self._left_chain(f"block {number}")
+            # At most the head, yet the node has no such block: either the node never had it
+            # (a block before its first, as on the simnet's snapshot) or its finalized chain is
+            # shorter now (restored from an earlier state). Only the node's own head tells
+            # which; a stranger's query for a block that never was must not move the follower.
+            node_head = await self._shared(("finalized_head",), self.client.finalized_head)
+            if node_head.number < number:
+                raise self._left_chain(f"block {number}")
+            raise BlockNotFound(f"the node knows no block {number}")
         ref = BlockRef(number, block_hash)
         self._remember_hash(ref)
         return ref

@@ -36,9 +36,15 @@ _BLOCK_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 logger = logging.getLogger(__name__)
 
 
+#: The chain's own refusals whose words a provider's rate limit shares: subtensor's
+#: `SettingWeightsTooFast` ("... exceeded the rate limit for setting weights") is a verdict on
+#: the extrinsic, not a busy node; asking again at once changes nothing.
+_CHAIN_REFUSAL_MARKERS = ("for setting weights", "weightstoofast", "toofast", "custom error")
+
+
 def is_transient(message: str) -> bool:
     """Whether the node's error says the same request may succeed if asked again shortly."""
-    return _matches(message, _TRANSIENT_MARKERS)
+    return _matches(message, _TRANSIENT_MARKERS) and not _matches(message, _CHAIN_REFUSAL_MARKERS)
 
 
 def is_unknown_method(message: str) -> bool:
