@@ -242,6 +242,34 @@ async def test_a_number_past_the_head_is_a_future_block() -> None:
     assert "in the future" in str(raised.value)
 
 
+async def test_a_number_the_node_never_had_is_not_found_and_moves_nothing() -> None:
+    class FirstBlockAt50(FakeChain):
+        async def block_hash(self, number: int) -> str | None:
+            return None if number < 50 else await super().block_hash(number)
+
+    reader = make_reader(FirstBlockAt50(head=100))
+    reader.set_head(ref(100))
+    looked: list[bool] = []
+    reader.on_chain_left(lambda: looked.append(True))
+
+    with pytest.raises(BlockNotFound, match="knows no block 7"):
+        await reader.resolve(number=7)
+    assert looked == []  # a stranger's query for a block that never was wakes no follower
+
+
+async def test_a_number_the_node_no_longer_has_below_the_head_is_the_chain_left() -> None:
+    chain = FakeChain(head=100)
+    reader = make_reader(chain)
+    reader.set_head(ref(100))
+    looked: list[bool] = []
+    reader.on_chain_left(lambda: looked.append(True))
+    chain.head = 80  # the node was restored from an earlier state
+
+    with pytest.raises(ChainUnavailable, match="retry"):
+        await reader.resolve(number=90)
+    assert looked == [True]
+
+
 async def test_an_unknown_hash_is_not_found() -> None:
     reader = make_reader(FakeChain(head=100))
 
