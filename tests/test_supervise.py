@@ -95,20 +95,16 @@ async def test_recovering_resets_the_backoff() -> None:
     supervisor = Supervisor(
         "reset", loop, doing="resetting", min_backoff=0.01, max_backoff=1.0, expected=(Flaky,)
     )
-    real_sleep = asyncio.sleep
 
-    async def record_sleep(delay: float) -> None:
-        # asyncio.sleep is patched for every task of this process: keep only the supervisor's.
-        if asyncio.current_task() is supervisor._task:
-            delays.append(delay)
-            await real_sleep(0)
-        else:
-            await real_sleep(delay)
+    def record_backoff(failed: int, least: float, most: float) -> float:
+        # The delays the supervisor chose; it then waits none of them.
+        delays.append(backoff(failed, least, most))
+        return 0.0
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("pylon_gql.supervise.asyncio.sleep", record_sleep)
+        patch.setattr("pylon_gql.supervise.backoff", record_backoff)
         supervisor.start()
+        assert supervisor._task is not None
         async with asyncio.timeout(5):
-            while supervisor.running:
-                await real_sleep(0.005)
+            await supervisor._task  # the loop ends once it stops failing
     assert delays == [0.01, 0.02, 0.01, 0.02]
