@@ -25,6 +25,7 @@ from collections import deque
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..logs import end_request, note_operation, start_request
 from ..response_cache import ResponseCache
 from ..response_cache.delivery import Asked, accepts_gzip, deliver
 from .middleware import REQUEST_ID_HEADER, request_id_for
@@ -120,9 +121,16 @@ class FastLane:
         status, headers, body = deliver(
             found.answer, asked, outcome=b"hit", cache_control=cache_control
         )
-        headers.append((_REQUEST_ID, request_id_for(client_id).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        request_id = request_id_for(client_id)
+        headers.append((_REQUEST_ID, request_id.encode()))
+        # uvicorn's access line is logged as the answer starts: under this request's id.
+        log_context = start_request(request_id)
+        note_operation(found.template.name)
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            end_request(log_context)
 
 
 def _hostname(host: bytes) -> bytes:

@@ -175,7 +175,7 @@ class ResponseCache:
         at_head = plan.at_head(variables or {})
         hot = HotQuery(query, operation, variables, plan) if at_head and not roles else None
         label = self._operation_label(plan.name, bool(roles))
-        return KeyTemplate(key, at_head, label, hot), raw
+        return KeyTemplate(key, at_head, label, hot, plan.name), raw
 
 
 _PINNED_PUBLIC = freshness(pinned=True, private=False, seconds_left=0)

@@ -45,6 +45,8 @@ class KeyTemplate:
     operation: str
     #: An anonymous head query, counted for pre-rendering each time it is asked.
     hot: HotQuery | None
+    #: The operation's own name, for the request's log lines.
+    name: str | None = None
     #: The request metrics' series of this operation, looked up once (a hit is a few
     #: microseconds; finding a labelled series is one of the larger parts of it).
     requests: Counter = field(init=False, compare=False)

@@ -17,6 +17,8 @@ from .conftest import PATIENCE, free_port
 
 PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
 REQUEST_ID = "log-test-request-1"
+#: The same query again: answered by the fast lane, in front of the app's middleware.
+HIT_REQUEST_ID = "log-test-request-2"
 
 
 async def serve_and_ask(tmp_path: Path, **settings: str) -> list[str]:
@@ -54,6 +56,13 @@ async def serve_and_ask(tmp_path: Path, **settings: str) -> list[str]:
                     headers={"x-request-id": REQUEST_ID},
                 )
                 assert (named.json().get("data") or {}).get("head"), named.text
+                again = await client.post(
+                    "/graphql",
+                    json={"query": "query HeadNumber { head { number } }"},
+                    headers={"x-request-id": HIT_REQUEST_ID},
+                )
+                assert again.headers["x-pylon-cache"] == "hit"
+                assert again.headers["x-request-id"] == HIT_REQUEST_ID
         finally:
             process.send_signal(signal.SIGINT)
             async with asyncio.timeout(PATIENCE):
@@ -80,6 +89,9 @@ async def test_json_log_lines_carry_the_request_id_and_operation(tmp_path: Path)
         "path": "/graphql",
         "status": 200,
     }
+    # A kept answer served before the app's middleware is logged the same way.
+    [hit] = [record for record in access if record.get("request_id") == HIT_REQUEST_ID]
+    assert (hit["operation"], hit["path"], hit["status"]) == ("HeadNumber", "/graphql", 200)
     # A request without an id of its own gets one, on its line and in its answer alike.
     assert all(len(record.get("request_id", "")) >= 16 for record in access), access
     # Health checks and scrapes are DEBUG lines, not shown at INFO.
