@@ -17,9 +17,9 @@ from pylon_gql.services import Services
 from pylon_gql.simnet import SimnetConfig
 
 from .conftest import PATIENCE, Served, running, settings_for, wait_for_health
-from .test_response_cache import counted, outcome, produce
+from .test_response_cache import VALIDATOR_TOKEN, counted, outcome, produce
 
-TOKEN = "validator-token-for-the-http-caching-tests"
+TOKEN = VALIDATOR_TOKEN  # produce() asks with it
 BLOCK_TIME = 12.0
 FULL = """query Full { metagraph { block { number } neurons { uid hotkey coldkey stake rank
     trust incentive dividends emission lastUpdate axon { ip port } } } }"""
@@ -68,6 +68,7 @@ async def test_a_request_seen_before_is_answered_without_keying_it_again(
     kept: Served, keyings: list[bytes]
 ) -> None:
     await produce(kept, 1)
+    keyings.clear()  # produce() asked the head
     first, second, third = [await ask(kept, FULL, headers=IDENTITY) for _ in range(3)]
     assert [outcome(r) for r in (first, second, third)] == ["miss", "hit", "hit"]
     assert second.content == third.content == first.content
