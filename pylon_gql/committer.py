@@ -41,6 +41,7 @@ from .models import (
 from .settings import Settings
 from .store import WeightStore
 from .supervise import BlockListener
+from .validation import commit_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -300,20 +301,25 @@ class Committer:
         metagraph = await self.reader.metagraph(head)
         hyperparameters = await self.reader.hyperparameters(head)
         me = metagraph.by_hotkey.get(self.hotkey.ss58_address)
-        if me is None:
+        refusal = commit_refusal(
+            registered=me is not None,
+            last_update=0 if me is None else me.last_update,
+            weights_rate_limit=hyperparameters.weights_rate_limit,
+            head=head.number,
+        )
+        if refusal == "not_registered":
             raise CommitRefused(
                 f"the validator hotkey {self.hotkey.ss58_address} is not registered in subnet "
                 f"{self.netuid} at block {head.number}",
-                "not_registered",
+                refusal,
             )
-        # The chain takes weights from a hotkey once per `weights_rate_limit` blocks (counted
-        # from its last update); the extrinsic lands in the next block at the earliest.
-        allowed_from = me.last_update + hyperparameters.weights_rate_limit
-        if me.last_update and head.number + 1 < allowed_from:
+        if refusal is not None:
+            assert me is not None
             raise CommitRefused(
                 f"rate limited: the chain takes weights from this hotkey again at block "
-                f"{allowed_from} (weights_rate_limit {hyperparameters.weights_rate_limit})",
-                "rate_limited",
+                f"{me.last_update + hyperparameters.weights_rate_limit} (weights_rate_limit "
+                f"{hyperparameters.weights_rate_limit})",
+                refusal,
             )
         weights = {neuron.uid: 0.0 for neuron in metagraph.neurons}
         for entry in entries:

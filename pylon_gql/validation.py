@@ -70,3 +70,17 @@ def block_hash_problem(block_hash: object) -> str | None:
     if not isinstance(block_hash, str) or not _BLOCK_HASH.fullmatch(block_hash):
         return f"malformed block hash {block_hash!r}: expected 0x followed by 64 hex digits"
     return None
+
+
+def commit_refusal(
+    *, registered: bool, last_update: int, weights_rate_limit: int, head: int
+) -> str | None:
+    """Why the validator's weights cannot go on chain now: `not_registered` (its hotkey holds
+    no uid), `rate_limited` (the chain takes weights from a hotkey once per
+    `weights_rate_limit` blocks from its last update, and an extrinsic sent at `head` lands in
+    the next block at the earliest); None when a commit may go ahead."""
+    if not registered:
+        return "not_registered"
+    if last_update and head + 1 < last_update + weights_rate_limit:
+        return "rate_limited"
+    return None

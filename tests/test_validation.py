@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pylon_gql_client.testing import vectors
 
 from pylon_gql.validation import (
     address_problem,
     block_hash_problem,
     block_number_problem,
+    commit_refusal,
     delta_problem,
     weight_problem,
 )
@@ -84,3 +87,10 @@ def test_any_text_is_judged_without_raising(text: str) -> None:
     problem = address_problem(text)
     assert problem is None or problem.startswith("not an")
     assert block_hash_problem(text) is not None or text.startswith("0x")
+
+
+@pytest.mark.parametrize("vector", vectors.load()["commit_refusals"], ids=lambda v: v["why"])
+def test_commit_refusals_as_the_shared_vectors_say(vector: dict[str, Any]) -> None:
+    # The committer's rule, and the client's fake's (pylon_gql_client.rules), on one set.
+    facts = {k: vector[k] for k in ("registered", "last_update", "weights_rate_limit", "head")}
+    assert commit_refusal(**facts) == vector["reason"]

@@ -410,3 +410,17 @@ def read_back(call: AdminCall, hyperparameters: Mapping[str, Any]) -> Any:
         return hyperparameters.get(hyperparameter_field(call.name))
     values = {arg.name: hyperparameters.get(arg.name) for arg in call.subnet_args}
     return None if any(value is None for value in values.values()) else values
+
+
+def commit_refusal(
+    *, registered: bool, last_update: int, weights_rate_limit: int, head: int
+) -> str | None:
+    """Why the validator's weights cannot go on chain now: `not_registered` (its hotkey holds
+    no uid), `rate_limited` (the chain takes weights from a hotkey once per
+    `weights_rate_limit` blocks from its last update, and an extrinsic sent at `head` lands in
+    the next block at the earliest); None when a commit may go ahead."""
+    if not registered:
+        return "not_registered"
+    if last_update and head + 1 < last_update + weights_rate_limit:
+        return "rate_limited"
+    return None

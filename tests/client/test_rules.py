@@ -142,6 +142,12 @@ def test_digests(vector: dict[str, Any]) -> None:
     assert rules.weights_digest(weights) == vector["digest"]
 
 
+@pytest.mark.parametrize("vector", VECTORS["commit_refusals"], ids=ids("why"))
+def test_commit_refusals(vector: dict[str, Any]) -> None:
+    facts = {k: vector[k] for k in ("registered", "last_update", "weights_rate_limit", "head")}
+    assert rules.commit_refusal(**facts) == vector["reason"]
+
+
 def test_the_weights_a_commit_covers() -> None:
     uids = {"a": 0, "b": 1, "c": 2}
     assert rules.uid_weights(uids, {"b": 0.5, "gone": 1.0}) == {0: 0.0, 1: 0.5, 2: 0.0}

@@ -31,6 +31,9 @@ states the verdict the server should give and says what it does instead.
 - `hyperparameters`: `name`, `value`, `code` of `setHyperparameter` (owner role, subnet 1 of
   the simulated chain's runtime); when it succeeds, `call` (the AdminUtils call made) and
   `read_back` (the `value` it answers).
+- `commit_refusals`: whether the validator's hotkey is `registered`, its `last_update`, the
+  subnet's `weights_rate_limit` and the `head`; `reason`: why a commit of the weights is
+  refused (`not_registered`, `rate_limited`), null when it may go ahead.
 """
 
 from __future__ import annotations

@@ -153,18 +153,25 @@ class FakeWeights:
                 "no_weights",
             )
         me = next((n for n in chain.metagraph.neurons if n.hotkey == hotkey), None)
-        if me is None:
+        refusal = rules.commit_refusal(
+            registered=me is not None,
+            last_update=0 if me is None else me.last_update,
+            weights_rate_limit=hyperparameters.weights_rate_limit,
+            head=head,
+        )
+        if refusal == "not_registered":
             raise commit_refused(
                 f"the validator hotkey {hotkey} is not registered in subnet {epoch.netuid} at "
                 f"block {head}",
-                "not_registered",
+                refusal,
             )
-        allowed_from = me.last_update + hyperparameters.weights_rate_limit
-        if me.last_update and head + 1 < allowed_from:
+        if refusal is not None:
+            assert me is not None
             raise commit_refused(
                 f"rate limited: the chain takes weights from this hotkey again at block "
-                f"{allowed_from} (weights_rate_limit {hyperparameters.weights_rate_limit})",
-                "rate_limited",
+                f"{me.last_update + hyperparameters.weights_rate_limit} (weights_rate_limit "
+                f"{hyperparameters.weights_rate_limit})",
+                refusal,
             )
         weights = rules.uid_weights(chain.uids, {h: w.weight for h, w in self.stored.items()})
         now = datetime.now(UTC)
