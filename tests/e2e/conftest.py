@@ -106,7 +106,9 @@ class Served:
 @pytest.fixture(scope="session")
 async def served() -> AsyncIterator[Served]:
     """The server on the simnet in manual mode (blocks only when a test produces them)."""
-    settings = settings_for(network="sim")
+    # Blocks come only when a test produces one, and a worker's session can outlast the
+    # default head age (120 s) before a /health test runs: the head's age is not what is tested.
+    settings = settings_for(network="sim", health_max_head_age=24 * 3600)
     services = Services(settings, simnet_config=SimnetConfig(port=0, manual=True))
     async with (
         running(settings, services) as url,
