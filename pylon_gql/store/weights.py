@@ -452,6 +452,13 @@ class WeightStore:
             rows = await query
         return [_attempt(row) for row in rows]
 
+    async def commits_from(self, first_id: int, limit: int) -> list[CommitAttempt]:
+        """At most `limit` attempts whose id is `first_id` or more, oldest first, each as it is
+        now (`weightCommit(fromId:)` replays the log with it)."""
+        with self._active():
+            rows = await WeightCommit.filter(id__gte=first_id).order_by("id").limit(limit)
+        return [_attempt(row) for row in rows]
+
     async def last_landed_commit(self, netuid: int) -> CommitAttempt | None:
         """The latest attempt that is finalized, or that may have landed (outcome unknown)."""
         with self._active():
