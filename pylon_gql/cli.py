@@ -1,4 +1,4 @@
-"""The `pylon-gql` command: serve, simnet, export-schema, migrate.
+"""The `pylon-gql` command: serve, simnet, export-schema, migrate, dev-wallets.
 
 Imports are lazy: `pylon-gql --help` and `--version` load click and nothing of the server
 (bittensor, strawberry, pydantic take seconds); each command imports what it runs.
@@ -200,3 +200,18 @@ def migrate() -> None:
         click.echo(f"applied {len(applied)} migration(s): {', '.join(applied)}", err=True)
     else:
         click.echo("the database is up to date", err=True)
+
+
+@main.command("dev-wallets")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def dev_wallets(path: Path) -> None:
+    """Write the simulated node's dev wallets into PATH (for servers on a standalone simnet)."""
+    from .keys import DEV_OWNER_WALLET, DEV_VALIDATOR_WALLET, write_dev_wallets
+
+    path = path.expanduser().resolve()
+    write_dev_wallets(path)
+    # Only `PYLON_NETWORK=sim` picks the dev wallets by itself; a server on a simnet reached by
+    # URL (another process, another container) is told where they are, as for a real chain.
+    click.echo(f"dev wallets of the simulated node in {path} (test keys: worthless elsewhere)")
+    click.echo(f"  PYLON_WALLET_PATH={path} PYLON_WALLET_NAME={DEV_VALIDATOR_WALLET}")
+    click.echo(f"  PYLON_OWNER_WALLET_PATH={path} PYLON_OWNER_WALLET_NAME={DEV_OWNER_WALLET}")

@@ -65,13 +65,20 @@ def dev_wallet_path(settings: Settings) -> Path:
     return (settings.data_dir / "wallets").expanduser()
 
 
+def write_dev_wallets(path: Path) -> None:
+    """Write the simnet's dev wallets into `path`: `sim-validator` (hotkey //Bob, the simnet's
+    validator) and `sim-owner` (coldkey //Alice, its subnets' owner). Their keys are public
+    test keys: they are worth something on the simnet only."""
+    _write_dev_wallet(path, DEV_VALIDATOR_WALLET, "//Bob", "//Charlie")
+    _write_dev_wallet(path, DEV_OWNER_WALLET, "//Alice", "//Alice")
+
+
 def ensure_dev_wallets(settings: Settings) -> Path:
     """Write the simnet's dev wallets under the data dir (sim only); returns their directory."""
     if not settings.simulated:
         raise ValueError("dev wallets are for the simulated chain only")
     path = dev_wallet_path(settings)
-    _write_dev_wallet(path, DEV_VALIDATOR_WALLET, "//Bob", "//Charlie")
-    _write_dev_wallet(path, DEV_OWNER_WALLET, "//Alice", "//Alice")
+    write_dev_wallets(path)
     return path
 
 

@@ -162,3 +162,28 @@ def test_a_busy_port_is_refused_before_the_chain_stack_loads(tmp_path: Path) -> 
         )
     assert done.stdout.splitlines() == ["exit 2", "[]"], done.stdout + done.stderr
     assert done.stderr.startswith("invalid setting: PYLON_PORT: cannot listen on")
+
+
+def test_dev_wallets_let_a_server_on_a_simnet_by_url_sign_as_its_validator(
+    tmp_path: Path,
+) -> None:
+    from pylon_gql.keys import load_signers
+    from pylon_gql.settings import Settings
+
+    result = CliRunner().invoke(main, ["dev-wallets", str(tmp_path / "wallets")])
+    assert result.exit_code == 0, result.output
+    # What it prints is what to set: a server on ws://... (not `sim`) then signs as //Bob.
+    assignments = dict(
+        word.split("=", 1) for line in result.output.splitlines()[1:] for word in line.split()
+    )
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        network="ws://127.0.0.1:9944",
+        data_dir=tmp_path / "data",
+        **{name.removeprefix("PYLON_").lower(): value for name, value in assignments.items()},
+    )
+    signers = load_signers(settings)
+    assert signers.validator is not None, signers.validator_missing
+    assert signers.validator.ss58_address == "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
+    assert signers.owner is not None, signers.owner_missing
+    assert signers.owner.ss58_address == "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
