@@ -4,10 +4,11 @@
 
 # The runtime dependencies' list, read from pyproject.toml: the install layer below is rebuilt
 # when this list changes, not when the version, the code or another table of pyproject does.
+# With every extra (PostgreSQL, Redis): one image serves a laptop and a set of replicas.
 FROM python:3.11-slim AS requirements
 WORKDIR /src
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > requirements.txt
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print(*p['dependencies'], *(d for ds in p.get('optional-dependencies', {}).values() for d in ds), sep='\n')" > requirements.txt
 
 FROM python:3.11-slim
 
