@@ -188,7 +188,11 @@ def test_dependencies_install_in_their_own_layer_before_the_code(tmp_path: Path)
     )
     requirements = (tmp_path / "requirements.txt").read_text().splitlines()
     with (ROOT / "pyproject.toml").open("rb") as file:
-        assert requirements == tomllib.load(file)["project"]["dependencies"]
+        project = tomllib.load(file)["project"]
+    # The server's and every extra's: replicas need asyncpg and redis in the same image.
+    extras = [d for group in project["optional-dependencies"].values() for d in group]
+    assert requirements == project["dependencies"] + extras
+    assert any(d.startswith("asyncpg") or "[asyncpg]" in d for d in requirements)
 
 
 def test_build_steps_run_the_installed_package() -> None:
