@@ -11,6 +11,11 @@ head (0 for registered neurons without one), commits them with commit-reveal whe
 it on and sets them in the clear when off, and records and publishes every status change of
 the attempt. A failed attempt is retried with a doubling backoff while the window is open.
 `PYLON_AUTO_COMMIT=false` leaves commits to the `commitWeights` mutation (`commit_now`).
+
+Several replicas on one database: only the leader of the lease per (netuid, hotkey)
+(`pylon_gql.leadership`) runs the loop (`Services` starts it when the lease is won and steps it
+down when lost) and starts attempts; a follower refuses `commitWeights` with `not_leader`,
+naming the replica that leads.
 """
 
 from __future__ import annotations
@@ -56,7 +61,16 @@ CommitterState = Literal[
     "rate_limited",
     "not_registered",
     "no_epochs",
+    "follower",
 ]
+
+
+class LeaderView(Protocol):
+    """Who leads the committer's lease (`pylon_gql.leadership.Leadership`)."""
+
+    leader: bool
+    leader_replica: str | None
+    retry_interval: float
 
 
 class ChainView(Protocol):
@@ -96,11 +110,13 @@ class WeightWriter(Protocol):
 
 
 class CommitRefused(Exception):
-    """A commit that cannot start: `reason` says why (no hotkey, no weights, one in flight)."""
+    """A commit that cannot start: `reason` says why (no hotkey, no weights, one in flight,
+    another replica leads: then `leader_replica` names it when known)."""
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str, *, leader_replica: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.leader_replica = leader_replica
 
 
 class Committer:
@@ -115,7 +131,11 @@ class Committer:
         *,
         hotkey_missing: str | None = None,
         block_time: float = 12.0,
+        replica: str | None = None,
+        leadership: LeaderView | None = None,
     ) -> None:
+        """`replica`: this process's name among replicas (recorded on its attempts);
+        `leadership`: the lease it must hold to commit (None: it commits alone)."""
         self.settings = settings
         self.netuid = settings.netuid
         self.reader = reader
@@ -125,6 +145,8 @@ class Committer:
         self.hotkey = hotkey
         self.hotkey_missing = hotkey_missing or "no validator hotkey: set PYLON_WALLET_NAME"
         self.block_time = block_time
+        self.replica = replica
+        self.leadership = leadership
         self.auto = settings.auto_commit
         self.state: CommitterState = "stopped" if self.auto else "disabled"
         #: Why the last attempt failed (or the loop, which the supervisor also counts).
@@ -162,6 +184,12 @@ class Committer:
         self.state = "waiting"
         self._listener.start()
 
+    async def step_down(self) -> None:
+        """Another replica leads now: stop deciding commits. An attempt in flight goes on to
+        its outcome (its extrinsic may be in the pool already), and its row gets it."""
+        await self._listener.stop()
+        self.state = "follower"
+
     async def stop(self) -> None:
         await self._listener.stop()
         attempt, self._attempt = self._attempt, None
@@ -175,10 +203,20 @@ class Committer:
     def committing(self) -> bool:
         return self._attempt is not None and not self._attempt.done()
 
+    @property
+    def leads(self) -> bool:
+        """Whether this replica commits: it has a hotkey and holds the lease (or needs none)."""
+        return self.hotkey is not None and (self.leadership is None or self.leadership.leader)
+
     def status(self) -> dict[str, Any]:
         last = self.last_commit
+        leadership = self.leadership
+        follows = leadership is not None and not leadership.leader and not self.committing
         return {
-            "state": self.state,
+            "state": "follower" if follows and self.hotkey is not None else self.state,
+            "leader": self.leads,
+            "replica": self.replica,
+            "leaderReplica": None if leadership is None else leadership.leader_replica,
             "autoCommit": self.auto,
             "everyEpochs": self.settings.commit_every_epochs,
             "hotkey": None if self.hotkey is None else self.hotkey.ss58_address,
@@ -254,6 +292,7 @@ class Committer:
         """Start an attempt now, inside the window or not; returns it pending (the manual path)."""
         if self.hotkey is None:
             raise CommitRefused(self.hotkey_missing, "no_hotkey")
+        self._refuse_unless_leader()
         if self.committing:
             raise CommitRefused("a commit is in flight: wait for its outcome", "in_flight")
         head = self.reader.head
@@ -261,6 +300,26 @@ class Committer:
             raise CommitRefused("the server has not seen a finalized head yet", "no_head")
         epoch = await self._epoch(head)
         return await self._begin(head, epoch, trigger=CommitTrigger.MANUAL)
+
+    def _refuse_unless_leader(self) -> None:
+        leadership = self.leadership
+        if leadership is None or leadership.leader:
+            return
+        assert self.hotkey is not None
+        leader = leadership.leader_replica
+        where = (
+            f"replica {leader} leads it: send commitWeights there"
+            if leader
+            else "no replica is known to lead it now"
+        )
+        raise CommitRefused(
+            f"replica {self.replica} does not commit the weights of hotkey "
+            f"{self.hotkey.ss58_address} on subnet {self.netuid}: {where}, or retry (a "
+            f"replica takes the lead within about {leadership.retry_interval:g} s of the "
+            "leader stopping)",
+            "not_leader",
+            leader_replica=leader,
+        )
 
     async def wait(self) -> CommitAttempt | None:
         """The outcome of the attempt in flight (None when there is none)."""
@@ -273,6 +332,7 @@ class Committer:
         self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger
     ) -> CommitAttempt:
         async with self._starting:
+            self._refuse_unless_leader()  # the lease may have been lost since the decision
             if self.committing:
                 raise CommitRefused("a commit is in flight: wait for its outcome", "in_flight")
             if trigger is CommitTrigger.AUTO and not await self._due(epoch):

@@ -127,6 +127,12 @@ WEIGHT_COMMITS = Counter(
     ["mode", "trigger", "status"],
     registry=REGISTRY,
 )
+COMMITTER_LEADER = Gauge(
+    "pylon_committer_leader",
+    "1 while this replica holds the committer's lease (it alone commits the weights of its "
+    "subnet and hotkey), 0 while another replica leads or none is configured.",
+    registry=REGISTRY,
+)
 
 
 def cache_label(request: object) -> CacheLabel:

@@ -173,10 +173,13 @@ class ChainRejected(PylonError):
 
 class CommitRefused(PylonError):
     """No commit was started; `reason` is `no_weights`, `in_flight`, `no_head`,
-    `rate_limited` or `not_registered`."""
+    `rate_limited`, `not_registered`, or `not_leader`: another replica of the server commits
+    the weights (`leader_replica` names it when known: send the call there, or retry, since a
+    replica takes the lead within seconds of the leader stopping)."""
 
     default_code = "COMMIT_REFUSED"
     reason = extension[str]("reason")
+    leader_replica = extension[str]("leaderReplica")
 
 
 #: Every code the server sends -> its exception class.

@@ -118,6 +118,9 @@ class ChainClient:
         self.write_timeout = max(8 * timeout, 120.0)
         self.archive = archive
         self.name = name
+        #: The signer's lock shared with other replicas on the same database (`extrinsics`);
+        #: set by `Services` when there are any to share with.
+        self.signer_guard: extrinsics.SignerGuard | None = None
         self._connection = transport or NodeConnection(url, open_timeout=timeout)
         #: Shared with `extrinsics`, the client's write half; no caller outside chain/ sees it.
         self._bt = _internals.open_bittensor(self._connection)

@@ -11,15 +11,27 @@ once (two mutations, a mutation and the committer) never take the same nonce. Th
 until the node has put the transaction in its pool, not until it is finalized: turbobt takes
 the nonce from `system_accountNextIndex`, which counts the signer's transactions in the pool,
 so the next write gets the nonce after it while this one waits for its block.
+
+Across replicas (several servers on one database, one hotkey) the same span also holds the
+client's `signer_guard`: a lock per signing key that every replica takes (a PostgreSQL advisory
+lock, or a file lock beside a shared SQLite file; `pylon_gql.leadership`). Holding a lock, rather
+than sending every write to the committer's leader, keeps `setCommitment` and
+`setHyperparameter` answered by whichever replica a load balancer picks, with no forwarding hop
+and no wait on another replica's health; the lock is held for a nonce read and a submission
+(milliseconds), so serialising costs little. The in-process lock is taken first: a replica's
+own writes queue in memory, and one task per replica at most waits on the shared lock. Replicas
+must submit to the same node (or nodes whose pools agree): the nonce is the node's pool's count.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
 import bittensor_drand
@@ -39,6 +51,15 @@ from .rpc_errors import is_transient
 T = TypeVar("T")
 
 
+class SignerGuard(Protocol):
+    """A signer's lock shared with other replicas (`pylon_gql.leadership.SignerLocks`)."""
+
+    def hold(self, address: str) -> AbstractAsyncContextManager[None]:
+        """Held from the nonce read to the submission; raises `ChainUnavailable` when it
+        cannot be taken (nothing is sent then)."""
+        ...
+
+
 class ChainClient(Protocol):
     """What the writes need of `pylon_gql.chain.client.ChainClient` (declared here, so the
     client's module imports this one and not the other way round)."""
@@ -46,6 +67,7 @@ class ChainClient(Protocol):
     name: str
     url: str
     write_timeout: float
+    signer_guard: SignerGuard | None
     _bt: Bittensor
 
     async def _call(self, call: str, request: Callable[[Bittensor], Awaitable[T]]) -> T: ...
@@ -69,6 +91,12 @@ def signing_lock(address: str) -> asyncio.Lock:
     if lock is None:
         lock = locks[address] = asyncio.Lock()
     return lock
+
+
+def _across_replicas(client: ChainClient, address: str) -> AbstractAsyncContextManager[None]:
+    """The signer's lock other replicas on the same database take too (none when alone)."""
+    guard = client.signer_guard
+    return contextlib.nullcontext() if guard is None else guard.hold(address)
 
 
 def _address(wallet: Any, key: str) -> str:
@@ -203,7 +231,7 @@ async def _write(
     turbobt's `wait_for_finalization` raises on `ExtrinsicFailed` with the module error;
     here that and a refused submission are `ExtrinsicFailed`, a node that does not answer
     `ChainUnavailable`. Writes wait for blocks, so they get `write_timeout`, not `timeout`
-    (the wait for the signer's lock included).
+    (the wait for the signer's locks included).
     """
     started = time.perf_counter()
     outcome = "error"
@@ -211,7 +239,7 @@ async def _write(
         async with asyncio.timeout(client.write_timeout):
             # turbobt reads the nonce (system_accountNextIndex) and submits in `submit`; the
             # answer to author_submitAndWatchExtrinsic means the pool holds the transaction.
-            async with signing_lock(signer):
+            async with signing_lock(signer), _across_replicas(client, signer):
                 result = await submit(client._bt)
             finalized: str | None = None
             async for status in result.subscription:

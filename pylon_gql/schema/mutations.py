@@ -326,7 +326,9 @@ class Mutation:
         try:
             record = await write_path(info).committer.commit_now()
         except Refused as refused:
-            return CommitRefused(message=str(refused), reason=refused.reason)
+            return CommitRefused(
+                message=str(refused), reason=refused.reason, leader_replica=refused.leader_replica
+            )
         return CommitWeightsSuccess(commit=WeightCommit.from_model(record))
 
     @strawberry.mutation(

@@ -225,7 +225,15 @@ class CommitWeightsSuccess:
 class CommitRefused:
     message: str = strawberry.field(description="Why, in words.")
     reason: str = strawberry.field(
-        description="`no_weights`, `in_flight`, `no_head`, `rate_limited` or `not_registered`."
+        description="`no_weights`, `in_flight`, `no_head`, `rate_limited`, `not_registered`, "
+        "or `not_leader`: another replica of this server commits the weights (send the "
+        "mutation to `leaderReplica`, or retry: a replica takes the lead within seconds of the "
+        "leader stopping)."
+    )
+    leader_replica: str | None = strawberry.field(
+        default=None,
+        description="With `not_leader`: the replica that commits, when known (its id, as its "
+        "/health shows it under `committer.replica`).",
     )
 
 
