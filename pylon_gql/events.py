@@ -2,9 +2,12 @@
 
 Each subscriber gets its own bounded queue of the kinds of event it asked for, so one slow
 reader cannot make the hub grow without bound nor hold up anyone else; a subscriber that falls
-a whole queue behind is dropped and told so instead of silently missing events. One process
-only: `EventBus` is the small interface a broker (Redis pub/sub, for several replicas) would
-implement in its place.
+a whole queue behind is dropped and told so instead of silently missing events.
+
+`EventHub` is one process's. Most events are per replica: each replica derives blocks, epochs,
+registrations and commitments from the chain itself. Commit attempts are not: only the replica
+that commits sees them, so with several replicas `pylon_gql.broker.BrokeredHub` (an `EventHub`
+too) also relays them through a broker to the others' subscribers.
 """
 
 from __future__ import annotations
@@ -165,6 +168,16 @@ class EventHub:
         self.queue_size = queue_size
         # Per kind, an insertion-ordered set: publishing touches only who asked for the kind.
         self._by_kind: dict[type, dict[Subscription, None]] = {}
+
+    async def start(self) -> None:
+        """Nothing to start in one process (a brokered hub connects to its broker)."""
+
+    async def stop(self) -> None:
+        """Nothing to stop in one process."""
+
+    def status(self) -> dict[str, object]:
+        """How events reach this server's subscribers, for /health: this process only."""
+        return {"broker": None, "state": "local"}
 
     @property
     def subscriber_count(self) -> int:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import auth
 from .auth import Role
+from .broker import event_hub
 from .chain.changes import ChangeWatcher
 from .chain.client import ChainClient
 from .chain.errors import ChainError
 from .chain.follower import Follower
 from .chain.reader import ChainReader
 from .committer import Committer
-from .events import EventHub
 from .keys import load_signers
 from .redaction import REVEAL
 from .settings import Settings, SettingsError
@@ -37,7 +37,8 @@ class Services:
         """`simnet_config`: how to run the embedded node when the network is `sim` (default:
         from the settings, producing blocks every `sim_block_time` seconds)."""
         self.settings = settings
-        self.hub = EventHub(queue_size=settings.subscriber_max_lag)
+        # Relays commit attempts to the other replicas when PYLON_REDIS_URL is set.
+        self.hub = event_hub(settings)
         self.simnet: Simnet | None = None
         self.client: ChainClient | None = None
         self.follower: Follower | None = None
@@ -59,6 +60,8 @@ class Services:
 
     async def start(self) -> None:
         try:
+            # Connects in the background: a broker that is down shows in /health.
+            await self.hub.start()
             url = self.settings.network_url
             if self.settings.simulated:
                 url = await self._start_simnet()
@@ -106,6 +109,7 @@ class Services:
             await simnet.stop()
         if writes is not None:
             await writes.store.close()
+        await self.hub.stop()
 
     async def _start_writes(self, client: ChainClient, reader: ChainReader) -> WritePath:
         """The weight store (migrated), the signing keys and the committer."""
@@ -181,6 +185,7 @@ class Services:
             if self.writes is None
             else self.writes.committer.status(),
             "watcher": stopped if self.watcher is None else self.watcher.status(),
+            "events": self.hub.status(),
         }
 
 

@@ -44,10 +44,13 @@ class Supervisor:
         max_backoff: float,
         expected: tuple[type[Exception], ...] = (),
         on_failure: Callable[[Exception], None] | None = None,
+        log_repeats: bool = True,
     ) -> None:
         """`doing` names the work in the log ("following heads failed ..."); failures of the
         `expected` kinds (a node that drops) are logged in a line, others with a traceback;
-        `on_failure` lets the owner show the failure in its own state before the backoff."""
+        `on_failure` lets the owner show the failure in its own state before the backoff.
+        `log_repeats=False`: only the first failure in a row is logged (the rest at DEBUG), for
+        an outage that /health shows while it lasts (a broker that is down)."""
         self.name = name
         self.doing = doing
         self.min_backoff = min_backoff
@@ -57,6 +60,7 @@ class Supervisor:
         self._loop = loop
         self._expected = expected
         self._on_failure = on_failure
+        self._log_repeats = log_repeats
         self._failures = 0  # in a row, since the loop last recovered: sets the backoff
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -103,6 +107,8 @@ class Supervisor:
                     self._on_failure(exc)
                 delay = backoff(self._failures, self.min_backoff, self.max_backoff)
                 log = logger.warning if isinstance(exc, self._expected) else logger.exception
+                if self._failures > 1 and not self._log_repeats:
+                    log = logger.debug
                 log("%s failed (%s); retrying in %.1f s", self.doing, self.last_error, delay)
                 self._wake.clear()  # only a wake during the backoff cuts it short
                 with contextlib.suppress(TimeoutError):

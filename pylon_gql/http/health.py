@@ -59,6 +59,8 @@ def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str
         "follower": status.get("follower", {"state": "unknown"}),
         "watcher": status.get("watcher", {"state": "unknown"}),
         "committer": status.get("committer", {"state": "unknown"}),
+        # Commit events across replicas: the broker's state (down: only this replica's own).
+        "events": status.get("events", {"broker": None, "state": "local"}),
     }
     return (200 if state == "ok" else 503), body
 

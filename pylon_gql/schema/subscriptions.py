@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from ..auth import Role
+from ..commit_stream import CommitStream
 from ..events import (
     CommitmentChange,
     E,
@@ -28,6 +29,7 @@ from ..models import CommitAttempt
 from .arguments import check_keys
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
+from .permissions import write_path
 from .types import Block, BlockRef, Commitment, Epoch
 from .weights import WeightCommit
 
@@ -280,19 +282,55 @@ class Subscription:
 
     @strawberry.subscription(
         description=(
-            "Each attempt of this server to commit (or set) the validator's weights, every time "
-            "its status moves: PENDING, IN_BLOCK, then FINALIZED or FAILED. Needs the validator "
-            'role: over a websocket, send `{"authorization": "Bearer <token>"}` as the '
+            "Each attempt to commit (or set) the validator's weights, every time its status "
+            "moves: PENDING, IN_BLOCK, then FINALIZED or FAILED. With several replicas sharing "
+            "a database and PYLON_REDIS_URL, the attempts of every replica. With `fromId`, first "
+            "every attempt from that id as the commit log holds it now (oldest first), then the "
+            "live moves: per attempt, statuses only move forward and none comes twice (one that "
+            "moved while the client was away may show only its latest). Live events are sent "
+            "at most once (a broker outage loses some): to miss nothing, resubscribe, to any "
+            "replica, with `fromId` set to the oldest attempt not yet seen FINALIZED or FAILED "
+            "(or the newest id seen + 1). A subscriber that falls too far behind gets an "
+            "UNAVAILABLE error naming that id (`extensions.fromId`). Needs the validator role: "
+            'over a websocket, send `{"authorization": "Bearer <token>"}` as the '
             "`connection_init` payload; without it the subscription ends with FORBIDDEN."
         )
     )
-    async def weight_commit(self, info: Info) -> AsyncGenerator[WeightCommit, None]:
+    async def weight_commit(
+        self,
+        info: Info,
+        from_id: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Replay the commit log from this attempt id (the ids of "
+                "`weightCommits`) before the live moves; only live moves when left out."
+            ),
+        ] = None,
+    ) -> AsyncGenerator[WeightCommit, None]:
         if Role.VALIDATOR not in info.context.roles:
             raise ApiError(
                 "weightCommit needs the validator role: connect with the payload "
                 '{"authorization": "Bearer <token>"} in connection_init',
                 ErrorCode.FORBIDDEN,
             )
-        async with contextlib.aclosing(_events(info, CommitAttempt)) as events:
-            async for event in events:
-                yield WeightCommit.from_model(event)
+        if from_id is not None and from_id < 0:
+            raise BadUserInput(f"fromId must be 0 or more (an attempt's id); got {from_id}")
+        log = None if from_id is None else write_path(info).store
+        stream = CommitStream(from_id)
+        maxsize = info.context.settings.subscriber_max_lag
+        # Subscribed before the log is read: nothing falls between the replay and the live part.
+        async with _hub(info).subscribe(CommitAttempt, maxsize=maxsize) as live:
+            attempts = stream.follow(log, live)
+            try:
+                async with contextlib.aclosing(attempts):
+                    async for attempt in attempts:
+                        async with info.context.turns.turn():
+                            yield WeightCommit.from_model(attempt)
+            except SubscriberOverflow:
+                resume = stream.resume_from
+                again = "subscribe again" + ("" if resume is None else f" with fromId: {resume}")
+                raise ApiError(
+                    f"this subscription fell too far behind; {again}",
+                    ErrorCode.UNAVAILABLE,
+                    **({} if resume is None else {"fromId": resume}),
+                ) from None

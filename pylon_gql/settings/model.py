@@ -256,8 +256,19 @@ class Settings(BaseSettings):
     )
     redis_url: SecretStr | None = Field(
         None,
-        description="redis:// URL where rate-limit counters live, shared by replicas "
-        "(default: this process's memory).",
+        description="redis:// URL shared by replicas: the rate-limit counters live there, and "
+        "commit attempts go through its pub/sub (PYLON_EVENTS_CHANNEL) to the `weightCommit` "
+        "subscribers of every replica (needs pylon-gql[redis]). Default: the counters in this "
+        "process's memory, and each replica's events its own.",
+    )
+    events_channel: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The Redis pub/sub channel replicas relay commit attempts on (default: "
+        "`pylon-gql:<netuid>:events`). Replicas on one channel must share one database (the "
+        "attempt ids are its); pub/sub ignores Redis database numbers, so two deployments on "
+        "one Redis need two channels.",
     )
 
     # --- epochs and the commit window
