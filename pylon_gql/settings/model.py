@@ -6,9 +6,6 @@ No other module reads the environment: the `Settings` object is passed down.
 
 from __future__ import annotations
 
-import os
-import re
-import socket
 from pathlib import Path
 from typing import Literal
 
@@ -306,6 +303,22 @@ class Settings(BaseSettings):
     commit_retry_max_backoff: float = Field(
         60.0, gt=0, description="Most seconds between two attempts at a commit."
     )
+    replica_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=48,
+        pattern=r"^[A-Za-z0-9._:@-]+$",
+        description="This server's name among replicas sharing a database: /health shows it, "
+        "the commit log records it, and a follower names the leader by it. Default: "
+        "`<hostname>-<pid>-<6 hex>`, new at each start. Give each replica its own.",
+    )
+    leader_retry_interval: float = Field(
+        3.0,
+        gt=0,
+        description="Seconds between a follower replica's attempts to take the committer's "
+        "lease (one replica per subnet and hotkey commits; when it dies another leads within "
+        "about this), and between the leader's checks that it still holds it.",
+    )
 
     # The rules of one value (pylon_gql/settings/rules.py); the combinations below.
     _network = field_validator("network", "archive_network")(rules.known_network)
@@ -317,23 +330,6 @@ class Settings(BaseSettings):
     _metric_operations = field_validator("metric_operations")(rules.operation_names)
     _redis_url = field_validator("redis_url")(rules.redis_url)
     _log_level = field_validator("log_level", mode="before")(rules.upper_case)
-    replica_id: str | None = Field(
-        None,
-        min_length=1,
-        max_length=48,
-        pattern=r"^[A-Za-z0-9._:@-]+$",
-        description="This server's name among replicas sharing a database: /health shows it, "
-        "the commit log records it, and a follower names the leader by it. Default: "
-        "`<hostname>-<pid>`. Give each replica its own; one that keeps its name across "
-        "restarts marks its own interrupted commit attempts when it leads again.",
-    )
-    leader_retry_interval: float = Field(
-        3.0,
-        gt=0,
-        description="Seconds between a follower replica's attempts to take the committer's "
-        "lease (one replica per subnet and hotkey commits; when it dies another leads within "
-        "about this), and between the leader's checks that it still holds it.",
-    )
     _log_format = field_validator("log_format", mode="before")(rules.lower_case)
 
     @model_validator(mode="after")
@@ -431,11 +427,3 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{self.data_dir / f'pylon-{self.network_label}.sqlite3'}"
-    @property
-    def replica(self) -> str:
-        """`replica_id`, or `<hostname>-<pid>` (one per process)."""
-        if self.replica_id:
-            return self.replica_id
-        host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:40] or "host"
-        return f"{host}-{os.getpid()}"
-
