@@ -339,6 +339,9 @@ class CommitAttempt:
     updated_at: datetime.datetime
     #: The hash of `block` (None in attempts recorded before the store kept it).
     block_hash: str | None = None
+    #: The server process (replica) that made the attempt (None in attempts recorded before
+    #: the store kept it).
+    replica: str | None = None
 
 
 def weights_digest(weights: Mapping[int, float]) -> str:

@@ -2,9 +2,7 @@ from tortoise import BaseDBAsyncClient
 
 RUN_IN_TRANSACTION = True
 
-
-async def upgrade(db: BaseDBAsyncClient) -> str:
-    return """
+SQLITE_UP = """
         CREATE TABLE IF NOT EXISTS "weight" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "hotkey" VARCHAR(64) NOT NULL,
@@ -38,10 +36,75 @@ CREATE TABLE IF NOT EXISTS "aerich" (
     "content" JSON NOT NULL
 );"""
 
+POSTGRES_UP = """
+CREATE TABLE IF NOT EXISTS "weight" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "hotkey" VARCHAR(64) NOT NULL,
+    "epoch" INT NOT NULL,
+    "weight" DOUBLE PRECISION NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    CONSTRAINT "uid_weight_hotkey_9dae2d" UNIQUE ("hotkey", "epoch")
+);
+COMMENT ON COLUMN "weight"."epoch" IS 'First block of the epoch the weight is for.';
+COMMENT ON TABLE "weight" IS 'A weight the validator gave `hotkey` in the epoch starting at block `epoch`.';
+CREATE TABLE IF NOT EXISTS "weight_commit" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "block" INT NOT NULL,
+    "epoch" INT NOT NULL,
+    "weights_epoch" INT NOT NULL,
+    "netuid" INT NOT NULL,
+    "mode" VARCHAR(16) NOT NULL,
+    "trigger" VARCHAR(16) NOT NULL,
+    "uid_count" INT NOT NULL,
+    "digest" VARCHAR(64) NOT NULL,
+    "reveal_round" BIGINT,
+    "status" VARCHAR(16) NOT NULL,
+    "error" TEXT,
+    "outcome_unknown" BOOL NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "idx_weight_comm_status_477922" ON "weight_commit" ("status");
+COMMENT ON COLUMN "weight_commit"."block" IS 'The head when the attempt started; once in a block, the block it landed in.';
+COMMENT ON COLUMN "weight_commit"."epoch" IS 'First block of the epoch the attempt was made in.';
+COMMENT ON COLUMN "weight_commit"."weights_epoch" IS 'First block of the epoch whose weights were committed.';
+COMMENT ON COLUMN "weight_commit"."mode" IS '`commit_reveal` or `set`.';
+COMMENT ON COLUMN "weight_commit"."trigger" IS '`auto` (the committer in the window) or `manual` (the `commitWeights` mutation).';
+COMMENT ON COLUMN "weight_commit"."digest" IS 'SHA-256 (hex) of the uid -> weight map committed, as `weights_digest` computes it.';
+COMMENT ON COLUMN "weight_commit"."status" IS '`pending`, `in_block`, `finalized` or `failed`.';
+COMMENT ON COLUMN "weight_commit"."outcome_unknown" IS 'True when the server stopped before it learnt the outcome: it may have landed.';
+COMMENT ON TABLE "weight_commit" IS 'One attempt to put the weights on chain, from start to its outcome.';
+CREATE TABLE IF NOT EXISTS "aerich" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "version" VARCHAR(255) NOT NULL,
+    "app" VARCHAR(100) NOT NULL,
+    "content" JSONB NOT NULL
+);"""
+
+SQLITE_DOWN = """
+        """
+
+POSTGRES_DOWN = """
+        """
+
+
+def _sql(db: BaseDBAsyncClient, **by_dialect: str) -> str:
+    """This migration's SQL for the database's dialect: one history for SQLite and Postgres."""
+    dialect = db.capabilities.dialect
+    if dialect not in by_dialect:
+        raise NotImplementedError(
+            f"pylon-gql's database is SQLite or PostgreSQL, not {dialect}: "
+            "use sqlite://<path> or postgres://..."
+        )
+    return by_dialect[dialect]
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return _sql(db, sqlite=SQLITE_UP, postgres=POSTGRES_UP)
+
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
-    return """
-        """
+    return _sql(db, sqlite=SQLITE_DOWN, postgres=POSTGRES_DOWN)
 
 
 MODELS_STATE = (

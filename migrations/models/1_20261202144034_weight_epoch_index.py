@@ -2,15 +2,36 @@ from tortoise import BaseDBAsyncClient
 
 RUN_IN_TRANSACTION = True
 
+SQLITE_UP = """
+        CREATE INDEX "idx_weight_epoch_2f1dbf" ON "weight" ("epoch");"""
+
+POSTGRES_UP = """
+CREATE INDEX "idx_weight_epoch_2f1dbf" ON "weight" ("epoch");"""
+
+SQLITE_DOWN = """
+        DROP INDEX IF EXISTS "idx_weight_epoch_2f1dbf";"""
+
+POSTGRES_DOWN = """
+DROP INDEX IF EXISTS "idx_weight_epoch_2f1dbf";"""
+
+
+def _sql(db: BaseDBAsyncClient, **by_dialect: str) -> str:
+    """This migration's SQL for the database's dialect: one history for SQLite and Postgres."""
+    dialect = db.capabilities.dialect
+    if dialect not in by_dialect:
+        raise NotImplementedError(
+            f"pylon-gql's database is SQLite or PostgreSQL, not {dialect}: "
+            "use sqlite://<path> or postgres://..."
+        )
+    return by_dialect[dialect]
+
 
 async def upgrade(db: BaseDBAsyncClient) -> str:
-    return """
-        CREATE INDEX "idx_weight_epoch_2f1dbf" ON "weight" ("epoch");"""
+    return _sql(db, sqlite=SQLITE_UP, postgres=POSTGRES_UP)
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
-    return """
-        DROP INDEX IF EXISTS "idx_weight_epoch_2f1dbf";"""
+    return _sql(db, sqlite=SQLITE_DOWN, postgres=POSTGRES_DOWN)
 
 
 MODELS_STATE = (

@@ -2,9 +2,7 @@ from tortoise import BaseDBAsyncClient
 
 RUN_IN_TRANSACTION = True
 
-
-async def upgrade(db: BaseDBAsyncClient) -> str:
-    return """
+SQLITE_UP = """
         CREATE TABLE IF NOT EXISTS "weights_epoch" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "start" INT NOT NULL UNIQUE /* First block of the epoch: the key of its weights (`Weight.epoch`). */,
@@ -21,11 +19,55 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
 ) /* An epoch the store holds something of (weights written or cleared, a commit attempt), */;
         ALTER TABLE "weight_commit" ADD "block_hash" VARCHAR(66) /* The hash of `block` (null in rows written before it was kept). */;"""
 
+POSTGRES_UP = """
+CREATE TABLE IF NOT EXISTS "weights_epoch" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "start" INT NOT NULL UNIQUE,
+    "netuid" INT NOT NULL,
+    "tempo" INT NOT NULL,
+    "index" INT NOT NULL,
+    "end" INT NOT NULL,
+    "commit_window_start" INT NOT NULL,
+    "commit_window_end" INT NOT NULL,
+    "written" BOOL NOT NULL,
+    "block" INT NOT NULL,
+    "block_hash" VARCHAR(66) NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL
+);
+COMMENT ON COLUMN "weights_epoch"."start" IS 'First block of the epoch: the key of its weights (`Weight.epoch`).';
+COMMENT ON COLUMN "weights_epoch"."end" IS 'Last block of the epoch (inclusive).';
+COMMENT ON COLUMN "weights_epoch"."written" IS 'Whether the validator wrote (or cleared) weights in it: its vector is the epoch''s own, possibly empty.';
+COMMENT ON COLUMN "weights_epoch"."block" IS 'The head at the latest write of the epoch''s weights (or commit attempt in it).';
+COMMENT ON TABLE "weights_epoch" IS 'An epoch the store holds something of (weights written or cleared, a commit attempt).';
+ALTER TABLE "weight_commit" ADD "block_hash" VARCHAR(66);
+COMMENT ON COLUMN "weight_commit"."block_hash" IS 'The hash of `block` (null in rows written before it was kept).';"""
 
-async def downgrade(db: BaseDBAsyncClient) -> str:
-    return """
+SQLITE_DOWN = """
         ALTER TABLE "weight_commit" DROP COLUMN "block_hash";
         DROP TABLE IF EXISTS "weights_epoch";"""
+
+POSTGRES_DOWN = """
+ALTER TABLE "weight_commit" DROP COLUMN "block_hash";
+DROP TABLE IF EXISTS "weights_epoch";"""
+
+
+def _sql(db: BaseDBAsyncClient, **by_dialect: str) -> str:
+    """This migration's SQL for the database's dialect: one history for SQLite and Postgres."""
+    dialect = db.capabilities.dialect
+    if dialect not in by_dialect:
+        raise NotImplementedError(
+            f"pylon-gql's database is SQLite or PostgreSQL, not {dialect}: "
+            "use sqlite://<path> or postgres://..."
+        )
+    return by_dialect[dialect]
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return _sql(db, sqlite=SQLITE_UP, postgres=POSTGRES_UP)
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return _sql(db, sqlite=SQLITE_DOWN, postgres=POSTGRES_DOWN)
 
 
 MODELS_STATE = (

@@ -1,6 +1,8 @@
 """What the server keeps: the validator's weights per epoch and the log of commit attempts."""
 
+from .commits import EpochClaimed
 from .migrations import migrate
+from .replica import replica_id
 from .weights import EpochAt, WeightRangeError, WeightStore
 
-__all__ = ["EpochAt", "WeightRangeError", "WeightStore", "migrate"]
+__all__ = ["EpochAt", "EpochClaimed", "WeightRangeError", "WeightStore", "migrate", "replica_id"]

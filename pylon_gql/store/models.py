@@ -78,6 +78,28 @@ class WeightCommit(Model):
     outcome_unknown = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+    #: The server process that made the attempt (`replica_id`; null in rows written before).
+    replica = fields.CharField(max_length=64, null=True)
 
     class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
         table = "weight_commit"
+
+
+class CommitClaim(Model):
+    """An epoch an automatic attempt holds: at most one per (netuid, epoch), so that two
+    committers (replicas) can never both commit in one epoch. Written in the transaction that
+    records the attempt; a failed attempt (retried) gives it back in the transaction that
+    marks it failed; a finalized, in-flight or interrupted one keeps it."""
+
+    id = fields.IntField(primary_key=True)
+    netuid = fields.IntField()
+    #: First block of the epoch claimed (`WeightCommit.epoch`).
+    epoch = fields.IntField()
+    attempt: fields.OneToOneRelation[WeightCommit] = fields.OneToOneField(
+        "models.WeightCommit", related_name="claim", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
+        table = "commit_claim"
+        unique_together = (("netuid", "epoch"),)

@@ -26,7 +26,6 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import IntegrityError
@@ -34,24 +33,15 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ..chain.epochs import started_at
-from ..models import (
-    UNFINISHED_COMMIT,
-    BlockRef,
-    CommitAttempt,
-    CommitMode,
-    CommitStatus,
-    CommitTrigger,
-    Epoch,
-    WeightEntry,
-)
+from ..models import BlockRef, Epoch, WeightEntry
 from ..validation import delta_problem, weight_problem
+from .commits import CommitLog, EpochAt
+from .errors import StoreUnavailable, unreachable
 from .migrations import ensure_sqlite_dir, migrate, tortoise_config
-from .models import Weight, WeightCommit, WeightsEpoch
+from .models import Weight, WeightsEpoch
+from .replica import replica_id
 
 logger = logging.getLogger(__name__)
-
-#: An epoch and the block (the head) a write to it was made at.
-EpochAt = tuple[Epoch, BlockRef]
 
 
 class WeightRangeError(ValueError):
@@ -70,27 +60,6 @@ def _check_weight(value: float, hotkey: str) -> None:
 
 def _entry(row: Weight) -> WeightEntry:
     return WeightEntry(row.hotkey, row.epoch, row.weight, row.updated_at)
-
-
-def _attempt(row: WeightCommit) -> CommitAttempt:
-    return CommitAttempt(
-        id=row.id,
-        block=row.block,
-        epoch=row.epoch,
-        weights_epoch=row.weights_epoch,
-        netuid=row.netuid,
-        mode=CommitMode(row.mode),
-        trigger=CommitTrigger(row.trigger),
-        uid_count=row.uid_count,
-        digest=row.digest,
-        reveal_round=row.reveal_round,
-        status=CommitStatus(row.status),
-        error=row.error,
-        outcome_unknown=row.outcome_unknown,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        block_hash=row.block_hash,
-    )
 
 
 def _recorded(row: WeightsEpoch) -> EpochAt:
@@ -143,15 +112,24 @@ async def _upsert_epoch(at: EpochAt, written: bool) -> None:
     )
 
 
-class WeightStore:
-    def __init__(self, url: str) -> None:
+class WeightStore(CommitLog):
+    def __init__(self, url: str, *, replica: str | None = None) -> None:
+        """`replica`: this server process's id among the replicas that share the database
+        (`PYLON_REPLICA_ID`); default: a generated one (`replica_id`)."""
         self.url = url
+        self.replica = replica_id(replica)
         self._context: TortoiseContext | None = None
         #: The epoch records as this store last wrote them: a write at the same head needs
         #: no second upsert (500 concurrent deltas at one head make one).
         self._recorded: dict[int, tuple[EpochAt, bool]] = {}
 
-    async def open(self, *, apply_migrations: bool = True) -> None:
+    async def open(self, *, apply_migrations: bool = True, mark_interrupted: bool = True) -> None:
+        """Migrate (`apply_migrations`) and connect.
+
+        `mark_interrupted`: a server alone on its database marks every unfinished attempt as
+        interrupted (a stopped server left it). Replicas open with False: only the leader marks,
+        and only attempts it knows are no longer running (`mark_interrupted(replica=...)`).
+        """
         if apply_migrations:
             applied = await migrate(self.url)
             if applied:
@@ -159,9 +137,16 @@ class WeightStore:
         ensure_sqlite_dir(self.url)
         context = TortoiseContext()
         with context:
-            await context.init(config=tortoise_config(self.url))
+            try:
+                await context.init(config=tortoise_config(self.url))
+            except Exception as exc:
+                if unreachable(exc):
+                    raise StoreUnavailable(self.url, exc) from None
+                raise
         self._context = context
-        interrupted = await self.mark_interrupted()
+        if not mark_interrupted:
+            return
+        interrupted = await self.mark_all_interrupted()
         if interrupted:
             logger.warning(
                 "%d weight commit attempt(s) were interrupted by a stop before their outcome "
@@ -381,110 +366,3 @@ class WeightStore:
                 .first()
             )
         return None if row is None else _recorded(row)
-
-    # --- the commit log
-
-    async def start_commit(
-        self,
-        *,
-        block: int,
-        epoch: int,
-        weights_epoch: int,
-        netuid: int,
-        mode: CommitMode,
-        trigger: CommitTrigger,
-        uid_count: int,
-        digest: str,
-        at: EpochAt | None = None,
-    ) -> CommitAttempt:
-        """`at`: the epoch the attempt is made in and the head (whose hash is kept with
-        `block`)."""
-        now = _now()
-        with self._active():
-            async with in_transaction():
-                await self._record_epoch(at, written=False)
-                row = await WeightCommit.create(
-                    block=block,
-                    block_hash=None if at is None else at[1].hash,
-                    epoch=epoch,
-                    weights_epoch=weights_epoch,
-                    netuid=netuid,
-                    mode=mode,
-                    trigger=trigger,
-                    uid_count=uid_count,
-                    digest=digest,
-                    status=CommitStatus.PENDING,
-                    created_at=now,
-                    updated_at=now,
-                )
-        return _attempt(row)
-
-    async def update_commit(
-        self,
-        commit_id: int,
-        status: CommitStatus,
-        *,
-        block: int | BlockRef | None = None,
-        reveal_round: int | None = None,
-        error: str | None = None,
-    ) -> CommitAttempt:
-        """`block`: the block it is in (a number alone leaves the hash unknown)."""
-        changes: dict[str, Any] = {"status": status, "updated_at": _now()}
-        if isinstance(block, BlockRef):
-            changes["block"], changes["block_hash"] = block.number, block.hash
-        elif block is not None:
-            changes["block"], changes["block_hash"] = block, None
-        if reveal_round is not None:
-            changes["reveal_round"] = reveal_round
-        if error is not None:
-            changes["error"] = error
-        with self._active():
-            await WeightCommit.filter(id=commit_id).update(**changes)
-            row = await WeightCommit.get(id=commit_id)
-        return _attempt(row)
-
-    async def commits(self, last: int | None = None) -> list[CommitAttempt]:
-        """The latest `last` attempts (all when None), newest first."""
-        with self._active():
-            query = WeightCommit.all().order_by("-id")
-            if last is not None:
-                query = query.limit(last)
-            rows = await query
-        return [_attempt(row) for row in rows]
-
-    async def commits_from(self, first_id: int, limit: int) -> list[CommitAttempt]:
-        """At most `limit` attempts whose id is `first_id` or more, oldest first, each as it is
-        now (`weightCommit(fromId:)` replays the log with it)."""
-        with self._active():
-            rows = await WeightCommit.filter(id__gte=first_id).order_by("id").limit(limit)
-        return [_attempt(row) for row in rows]
-
-    async def last_landed_commit(self, netuid: int) -> CommitAttempt | None:
-        """The latest attempt that is finalized, or that may have landed (outcome unknown)."""
-        with self._active():
-            row = (
-                await WeightCommit.filter(netuid=netuid)
-                .filter(status=CommitStatus.FINALIZED)
-                .order_by("-epoch", "-id")
-                .first()
-            )
-            unknown = (
-                await WeightCommit.filter(netuid=netuid, outcome_unknown=True)
-                .order_by("-epoch", "-id")
-                .first()
-            )
-        candidates = [r for r in (row, unknown) if r is not None]
-        if not candidates:
-            return None
-        return _attempt(max(candidates, key=lambda r: (r.epoch, r.id)))
-
-    async def mark_interrupted(self) -> int:
-        """Attempts left pending or in a block by a stopped server: failed, outcome unknown."""
-        with self._active():
-            return await WeightCommit.filter(status__in=UNFINISHED_COMMIT).update(
-                status=CommitStatus.FAILED,
-                outcome_unknown=True,
-                error="interrupted: the server stopped before the outcome was known; it may "
-                "have landed, so it is not retried in its epoch",
-                updated_at=_now(),
-            )

@@ -1,0 +1,36 @@
+"""The store's errors that a user acts on: a database that cannot be reached or logged into,
+said in one line with the URL's secrets hidden."""
+
+from __future__ import annotations
+
+from ..redaction import redact, redact_url
+
+
+class StoreUnavailable(Exception):
+    """The database at a URL cannot be reached (refused, unknown host, wrong password, no such
+    database). The message names the URL with its user info hidden."""
+
+    def __init__(self, url: str, cause: BaseException) -> None:
+        self.url = redact_url(url)
+        reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+        super().__init__(
+            f"cannot open the database {self.url}: {redact(reason)}: check PYLON_DATABASE_URL "
+            "(host, port, user, password, database name) and that the database server runs"
+        )
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached or logged into (not a bug)."""
+    if isinstance(exc, OSError):  # refused, unknown host, timed out: asyncpg's are OSErrors
+        return True
+    try:
+        import asyncpg
+    except ImportError:
+        return False
+    return isinstance(
+        exc,
+        asyncpg.InvalidAuthorizationSpecificationError  # no such user, wrong password
+        | asyncpg.InvalidCatalogNameError  # no such database
+        | asyncpg.CannotConnectNowError  # starting up, shutting down
+        | asyncpg.TooManyConnectionsError,
+    )
