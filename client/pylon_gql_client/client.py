@@ -361,10 +361,50 @@ class AsyncPylonClient(AsyncApi):
         async for data in self._subscription("new_epoch"):
             yield Epoch.model_validate(data["newEpoch"])
 
-    async def subscribe_weight_commits(self) -> AsyncGenerator[WeightCommit]:
-        """Each move of the server's weight commit attempts (PENDING, IN_BLOCK, FINALIZED or
-        FAILED); needs the validator role. Not resumed: see `weight_commits()`."""
-        async for data in self._subscription("weight_commit_updates"):
+    async def subscribe_weight_commits(
+        self, from_id: int | None = None, *, max_reconnects: int | None = None
+    ) -> AsyncGenerator[WeightCommit]:
+        """Each move of the weight commit attempts (PENDING, IN_BLOCK, then FINALIZED or
+        FAILED), of every replica behind the URL; needs the validator role. With `from_id`,
+        first every attempt from that id as the server's commit log holds it now, then the
+        live moves. Per attempt, statuses only move forward and none comes twice (one that
+        moved during a disconnect may show only its latest).
+
+        Resumed across disconnects, to whichever replica answers: the stream reconnects with
+        backoff and asks the log from the oldest attempt it has not seen end, so nothing is
+        lost once it has yielded one (pass `from_id` to lose nothing before that either).
+        Gives up with `Unavailable` after `max_reconnects` failed reconnections in a row
+        (never, by default); other errors (no validator role, ...) are raised at once.
+        """
+        if from_id is not None and from_id < 0:
+            raise InvalidInput(f"from_id must be 0 or more, got {from_id}")
+        seen = _CommitsSeen(from_id)
+        failures = 0
+        while True:
+            stream = self._commit_stream(seen.resume_from)
+            try:
+                async with contextlib.aclosing(stream):
+                    async for commit in stream:
+                        failures = 0
+                        if seen.fresh(commit):
+                            yield commit
+                raise Unavailable("the server ended the weight commit stream")
+            except RETRYABLE as error:
+                failures += 1
+                if max_reconnects is not None and failures > max_reconnects:
+                    raise
+                delay = min(self.max_backoff, self.backoff * 2 ** min(failures - 1, 32))
+                delay *= 0.5 + random.random() / 2
+                log.info(
+                    "weight commit stream interrupted (%s); reconnecting in %.2f s from id %s",
+                    error,
+                    delay,
+                    seen.resume_from,
+                )
+                await asyncio.sleep(delay)
+
+    async def _commit_stream(self, from_id: int | None) -> AsyncGenerator[WeightCommit]:
+        async for data in self._subscription("weight_commit_updates", {"fromId": from_id}):
             yield WeightCommit.model_validate(data["weightCommit"])
 
     async def _blocks_between(self, start: int, end: int) -> AsyncGenerator[Block]:
@@ -416,3 +456,41 @@ def _neuron_list_variables(block: int | None, **query: Unpack[NeuronQuery]) -> d
         "first": query.get("first"),
         "offset": query.get("offset", 0),
     }
+
+
+#: How far along an attempt each status is (FINALIZED and FAILED both end it).
+_COMMIT_RANK = {"PENDING": 0, "IN_BLOCK": 1, "FINALIZED": 2, "FAILED": 2}
+
+
+class _CommitsSeen:
+    """What a weight commit stream yielded, per attempt: to skip what a reconnection replays,
+    and to know where to resume (as the server's `weightCommit(fromId:)` does)."""
+
+    #: Attempts remembered (the newest): a few are made per epoch.
+    REMEMBERED = 1024
+
+    def __init__(self, from_id: int | None) -> None:
+        self.from_id = from_id
+        self._seen: dict[int, tuple[int, Any]] = {}
+
+    def fresh(self, commit: WeightCommit) -> bool:
+        if self.from_id is not None and commit.id < self.from_id:
+            return False
+        version = (_COMMIT_RANK[commit.status], commit.updated_at)
+        seen = self._seen.get(commit.id)
+        if seen is not None and version <= seen:
+            return False
+        self._seen[commit.id] = version
+        if len(self._seen) > self.REMEMBERED:
+            del self._seen[min(self._seen)]
+        return True
+
+    @property
+    def resume_from(self) -> int | None:
+        """The oldest attempt not seen end, else the one after the newest seen."""
+        moving = [i for i, (rank, _) in self._seen.items() if rank < 2]
+        if moving:
+            return min(moving)
+        if self._seen:
+            return max(self._seen) + 1
+        return self.from_id

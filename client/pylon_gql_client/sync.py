@@ -161,9 +161,13 @@ class PylonClient:
         """Each epoch as the chain enters it (see the async client)."""
         return self._iterate(self.aio.subscribe_epochs())
 
-    def subscribe_weight_commits(self) -> Generator[WeightCommit]:
-        """Each move of the server's weight commit attempts (see the async client)."""
-        return self._iterate(self.aio.subscribe_weight_commits())
+    def subscribe_weight_commits(
+        self, from_id: int | None = None, *, max_reconnects: int | None = None
+    ) -> Generator[WeightCommit]:
+        """Each move of the weight commit attempts from `from_id` (see the async client)."""
+        return self._iterate(
+            self.aio.subscribe_weight_commits(from_id, max_reconnects=max_reconnects)
+        )
 
     def _iterate(self, stream: AsyncGenerator[T]) -> Generator[T]:
         async def next_item() -> T:

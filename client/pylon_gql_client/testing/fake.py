@@ -287,9 +287,11 @@ class FakeAsyncPylonClient(AsyncApi):
         raise NotImplementedError("the fake does not stream epochs")
         yield self._chain.epoch  # an async generator, like the client's
 
-    async def subscribe_weight_commits(self) -> AsyncGenerator[WeightCommit]:
+    async def subscribe_weight_commits(
+        self, from_id: int | None = None, *, max_reconnects: int | None = None
+    ) -> AsyncGenerator[WeightCommit]:
         """Not faked: raises NotImplementedError (or what `fail` gave)."""
-        self.script.record("subscribe_weight_commits", {})
+        self.script.record("subscribe_weight_commits", {"from_id": from_id})
         raise NotImplementedError("the fake does not stream weight commits")
         yield  # an async generator, like the client's
 
