@@ -1,8 +1,17 @@
 """What the server keeps: the validator's weights per epoch and the log of commit attempts."""
 
 from .commits import EpochClaimed
+from .errors import StoreUnavailable, WeightRangeError
 from .migrations import migrate
 from .replica import replica_id
-from .weights import EpochAt, WeightRangeError, WeightStore
+from .weights import EpochAt, WeightStore
 
-__all__ = ["EpochAt", "EpochClaimed", "WeightRangeError", "WeightStore", "migrate", "replica_id"]
+__all__ = [
+    "EpochAt",
+    "EpochClaimed",
+    "StoreUnavailable",
+    "WeightRangeError",
+    "WeightStore",
+    "migrate",
+    "replica_id",
+]

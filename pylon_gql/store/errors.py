@@ -1,9 +1,13 @@
-"""The store's errors that a user acts on: a database that cannot be reached or logged into,
-said in one line with the URL's secrets hidden."""
+"""The store's errors that a user acts on: a weight out of range, and a database that cannot
+be reached or logged into (said in one line with the URL's secrets hidden)."""
 
 from __future__ import annotations
 
 from ..redaction import redact, redact_url
+
+
+class WeightRangeError(ValueError):
+    """A weight (or a weight after a delta) that is not a finite number >= 0."""
 
 
 class StoreUnavailable(Exception):

@@ -23,29 +23,23 @@ from __future__ import annotations
 
 import datetime
 import logging
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from tortoise.context import TortoiseContext, _current_context
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from ..chain.epochs import started_at
 from ..models import BlockRef, Epoch, WeightEntry
 from ..validation import delta_problem, weight_problem
+from . import deltas
 from .commits import CommitLog, EpochAt
-from .errors import StoreUnavailable, unreachable
+from .errors import StoreUnavailable, WeightRangeError, unreachable
 from .migrations import ensure_sqlite_dir, migrate, tortoise_config
 from .models import Weight, WeightsEpoch
 from .replica import replica_id
 
 logger = logging.getLogger(__name__)
-
-
-class WeightRangeError(ValueError):
-    """A weight (or a weight after a delta) that is not a finite number >= 0."""
 
 
 def _now() -> datetime.datetime:
@@ -74,6 +68,17 @@ def _recorded(row: WeightsEpoch) -> EpochAt:
         commit_window_end=row.commit_window_end,
     )
     return epoch, BlockRef(row.block, row.block_hash)
+
+
+async def _upsert(rows: list[Weight]) -> None:
+    """INSERT ... ON CONFLICT (hotkey, epoch) DO UPDATE: one statement per 500 rows, atomic
+    against a concurrent insert of the same weight on both databases."""
+    await Weight.bulk_create(
+        rows,
+        batch_size=500,
+        on_conflict=("hotkey", "epoch"),
+        update_fields=("weight", "updated_at"),
+    )
 
 
 async def _upsert_epoch(at: EpochAt, written: bool) -> None:
@@ -227,23 +232,20 @@ class WeightStore(CommitLog):
         now = _now()
         rows = [Weight(hotkey=h, epoch=epoch, weight=w, updated_at=now) for h, w in weights]
         with self._active():
-            async with in_transaction():
+            async with in_transaction() as connection:
                 if replace:
+                    # Two replacing batches one after the other, never a mix of both.
+                    await deltas.lock_epoch(connection, epoch)
                     await Weight.filter(epoch=epoch).delete()
-                # INSERT ... ON CONFLICT (hotkey, epoch) DO UPDATE: one statement per 500 rows.
-                await Weight.bulk_create(
-                    rows,
-                    batch_size=500,
-                    on_conflict=("hotkey", "epoch"),
-                    update_fields=("weight", "updated_at"),
-                )
+                await _upsert(rows)
                 await self._record_epoch(at)
         return len(weights)
 
     async def clear_weights(self, epoch: int, *, at: EpochAt | None = None) -> int:
         """Delete every weight of `epoch` (its vector is then empty); returns how many."""
         with self._active():
-            async with in_transaction():
+            async with in_transaction() as connection:
+                await deltas.lock_epoch(connection, epoch)
                 deleted = await Weight.filter(epoch=epoch).delete()
                 await self._record_epoch(at)
         return deleted
@@ -254,7 +256,8 @@ class WeightStore(CommitLog):
         """Delete the weight of `hotkey` in `epoch`; the weight it had (None: it had none)."""
         with self._active():
             async with in_transaction():
-                row = await Weight.get_or_none(hotkey=hotkey, epoch=epoch)
+                # Locked: of two concurrent deletes, one says what it deleted, the other None.
+                row = await Weight.filter(hotkey=hotkey, epoch=epoch).select_for_update().first()
                 if row is not None:
                     await Weight.filter(id=row.id).delete()
                 await self._record_epoch(at)
@@ -267,7 +270,7 @@ class WeightStore(CommitLog):
         now = _now()
         with self._active():
             async with in_transaction():
-                await self._upsert(hotkey, epoch, weight, now)
+                await _upsert([Weight(hotkey=hotkey, epoch=epoch, weight=weight, updated_at=now)])
                 await self._record_epoch(at)
             return WeightEntry(hotkey, epoch, weight, now)
 
@@ -276,54 +279,20 @@ class WeightStore(CommitLog):
     ) -> WeightEntry:
         """Add `delta` to the weight of `hotkey` in `epoch` (a missing weight counts as 0).
 
-        Atomic: the update is one SQL statement, `weight = weight + delta`, guarded in the same
-        statement so that the result stays >= 0 and finite (1.7e308 + 1.7e308 is infinity, in
-        SQL as in Python); concurrent calls never lose one.
+        Atomic: one statement adds it to the row it locks, guarded in the same statement so
+        that the result stays >= 0 and finite (1.7e308 + 1.7e308 is infinity, in SQL as in
+        Python); concurrent calls never lose one nor see a bound they did not cross
+        (`deltas.add`).
         """
         problem = delta_problem(delta)
         if problem is not None:
             raise WeightRangeError(problem)
+        now = _now()
         with self._active():
-            for _ in range(3):
-                async with in_transaction():
-                    now = _now()
-                    # Both bounds are computed here, finite: -delta, and the largest weight
-                    # that delta can be added to without passing the largest float.
-                    updated = await Weight.filter(
-                        hotkey=hotkey,
-                        epoch=epoch,
-                        weight__gte=-delta,
-                        weight__lte=sys.float_info.max - max(delta, 0.0),
-                    ).update(weight=F("weight") + delta, updated_at=now)
-                    row = await Weight.get_or_none(hotkey=hotkey, epoch=epoch)
-                    if updated:
-                        assert row is not None
-                        await self._record_epoch(at)
-                        return _entry(row)
-                    if row is not None:
-                        would = "negative" if row.weight + delta < 0 else "infinite"
-                        raise WeightRangeError(
-                            f"the weight of {hotkey} is {row.weight!r}: adding {delta!r} would "
-                            f"make it {would}"
-                        )
-                _check_weight(delta, f"{hotkey} (no weight yet, so the delta)")
-                try:
-                    async with in_transaction():
-                        created = await Weight.create(
-                            hotkey=hotkey, epoch=epoch, weight=delta, updated_at=now
-                        )
-                        await self._record_epoch(at)
-                        return _entry(created)
-                except IntegrityError:
-                    continue  # a concurrent call inserted it first: add to its row
-            raise RuntimeError(f"could not add to the weight of {hotkey}: too much contention")
-
-    async def _upsert(self, hotkey: str, epoch: int, weight: float, now: datetime.datetime) -> None:
-        updated = await Weight.filter(hotkey=hotkey, epoch=epoch).update(
-            weight=weight, updated_at=now
-        )
-        if not updated:
-            await Weight.create(hotkey=hotkey, epoch=epoch, weight=weight, updated_at=now)
+            async with in_transaction() as connection:
+                weight = await deltas.add(connection, hotkey, epoch, delta, now)
+                await self._record_epoch(at)
+        return WeightEntry(hotkey, epoch, weight, now)
 
     async def weights(self, epoch: int) -> list[WeightEntry]:
         """The weights of `epoch`, by hotkey."""
