@@ -1,12 +1,11 @@
-"""The committer over a scripted chain and a real SQLite store: when it commits, what, and how
-it records it."""
+"""The committer over a scripted chain and a real store, SQLite and PostgreSQL alike: when it
+commits, what, and how it records it."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from pylon_gql.models import (
     weights_digest,
 )
 from pylon_gql.settings import Settings
-from pylon_gql.store import WeightStore
+from pylon_gql.store import EpochClaimed, WeightStore
 from tests.chain.fakes import eventually, hyperparameters, neuron, ref
 
 NETUID = 1
@@ -113,8 +112,8 @@ HOTKEY = Signer(wallet=object(), key="hotkey", ss58_address="hotkey-0")  # uid 0
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[WeightStore]:
-    store = WeightStore(f"sqlite://{tmp_path / 'committer.sqlite3'}")
+async def store(database_url: str) -> AsyncIterator[WeightStore]:
+    store = WeightStore(database_url)
     await store.open()
     try:
         yield store
@@ -236,8 +235,8 @@ async def test_a_restart_never_commits_twice_in_an_epoch(store: WeightStore) -> 
     assert len(writer.calls) == 2
 
 
-async def test_an_interrupted_attempt_counts_as_landed(tmp_path: Path) -> None:
-    url = f"sqlite://{tmp_path / 'interrupted.sqlite3'}"
+async def test_an_interrupted_attempt_counts_as_landed(database_url: str) -> None:
+    url = database_url
     store = WeightStore(url)
     await store.open()
     await store.set_weight(7, "hotkey-0", 1.0)
@@ -357,3 +356,36 @@ async def test_a_tempo_raise_keeps_the_weights_and_commits_them(store: WeightSto
     auto, _ = make(store, reader, writer)
     await run_blocks(auto, reader, 733, 800)
     assert len(writer.calls) == 1
+
+
+async def test_two_committers_on_one_database_commit_each_epoch_once(database_url: str) -> None:
+    # Two replicas that both believe they lead (the lease's safety net): the epoch's claim,
+    # taken with the attempt, lets one of them write to the chain per epoch.
+    stores = [WeightStore(database_url, replica=name) for name in ("replica-a", "replica-b")]
+    await stores[0].open()
+    await stores[1].open(apply_migrations=False, mark_interrupted=False)
+    try:
+        reader, writer = FakeReader(), FakeWriter()
+        committers = [make(store, reader, writer)[0] for store in stores]
+        await stores[0].set_weight(7, "hotkey-0", 1.0)
+        for number in range(7, 37):  # epochs 7, 17, 27
+            reader.head = ref(number)
+            results = await asyncio.gather(
+                *(committer.on_block(ref(number)) for committer in committers),
+                return_exceptions=True,
+            )
+            # Refused by the claim: a typed refusal, never a second write.
+            assert all(r is None or isinstance(r, EpochClaimed) for r in results), results
+            for committer in committers:
+                await committer.wait()
+        assert len(writer.calls) == 3
+        log = list(reversed(await stores[0].commits()))
+        assert [(c.epoch, c.status) for c in log] == [
+            (7, "finalized"),
+            (17, "finalized"),
+            (27, "finalized"),
+        ]
+        assert {c.replica for c in log} <= {"replica-a", "replica-b"}
+    finally:
+        for store in stores:
+            await store.close()
