@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 # A real PostgreSQL server and a fresh database per test (`database_url`: SQLite, then Postgres).
-from tests.postgres import database_url, postgres_server, postgres_url
+from tests.postgres import database_url, module_database_url, postgres_server, postgres_url
 
-__all__ = ["database_url", "postgres_server", "postgres_url"]
+__all__ = ["database_url", "module_database_url", "postgres_server", "postgres_url"]
 
 QUIET_MACHINE = "quiet_machine"
 

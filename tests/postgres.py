@@ -260,3 +260,18 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
     finally:
         await drop_database(url)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """`database_url` for the tests of one module that share a server."""
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path_factory.mktemp('db') / 'pylon.sqlite3'}"
+        return
+    url = await create_database(request.getfixturevalue("postgres_server"))
+    try:
+        yield url
+    finally:
+        await drop_database(url)

@@ -1,7 +1,7 @@
 """The validator's write semantics over HTTP (uvicorn, the simnet over a websocket, httpx):
-setWeights replaces the epoch's vector unless told to merge, clearWeights and deleteWeight,
-every answer's block, and the weights of an epoch read from the server's database without
-the chain."""
+setWeights replaces the epoch's vector unless told to merge, clearWeights and deleteWeight
+(on a SQLite file and on PostgreSQL), every answer's block, and the weights of an epoch read
+from the server's database without the chain."""
 
 from __future__ import annotations
 
@@ -74,9 +74,9 @@ async def set_weights(server: Server, weights: dict[str, float], mode: str | Non
 
 
 async def test_set_weights_replaces_by_default_merges_when_asked_and_says_its_block(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str
 ) -> None:
-    async with serve(tmp_path) as server:
+    async with serve(tmp_path, database_url=database_url) as server:
         h = await server.hotkeys(4)
         first = await set_weights(server, {h[0]: 1.0, h[1]: 2.0})
         assert first["mode"] == "REPLACE" and first["count"] == 2
@@ -98,8 +98,10 @@ async def test_set_weights_replaces_by_default_merges_when_asked_and_says_its_bl
         assert second["epoch"] == merged["epoch"]
 
 
-async def test_clear_and_delete_and_what_the_committer_does_then(tmp_path: Path) -> None:
-    async with serve(tmp_path) as server:
+async def test_clear_and_delete_and_what_the_committer_does_then(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with serve(tmp_path, database_url=database_url) as server:
         h = await server.hotkeys(3)
         await set_weights(server, {h[0]: 1.0, h[1]: 2.0, h[2]: 3.0})
 
