@@ -66,6 +66,7 @@ from .errors import (
     SubscriptionUnsupported,
 )
 from .extrinsics import InBlockCallback
+from .full_reads import FullMetagraphReads
 from .rpc_errors import block_error, is_transient, is_unknown_method
 from .transport import NodeConnection
 
@@ -98,7 +99,7 @@ def _codec_of(bt: Bittensor) -> Codec:
     return found[1]
 
 
-class ChainClient:
+class ChainClient(FullMetagraphReads):
     """A connection to one subtensor node (and, optionally, an archive node behind it)."""
 
     def __init__(

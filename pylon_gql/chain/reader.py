@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar, cast
 
 from aiocache import SimpleMemoryCache
@@ -33,6 +33,15 @@ from ..models import (
     Hyperparameters,
     Metagraph,
     Subnet,
+)
+from ..models_block import BlockContent
+from ..models_metagraph import (
+    ChainMatrix,
+    MatrixKind,
+    NeuronStakes,
+    PendingWeightCommit,
+    RevealedCommitment,
+    StakeLinks,
 )
 from ..settings import Settings
 from ..singleflight import SingleFlight
@@ -61,6 +70,26 @@ class ChainSource(Protocol):
     async def subnet(self, netuid: int, ref: BlockRef) -> Subnet: ...
     async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None: ...
     async def commitments(self, netuid: int, ref: BlockRef) -> tuple[Commitment, ...]: ...
+    # The full metagraph (`chain.full_reads`).
+    async def neuron_stakes(self, netuid: int, ref: BlockRef) -> NeuronStakes: ...
+    async def stake_links(
+        self, netuid: int, hotkeys: Sequence[str], ref: BlockRef
+    ) -> StakeLinks: ...
+    async def chain_matrix(
+        self, netuid: int, kind: MatrixKind, size: int, ref: BlockRef, mechanism: int = 0
+    ) -> ChainMatrix: ...
+    async def pending_weight_commits(
+        self, netuid: int, ref: BlockRef, mechanism: int = 0
+    ) -> tuple[PendingWeightCommit, ...]: ...
+    async def revealed_commitments(
+        self, netuid: int, ref: BlockRef, hotkey: str | None = None
+    ) -> tuple[RevealedCommitment, ...]: ...
+    async def block_content(self, ref: BlockRef) -> BlockContent: ...
+
+
+#: Entries (uid, u16 pairs: 4 bytes each as kept) of weights and bonds matrices kept, apart
+#: from the per-block cache: a full matrix of a 256-validator subnet holds 200,000 of them.
+MATRIX_CACHE_ENTRIES = 4 * 2**20
 
 
 class _Absent:
@@ -109,6 +138,10 @@ class ChainReader:
         #: such block". Later, a block of the old chain is just not the node's.
         self._left: TTLCache[str, int] = TTLCache(
             16 * settings.cache_blocks, settings.chain_timeout
+        )
+        #: Weights and bonds matrices, bounded by their entries (`MATRIX_CACHE_ENTRIES`).
+        self._matrices: LRUCache[str, ChainMatrix] = LRUCache(
+            MATRIX_CACHE_ENTRIES, getsizeof=lambda matrix: max(1, matrix.entries)
         )
 
     @property
@@ -241,6 +274,83 @@ class ChainReader:
             "commitments", ref, str(netuid), lambda: self.client.commitments(netuid, ref)
         )
 
+    # --- the full metagraph
+
+    async def neuron_stakes(self, ref: BlockRef, netuid: int | None = None) -> NeuronStakes:
+        """Every neuron's stake split, registration block and owner's identity."""
+        netuid = self._netuid(netuid)
+        return await self._cached(
+            "neuron_stakes", ref, str(netuid), lambda: self.client.neuron_stakes(netuid, ref)
+        )
+
+    async def stake_links(self, ref: BlockRef, netuid: int | None = None) -> StakeLinks:
+        """The parent and child hotkeys of the subnet's neurons."""
+        netuid = self._netuid(netuid)
+        metagraph = await self.metagraph(ref, netuid)
+        hotkeys = [n.hotkey for n in metagraph.neurons]
+        return await self._cached(
+            "stake_links",
+            ref,
+            str(netuid),
+            lambda: self.client.stake_links(netuid, hotkeys, ref),
+        )
+
+    async def chain_matrix(
+        self, ref: BlockRef, kind: MatrixKind, mechanism: int = 0, netuid: int | None = None
+    ) -> ChainMatrix:
+        """The subnet's weights or bonds at the block: kept in a cache of its own, bounded by
+        entries, not by blocks."""
+        netuid = self._netuid(netuid)
+        key = self._key(kind.value, ref, f"{netuid}:{mechanism}")
+        found = self._matrices.get(key)
+        if found is not None:
+            metrics.CACHE_HITS.labels(kind.value.lower()).inc()
+            return found
+        metagraph = await self.metagraph(ref, netuid)
+        size = len(metagraph.neurons)
+
+        async def load() -> ChainMatrix:
+            metrics.CACHE_MISSES.labels(kind.value.lower()).inc()
+            matrix = await self._fetch(
+                ref, lambda: self.client.chain_matrix(netuid, kind, size, ref, mechanism)
+            )
+            self._matrices[key] = matrix
+            return matrix
+
+        return await self._shared(("matrix", key), load)
+
+    async def pending_weight_commits(
+        self, ref: BlockRef, netuid: int | None = None
+    ) -> tuple[PendingWeightCommit, ...]:
+        netuid = self._netuid(netuid)
+        return await self._cached(
+            "pending_weight_commits",
+            ref,
+            str(netuid),
+            lambda: self.client.pending_weight_commits(netuid, ref),
+        )
+
+    async def revealed_commitments(
+        self, ref: BlockRef, hotkey: str | None = None, netuid: int | None = None
+    ) -> tuple[RevealedCommitment, ...]:
+        """`hotkey`'s revealed commitments (every hotkey's when None)."""
+        netuid = self._netuid(netuid)
+        every = await self._cache.get(self._key("revealed_commitments", ref, str(netuid)))
+        if hotkey is not None and every is not None:
+            metrics.CACHE_HITS.labels("revealed_commitments").inc()
+            return tuple(c for c in every if c.hotkey == hotkey)
+        detail = str(netuid) if hotkey is None else f"{netuid}:{hotkey}"
+        return await self._cached(
+            "revealed_commitments",
+            ref,
+            detail,
+            lambda: self.client.revealed_commitments(netuid, ref, hotkey),
+        )
+
+    async def block_content(self, ref: BlockRef) -> BlockContent:
+        """The block's extrinsics and events."""
+        return await self._cached("block_content", ref, "", lambda: self.client.block_content(ref))
+
     async def chain_info(self) -> ChainInfo:
         if self._genesis_hash is None:
             self._genesis_hash = await self._shared(("genesis",), self.client.genesis_hash)
@@ -338,8 +448,23 @@ class ChainReader:
         self, kind: str, ref: BlockRef, key: str, load: Callable[[], Awaitable[T]]
     ) -> T:
         metrics.CACHE_MISSES.labels(kind).inc()
+        loaded = await self._fetch(ref, load)
+        await self._cache.set(key, _ABSENT if loaded is None else loaded)
+        keys = self._blocks.get(ref.hash)
+        if keys is None:
+            keys = self._blocks[ref.hash] = set()  # may evict the least recently used block
+        keys.add(key)
+        evicted, self._blocks.evicted = self._blocks.evicted, []
+        for old in evicted:
+            for old_key in old:
+                await self._cache.delete(old_key)
+        return loaded
+
+    async def _fetch(self, ref: BlockRef, load: Callable[[], Awaitable[T]]) -> T:
+        """`load()`, a block the node does not know told apart: the chain left (retry) or a
+        block the server never took for its chain's."""
         try:
-            loaded = await load()
+            return await load()
         except BlockNotFound as exc:
             if ref == self._head or self._hashes.get(ref.number) == ref.hash:
                 # The node has left the chain the server follows, and the follower does not
@@ -354,13 +479,3 @@ class ChainReader:
                     "another node); retry: the server follows the node's chain now"
                 ) from exc
             raise  # a block the server never took for its chain's (a made-up hash)
-        await self._cache.set(key, _ABSENT if loaded is None else loaded)
-        keys = self._blocks.get(ref.hash)
-        if keys is None:
-            keys = self._blocks[ref.hash] = set()  # may evict the least recently used block
-        keys.add(key)
-        evicted, self._blocks.evicted = self._blocks.evicted, []
-        for old in evicted:
-            for old_key in old:
-                await self._cache.delete(old_key)
-        return loaded

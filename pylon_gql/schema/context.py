@@ -23,6 +23,15 @@ from ..models import (
     Metagraph,
     Subnet,
 )
+from ..models_block import BlockContent
+from ..models_metagraph import (
+    ChainMatrix,
+    MatrixKind,
+    NeuronStakes,
+    PendingWeightCommit,
+    RevealedCommitment,
+    StakeLinks,
+)
 from ..settings import Settings
 from .turns import DeliveryTurns
 
@@ -44,7 +53,7 @@ class Reader(Protocol):
 
     async def block(self, ref: BlockRef) -> Block: ...
 
-    async def metagraph(self, ref: BlockRef) -> Metagraph: ...
+    async def metagraph(self, ref: BlockRef, netuid: int | None = None) -> Metagraph: ...
 
     async def hyperparameters(self, ref: BlockRef) -> Hyperparameters: ...
 
@@ -57,6 +66,25 @@ class Reader(Protocol):
     async def commitments(self, ref: BlockRef) -> tuple[Commitment, ...]: ...
 
     async def chain_info(self) -> ChainInfo: ...
+
+    # The full metagraph and blocks' content (read only when a query selects them).
+    async def neuron_stakes(self, ref: BlockRef) -> NeuronStakes: ...
+
+    async def stake_links(self, ref: BlockRef) -> StakeLinks: ...
+
+    async def chain_matrix(
+        self, ref: BlockRef, kind: MatrixKind, mechanism: int = 0
+    ) -> ChainMatrix: ...
+
+    async def pending_weight_commits(
+        self, ref: BlockRef, netuid: int | None = None
+    ) -> tuple[PendingWeightCommit, ...]: ...
+
+    async def revealed_commitments(
+        self, ref: BlockRef, hotkey: str | None = None
+    ) -> tuple[RevealedCommitment, ...]: ...
+
+    async def block_content(self, ref: BlockRef) -> BlockContent: ...
 
 
 def _no_head_age() -> float | None:

@@ -29,6 +29,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
@@ -52,8 +53,23 @@ LIST_SIZE = 1024
 SIZE_ARGUMENTS = {"neurons": "first", "weightCommits": "last"}
 #: Sizes of those lists when the argument is left out.
 DEFAULT_SIZES = {"weightCommits": 20}
+#: Lists a list argument bounds to its length, by (type, field): a matrix's rows with `uids`.
+LENGTH_ARGUMENTS = {("Metagraph", "chainWeights"): "uids", ("Metagraph", "bonds"): "uids"}
+#: Sizes of lists, by (type, field), when no argument bounds them: a matrix's rows (a subnet
+#: has at most 256 validators), a block's extrinsics and events, a hotkey's stake links.
+TYPED_SIZES = {
+    ("Metagraph", "chainWeights"): 256,
+    ("Metagraph", "bonds"): 256,
+    ("Block", "extrinsics"): 256,
+    ("Block", "events"): 512,
+    ("Extrinsic", "events"): 16,
+    ("Neuron", "parents"): 8,
+    ("Neuron", "children"): 8,
+}
 #: Root fields that read the chain at their `block` argument (`block` reads at `number`).
 BLOCK_ARGUMENT = {
+    "pendingWeightCommits": "block",
+    "revealedCommitments": "block",
     "metagraph": "block",
     "neuron": "block",
     "epoch": "block",
@@ -137,6 +153,8 @@ def _value(node: ValueNode, variables: Mapping[str, Any]) -> object:
         return variables.get(node.name.value)
     if isinstance(node, IntValueNode):
         return int(node.value)
+    if isinstance(node, ListValueNode):
+        return list(node.values)  # its length is what counts
     return None
 
 
@@ -167,7 +185,7 @@ def estimate_values(
             if field is None:
                 total += 1  # __typename and friends
                 continue
-            size = _list_size(node, field.type, variables)
+            size = _list_size(node, field.type, variables, owner.name)
             inner = get_named_type(field.type)
             below = 0
             if node.selection_set is not None and isinstance(inner, GraphQLObjectType):
@@ -178,10 +196,18 @@ def estimate_values(
     return selection(root, operation.selection_set, frozenset()), blocks
 
 
-def _list_size(node: FieldNode, output: GraphQLOutputType, variables: Mapping[str, Any]) -> int:
+def _list_size(
+    node: FieldNode, output: GraphQLOutputType, variables: Mapping[str, Any], owner: str = ""
+) -> int:
     if not isinstance(get_nullable_type(output), GraphQLList):
         return 1
     name = node.name.value
+    if (owner, name) in LENGTH_ARGUMENTS:
+        given = _argument(node, LENGTH_ARGUMENTS[(owner, name)], variables)
+        if isinstance(given, list):
+            return min(len(given), LIST_SIZE)
+    if (owner, name) in TYPED_SIZES:
+        return TYPED_SIZES[(owner, name)]
     if name in SIZE_ARGUMENTS:
         given = _argument(node, SIZE_ARGUMENTS[name], variables)
         if isinstance(given, int) and not isinstance(given, bool) and given >= 0:
@@ -299,7 +325,8 @@ class RequestLimits(SchemaExtension):
         return _error(
             f"the query would cost about {total} (values it returns, plus "
             f"{self.settings.cold_block_cost} per block not in the cache: {cold}) and the "
-            f"budget is {budget}; select fewer fields or neurons (`first`), fewer blocks, "
+            f"budget is {budget}; select fewer fields, neurons (`first`) or matrix rows "
+            "(`uids`), fewer blocks, "
             "or send a token",
             ErrorCode.QUERY_TOO_COMPLEX,
             cost=total,

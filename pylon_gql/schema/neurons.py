@@ -9,15 +9,29 @@ chains with dynamic TAO (finney), TAO before; 1 token = 10^9 rao.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 
 from .. import models
+from ..models_metagraph import MatrixKind
 from .arguments import check_keys, check_list
+from .chain_matrix import ChainBondsRow, ChainWeightsRow, matrix_rows
 from .context import Info
 from .errors import BadUserInput
+from .neuron_details import (
+    Identity,
+    StakeLinkInfo,
+    ValidatorLiveness,
+    fill_details,
+    selected_names,
+)
 from .types import BigInt, BlockRef
+
+#: The default of the fields set only when selected (`neuron_details.fill_details`): a
+#: selected field left unset is a null where the schema promises a value, which graphql-core
+#: reports, rather than a made-up value.
+UNSET: Any = None
 
 _NORMALISED = "Normalised to [0, 1] (the chain's u16 / 65535)"
 
@@ -121,6 +135,53 @@ class Neuron:
     prometheus: PrometheusEndpoint = strawberry.field(
         description="Where the neuron serves its metrics."
     )
+    # The full metagraph (neuron_details.py): set only when a query selects them.
+    alpha_stake: float = strawberry.field(
+        default=UNSET,
+        description="The subnet's alpha the hotkey counts at the epoch, in tokens: its own, "
+        "less what it passes to child hotkeys, plus what it inherits from parents "
+        "(`get_metagraph`'s `alpha_stake`).",
+    )
+    alpha_stake_rao: BigInt = strawberry.field(default=UNSET, description="`alphaStake` in rao.")
+    tao_stake: float = strawberry.field(
+        default=UNSET,
+        description="The TAO (root) stake the hotkey counts on this subnet, inherited likewise, "
+        "in TAO.",
+    )
+    tao_stake_rao: BigInt = strawberry.field(default=UNSET, description="`taoStake` in rao.")
+    total_stake: float = strawberry.field(
+        default=UNSET,
+        description="The stake weight the epoch uses: `alphaStake + taoStake x TaoWeight` "
+        "(the chain's weight of TAO against alpha), in tokens.",
+    )
+    total_stake_rao: BigInt = strawberry.field(default=UNSET, description="`totalStake` in rao.")
+    registered_at: int = strawberry.field(
+        default=UNSET, description="Block at which the hotkey took this uid."
+    )
+    is_immune: bool = strawberry.field(
+        default=UNSET,
+        description="Whether the neuron is inside its immunity period at this block "
+        "(`block.number - registeredAt < immunityPeriod`): it cannot be pruned for a new "
+        "registration.",
+    )
+    identity: Identity | None = strawberry.field(
+        default=UNSET, description="The on-chain identity of the neuron's coldkey; null when unset."
+    )
+    parents: list[StakeLinkInfo] = strawberry.field(
+        default=UNSET,
+        description="Hotkeys this one inherits stake from on the subnet (`ParentKeys`), each "
+        "with the share it gets.",
+    )
+    children: list[StakeLinkInfo] = strawberry.field(
+        default=UNSET,
+        description="Hotkeys this one passes stake to on the subnet (`ChildKeys`), each with "
+        "the share it gives.",
+    )
+    validator_liveness: ValidatorLiveness | None = strawberry.field(
+        default=UNSET,
+        description="For a neuron with a validator permit: how recently it set weights, "
+        "against the tempo and activity cutoff at the block; null for the others.",
+    )
 
     @classmethod
     def from_model(cls, n: models.Neuron, block: BlockRef) -> Neuron:
@@ -211,14 +272,21 @@ class NeuronFilter:
     min_stake: float | None = strawberry.field(
         default=None, description="Keep neurons with at least this stake, in tokens."
     )
+    updated_within_blocks: int | None = strawberry.field(
+        default=None,
+        description="Keep neurons that set weights (or registered) at most this many blocks "
+        "before the block answered at: `block.number - lastUpdate <= updatedWithinBlocks`.",
+    )
 
 
 def select_neurons(
     neurons: tuple[models.Neuron, ...],
     where: NeuronFilter | None,
     order_by: NeuronOrder | None,
+    block_number: int = 0,
 ) -> list[models.Neuron]:
-    """The neurons a filter keeps, in the order asked for (ties by uid, ascending)."""
+    """The neurons a filter keeps at block `block_number`, in the order asked for (ties by
+    uid, ascending)."""
     selected: list[models.Neuron] = list(neurons)
     if where is not None:
         if where.active is not None:
@@ -237,6 +305,9 @@ def select_neurons(
         if where.min_stake is not None:
             min_stake = where.min_stake
             selected = [n for n in selected if n.stake >= min_stake]
+        if where.updated_within_blocks is not None:
+            oldest = block_number - where.updated_within_blocks
+            selected = [n for n in selected if n.last_update >= oldest]
     selected.sort(key=lambda n: n.uid)
     if order_by is not None and order_by.field is not NeuronOrderField.UID:
         # The member's value is the model attribute's name (strawberry unwraps enum_value).
@@ -265,7 +336,7 @@ class Metagraph:
             "not exceed, the server's page size (PYLON_MAX_PAGE_SIZE)."
         )
     )
-    def neurons(
+    async def neurons(
         self,
         info: Info,
         where: Annotated[
@@ -302,9 +373,62 @@ class Metagraph:
             check_list(where.uids, "uids", max_page)
             check_keys(where.hotkeys, "hotkey", max_page)
             check_keys(where.coldkeys, "coldkey", max_page)
-        selected = select_neurons(self.model.neurons, where, order_by)
+            if where.updated_within_blocks is not None and where.updated_within_blocks < 0:
+                raise BadUserInput(
+                    f"`updatedWithinBlocks` must be 0 or more; got {where.updated_within_blocks}"
+                )
         block = self.block
-        return [Neuron.from_model(n, block) for n in selected[offset : offset + first]]
+        kept = select_neurons(self.model.neurons, where, order_by, block.number)
+        page = kept[offset : offset + first]
+        served = [Neuron.from_model(n, block) for n in page]
+        await fill_details(
+            info, self.model.block, list(zip(page, served, strict=True)), selected_names(info)
+        )
+        return served
+
+    @strawberry.field(
+        description="The weights matrix on chain at this block (`SubtensorModule.Weights`): a "
+        "row per neuron that has set weights, in uid order, or the rows of `uids` only. "
+        "A uid outside the subnet is BAD_USER_INPUT."
+    )
+    async def chain_weights(
+        self,
+        info: Info,
+        mechanism: Annotated[
+            int,
+            strawberry.argument(
+                description="The subnet's mechanism whose weights to read; only 0 (the "
+                "subnet's own) is served for now."
+            ),
+        ] = 0,
+        uids: Annotated[
+            list[int] | None,
+            strawberry.argument(description="Only these validators' rows (in this order)."),
+        ] = None,
+    ) -> list[ChainWeightsRow]:
+        rows = await matrix_rows(info, self.model, MatrixKind.WEIGHTS, mechanism, uids)
+        return cast(list[ChainWeightsRow], rows)
+
+    @strawberry.field(
+        description="The bonds matrix on chain at this block (`SubtensorModule.Bonds`): a row "
+        "per neuron that holds bonds, in uid order, or the rows of `uids` only."
+    )
+    async def bonds(
+        self,
+        info: Info,
+        mechanism: Annotated[
+            int,
+            strawberry.argument(
+                description="The subnet's mechanism whose bonds to read; only 0 is served for now."
+            ),
+        ] = 0,
+        uids: Annotated[
+            list[int] | None,
+            strawberry.argument(description="Only these validators' rows (in this order)."),
+        ] = None,
+    ) -> list[ChainBondsRow]:
+        rows = await matrix_rows(info, self.model, MatrixKind.BONDS, mechanism, uids)
+        return cast(list[ChainBondsRow], rows)
 
     @classmethod
     def from_model(cls, metagraph: models.Metagraph) -> Metagraph:

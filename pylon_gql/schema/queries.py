@@ -9,10 +9,15 @@ import strawberry
 from .. import models
 from ..chain.errors import BlockNotFound
 from .arguments import check_ss58
+from .chain_commits import PendingWeightCommitInfo, RevealedCommitmentInfo
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
+from .neuron_details import fill_details, selected_names
 from .neurons import Metagraph, Neuron
 from .types import Block, BlockRef, Chain, Commitment, Epoch, Hyperparameters, Subnet
+
+#: The largest subnet number (netuids are u16).
+MAX_NETUID = 65535
 
 BlockNumber = Annotated[
     int | None,
@@ -119,7 +124,9 @@ class Query:
             found = metagraph.by_hotkey.get(hotkey or "")
             if found is None:
                 return None
-        return Neuron.from_model(found, BlockRef.from_model(ref))
+        served = Neuron.from_model(found, BlockRef.from_model(ref))
+        await fill_details(info, ref, [(found, served)], selected_names(info))
+        return served
 
     @strawberry.field(
         description=(
@@ -171,6 +178,58 @@ class Query:
         found = await info.context.reader.commitments(ref)
         return [Commitment.from_model(c, ref) for c in found]
 
+    @strawberry.field(
+        description=(
+            "The subnet's timelocked weight commits not revealed yet at a block "
+            "(`TimelockedWeightCommits`, every epoch's), oldest first. A subnet that does not "
+            "exist there is NOT_FOUND."
+        )
+    )
+    async def pending_weight_commits(
+        self,
+        info: Info,
+        netuid: Annotated[
+            int | None,
+            strawberry.argument(description="The subnet (0-65535); the server's when left out."),
+        ] = None,
+        block: BlockNumber = None,
+    ) -> list[PendingWeightCommitInfo]:
+        if netuid is not None and not 0 <= netuid <= MAX_NETUID:
+            raise BadUserInput(f"netuid must be between 0 and {MAX_NETUID}; got {netuid}")
+        ref = await resolve_block(info, block)
+        reader = info.context.reader
+        metagraph = await reader.metagraph(ref, netuid)  # NOT_FOUND for no such subnet
+        found = await reader.pending_weight_commits(ref, netuid)
+        return [
+            PendingWeightCommitInfo.from_model(
+                commit, ref, _uid_of(metagraph.by_hotkey.get(commit.hotkey))
+            )
+            for commit in found
+        ]
+
+    @strawberry.field(
+        description=(
+            "What the chain has revealed of timelocked commitments on the subnet "
+            "(`Commitments.RevealedCommitments`), as of a block: `hotkey`'s, or every "
+            "hotkey's when left out, each hotkey's oldest first. A hotkey that is not SS58 is "
+            "BAD_USER_INPUT."
+        )
+    )
+    async def revealed_commitments(
+        self,
+        info: Info,
+        hotkey: Annotated[
+            str | None,
+            strawberry.argument(description="SS58 address of the hotkey that committed."),
+        ] = None,
+        block: BlockNumber = None,
+    ) -> list[RevealedCommitmentInfo]:
+        if hotkey is not None:
+            check_ss58(hotkey, "hotkey")
+        ref = await resolve_block(info, block)
+        found = await info.context.reader.revealed_commitments(ref, hotkey)
+        return [RevealedCommitmentInfo.from_model(c, ref) for c in found]
+
     @strawberry.field(description="The chain this server follows, and how fresh its head is.")
     async def chain(self, info: Info) -> Chain:
         context = info.context
@@ -184,3 +243,7 @@ class Query:
             head=None if head is None else BlockRef.from_model(head),
             head_age_seconds=context.head_age(),
         )
+
+
+def _uid_of(neuron: models.Neuron | None) -> int | None:
+    return None if neuron is None else neuron.uid

@@ -12,28 +12,27 @@ import datetime
 import functools
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, NewType, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types.enum import has_enum_definition
 
 from .. import models
+from .block_content import (
+    ChainEvent,
+    EventFilter,
+    Extrinsic,
+    ExtrinsicFilter,
+    events_of,
+    extrinsics_of,
+)
 from .context import Info
+from .scalars import BIG_INT, BigInt
+
+__all__ = ["BIG_INT", "BigInt"]  # where the rest of the schema imports them from
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
-
-BigInt = NewType("BigInt", int)
-
-BIG_INT = strawberry.scalar(
-    name="BigInt",
-    description=(
-        "An integer of any size, sent as a decimal string so that JSON keeps every digit "
-        "(amounts in rao: 1 TAO = 10^9 rao)."
-    ),
-    serialize=str,
-    parse_value=int,
-)
 
 
 @strawberry.type(description="A block a query was answered at.")
@@ -112,6 +111,35 @@ class Block:
     async def epoch(self, info: Info) -> Epoch:
         reader = info.context.reader
         return Epoch.from_model(await reader.epoch(self.ref), self.ref)
+
+    @strawberry.field(
+        description="The block's extrinsics, in the order of its body, decoded with its "
+        "runtime; `where` keeps those matching every condition given. A pallet or call the "
+        "runtime does not have, or a signer that is not SS58, is BAD_USER_INPUT."
+    )
+    async def extrinsics(
+        self,
+        info: Info,
+        where: Annotated[
+            ExtrinsicFilter | None,
+            strawberry.argument(description="Keep only the extrinsics matching every condition."),
+        ] = None,
+    ) -> list[Extrinsic]:
+        return extrinsics_of(await info.context.reader.block_content(self.ref), where)
+
+    @strawberry.field(
+        description="The block's events (`System.Events`), in the order deposited; `where` "
+        "keeps those matching every condition given."
+    )
+    async def events(
+        self,
+        info: Info,
+        where: Annotated[
+            EventFilter | None,
+            strawberry.argument(description="Keep only the events matching every condition."),
+        ] = None,
+    ) -> list[ChainEvent]:
+        return events_of(await info.context.reader.block_content(self.ref), where)
 
     @classmethod
     def from_model(cls, block: models.Block) -> Block:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from array import array
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from pylon_gql.chain.errors import BlockNotFound, SubnetNotFound, SubscriptionUnsupported
 from pylon_gql.models import (
@@ -18,6 +19,16 @@ from pylon_gql.models import (
     Neuron,
     PrometheusInfo,
     Subnet,
+)
+from pylon_gql.models_block import BlockContent, RuntimeCatalog
+from pylon_gql.models_metagraph import (
+    ChainMatrix,
+    MatrixKind,
+    MatrixRow,
+    NeuronStakes,
+    PendingWeightCommit,
+    RevealedCommitment,
+    StakeLinks,
 )
 
 
@@ -136,6 +147,47 @@ class FakeChain:
         self._count("commitments", ref.hash)
         self._known(ref)
         return (Commitment("hotkey-1", 7, b"hello"),)
+
+    # --- the full metagraph (the reader's caching of it; the decoding is tested on the simnet)
+
+    async def neuron_stakes(self, netuid: int, ref: BlockRef) -> NeuronStakes:
+        self._count("neuron_stakes", ref.hash)
+        self._known(ref)
+        self._subnet_exists(netuid, ref)
+        return NeuronStakes(netuid, ref, ())
+
+    async def stake_links(self, netuid: int, hotkeys: Sequence[str], ref: BlockRef) -> StakeLinks:
+        self._count("stake_links", ref.hash)
+        return StakeLinks(netuid, ref, {})
+
+    async def chain_matrix(
+        self, netuid: int, kind: MatrixKind, size: int, ref: BlockRef, mechanism: int = 0
+    ) -> ChainMatrix:
+        self._count(f"chain_matrix:{kind.value}", ref.hash)
+        self._known(ref)
+        await asyncio.sleep(0)  # let concurrent callers pile up on the miss
+        rows = tuple(
+            MatrixRow(uid, array("H", range(size)), array("H", [1] * size)) for uid in range(size)
+        )
+        return ChainMatrix(netuid, mechanism, kind, ref, rows)
+
+    async def pending_weight_commits(
+        self, netuid: int, ref: BlockRef, mechanism: int = 0
+    ) -> tuple[PendingWeightCommit, ...]:
+        self._count("pending_weight_commits", ref.hash)
+        return ()
+
+    async def revealed_commitments(
+        self, netuid: int, ref: BlockRef, hotkey: str | None = None
+    ) -> tuple[RevealedCommitment, ...]:
+        self._count("revealed_commitments", f"{ref.hash}:{hotkey}")
+        found = (RevealedCommitment("hotkey-1", b"revealed", 5),)
+        return tuple(c for c in found if hotkey in (None, c.hotkey))
+
+    async def block_content(self, ref: BlockRef) -> BlockContent:
+        self._count("block_content", ref.hash)
+        self._known(ref)
+        return BlockContent(ref, (), (), RuntimeCatalog({}, {}))
 
     # --- the connection: never unreachable (tests of a node that is down use the real client)
 

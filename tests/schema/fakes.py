@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,26 @@ from pylon_gql.models import (
     Neuron,
     PrometheusInfo,
     Subnet,
+)
+from pylon_gql.models_block import (
+    BlockContent,
+    ChainEvent,
+    EventPhase,
+    Extrinsic,
+    RuntimeCatalog,
+)
+from pylon_gql.models_metagraph import (
+    ChainMatrix,
+    HotkeyLinks,
+    Identity,
+    MatrixKind,
+    MatrixRow,
+    NeuronStake,
+    NeuronStakes,
+    PendingWeightCommit,
+    RevealedCommitment,
+    StakeLink,
+    StakeLinks,
 )
 from pylon_gql.settings import Settings
 from pylon_gql.validation import block_hash_problem, block_number_problem
@@ -118,7 +139,7 @@ class FakeReader:
             + datetime.timedelta(seconds=12 * ref.number),
         )
 
-    async def metagraph(self, ref: BlockRef) -> Metagraph:
+    async def metagraph(self, ref: BlockRef, netuid: int | None = None) -> Metagraph:
         self._call("metagraph")
         neurons = tuple(make_neuron(uid, ref.number) for uid in range(self.neuron_count))
         return Metagraph(netuid=NETUID, block=ref, neurons=neurons)
@@ -179,6 +200,121 @@ class FakeReader:
     async def chain_info(self) -> ChainInfo:
         self._call("chain_info")
         return ChainInfo(network="sim", simulated=True, genesis_hash=GENESIS, spec_version=318)
+
+    # --- the full metagraph: neuron `uid` has alpha uid, TAO 2 x uid; odd uids set weights
+
+    async def neuron_stakes(self, ref: BlockRef) -> NeuronStakes:
+        self._call("neuron_stakes")
+        identity = Identity("apex", "https://apex.example", "", "", "", "", "")
+        neurons = tuple(
+            NeuronStake(
+                uid=uid,
+                alpha_stake_rao=uid * RAO_PER_TAO,
+                tao_stake_rao=2 * uid * RAO_PER_TAO,
+                total_stake_rao=(uid + uid // 2) * RAO_PER_TAO,
+                registered_at=ref.number - 10 * uid,
+                identity=identity if uid == 1 else None,
+            )
+            for uid in range(self.neuron_count)
+        )
+        return NeuronStakes(netuid=NETUID, block=ref, neurons=neurons)
+
+    async def stake_links(self, ref: BlockRef) -> StakeLinks:
+        self._call("stake_links")
+        parent, child = account(1001), account(1003)
+        links = {
+            parent: HotkeyLinks(children=(StakeLink(child, 2**63),)),
+            child: HotkeyLinks(parents=(StakeLink(parent, 2**63),)),
+        }
+        return StakeLinks(netuid=NETUID, block=ref, by_hotkey=links)
+
+    async def chain_matrix(
+        self, ref: BlockRef, kind: MatrixKind, mechanism: int = 0
+    ) -> ChainMatrix:
+        self._call(f"chain_matrix:{kind.value}")
+        rows = tuple(
+            MatrixRow(uid, array("H", [0, 2, 4]), array("H", [65535, uid * 1000, 1]))
+            for uid in range(1, self.neuron_count, 2)
+        )
+        return ChainMatrix(netuid=NETUID, mechanism=mechanism, kind=kind, block=ref, rows=rows)
+
+    async def pending_weight_commits(
+        self, ref: BlockRef, netuid: int | None = None
+    ) -> tuple[PendingWeightCommit, ...]:
+        self._call("pending_weight_commits")
+        return (PendingWeightCommit(account(1003), 42, ref.number - 1, 12345, b"\x01\x02"),)
+
+    async def revealed_commitments(
+        self, ref: BlockRef, hotkey: str | None = None
+    ) -> tuple[RevealedCommitment, ...]:
+        self._call("revealed_commitments")
+        found = (RevealedCommitment(account(1005), b"revealed", ref.number - 3),)
+        return tuple(c for c in found if hotkey in (None, c.hotkey))
+
+    async def block_content(self, ref: BlockRef) -> BlockContent:
+        self._call("block_content")
+        signer = account(1001)
+        extrinsics = (
+            Extrinsic(
+                0,
+                "0x" + "00" * 32,
+                "Timestamp",
+                "set",
+                None,
+                None,
+                None,
+                {"now": 1},
+                True,
+                None,
+                None,
+            ),
+            Extrinsic(
+                1,
+                "0x" + "11" * 32,
+                "SubtensorModule",
+                "set_mechanism_weights",
+                signer,
+                4,
+                0,
+                {"netuid": NETUID},
+                True,
+                None,
+                1000,
+            ),
+            Extrinsic(
+                2,
+                "0x" + "22" * 32,
+                "SubtensorModule",
+                "set_mechanism_weights",
+                signer,
+                5,
+                0,
+                {"netuid": NETUID},
+                False,
+                "SubtensorModule.SettingWeightsTooFast",
+                None,
+            ),
+        )
+        events = (
+            ChainEvent(0, EventPhase.APPLY_EXTRINSIC, 0, "System", "ExtrinsicSuccess", {}),
+            ChainEvent(
+                1, EventPhase.APPLY_EXTRINSIC, 1, "SubtensorModule", "WeightsSet", [NETUID, 1]
+            ),
+            ChainEvent(2, EventPhase.APPLY_EXTRINSIC, 1, "System", "ExtrinsicSuccess", {}),
+            ChainEvent(3, EventPhase.APPLY_EXTRINSIC, 2, "System", "ExtrinsicFailed", {}),
+            ChainEvent(4, EventPhase.FINALIZATION, None, "System", "Remarked", {}),
+        )
+        catalog = RuntimeCatalog(
+            calls={
+                "Timestamp": frozenset({"set"}),
+                "SubtensorModule": frozenset({"set_mechanism_weights", "commit_weights"}),
+            },
+            events={
+                "System": frozenset({"ExtrinsicSuccess", "ExtrinsicFailed", "Remarked"}),
+                "SubtensorModule": frozenset({"WeightsSet"}),
+            },
+        )
+        return BlockContent(ref, extrinsics, events, catalog)
 
 
 def make_settings(**values: Any) -> Settings:

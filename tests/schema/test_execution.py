@@ -67,8 +67,8 @@ async def test_a_value_the_plan_refuses_falls_back_to_graphql_cores_error() -> N
     settings = make_settings()
 
     class BrokenReader(FakeReader):
-        async def metagraph(self, ref: BlockRef) -> Metagraph:
-            good = await super().metagraph(ref)
+        async def metagraph(self, ref: BlockRef, netuid: int | None = None) -> Metagraph:
+            good = await super().metagraph(ref, netuid)
             neurons = list(good.neurons)
             neurons[3] = dataclasses.replace(neurons[3], hotkey=None)  # type: ignore[arg-type]
             neurons[5] = dataclasses.replace(neurons[5], last_update=-(2**40))
