@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, Literal, Protocol, TypeVar, overload
@@ -145,6 +145,12 @@ class Subscription(Generic[E_co]):
         self.close()
 
 
+class CommitNotices(Protocol):
+    """A store that can send the commit log's changes itself (`CommitLog.notify_commits`)."""
+
+    def notify_commits(self, channel: str, payload: Callable[[CommitAttempt], str]) -> None: ...
+
+
 class EventBus(Protocol):
     """What the server needs of an event hub; a broker for many replicas implements the same."""
 
@@ -178,6 +184,9 @@ class EventHub:
     def status(self) -> dict[str, object]:
         """How events reach this server's subscribers, for /health: this process only."""
         return {"broker": None, "state": "local"}
+
+    def attach_store(self, store: CommitNotices) -> None:
+        """Nothing: in one process the committer publishes to this hub."""
 
     @property
     def subscriber_count(self) -> int:

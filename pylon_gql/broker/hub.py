@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..events import Event, EventHub
+from ..events import CommitNotices, Event, EventHub
 from ..models import CommitAttempt
 from .codec import SHARED, UnreadableMessage, decode, encode
 
@@ -45,6 +45,11 @@ class Relay(Protocol):
         ...
 
     def status(self) -> dict[str, Any]: ...
+
+    def attach_store(self, store: CommitNotices, origin: str) -> None:
+        """Have the store send the commit log's changes itself, if this broker takes them
+        that way (PostgreSQL's NOTIFY, in the store's transactions)."""
+        ...
 
 
 def instance_id() -> str:
@@ -86,6 +91,9 @@ class BrokeredHub(EventHub):
             return  # delivered to this replica's subscribers when it was published
         self.received += 1
         super().publish(event)
+
+    def attach_store(self, store: CommitNotices) -> None:
+        self.relay.attach_store(store, self.instance)
 
     async def start(self) -> None:
         self.relay.start(self._deliver)

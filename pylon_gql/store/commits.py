@@ -11,6 +11,7 @@ committer retries in the window); a finalized, in-flight or interrupted one keep
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -87,6 +88,22 @@ class CommitLog:
 
     #: This server process's id, recorded on every attempt it makes.
     replica: str
+    #: On PostgreSQL, each change of an attempt is also sent with `pg_notify` in the
+    #: transaction that records it (`notify_commits`): the channel and the payload of one.
+    _notices: tuple[str, Callable[[CommitAttempt], str]] | None = None
+
+    def notify_commits(self, channel: str, payload: Callable[[CommitAttempt], str]) -> None:
+        """Send every new attempt and status change on `channel` (PostgreSQL only): listeners
+        hear of it when, and only if, it is committed (the other replicas' event hubs)."""
+        self._notices = (channel, payload)
+
+    async def _notify(self, connection: Any, row: WeightCommit) -> CommitAttempt:
+        """`row` as an attempt, sent on the notices' channel inside the caller's transaction."""
+        done = attempt(row)
+        if self._notices is not None and connection.capabilities.dialect == "postgres":
+            channel, payload = self._notices
+            await connection.execute_query("SELECT pg_notify($1, $2)", [channel, payload(done)])
+        return done
 
     def _active(self) -> AbstractContextManager[None]:
         raise NotImplementedError
@@ -118,7 +135,7 @@ class CommitLog:
         now = _now()
         try:
             with self._active():
-                async with in_transaction():
+                async with in_transaction() as connection:
                     await self._record_epoch(at, written=False)
                     row = await WeightCommit.create(
                         block=block,
@@ -139,13 +156,14 @@ class CommitLog:
                         await CommitClaim.create(
                             netuid=netuid, epoch=epoch, attempt=row, created_at=now
                         )
+                    started = await self._notify(connection, row)
         except IntegrityError:
             if not claim:
                 raise
             # The transaction is rolled back (Postgres refuses any statement in it after the
             # conflict): the holder is read after it.
             raise EpochClaimed(netuid, epoch, await self.claim_holder(netuid, epoch)) from None
-        return attempt(row)
+        return started
 
     async def claim_holder(self, netuid: int, epoch: int) -> CommitAttempt | None:
         """The attempt that holds the claim of `epoch` (None: nobody does)."""
@@ -177,12 +195,12 @@ class CommitLog:
         if error is not None:
             changes["error"] = error
         with self._active():
-            async with in_transaction():
+            async with in_transaction() as connection:
                 await WeightCommit.filter(id=commit_id).update(**changes)
                 if status is CommitStatus.FAILED:
                     await CommitClaim.filter(attempt_id=commit_id).delete()
                 row = await WeightCommit.get(id=commit_id)
-        return attempt(row)
+                return await self._notify(connection, row)
 
     async def commits(self, last: int | None = None) -> list[CommitAttempt]:
         """The latest `last` attempts (all when None), newest first."""

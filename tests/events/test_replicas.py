@@ -1,7 +1,8 @@
 """Two `pylon-gql` servers (uvicorn on free ports) on one standalone simnet, one SQLite file and
 one real redis-server: a `weightCommit` subscriber on either replica sees the commits made on
 the other, `fromId` replays what a client missed on any replica, and a Redis outage loses live
-events of the other replica only (its own go on), until Redis is back."""
+events of the other replica only (its own go on), until Redis is back. On PostgreSQL, the same
+without Redis (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
@@ -143,9 +144,10 @@ async def serve(name: str, values: dict[str, Any]) -> AsyncIterator[Replica]:
 
 @contextlib.asynccontextmanager
 async def two_replicas(
-    tmp_path: Path, redis_url: str, channel: str
+    tmp_path: Path, redis_url: str | None, channel: str, database_url: str | None = None
 ) -> AsyncIterator[tuple[Replica, Replica]]:
-    """A leads (started first: it commits); B follows; both on the simnet, the file, Redis."""
+    """A leads (started first: it commits); B follows; both on the simnet, one database (a
+    SQLite file unless given) and, when given, Redis."""
     wallets = tmp_path / "wallets"
     write_dev_wallets(wallets)
     config = SimnetConfig(port=0, manual=True, auto_produce_on_submit=True)
@@ -153,7 +155,7 @@ async def two_replicas(
         values: dict[str, Any] = {
             "network": simnet.url,
             "netuid": NETUID,
-            "database_url": f"sqlite://{tmp_path / 'shared.sqlite3'}",
+            "database_url": database_url or f"sqlite://{tmp_path / 'shared.sqlite3'}",
             "data_dir": tmp_path,
             "wallet_name": DEV_VALIDATOR_WALLET,
             "wallet_path": wallets,
@@ -162,7 +164,7 @@ async def two_replicas(
             "validator_tokens": VALIDATOR,
             "owner_tokens": OWNER,
             "auto_commit": False,  # commits come from commitWeights only
-            "redis_url": redis_url,
+            **({} if redis_url is None else {"redis_url": redis_url}),
             "events_channel": channel,
             "health_max_head_age": 24 * 3600,  # blocks come only when a commit makes them
         }
@@ -270,3 +272,21 @@ async def test_redis_killed_mid_stream_then_back(
         async with subscribed(b, from_id=missed) as catch_up:
             assert await catch_up.next() == (missed, "FINALIZED")
             assert await catch_up.next() == (after, "FINALIZED")
+
+
+async def test_on_postgresql_without_redis_the_other_replica_hears_the_commit(
+    tmp_path: Path, postgres_url: str, channel: str
+) -> None:
+    async with (
+        two_replicas(tmp_path, None, channel, database_url=postgres_url) as (a, b),
+        subscribed(b) as on_b,
+    ):
+        assert (await b.http.get("/health")).json()["events"]["broker"] == "postgres"
+        first = await a.commit()
+        assert await on_b.until_final(first) == ["PENDING", "IN_BLOCK", "FINALIZED"]
+        second = await a.commit()
+        assert await on_b.until_final(second) == ["PENDING", "IN_BLOCK", "FINALIZED"]
+        assert await on_b.quiet()
+        async with subscribed(b, from_id=first) as again:
+            assert await again.next() == (first, "FINALIZED")
+            assert await again.next() == (second, "FINALIZED")
