@@ -142,6 +142,9 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
         timeout_keep_alive=settings.keep_alive,
         log_config=None,
         log_level=settings.log_level.lower(),
+        # Access lines are INFO records: above INFO none is written, and uvicorn would still
+        # build each one's arguments (the client's address, the quoted path) per request.
+        access_log=logging.getLevelName(settings.log_level) <= logging.INFO,
         lifespan="on",
     )
     server = uvicorn.Server(config)
@@ -190,12 +193,21 @@ def migrate() -> None:
     """Apply the database migrations the database lacks (the server also does at start)."""
     import asyncio
 
+    from .settings import SettingsError
+    from .startup_checks import check_database_url
     from .store import migrate as apply_migrations
 
     settings = load_settings()
     start_logging(settings)
     url = settings.resolved_database_url()
-    applied = asyncio.run(apply_migrations(url))
+    try:
+        check_database_url(url)  # its driver installed (asyncpg: pylon-gql[postgres])
+        applied = asyncio.run(apply_migrations(url))
+    except SettingsError as error:  # the database cannot be reached: one line, no traceback
+        refuse(error)
+    except TimeoutError as error:  # another process kept the migration lock
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
     if applied:
         click.echo(f"applied {len(applied)} migration(s): {', '.join(applied)}", err=True)
     else:

@@ -87,6 +87,10 @@ class Services:
             # shows in /health instead of stopping the server.
             await self.follower.start()
             log.info("following %s (subnet %d)", url, self.settings.netuid)
+        except SettingsError as error:  # the database's, too: one line, not a traceback
+            self.refused = error
+            await self.stop()
+            raise
         except BaseException:
             await self.stop()
             raise
@@ -115,8 +119,6 @@ class Services:
         """The weight store (migrated), the signing keys and the committer."""
         settings = self.settings
         store = WeightStore(settings.resolved_database_url())
-        # On PostgreSQL without Redis, the store sends commit events in its transactions.
-        self.hub.attach_store(store)
         await store.open()
         try:
             signers = await asyncio.to_thread(load_signers, settings)

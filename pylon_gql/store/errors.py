@@ -4,22 +4,24 @@ be reached or logged into (said in one line with the URL's secrets hidden)."""
 from __future__ import annotations
 
 from ..redaction import redact, redact_url
+from ..settings.errors import SettingsError
 
 
 class WeightRangeError(ValueError):
     """A weight (or a weight after a delta) that is not a finite number >= 0."""
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(SettingsError):
     """The database at a URL cannot be reached (refused, unknown host, wrong password, no such
-    database). The message names the URL with its user info hidden."""
+    database): one line naming PYLON_DATABASE_URL, with the URL's user info hidden."""
 
     def __init__(self, url: str, cause: BaseException) -> None:
         self.url = redact_url(url)
         reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
         super().__init__(
-            f"cannot open the database {self.url}: {redact(reason)}: check PYLON_DATABASE_URL "
-            "(host, port, user, password, database name) and that the database server runs"
+            "database_url",
+            f"cannot open the database {self.url} ({redact(reason)}): check its host, port, "
+            "user, password and database name, and that the database server runs",
         )
 
 
