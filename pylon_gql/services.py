@@ -119,6 +119,8 @@ class Services:
         """The weight store (migrated), the signing keys and the committer."""
         settings = self.settings
         store = WeightStore(settings.resolved_database_url())
+        # On PostgreSQL without Redis, the store sends commit events in its transactions.
+        self.hub.attach_store(store)
         await store.open()
         try:
             signers = await asyncio.to_thread(load_signers, settings)
