@@ -30,6 +30,7 @@ from typing import Any, Literal, Protocol
 from . import metrics
 from .chain.errors import ChainError, NoEpochs
 from .events import EventBus
+from .handover import LeaderView, follower_refusal, mark_abandoned
 from .keys import Signer
 from .models import (
     BlockRef,
@@ -44,7 +45,7 @@ from .models import (
     weights_digest,
 )
 from .settings import Settings
-from .store import WeightStore
+from .store import EpochClaimed, WeightStore
 from .supervise import BlockListener
 from .validation import commit_refusal
 
@@ -63,14 +64,6 @@ CommitterState = Literal[
     "no_epochs",
     "follower",
 ]
-
-
-class LeaderView(Protocol):
-    """Who leads the committer's lease (`pylon_gql.leadership.Leadership`)."""
-
-    leader: bool
-    leader_replica: str | None
-    retry_interval: float
 
 
 class ChainView(Protocol):
@@ -131,11 +124,9 @@ class Committer:
         *,
         hotkey_missing: str | None = None,
         block_time: float = 12.0,
-        replica: str | None = None,
         leadership: LeaderView | None = None,
     ) -> None:
-        """`replica`: this process's name among replicas (recorded on its attempts);
-        `leadership`: the lease it must hold to commit (None: it commits alone)."""
+        """`leadership`: the lease this replica must hold to commit (None: it commits alone)."""
         self.settings = settings
         self.netuid = settings.netuid
         self.reader = reader
@@ -145,7 +136,6 @@ class Committer:
         self.hotkey = hotkey
         self.hotkey_missing = hotkey_missing or "no validator hotkey: set PYLON_WALLET_NAME"
         self.block_time = block_time
-        self.replica = replica
         self.leadership = leadership
         self.auto = settings.auto_commit
         self.state: CommitterState = "stopped" if self.auto else "disabled"
@@ -169,6 +159,8 @@ class Committer:
         self._retry_at = 0.0
         self._retry_epoch: int | None = None
         self._no_weights_epoch: int | None = None
+        #: The epoch another replica's attempt holds the claim of: not tried again in it.
+        self._claimed_epoch: int | None = None
         # One decision at a time: the auto path and `commitWeights` never start two attempts.
         self._starting = asyncio.Lock()
 
@@ -183,6 +175,12 @@ class Committer:
             return
         self.state = "waiting"
         self._listener.start()
+
+    async def take_lead(self, running: Callable[[str], Awaitable[bool]]) -> None:
+        """This replica leads now: mark the attempts nobody will finish (`mark_abandoned`),
+        then decide commits. `running(replica)`: whether that replica runs now."""
+        await mark_abandoned(self.store, self.netuid, running)
+        await self.start()
 
     async def step_down(self) -> None:
         """Another replica leads now: stop deciding commits. An attempt in flight goes on to
@@ -215,7 +213,7 @@ class Committer:
         return {
             "state": "follower" if follows and self.hotkey is not None else self.state,
             "leader": self.leads,
-            "replica": self.replica,
+            "replica": self.store.replica,
             "leaderReplica": None if leadership is None else leadership.leader_replica,
             "autoCommit": self.auto,
             "everyEpochs": self.settings.commit_every_epochs,
@@ -250,6 +248,9 @@ class Committer:
         except NoEpochs:
             self.state = "no_epochs"  # tempo 0: no window to commit in; a state, not a failure
             return
+        if self._claimed_epoch == epoch.start:
+            self.state = "waiting"  # another attempt holds this epoch: the next one is ours
+            return
         if not await self._due(epoch):
             if self.state not in ("no_weights",) or self._no_weights_epoch != epoch.start:
                 self.state = "waiting"
@@ -269,6 +270,9 @@ class Committer:
                 if self.state != refused.reason:
                     logger.warning("commit window open at block %d: %s", head.number, refused)
                 self.state = refused.reason  # type: ignore[assignment]
+            elif refused.reason == "claimed":
+                self._claimed_epoch = epoch.start
+                self.state = "waiting"
 
     async def _epoch(self, head: BlockRef) -> Epoch:
         """The head's epoch as the weights are keyed: it stays the one they were written in
@@ -306,20 +310,10 @@ class Committer:
         if leadership is None or leadership.leader:
             return
         assert self.hotkey is not None
-        leader = leadership.leader_replica
-        where = (
-            f"replica {leader} leads it: send commitWeights there"
-            if leader
-            else "no replica is known to lead it now"
+        message = follower_refusal(
+            self.store.replica, leadership, self.hotkey.ss58_address, self.netuid
         )
-        raise CommitRefused(
-            f"replica {self.replica} does not commit the weights of hotkey "
-            f"{self.hotkey.ss58_address} on subnet {self.netuid}: {where}, or retry (a "
-            f"replica takes the lead within about {leadership.retry_interval:g} s of the "
-            "leader stopping)",
-            "not_leader",
-            leader_replica=leader,
-        )
+        raise CommitRefused(message, "not_leader", leader_replica=leadership.leader_replica)
 
     async def wait(self) -> CommitAttempt | None:
         """The outcome of the attempt in flight (None when there is none)."""
@@ -391,17 +385,25 @@ class Committer:
             if hyperparameters.commit_reveal_weights_enabled
             else CommitMode.SET
         )
-        record = await self.store.start_commit(
-            block=head.number,
-            epoch=epoch.start,
-            weights_epoch=weights_epoch,
-            netuid=self.netuid,
-            mode=mode,
-            trigger=trigger,
-            uid_count=len(weights),
-            digest=weights_digest(weights),
-            at=(epoch, head),
-        )
+        try:
+            # An automatic attempt claims its epoch in the same transaction: the safety net
+            # under the lease (two replicas that both believe they lead commit it once).
+            record = await self.store.start_commit(
+                block=head.number,
+                epoch=epoch.start,
+                weights_epoch=weights_epoch,
+                netuid=self.netuid,
+                mode=mode,
+                trigger=trigger,
+                uid_count=len(weights),
+                digest=weights_digest(weights),
+                at=(epoch, head),
+            )
+        except EpochClaimed as claimed:
+            if claimed.holder is None:
+                raise CommitRefused(str(claimed), "claim_released") from None  # retry
+            logger.info("not committing at block %d: %s", head.number, claimed)
+            raise CommitRefused(str(claimed), "claimed") from None
         self._publish(record)
         logger.info(
             "committing weights (%s, %s): attempt %d at block %d, %d uids, weights of epoch %d",

@@ -86,7 +86,7 @@ def test_only_the_chain_adapter_touches_turbobt() -> None:
     ("package", "may_import"),
     [
         # The simulated node is a tool of its own: the server starts it, never the reverse.
-        ("pylon_gql.simnet", ("pylon_gql.simnet", "pylon_gql.scale")),
+        ("pylon_gql.simnet", ("pylon_gql.simnet", "pylon_gql.scale", "pylon_gql.runtime_metadata")),
         # The client is its own distribution: a validator installs it without the server.
         ("pylon_gql_client", ("pylon_gql_client",)),
         # The domain model and the rules are the floor every layer stands on.
@@ -94,6 +94,8 @@ def test_only_the_chain_adapter_touches_turbobt() -> None:
         ("pylon_gql.validation", ()),
         # The SCALE codec serves the node (encoding) and the chain adapter (decoding) alike.
         ("pylon_gql.scale", ()),
+        # The metadata's one decode per process, shared by the node and the chain adapter.
+        ("pylon_gql.runtime_metadata", ("pylon_gql.scale",)),
     ],
 )
 def test_what_stands_apart_imports_nothing_above_it(

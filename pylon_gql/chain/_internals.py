@@ -11,7 +11,8 @@ turbobt (`turbobt/substrate/client.py`, `turbobt/subtensor/...`):
   reader caches decoded models per block instead. `open_bittensor`.
 - `Substrate._init_runtime()`, the metadata load: turbobt loads it lazily on the first call that
   needs it, and has no public way to load it now (at connect) or to learn whether it has.
-  `load_runtime`, `runtime_loaded`.
+  `load_runtime` does what it does (under its lock, `Substrate.__lock`), with a decode shared by
+  the process; `runtime_loaded`.
 - `Substrate._registry`, `._metadata`, `._apis`, the decoded metadata: read to share one decode
   (about a second) between clients of the same runtime, to describe `AdminUtils` calls, and to
   run a runtime API call with its decode off the event loop; `_registry` is reset after a failed
@@ -45,13 +46,17 @@ A contract kept by duck typing, pinned by the same test: turbobt's transport pro
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from bittensor.keyfiles import Keyfile, resolve_key_password
 from bittensor.wallet import Wallet
 from turbobt import Bittensor
+from turbobt.substrate.exceptions import SubstrateException
 from turbobt.substrate.extrinsic import ExtrinsicResult
+
+from .. import runtime_metadata
 
 T = TypeVar("T")
 
@@ -76,8 +81,28 @@ def open_bittensor(transport: Any) -> Bittensor:
 
 
 async def load_runtime(bt: Bittensor) -> None:
-    """Load the runtime metadata now (turbobt otherwise loads it on the first call needing it)."""
-    await bt.subtensor._init_runtime()
+    """Load the runtime metadata now (turbobt otherwise loads it on the first call needing it).
+
+    What turbobt's `Substrate._init_runtime` does, under its lock, but with the decode shared
+    by the process (`pylon_gql.runtime_metadata`): the embedded simnet has decoded the same
+    bytes already. A decode of new bytes runs in a worker thread, off the event loop.
+    """
+    subtensor: Any = bt.subtensor
+    async with subtensor._Substrate__lock:
+        if subtensor._apis is not None:
+            return
+        answer: Any = await subtensor.state.call(
+            runtime_metadata.METADATA_CALL, "0x" + runtime_metadata.V15.hex()
+        )
+        metadata = runtime_metadata.unwrap(answer or b"")
+        if metadata is None:
+            raise SubstrateException("the node answers no V15 runtime metadata")
+        decoded = await asyncio.to_thread(runtime_metadata.decoded, metadata)
+        apis = {
+            api["name"]: api | {"methods": {method["name"]: method for method in api["methods"]}}
+            for api in decoded.v15["apis"]
+        }
+        adopt_runtime(bt, Runtime(decoded.registry, decoded.metadata, apis))
 
 
 def runtime_loaded(bt: Bittensor) -> bool:

@@ -16,11 +16,15 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from .keys import LockName, leader, signer
+
+logger = logging.getLogger(__name__)
 
 #: `flock` answers one of these when another open file holds the lock.
 _BUSY = frozenset({errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK})
@@ -44,16 +48,34 @@ def _try_lock(path: Path) -> int | None:
     return fd
 
 
-class FileLease:
-    """The committer's lease as a `flock` on a file; the holder's replica id is its content."""
+def _presence_name(replica: str) -> str:
+    return "replica-" + re.sub(r"[^A-Za-z0-9._@-]", "_", replica) + ".lock"
 
-    def __init__(self, path: Path, name: LockName, replica: str) -> None:
-        self.path = path
+
+class FileLease:
+    """The committer's lease as a `flock` on a file; the holder's replica id is its content.
+    Each replica also holds a `flock` on a presence file of its own while it runs."""
+
+    def __init__(self, directory: Path, prefix: str, name: LockName, replica: str) -> None:
+        self.path = directory / f"{prefix}.{name.file}"
         self.label = name.label
         self.replica = replica
+        self._directory, self._prefix = directory, prefix
         self._fd: int | None = None
+        self._presence_fd: int | None = None
+
+    def _presence(self, replica: str) -> Path:
+        return self._directory / f"{self._prefix}.{_presence_name(replica)}"
 
     async def acquire(self) -> bool:
+        if self._presence_fd is None:
+            self._presence_fd = _try_lock(self._presence(self.replica))
+            if self._presence_fd is None:
+                logger.error(
+                    "another process runs as replica %s on this database: give each replica "
+                    "its own PYLON_REPLICA_ID",
+                    self.replica,
+                )
         if self._fd is not None:
             return True
         fd = _try_lock(self.path)
@@ -80,14 +102,31 @@ class FileLease:
         # takes the lease (within its retry interval).
         return text or None
 
+    async def running(self, replica: str) -> bool:
+        if replica == self.replica:
+            return True
+        path = self._presence(replica)
+        fd = _try_lock(path)
+        if fd is None:
+            return True  # its process holds its presence
+        # Nobody holds it: that replica stopped or died. Its file goes (ids are per start).
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        os.close(fd)
+        return False
+
     async def release(self) -> None:
         fd, self._fd = self._fd, None
-        if fd is None:
-            return
-        try:
-            os.ftruncate(fd, 0)  # no one leads: followers stop naming this replica
-        finally:
-            os.close(fd)  # frees the flock
+        if fd is not None:
+            try:
+                os.ftruncate(fd, 0)  # no one leads: followers stop naming this replica
+            finally:
+                os.close(fd)  # frees the flock
+        presence, self._presence_fd = self._presence_fd, None
+        if presence is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self._presence(self.replica).unlink()
+            os.close(presence)
 
 
 class FileSignerLocks:
@@ -128,8 +167,7 @@ class FileCoordination:
         self.signers = FileSignerLocks(self.directory, self.prefix)
 
     def leader_lease(self, netuid: int, hotkey: str, replica: str) -> FileLease:
-        name = leader(netuid, hotkey)
-        return FileLease(self.directory / f"{self.prefix}.{name.file}", name, replica)
+        return FileLease(self.directory, self.prefix, leader(netuid, hotkey), replica)
 
     async def close(self) -> None:
         await self.signers.close()

@@ -70,7 +70,7 @@ class Leadership:
     async def stop(self) -> None:
         await self._supervisor.stop()
         if self.leader:
-            await self._step_down()
+            await self._step_down("it stops")
         await self.lease.release()
         self.leader_replica = None
 
@@ -91,7 +91,7 @@ class Leadership:
         """The leader checks it still holds the lease; a follower tries for it."""
         if self.leader:
             if not await self.lease.held():
-                await self._step_down()
+                await self._step_down("it lost the lease")
             return
         if not await self.lease.acquire():
             holder = await self.lease.holder()
@@ -111,12 +111,13 @@ class Leadership:
             await self._on_elected()
         except BaseException:
             # Not ready to lead (the database failed): let another replica try.
-            await self._step_down()
+            await self._step_down("it could not get ready to lead")
             await self.lease.release()
             raise
 
-    async def _step_down(self) -> None:
+    async def _step_down(self, why: str) -> None:
         self.leader, self.leader_replica = False, None
         metrics.COMMITTER_LEADER.set(0)
-        logger.warning("replica %s no longer leads %s", self.replica, self.lease.label)
+        log = logger.info if why == "it stops" else logger.warning
+        log("replica %s no longer leads %s: %s", self.replica, self.lease.label, why)
         await self._on_deposed()

@@ -30,8 +30,14 @@ class Lease(Protocol):
         """The replica that holds it, as far as can be known (None: unknown, or no one)."""
         ...
 
+    async def running(self, replica: str) -> bool:
+        """Whether the replica named `replica` runs now on this database (its process holds its
+        presence from its first attempt at the lease until it stops or dies): the leader marks
+        the unfinished attempts of a replica that no longer runs."""
+        ...
+
     async def release(self) -> None:
-        """Give it up (nothing when not held); the lease may be acquired again after."""
+        """Give it up (nothing when not held), and this replica's presence with it."""
         ...
 
 

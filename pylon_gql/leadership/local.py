@@ -23,6 +23,9 @@ class ProcessLease:
     async def holder(self) -> str | None:
         return self.replica if self._held else None
 
+    async def running(self, replica: str) -> bool:
+        return replica == self.replica  # no other process opens this database
+
     async def release(self) -> None:
         self._held = False
 

@@ -42,6 +42,12 @@ WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 LIMIT 1
 """
+_RUNNING = """
+SELECT EXISTS (
+  SELECT 1 FROM pg_stat_activity
+  WHERE datname = current_database() AND application_name = $1
+)
+"""
 _STILL_HELD = """
 SELECT EXISTS (
   SELECT 1 FROM pg_locks
@@ -64,6 +70,11 @@ def connection_options(url: str) -> dict[str, Any]:
         if credentials.get(key) is not None
     }
     return options
+
+
+def _application_name(replica: str) -> str:
+    """The lease session's name: PostgreSQL keeps 63 bytes of it (ids are shorter)."""
+    return (_APPLICATION + replica)[:63]
 
 
 def _asyncpg() -> Any:
@@ -98,8 +109,7 @@ class AdvisoryLease:
             connection = self._connection = await _asyncpg().connect(
                 **self._options,
                 timeout=_CONNECT_TIMEOUT,
-                # Truncated to what PostgreSQL keeps (63 bytes); ids are short.
-                server_settings={"application_name": (_APPLICATION + self.replica)[:63]},
+                server_settings={"application_name": _application_name(self.replica)},
             )
         return connection
 
@@ -153,6 +163,16 @@ class AdvisoryLease:
         if not name:
             return None
         return str(name).removeprefix(_APPLICATION)
+
+    async def running(self, replica: str) -> bool:
+        if replica == self.replica:
+            return True
+        # A replica's presence is its lease session, named after it, open from its first
+        # attempt at the lease until it stops (or dies: then the server ends the session).
+        connection = await self._connected()
+        return bool(
+            await connection.fetchval(_RUNNING, _application_name(replica), timeout=_QUERY_TIMEOUT)
+        )
 
     async def release(self) -> None:
         held, self._held = self._held, False

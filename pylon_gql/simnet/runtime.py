@@ -1,7 +1,8 @@
 """The runtime the simnet pretends to run: spec-318 metadata, its types, APIs and storage.
 
-Everything here is read from the data shipped in `fixtures/` once per process (decoding the
-metadata takes about a second) and shared by every Simnet instance.
+Everything here is read from the data shipped in `fixtures/` once per process (the metadata's
+decode is shared with the process, `pylon_gql/runtime_metadata.py`) and shared by every Simnet
+instance.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ import threading
 from importlib import resources
 from typing import Any
 
-import scalecodec.base
-import scalecodec.type_registry
-from scalecodec.base import ScaleBytes
-
+from ..runtime_metadata import decoded, unwrap
 from ..scale import Codec, encode_compact
 from .hashing import HASHERS, twox128
 from .metadata_v14 import metadata_v14
@@ -81,21 +79,12 @@ class Runtime:
         # the runtime call answers Option<OpaqueMetadata>: 0x01 + compact length + metadata
         self.metadata_at_version_15 = bytes.fromhex(answer.removeprefix("0x"))
         self.runtime_version: dict[str, Any] = load_fixture_json("runtime-version-spec318.json")
-
-        config = scalecodec.base.RuntimeConfigurationObject()
-        config.update_type_registry(scalecodec.type_registry.load_type_registry_preset(name="core"))
-        config.update_type_registry_types(_v15_types())
-        config.type_registry["types"]["metadataall"].type_mapping.append(["V15", "MetadataV15"])
-        option = config.create_scale_object("Option<Vec<u8>>", data=ScaleBytes(answer))
-        option.decode()
-        opaque: Any = option.value
-        self.metadata_bytes = bytes.fromhex(opaque.removeprefix("0x"))
-        metadata = config.create_scale_object(
-            "MetadataVersioned", data=ScaleBytes(self.metadata_bytes)
-        )
-        metadata.decode()
-        decoded: Any = metadata.value
-        v15 = decoded[1]["V15"]
+        metadata = unwrap(self.metadata_at_version_15)
+        assert metadata is not None, "the shipped metadata-v15.json answers no metadata"
+        self.metadata_bytes = metadata
+        # Decoded once per process: a chain client in this process that fetches these bytes
+        # from the simnet (the server's, on the embedded simnet) gets this decode.
+        v15 = decoded(metadata).v15
 
         types = {entry["id"]: entry["type"] for entry in v15["types"]["types"]}
         self.codec = Codec(types)
@@ -208,81 +197,3 @@ def get_runtime() -> Runtime:
             _runtime = Runtime()
             logger.debug("simnet runtime loaded: %d types", len(_runtime.codec._types))
         return _runtime
-
-
-def _v15_types() -> dict[str, Any]:
-    """scalecodec's core preset knows metadata up to V14; these definitions add V15."""
-    return {
-        "genericruntimeapimethodmetadata": {"type": "struct"},
-        "genericruntimeapimetadata": {"type": "struct"},
-        "RuntimeApiMethodParamMetadataV15": {
-            "type": "struct",
-            "type_mapping": [["name", "Text"], ["type", "SiLookupTypeId"]],
-        },
-        "RuntimeApiMethodMetadataV15": {
-            "type": "struct",
-            "base_class": "GenericRuntimeApiMethodMetadata",
-            "type_mapping": [
-                ["name", "Text"],
-                ["inputs", "Vec<RuntimeApiMethodParamMetadataV15>"],
-                ["output", "SiLookupTypeId"],
-                ["docs", "Vec<Text>"],
-            ],
-        },
-        "RuntimeApiMetadataV15": {
-            "type": "struct",
-            "base_class": "GenericRuntimeApiMetadata",
-            "type_mapping": [
-                ["name", "Text"],
-                ["methods", "Vec<RuntimeApiMethodMetadataV15>"],
-                ["docs", "Vec<Text>"],
-            ],
-        },
-        "MetadataV15": {
-            "type": "struct",
-            "type_mapping": [
-                ["types", "PortableRegistry"],
-                ["pallets", "Vec<PalletMetadataV15>"],
-                ["extrinsic", "ExtrinsicMetadataV15"],
-                ["runtime_type", "SiLookupTypeId"],
-                ["apis", "Vec<RuntimeApiMetadataV15>"],
-                ["outer_enums", "OuterEnums15"],
-                ["custom", "Vec<CustomMetadata15>"],
-            ],
-        },
-        "PalletMetadataV15": {
-            "type": "struct",
-            "base_class": "ScaleInfoPalletMetadata",
-            "type_mapping": [
-                ["name", "Text"],
-                ["storage", "Option<StorageMetadataV14>"],
-                ["calls", "Option<PalletCallMetadataV14>"],
-                ["event", "Option<PalletEventMetadataV14>"],
-                ["constants", "Vec<PalletConstantMetadataV14>"],
-                ["error", "Option<PalletErrorMetadataV14>"],
-                ["index", "u8"],
-                ["docs", "Vec<Text>"],
-            ],
-        },
-        "ExtrinsicMetadataV15": {
-            "type": "struct",
-            "type_mapping": [
-                ["version", "u8"],
-                ["address_type", "SiLookupTypeId"],
-                ["call_type", "SiLookupTypeId"],
-                ["signature_type", "SiLookupTypeId"],
-                ["extra_type", "SiLookupTypeId"],
-                ["signed_extensions", "Vec<SignedExtensionMetadataV14>"],
-            ],
-        },
-        "OuterEnums15": {
-            "type": "struct",
-            "type_mapping": [
-                ["call_type", "SiLookupTypeId"],
-                ["event_type", "SiLookupTypeId"],
-                ["error_type", "SiLookupTypeId"],
-            ],
-        },
-        "CustomMetadata15": "BTreeMap<Text, CustomValueMetadata15>",
-        "CustomValueMetadata15": "Bytes",
-    }

@@ -56,7 +56,9 @@ def private_module(package: str, module: str) -> Any:
 def test_turbobt_keeps_the_substrate_attributes_the_shim_uses() -> None:
     transport = FixtureTransport()
     wrapped = Bittensor(transport=transport).subtensor
-    for name in ("_transport", "_registry", "_metadata", "_apis", "_init_runtime"):
+    # `_Substrate__lock`: `Substrate.__lock`, the lock `_init_runtime` loads under.
+    names = ("_transport", "_registry", "_metadata", "_apis", "_init_runtime", "_Substrate__lock")
+    for name in names:
         reach("turbobt", f"Substrate.{name}", lambda name=name: getattr(wrapped, name))
     assert wrapped._apis is None, moved("turbobt", "Substrate._apis (None until loaded)")
 

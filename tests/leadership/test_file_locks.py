@@ -28,22 +28,27 @@ async def test_one_replica_holds_the_lease_and_the_others_see_which(tmp_path: Pa
     database = tmp_path / "pylon.sqlite3"
     first = coordination(database).leader_lease(1, HOTKEY, "replica-a")
     second = coordination(database).leader_lease(1, HOTKEY, "replica-b")
-    other_subnet = coordination(database).leader_lease(2, HOTKEY, "replica-b")
+    other_subnet = coordination(database).leader_lease(2, HOTKEY, "replica-c")
 
     assert await first.acquire()
     assert not await second.acquire()
     assert await second.holder() == "replica-a"
     assert await first.held() and not await second.held()
+    # Each replica's presence, held while it runs: how a new leader knows whose attempts no
+    # one will finish.
+    assert await second.running("replica-a") and await first.running("replica-b")
+    assert not await first.running("replica-gone")
     # The lease is per (netuid, hotkey): another subnet's committer is another lease.
     assert await other_subnet.acquire()
 
     await first.release()
     assert await second.holder() is None  # released cleanly: no one leads
+    assert not await second.running("replica-a")
     assert await second.acquire()
     assert await first.holder() == "replica-b"
     assert not await first.acquire()
-    await second.release()
-    await other_subnet.release()
+    for lease in (first, second, other_subnet):
+        await lease.release()
     # Beside the SQLite file, named after what they guard.
     assert sorted(p.name for p in await asyncio.to_thread(tmp_path.iterdir)) == [
         f"pylon.sqlite3.leader-1-{HOTKEY}.lock",
@@ -81,10 +86,12 @@ async def test_a_killed_holder_frees_the_lease_at_once(tmp_path: Path) -> None:
         follower = coordination(database).leader_lease(1, HOTKEY, "survivor")
         assert not await follower.acquire()
         assert await follower.holder() == "doomed"
+        assert await follower.running("doomed")
 
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait(timeout=PATIENCE)
         assert await follower.acquire()  # no wait: the OS dropped the dead process's flock
+        assert not await follower.running("doomed")
         assert await follower.holder() == "survivor"
         await follower.release()
     finally:
