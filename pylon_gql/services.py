@@ -20,10 +20,11 @@ from .chain.follower import Follower
 from .chain.reader import ChainReader
 from .committer import Committer
 from .keys import load_signers
+from .leadership import Coordination, Leadership, coordination_for
 from .redaction import REVEAL
 from .settings import Settings, SettingsError
 from .startup_checks import check_chain
-from .store import WeightStore
+from .store import WeightStore, replica_id
 from .writes import WritePath
 
 if TYPE_CHECKING:
@@ -47,6 +48,11 @@ class Services:
         self._simnet_config = simnet_config
         #: The weight store, committer and signing keys (set at start).
         self.writes: WritePath | None = None
+        #: This process's name among the replicas sharing its database.
+        self.replica = replica_id(settings.replica_id)
+        #: The locks shared with those replicas, and this one's part in the committer's lease.
+        self.coordination: Coordination | None = None
+        self.leadership: Leadership | None = None
         #: The setting the chain showed to be impossible at start (the start failed on it).
         self.refused: SettingsError | None = None
         #: Tokens made for the simulated chain when none are configured (role -> token).
@@ -96,6 +102,9 @@ class Services:
             raise
 
     async def stop(self) -> None:
+        leadership, self.leadership = self.leadership, None
+        if leadership is not None:
+            await leadership.stop()  # another replica may lead from here on
         writes, self.writes = self.writes, None
         if writes is not None:
             await writes.committer.stop()
@@ -113,16 +122,26 @@ class Services:
             await simnet.stop()
         if writes is not None:
             await writes.store.close()
+        coordination, self.coordination = self.coordination, None
+        if coordination is not None:
+            await coordination.close()
         await self.hub.stop()
 
     async def _start_writes(self, client: ChainClient, reader: ChainReader) -> WritePath:
-        """The weight store (migrated), the signing keys and the committer."""
+        """The weight store (migrated), the signing keys, the committer, and the locks shared
+        with other replicas on the same database."""
         settings = self.settings
-        store = WeightStore(settings.resolved_database_url())
+        url = settings.resolved_database_url()
+        store = WeightStore(url, replica=self.replica)
         # On PostgreSQL without Redis, the store sends commit events in its transactions.
         self.hub.attach_store(store)
-        await store.open()
+        # Only the committer's leader marks interrupted attempts, when it takes the lead.
+        await store.open(mark_interrupted=False)
+        leadership: Leadership | None = None
         try:
+            coordination = self.coordination = coordination_for(url)
+            # Every signed write holds its signer's lock across the replicas.
+            client.signer_guard = coordination.signers
             signers = await asyncio.to_thread(load_signers, settings)
             for missing in (signers.validator_missing, signers.owner_missing):
                 if missing:
@@ -139,8 +158,17 @@ class Services:
                 hotkey_missing=signers.validator_missing,
                 block_time=settings.sim_block_time if settings.simulated else 12.0,
             )
-            await committer.start()
+            if signers.validator is not None:
+                leadership = self.leadership = self._leadership(coordination, committer)
+                committer.leadership = leadership
+            if leadership is None:
+                await committer.start()  # no hotkey: it shows so, and commits nothing
+            else:
+                await leadership.start()  # the committer starts if this replica leads
         except BaseException:
+            self.leadership = None
+            if leadership is not None:
+                await leadership.stop()
             await store.close()
             raise
         if self.dev_tokens:
@@ -156,6 +184,26 @@ class Services:
             )
             log.warning(banner)
         return WritePath(store=store, committer=committer, signers=signers, chain=client)
+
+    def _leadership(self, coordination: Coordination, committer: Committer) -> Leadership:
+        """The committer's lease for this subnet and hotkey: winning it marks the attempts no
+        running replica will finish and starts the committer; losing it steps it down."""
+        settings = self.settings
+        assert committer.hotkey is not None
+        lease = coordination.leader_lease(
+            settings.netuid, committer.hotkey.ss58_address, self.replica
+        )
+
+        async def elected() -> None:
+            await committer.take_lead(lease.running)
+
+        return Leadership(
+            lease,
+            replica=self.replica,
+            retry_interval=settings.leader_retry_interval,
+            on_elected=elected,
+            on_deposed=committer.step_down,
+        )
 
     async def _start_simnet(self) -> str:
         from .simnet import Simnet, SimnetConfig
