@@ -275,5 +275,7 @@ async def test_an_event_subscription_that_falls_behind_ends_with_an_error() -> N
     answers = [await asyncio.wait_for(first, 5), *await take(stream, 3)]
     assert [a["data"]["weightCommit"]["id"] for a in answers[:3]] == [0, 1, 2]
     assert answers[3]["data"] is None
-    assert answers[3]["errors"][0]["extensions"] == {"code": "UNAVAILABLE"}
+    # Where to resubscribe losing nothing: the oldest attempt it has not seen end.
+    assert answers[3]["errors"][0]["extensions"] == {"code": "UNAVAILABLE", "fromId": 0}
+    assert "subscribe again with fromId: 0" in answers[3]["errors"][0]["message"]
     assert hub.subscribers(CommitAttempt) == 0
