@@ -55,6 +55,15 @@ class Replica:
             while await self.events_state() != state:  # noqa: ASYNC110 - asked over HTTP
                 await asyncio.sleep(0.05)
 
+    async def until_leads(self) -> None:
+        """Until this replica holds the committer's lease (/health `committer.leader`)."""
+        async with asyncio.timeout(PATIENCE):
+            while True:
+                committer = (await self.http.get("/health")).json()["committer"]
+                if committer.get("leader", True):
+                    return
+                await asyncio.sleep(0.05)
+
     def subscribers(self) -> int:
         return self.services.hub.subscribers(CommitAttempt)
 
@@ -168,11 +177,13 @@ async def two_replicas(
             "events_channel": channel,
             "health_max_head_age": 24 * 3600,  # blocks come only when a commit makes them
         }
-        async with serve("replica-a", values) as a, serve("replica-b", values) as b:
-            await a.until_events("connected")
-            await b.until_events("connected")
-            await ready_to_commit(a)
-            yield a, b
+        async with serve("replica-a", values) as a:
+            await a.until_leads()  # before B starts, so that A commits
+            async with serve("replica-b", values) as b:
+                await a.until_events("connected")
+                await b.until_events("connected")
+                await ready_to_commit(a)
+                yield a, b
 
 
 async def ready_to_commit(a: Replica) -> None:
