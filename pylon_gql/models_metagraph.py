@@ -158,9 +158,17 @@ class RevealedCommitment:
     """A timelocked commitment the chain decrypted (`Commitments.RevealedCommitments`)."""
 
     hotkey: str
-    data: bytes
+    #: The decrypted bytes as the chain keeps them.
+    raw: bytes
     #: The block in which the chain revealed it.
     revealed_at: int
+
+    @property
+    def data(self) -> bytes:
+        """The committed payload: the chain keeps it SCALE-encoded, as bittensor_drand's
+        `get_encrypted_commitment` encrypts it (a compact length first, which the SDKs strip);
+        bytes without a length that fits are the payload themselves."""
+        return scale_payload(self.raw)
 
     @property
     def text(self) -> str | None:
@@ -168,3 +176,17 @@ class RevealedCommitment:
             return self.data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+
+def scale_payload(raw: bytes) -> bytes:
+    """`raw` without its SCALE compact length prefix, when it has one that fits its size."""
+    if not raw:
+        return raw
+    mode = raw[0] & 0b11
+    if mode == 0b11:
+        return raw  # a length of more than 2^30 bytes: not a commitment's
+    size = {0: 1, 1: 2, 2: 4}[mode]
+    if len(raw) < size:
+        return raw
+    length = int.from_bytes(raw[:size], "little") >> 2
+    return raw[size:] if size + length == len(raw) else raw

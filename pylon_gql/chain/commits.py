@@ -43,7 +43,7 @@ def revealed_from_values(
         for raw, revealed_at in item.value(data) or ():
             found.append(
                 RevealedCommitment(
-                    hotkey=ss58_of(bytes(hotkey)), data=bytes(raw), revealed_at=int(revealed_at)
+                    hotkey=ss58_of(bytes(hotkey)), raw=bytes(raw), revealed_at=int(revealed_at)
                 )
             )
     found.sort(key=lambda c: c.hotkey)  # stable: each hotkey's reveals keep their order

@@ -56,9 +56,12 @@ class RevealedCommitmentInfo:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
     hotkey: str = strawberry.field(description="SS58 address of the hotkey that committed.")
     revealed_at: int = strawberry.field(description="The block in which the chain revealed it.")
-    data: str = strawberry.field(description="The revealed bytes, as 0x-prefixed hex.")
+    data: str = strawberry.field(
+        description="The revealed payload, as 0x-prefixed hex: the decrypted bytes without the "
+        "SCALE length prefix the chain keeps them with (as the SDKs read them)."
+    )
     text: str | None = strawberry.field(
-        description="The revealed bytes as text; null when they are not valid UTF-8."
+        description="The payload as text; null when it is not valid UTF-8."
     )
 
     @classmethod

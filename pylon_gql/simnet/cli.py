@@ -56,6 +56,19 @@ logger = logging.getLogger("pylon_gql.simnet")
     type=click.IntRange(min=1, max=4096),
     help="Neurons of the synthetic subnet 2.",
 )
+@click.option(
+    "--synthetic-validators",
+    default=8,
+    type=click.IntRange(min=1, max=4096),
+    help="Validators (with permits) of the synthetic subnet 2.",
+)
+@click.option(
+    "--weights-per-validator",
+    default=16,
+    type=click.IntRange(min=1, max=4096),
+    help="Uids each validator's seeded weights row gives weight to (its subnet's miners at "
+    "most): 4096 for full rows, as on finney.",
+)
 @click.option("--latency", default=0.0, type=float, help="Fault: seconds added to every answer.")
 @click.option("--jitter", default=0.0, type=float, help="Fault: up to this many more seconds.")
 @click.option(
@@ -93,6 +106,8 @@ def simnet_command(
     history: int,
     archive: bool,
     synthetic_neurons: int,
+    synthetic_validators: int,
+    weights_per_validator: int,
     latency: float,
     jitter: float,
     error_rate: float,
@@ -132,6 +147,8 @@ def simnet_command(
         archive=archive,
         faults=faults,
         synthetic_neurons=synthetic_neurons,
+        synthetic_validators=synthetic_validators,
+        weights_per_validator=weights_per_validator,
     )
     if faults.active:
         logger.info("simnet faults at start: %s", json.dumps(faults.as_json()))

@@ -12,6 +12,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from ..scale import encode_compact
 from .hyperparameters import simnet_hyperparameters
 from .keys import (
     DEV_ACCOUNTS,
@@ -23,6 +24,7 @@ from .keys import (
 )
 from .runtime import Runtime
 from .snapshot import Snapshot
+from .stake_links import U64_MAX
 from .state import RAO, BlockState, Neuron, Subnet
 
 # finney's genesis block; the simnet has no blocks between genesis and the snapshot
@@ -41,13 +43,21 @@ EMISSION_FIELDS = (
 
 
 def first_state(
-    runtime: Runtime, snapshot: Snapshot, *, seed: int, timestamp_ms: int, synthetic_neurons: int
+    runtime: Runtime,
+    snapshot: Snapshot,
+    *,
+    seed: int,
+    timestamp_ms: int,
+    synthetic_neurons: int,
+    synthetic_validators: int = 8,
+    weights_per_validator: int = 16,
 ) -> BlockState:
     """The snapshot block: subnet 1 as recorded, the synthetic subnet 2, the dev accounts."""
     graph = snapshot.mechagraph
     hyperparameters = simnet_hyperparameters(graph)
     number = snapshot.number
     neurons = snapshot.neurons
+    weights1 = _initial_weights(seed, neurons, weights_per_validator)
     # a few commitments on subnet 1: text, text, and one binary blob
     commitments = {
         neurons[24].hotkey: _registration(number - 1200, [_raw(b"https://apex.example/v1")]),
@@ -74,7 +84,7 @@ def first_state(
         },
         neurons=neurons,
         commitments=commitments,
-        weights=_initial_weights(seed, neurons),
+        weights=weights1,
         weight_commits={},
         emission_history=snapshot.subnet_state["emission_history"],
         pool={
@@ -85,7 +95,12 @@ def first_state(
             "moving_price": graph["moving_price"]["bits"],
             **{name: graph[name] for name in EMISSION_FIELDS},
         },
-        bonds=_initial_bonds(_initial_weights(seed, neurons)),
+        bonds=_initial_bonds(weights1),
+        # a commitment of uid 24 the chain revealed (the simnet cannot decrypt drand offline:
+        # seeded, as if revealed 500 blocks before the snapshot)
+        revealed_commitments={
+            neurons[24].hotkey: [[_scale_bytes(b"apex timelocked v0"), number - 500]],
+        },
     )
     subnet2 = _synthetic_subnet(
         runtime,
@@ -95,6 +110,8 @@ def first_state(
         number,
         # the synthetic subnet keeps the tempo many finney subnets run
         {**hyperparameters, "tempo": 360, "max_uids": synthetic_neurons},
+        validator_count=synthetic_validators,
+        weights_per_validator=weights_per_validator,
     )
     accounts = {
         key: {
@@ -116,15 +133,18 @@ def first_state(
     )
 
 
-def _initial_weights(seed: int, neurons: tuple[Neuron, ...]) -> dict[int, list[list[int]]]:
-    """Weights of every validator: a seeded spread over the first miners with incentive."""
-    miners = [n.uid for n in neurons if not n.lite["validator_permit"]][:64]
+def _initial_weights(
+    seed: int, neurons: tuple[Neuron, ...], per_validator: int = 16
+) -> dict[int, list[list[int]]]:
+    """Weights of every validator: a seeded spread of `per_validator` uids over the first
+    miners (the first 64, or as many as a row takes)."""
+    miners = [n.uid for n in neurons if not n.lite["validator_permit"]][: max(64, per_validator)]
     weights: dict[int, list[list[int]]] = {}
     for neuron in neurons:
         if not neuron.lite["validator_permit"]:
             continue
         rng = random.Random(f"{seed}:weights:{neuron.uid}")
-        chosen = sorted(rng.sample(miners, min(16, len(miners))))
+        chosen = sorted(rng.sample(miners, min(per_validator, len(miners))))
         raw = [rng.randint(1, 65535) for _ in chosen]
         top = max(raw)
         weights[neuron.uid] = [
@@ -150,10 +170,13 @@ def _synthetic_subnet(
     size: int,
     number: int,
     hyperparameters: Mapping[str, Any],
+    *,
+    validator_count: int = 8,
+    weights_per_validator: int = 16,
 ) -> Subnet:
     """A subnet made from the seed; uid 0 is the dev validator."""
     rng = random.Random(f"{seed}:subnet:{netuid}")
-    validator_count = min(8, size)
+    validator_count = min(validator_count, size)
     neurons = []
     for uid in range(size):
         validator = uid < validator_count
@@ -211,7 +234,7 @@ def _synthetic_subnet(
         neurons[10].hotkey: _registration(number - 20, [_raw(b"\x00\x01\x02\xfe\xff")]),
         neurons[0].hotkey: _registration(number - 5, [_raw(b"validator //Bob")]),
     }
-    weights = _initial_weights(seed, tuple(neurons))
+    weights = _initial_weights(seed, tuple(neurons), weights_per_validator)
     # one validator has a commit-reveal commit pending in the current epoch
     tempo = hyperparameters["tempo"]
     epoch = (number + netuid + 1) // (tempo + 1)
@@ -254,7 +277,33 @@ def _synthetic_subnet(
             "pending_root_emission": 0,
         },
         bonds=_initial_bonds(weights),
+        children=_initial_children(neurons),
+        # a commitment the chain revealed (seeded: the simnet cannot decrypt drand offline)
+        revealed_commitments={
+            neurons[min(3, size - 1)].hotkey: [
+                [_scale_bytes(b"revealed by simnet subnet 2"), number - 100],
+                [_scale_bytes(b"second reveal of uid 3"), number - 40],
+            ]
+        },
     )
+
+
+def _initial_children(neurons: list[Neuron]) -> dict[bytes, list[list[Any]]]:
+    """Child hotkeys among subnet 2's validators: uid 1 gives half its stake to uid 3; uid 2
+    gives a quarter to uid 3 and a quarter to uid 4 (when the subnet has them)."""
+    if len(neurons) < 5:
+        return {}
+    half, quarter = U64_MAX // 2, U64_MAX // 4
+    return {
+        neurons[1].hotkey: [[half, neurons[3].hotkey]],
+        neurons[2].hotkey: [[quarter, neurons[3].hotkey], [quarter, neurons[4].hotkey]],
+    }
+
+
+def _scale_bytes(payload: bytes) -> bytes:
+    """A revealed commitment as the chain keeps it: the decrypted payload, which
+    bittensor_drand's `get_encrypted_commitment` SCALE-encodes (a compact length first)."""
+    return encode_compact(len(payload)) + payload
 
 
 def _registration(block: int, data: list[Any]) -> dict[str, Any]:

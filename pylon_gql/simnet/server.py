@@ -64,6 +64,10 @@ class SimnetConfig:
     archive: bool = False
     faults: Faults = dataclasses.field(default_factory=Faults)
     synthetic_neurons: int = 256
+    # validators (with permits) of subnet 2, uids 0 to this - 1
+    synthetic_validators: int = 8
+    # uids each validator's seeded weights row gives weight to (its miners, at most)
+    weights_per_validator: int = 16
     # Timestamp.Now of the snapshot block; None: the wall clock at start
     start_timestamp_ms: int | None = None
     # produce blocks as soon as a valid extrinsic arrives: its block, then `finality_lag`
@@ -123,6 +127,8 @@ class Simnet:
             archive=config.archive,
             start_timestamp_ms=config.start_timestamp_ms,
             synthetic_neurons=config.synthetic_neurons,
+            synthetic_validators=config.synthetic_validators,
+            weights_per_validator=config.weights_per_validator,
         )
         self._node = Node(self._world, runtime)
         self._node.extra_methods = [*SUBSCRIPTION_METHODS, *CONTROL_METHODS]

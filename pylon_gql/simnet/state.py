@@ -126,6 +126,10 @@ class Subnet:
     bonds: Mapping[int, list[list[int]]] = dataclasses.field(default_factory=dict)
     # hotkey -> [(hash, commit block, first reveal block, last reveal block)] (WeightCommits)
     hash_commits: Mapping[bytes, list[list[Any]]] = dataclasses.field(default_factory=dict)
+    # parent hotkey -> [(u64 proportion, child hotkey)] (ChildKeys; ParentKeys is its inverse)
+    children: Mapping[bytes, list[list[Any]]] = dataclasses.field(default_factory=dict)
+    # hotkey -> [(data, reveal block)] (Commitments.RevealedCommitments)
+    revealed_commitments: Mapping[bytes, list[list[Any]]] = dataclasses.field(default_factory=dict)
 
     def uid_of(self, hotkey: bytes) -> int | None:
         for neuron in self.neurons:

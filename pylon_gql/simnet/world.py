@@ -49,6 +49,8 @@ class World:
         archive: bool = False,
         start_timestamp_ms: int | None = None,
         synthetic_neurons: int = 256,
+        synthetic_validators: int = 8,
+        weights_per_validator: int = 16,
     ) -> None:
         self.runtime = runtime
         self.snapshot = snapshot
@@ -78,6 +80,8 @@ class World:
             seed=seed,
             timestamp_ms=start_timestamp_ms,
             synthetic_neurons=synthetic_neurons,
+            synthetic_validators=synthetic_validators,
+            weights_per_validator=weights_per_validator,
         )
         self._keep_genesis()
         self._keep_ancestors(first.header)

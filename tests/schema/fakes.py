@@ -248,7 +248,8 @@ class FakeReader:
         self, ref: BlockRef, hotkey: str | None = None
     ) -> tuple[RevealedCommitment, ...]:
         self._call("revealed_commitments")
-        found = (RevealedCommitment(account(1005), b"revealed", ref.number - 3),)
+        # kept SCALE-encoded, as the chain keeps a decrypted payload: a compact length first
+        found = (RevealedCommitment(account(1005), b"\x20revealed", ref.number - 3),)
         return tuple(c for c in found if hotkey in (None, c.hotkey))
 
     async def block_content(self, ref: BlockRef) -> BlockContent:

@@ -10,9 +10,11 @@ what the simnet deliberately makes its own (`SIMNET_OWN_FIELDS`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..runtime import Runtime
+from ..stake_links import inherited_alpha
 from ..state import BlockState, Subnet, blocks_since_last_step
 
 # fields of subnet 1's metagraph that the simnet makes its own at the snapshot, and why
@@ -24,8 +26,20 @@ SIMNET_OWN_FIELDS = {
 }
 
 
-def neuron_columns(lite: list[dict[str, Any]], extra: list[dict[str, Any]]) -> dict[str, Any]:
-    """The per-neuron columns, in uid order, that the metagraph calls and the subnet state share."""
+def neuron_columns(
+    lite: list[dict[str, Any]],
+    extra: list[dict[str, Any]],
+    inherited: Mapping[int, int] | None = None,
+) -> dict[str, Any]:
+    """The per-neuron columns, in uid order, that the metagraph calls and the subnet state share.
+
+    `inherited`: the alpha linked uids count (`stake_links.inherited_alpha`), which replaces
+    their own in `alpha_stake` and, with it, in the stake weight `total_stake`."""
+    alpha = [e["alpha_stake"] for e in extra]
+    total = [e["total_stake"] for e in extra]
+    for uid, counted in (inherited or {}).items():
+        total[uid] = total[uid] - alpha[uid] + counted
+        alpha[uid] = counted
     return {
         "hotkeys": [n["hotkey"] for n in lite],
         "coldkeys": [n["coldkey"] for n in lite],
@@ -40,9 +54,9 @@ def neuron_columns(lite: list[dict[str, Any]], extra: list[dict[str, Any]]) -> d
         "trust": [n["trust"] for n in lite],
         "rank": [n["rank"] for n in lite],
         "block_at_registration": [e["block_at_registration"] for e in extra],
-        "alpha_stake": [e["alpha_stake"] for e in extra],
+        "alpha_stake": alpha,
         "tao_stake": [e["tao_stake"] for e in extra],
-        "total_stake": [e["total_stake"] for e in extra],
+        "total_stake": total,
     }
 
 
@@ -120,7 +134,7 @@ def metagraph_value(runtime: Runtime, state: BlockState, subnet: Subnet) -> dict
                 "bonds_moving_avg",
             )
         },
-        **neuron_columns(lite, extra),
+        **neuron_columns(lite, extra, inherited_alpha(subnet)),
         # the coldkeys' chain identities (finney's, at the snapshot)
         "identities": [e.get("identity") for e in extra],
         "axons": [n["axon_info"] for n in lite],

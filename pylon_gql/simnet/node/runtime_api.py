@@ -12,6 +12,7 @@ from typing import Any
 from ...scale import encode_compact
 from ..errors import RpcError
 from ..runtime import Runtime
+from ..stake_links import inherited_alpha
 from ..state import BlockState, Subnet, blocks_since_last_step
 from .chain_api import chain_calls
 from .metagraph import full_metagraph, neuron_columns, selective_metagraph, subnet_info_v2
@@ -244,7 +245,7 @@ class RuntimeApi:
         extra = [n.extra for n in neurons]
         value = {
             "netuid": subnet.netuid,
-            **neuron_columns(lite, extra),
+            **neuron_columns(lite, extra, inherited_alpha(subnet)),
             "emission_history": subnet.emission_history,
         }
         return self._encode_output("SubnetInfoRuntimeApi_get_subnet_state", value)

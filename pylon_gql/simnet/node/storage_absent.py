@@ -11,9 +11,8 @@ from __future__ import annotations
 MODELLED_PALLETS = ("SubtensorModule", "AdminUtils", "Commitments", "Swap", "Drand")
 
 _REASONS: dict[str, tuple[str, ...]] = {
-    "the simnet has no child or parent hotkeys (no set_children)": (
-        "ChildKeys",
-        "ParentKeys",
+    "the simnet's child and parent hotkeys are seeded at genesis (no set_children): none "
+    "pending, no child takes": (
         "PendingChildKeys",
         "PendingChildKeyCooldown",
         "ChildkeyTake",
@@ -118,9 +117,8 @@ _REASONS: dict[str, tuple[str, ...]] = {
     ),
     "runtime-upgrade bookkeeping, meaningless without upgrades": ("HasMigrationRun",),
     "the EVM precompiles are not simulated": ("PrecompileEnable",),
-    "timelocked commitments are never revealed offline (no drand signatures), and the "
-    "simnet counts no commitment space or bonds resets": (
-        "RevealedCommitments",
+    "timelocked commitments are never revealed offline (no drand signatures: the revealed "
+    "ones are seeded at genesis), and the simnet counts no commitment space or bonds resets": (
         "TimelockedIndex",
         "UsedSpaceOf",
         "MaxSpace",

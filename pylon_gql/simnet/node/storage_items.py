@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..stake_links import parents_of
 from ..state import BlockState, Subnet, blocks_since_last_step
 from .chain_api import DEFAULT_TAKE, alpha_price_rao, delegates
 
@@ -290,6 +291,22 @@ SERVED: dict[tuple[str, str], ItemSource] = {
         ((netuid, hotkey), queue)
         for netuid, subnet in sorted(s.subnets.items())
         for hotkey, queue in subnet.hash_commits.items()
+    ],
+    # -- child and parent hotkeys (seeded at genesis; no set_children) -------------------------
+    ("SubtensorModule", "ChildKeys"): lambda s: [
+        ((parent, netuid), links)
+        for netuid, subnet in sorted(s.subnets.items())
+        for parent, links in subnet.children.items()
+    ],
+    ("SubtensorModule", "ParentKeys"): lambda s: [
+        ((child, netuid), links)
+        for netuid, subnet in sorted(s.subnets.items())
+        for child, links in parents_of(subnet).items()
+    ],
+    ("Commitments", "RevealedCommitments"): lambda s: [
+        ((netuid, hotkey), reveals)
+        for netuid, subnet in sorted(s.subnets.items())
+        for hotkey, reveals in subnet.revealed_commitments.items()
     ],
     ("Commitments", "CommitmentOf"): lambda s: [
         ((netuid, hotkey), registration)

@@ -132,7 +132,14 @@ async def test_commitments(simnet: Simnet, sdk: bittensor.Client):
     state = _state(simnet)
     subnet = state.subnets[2]
     commitments = await sdk.subnets.commitments(2, block=state.number)
-    assert set(commitments) == {ss58_encode(k, 42) for k in subnet.commitments}
+    # a hotkey with a commitment, or one the chain revealed (RevealedCommitments)
+    assert set(commitments) == {
+        ss58_encode(k, 42) for k in (*subnet.commitments, *subnet.revealed_commitments)
+    }
+    for hotkey, reveals in subnet.revealed_commitments.items():
+        revealed = commitments[ss58_encode(hotkey, 42)]
+        assert revealed.is_revealed
+        assert revealed.block == reveals[-1][1]
     mine = await sdk.identity.commitment(2, BOB, block=state.number)
     assert mine is not None
     assert (mine.data, mine.block) == (
