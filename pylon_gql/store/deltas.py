@@ -24,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from ..validation import weight_problem
 from .errors import WeightRangeError
+from .models import Weight
 
 _ADD = """
 INSERT INTO "weight" AS w ("hotkey", "epoch", "weight", "updated_at") VALUES ($1, $2, $3, $4)
@@ -36,6 +37,9 @@ _UPDATE = """
 UPDATE "weight" SET "weight" = "weight" + $3, "updated_at" = $4
 WHERE "hotkey" = $1 AND "epoch" = $2 AND "weight" >= $5 AND "weight" <= $6
 RETURNING "weight"
+"""
+_DELETE = """
+DELETE FROM "weight" WHERE "hotkey" = $1 AND "epoch" = $2 RETURNING "weight", "updated_at"
 """
 _LOCKED = 'SELECT "weight" FROM "weight" WHERE "hotkey" = $1 AND "epoch" = $2'
 #: pg_advisory_xact_lock(int4, int4)'s class of an epoch's vector ("pylw").
@@ -82,6 +86,19 @@ async def add(
             )
         # The row came from a concurrent insert after the statement looked: now it is locked.
     raise RuntimeError(f"could not add to the weight of {hotkey}: it kept changing")
+
+
+async def delete(
+    db: BaseDBAsyncClient, hotkey: str, epoch: int
+) -> tuple[float, datetime.datetime] | None:
+    """Delete the weight of `hotkey` in `epoch` in one statement; the weight and its
+    `updated_at` it had (None: it had none)."""
+    rows = await _rows(db, _DELETE, [hotkey, epoch])
+    if not rows:
+        return None
+    # SQLite returns the time as the text it keeps: the model's field reads it as the ORM does.
+    updated_at = Weight._meta.fields_map["updated_at"].to_python_value(rows[0]["updated_at"])
+    return float(rows[0]["weight"]), updated_at
 
 
 async def lock_epoch(db: BaseDBAsyncClient, epoch: int) -> None:

@@ -255,13 +255,16 @@ class WeightStore(CommitLog):
     ) -> WeightEntry | None:
         """Delete the weight of `hotkey` in `epoch`; the weight it had (None: it had none)."""
         with self._active():
-            async with in_transaction():
-                # Locked: of two concurrent deletes, one says what it deleted, the other None.
-                row = await Weight.filter(hotkey=hotkey, epoch=epoch).select_for_update().first()
-                if row is not None:
-                    await Weight.filter(id=row.id).delete()
+            async with in_transaction() as connection:
+                # One statement: of two concurrent deletes one says what it deleted, the other
+                # None; and no read before the write (SQLite's WAL refuses a transaction that
+                # read, then writes after another process wrote).
+                deleted = await deltas.delete(connection, hotkey, epoch)
                 await self._record_epoch(at)
-        return None if row is None else _entry(row)
+        if deleted is None:
+            return None
+        weight, updated_at = deleted
+        return WeightEntry(hotkey, epoch, weight, updated_at)
 
     async def set_weight(
         self, epoch: int, hotkey: str, weight: float, *, at: EpochAt | None = None

@@ -292,10 +292,14 @@ async def test_a_cleared_epoch_is_the_newest_vector_and_empty(store: WeightStore
 
 async def test_delete_weight_says_what_it_deleted(store: WeightStore) -> None:
     await store.set_weights(727, [(HOTKEY, 1.5), (OTHER, 2.0)])
+    (before,) = [e for e in await store.weights(727) if e.hotkey == HOTKEY]
     deleted = await store.delete_weight(727, HOTKEY)
-    assert deleted is not None and (deleted.hotkey, deleted.weight) == (HOTKEY, 1.5)
+    assert deleted == before  # the weight and the time it was written, as it was read
     assert await store.delete_weight(727, HOTKEY) is None
     assert [e.hotkey for e in await store.weights(727)] == [OTHER]
+    # Racing deletes of one weight: one of them deleted it.
+    racing = await asyncio.gather(*(store.delete_weight(727, OTHER) for _ in range(20)))
+    assert [(e.hotkey, e.weight) for e in racing if e is not None] == [(OTHER, 2.0)]
 
 
 async def test_epochs_are_recorded_with_their_write_and_a_commit_marks_none_written(
