@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 
 
 class Relay(Protocol):
-    """Carries bytes between the replicas' hubs (a Redis channel)."""
+    """Carries bytes between the replicas' hubs (a Redis pub/sub or PostgreSQL NOTIFY channel)."""
 
-    #: The broker's name in /health ("redis").
+    #: The broker's name in /health ("redis", "postgres").
     name: str
 
     def start(self, deliver: Callable[[bytes], None]) -> None:
