@@ -25,16 +25,15 @@ async def test_child_and_parent_keys_are_served_as_the_world_keeps_them(
     state = _head(simnet)
     subnet = state.subnets[2]
     assert subnet.children, "subnet 2 has seeded child hotkeys"
-    module = bt.subtensor.subtensor_module
     for parent, links in subnet.children.items():
-        raw = await bt.subtensor.state.getStorage(
+        raw: Any = await bt.subtensor.state.getStorage(
             "SubtensorModule.ChildKeys", ss58_encode(parent, 42), 2, block_hash=state.hash
         )
         assert [(p, ss58_encode(bytes.fromhex(c[2:]), 42)) for p, c in raw] == [
             (p, ss58_encode(c, 42)) for p, c in links
         ]
     for child, links in parents_of(subnet).items():
-        raw = await bt.subtensor.state.getStorage(
+        raw: Any = await bt.subtensor.state.getStorage(
             "SubtensorModule.ParentKeys", ss58_encode(child, 42), 2, block_hash=state.hash
         )
         assert [(p, ss58_encode(bytes.fromhex(c[2:]), 42)) for p, c in raw] == [
@@ -42,13 +41,12 @@ async def test_child_and_parent_keys_are_served_as_the_world_keeps_them(
         ]
     # subnet 1 has none (its metagraph is finney's, byte for byte)
     assert not state.subnets[1].children
-    assert module is not None
 
 
 async def test_the_metagraph_counts_inherited_alpha(simnet: Simnet, bt: turbobt.Bittensor) -> None:
     state = _head(simnet)
     subnet = state.subnets[2]
-    answer = await bt.subtensor.api_call(
+    answer: Any = await bt.subtensor.api_call(
         "SubnetInfoRuntimeApi", "get_metagraph", netuid=2, block_hash=state.hash
     )
     alpha = [int(a) for a in answer["alpha_stake"]]
