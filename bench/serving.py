@@ -4,8 +4,9 @@
 
 Processes, each its own: the simulated node (`pylon-gql simnet --manual`, so the head stays put
 while cells run), the server (`pylon-gql serve` on it, rate limits off: one address at 64
-connections would measure the limiter), the limit (bench/raw_app.py: the server's own answers
-from memory in a bare ASGI app, on uvloop + httptools, and again on asyncio + h11), and the load
+connections would measure the limiter), the limit (bench/raw_app.py: the server's own answers,
+body and headers as the server sent them, from memory in a bare ASGI app, on uvloop + httptools,
+and again on asyncio + h11; `--bare-limit`: with the body's headers only), and the load
 generator, wrk (installed from Debian's packages when missing; 127.0.0.1 only, one thread, each
 run bounded by `--seconds`). Cells are interleaved: every round runs every cell against every
 target, so drifting load on this shared machine falls on all of them alike. Per cell the table
@@ -201,6 +202,26 @@ async def simnet_call(url: str, method: str, params: list[Any]) -> Any:
         return json.loads(await ws.recv())["result"]
 
 
+#: Headers uvicorn writes itself (in the limit's answers too), or the raw app does.
+OWN_HEADERS = frozenset({"date", "server", "content-length", "content-type"})
+#: What the limit sends of the server's headers with `--bare-limit`: what the body needs.
+BARE_HEADERS = frozenset({"content-encoding"})
+
+
+def limit_headers(answer: httpx.Response, bare: bool) -> str:
+    """The headers the limit answers a cell with (`raw_app.py`'s `.headers` file): the server's
+    own, so that both send the same bytes (its request id is another, of the same length); with
+    `bare`, only those the body needs (the entity tag of a 304)."""
+    lines = []
+    for name, value in answer.headers.multi_items():
+        if name in OWN_HEADERS:
+            continue
+        if bare and name not in BARE_HEADERS and not (answer.status_code == 304 and name == "etag"):
+            continue
+        lines.append(f"{name}: {value}\n")
+    return "".join(lines)
+
+
 def summary(values: list[float], digits: int = 0) -> str:
     return (
         f"{statistics.median(values):,.{digits}f} "
@@ -215,7 +236,9 @@ def percent(values: list[float]) -> str:
 # --- the run
 
 
-async def main(seconds: float, rounds: int, peer: Path | None, startup: bool = True) -> None:
+async def main(
+    seconds: float, rounds: int, peer: Path | None, startup: bool = True, bare: bool = False
+) -> None:
     binary = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="pylon-bench-"))
     sim_port, server_port = free_port(), free_port()
@@ -310,8 +333,7 @@ async def main(seconds: float, rounds: int, peer: Path | None, startup: bool = T
                 assert answer.headers.get("x-pylon-cache") == "hit", (cell.name, answer.headers)
                 (raw_dir / cell.key).write_bytes(sent)
                 sizes[cell.key] = len(sent)
-                if answer.headers.get("content-encoding") == "gzip":
-                    (raw_dir / f"{cell.key}.headers").write_text("content-encoding: gzip\n")
+                (raw_dir / f"{cell.key}.headers").write_text(limit_headers(answer, bare))
             # A revalidation: a GET of a pinned metagraph with the ETag the client holds.
             pinned = await client.get(f"/graphql?{pinned_query}")
             pinned = await client.get(f"/graphql?{pinned_query}")
@@ -331,7 +353,7 @@ async def main(seconds: float, rounds: int, peer: Path | None, startup: bool = T
             )
             (raw_dir / "revalidate").write_bytes(b"")
             (raw_dir / "revalidate.status").write_text("304")
-            (raw_dir / "revalidate.headers").write_text(f"etag: {etag}\n")
+            (raw_dir / "revalidate.headers").write_text(limit_headers(revalidated, bare))
             sizes["revalidate"] = 0
 
             limits: dict[str, tuple[str, subprocess.Popen]] = {}
@@ -392,7 +414,9 @@ async def main(seconds: float, rounds: int, peer: Path | None, startup: bool = T
     )
     print(
         f"wrk -t1, {seconds:g} s a run, {rounds} rounds interleaved; median (min-max) over "
-        "rounds; CPU is the serving process's user+system time per request\n"
+        "rounds; CPU is the serving process's user+system time per request; the limit sends "
+        + ("the body's headers only" if bare else "the server's headers")
+        + "\n"
     )
     print(
         "| cell | c | server req/s | limit req/s (uvloop+httptools) | server/limit | "
@@ -552,5 +576,19 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5, help="Interleaved rounds (at least 5).")
     parser.add_argument("--peer", type=Path, help="A checkout of the old REST bittensor-pylon.")
     parser.add_argument("--no-startup", action="store_true", help="Skip the startup measurement.")
+    parser.add_argument(
+        "--bare-limit",
+        action="store_true",
+        help="The limit sends the body's headers only, not the server's (ETag, Cache-Control, "
+        "Vary, x-pylon-cache, x-request-id): the first runs' yardstick.",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.seconds, arguments.rounds, arguments.peer, not arguments.no_startup))
+    asyncio.run(
+        main(
+            arguments.seconds,
+            arguments.rounds,
+            arguments.peer,
+            not arguments.no_startup,
+            arguments.bare_limit,
+        )
+    )

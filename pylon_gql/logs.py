@@ -37,19 +37,25 @@ class RequestLog:
 _current: ContextVar[RequestLog | None] = ContextVar("pylon_request_log", default=None)
 
 
-def start_request(request_id: str) -> Token[RequestLog | None]:
-    """Records logged from here on in this context belong to request `request_id`."""
-    return _current.set(RequestLog(request_id))
+def start_request(request_id: str, operation: str | None = None) -> Token[RequestLog | None]:
+    """Records logged from here on in this context belong to request `request_id` (running
+    `operation`, when known already: a name `loggable_name` let through)."""
+    return _current.set(RequestLog(request_id, operation))
 
 
 def end_request(token: Token[RequestLog | None]) -> None:
     _current.reset(token)
 
 
+def loggable_name(name: object) -> str | None:
+    """`name` when it is a GraphQL name (fit for a log line), else None."""
+    return name if isinstance(name, str) and _NAME.fullmatch(name) else None
+
+
 def note_operation(name: object) -> None:
     """The current request runs the operation `name` (kept when it is a GraphQL name)."""
     current = _current.get()
-    if current is not None and isinstance(name, str) and _NAME.fullmatch(name):
+    if current is not None and (name := loggable_name(name)) is not None:
         current.operation = name
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import xxhash
 
@@ -32,6 +33,8 @@ class Answer:
     etag: bytes
     #: `body` gzip-encoded, or None when it is too small to be worth it.
     gzip: bytes | None
+    #: Its HTTP answers as `delivery.py` makes them, each made once.
+    delivered: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def gzip_etag(self) -> bytes:

@@ -13,6 +13,7 @@ all the fast lane in front of the app (`http/fast_lane.py`) needs to serve it ag
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NamedTuple
@@ -37,7 +38,8 @@ OperationLabel = Callable[[str | None, bool], str]
 
 CACHE_HEADER = "x-pylon-cache"
 
-_HITS = metrics.RESPONSE_CACHE_REQUESTS.labels("hit")
+#: Hits of the fast lane, counted in a plain int (`metrics.PendingCounter`).
+_HITS = metrics.pending_counter(metrics.RESPONSE_CACHE_REQUESTS.labels("hit"))
 
 
 class Found(NamedTuple):
@@ -70,6 +72,10 @@ class ResponseCache:
         self.roles_of = roles_of
         self.block_time = block_time
         self._operation_label = operation_label
+        # A head answer's Cache-Control by whole seconds left until the next block: one of
+        # these, not formatted per request.
+        self._head_public = _countdown(block_time, private=False)
+        self._head_private = _countdown(block_time, private=True)
 
     # --- the fast lane's part: a kept answer for a raw request, or None
 
@@ -102,11 +108,12 @@ class ResponseCache:
     def _cache_control(self, template: KeyTemplate) -> bytes:
         if not template.at_head:
             return _PINNED_PRIVATE if template.key[4] else _PINNED_PUBLIC
-        return freshness(
-            pinned=not template.at_head,
-            private=bool(template.key[4]),
-            seconds_left=self.block_time - (time.monotonic() - self.prerenderer.head_since),
-        )
+        left = self.block_time - (time.monotonic() - self.prerenderer.head_since)
+        countdown = self._head_private if template.key[4] else self._head_public
+        whole = math.ceil(left)
+        if whole < len(countdown):
+            return countdown[max(0, whole)]
+        return freshness(pinned=False, private=bool(template.key[4]), seconds_left=left)
 
     # --- the GraphQL view's one call
 
@@ -180,6 +187,16 @@ class ResponseCache:
 
 _PINNED_PUBLIC = freshness(pinned=True, private=False, seconds_left=0)
 _PINNED_PRIVATE = freshness(pinned=True, private=True, seconds_left=0)
+
+
+def _countdown(block_time: float, *, private: bool) -> list[bytes]:
+    """A head answer's Cache-Control values, by whole seconds left (0 to the block time)."""
+    return [
+        freshness(pinned=False, private=private, seconds_left=left)
+        for left in range(math.ceil(block_time) + 1)
+    ]
+
+
 #: A head to key a head query by before the real one is filled in.
 _NO_HEAD = BlockRef(0, "")
 

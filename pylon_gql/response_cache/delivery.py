@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .answer import Answer
 
@@ -77,35 +78,65 @@ def freshness(*, pinned: bool, private: bool, seconds_left: float) -> bytes:
     return scope + b", max-age=%d" % max(0, math.ceil(seconds_left))
 
 
-def _matches(if_none_match: bytes, answer: Answer) -> bool:
+def matches(if_none_match: bytes, answer: Answer) -> bool:
     """RFC 9110's weak comparison of `If-None-Match` with the answer's tags (either encoding:
     the same content)."""
+    if if_none_match == answer.etag:  # what a client that has it sends, most often
+        return True
     if if_none_match.strip() == b"*":
         return True
+    gzip_etag = answer.gzip_etag
     for tag in if_none_match.split(b","):
         tag = tag.strip().removeprefix(b"W/")
-        if tag == answer.etag or tag == answer.gzip_etag:
+        if tag == answer.etag or tag == gzip_etag:
             return True
     return False
+
+
+Headers = list[tuple[bytes, bytes]]
+
+
+class Delivered(NamedTuple):
+    """An answer's two HTTP answers for one encoding, Cache-Control and outcome: made once."""
+
+    #: The headers of the 200 and its body.
+    headers: Headers
+    body: bytes
+    #: The headers of a 304 (no body).
+    not_modified: Headers
+
+
+#: Deliveries kept per answer, at most: a head answer's Cache-Control counts down to the next
+#: block (a dozen values), times encodings and outcomes.
+MAX_DELIVERED = 64
+
+
+def delivered(answer: Answer, gzipped: bool, cache_control: bytes, outcome: bytes) -> Delivered:
+    """The HTTP answers of `answer`, gzip-encoded when `gzipped` (and it has that encoding).
+    Shared: callers copy the header lists before changing them."""
+    key = (gzipped, cache_control, outcome)
+    found: Delivered | None = answer.delivered.get(key)
+    if found is not None:
+        return found
+    gzipped = gzipped and answer.gzip is not None
+    tag = answer.gzip_etag if gzipped else answer.etag
+    not_modified = [(b"etag", tag), (b"cache-control", cache_control), _VARY]
+    not_modified.append((b"x-pylon-cache", outcome))
+    body = answer.gzip if gzipped and answer.gzip is not None else answer.body
+    headers = [*not_modified, _JSON, (b"content-length", b"%d" % len(body))]
+    if gzipped:
+        headers.append(_GZIP)
+    found = Delivered(headers, body, not_modified)
+    if len(answer.delivered) < MAX_DELIVERED:
+        answer.delivered[key] = found
+    return found
 
 
 def deliver(
     answer: Answer, asked: Asked, *, outcome: bytes, cache_control: bytes
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """(status, headers, body) of `answer` for `asked`."""
-    gzipped = asked.accepts_gzip and answer.gzip is not None
-    tag = answer.gzip_etag if gzipped else answer.etag
-    headers = [
-        (b"etag", tag),
-        (b"cache-control", cache_control),
-        _VARY,
-        (b"x-pylon-cache", outcome),
-    ]
-    if asked.revalidates and asked.if_none_match and _matches(asked.if_none_match, answer):
-        return 304, headers, b""
-    body = answer.gzip if gzipped and answer.gzip is not None else answer.body
-    headers.append(_JSON)
-    headers.append((b"content-length", b"%d" % len(body)))
-    if gzipped:
-        headers.append(_GZIP)
-    return 200, headers, body
+    """(status, headers, body) of `answer` for `asked` (the headers the caller's own)."""
+    ready = delivered(answer, asked.accepts_gzip, cache_control, outcome)
+    if asked.revalidates and asked.if_none_match and matches(asked.if_none_match, answer):
+        return 304, list(ready.not_modified), b""
+    return 200, list(ready.headers), ready.body

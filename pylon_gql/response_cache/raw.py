@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cachetools import LRUCache
-from prometheus_client import Counter, Histogram
-
 from .. import metrics
+from ..logs import loggable_name
 from ..models import BlockRef
+from .lru import LRU
 from .plan import CacheKey
 from .prerender import HotQuery
 
@@ -47,15 +46,21 @@ class KeyTemplate:
     hot: HotQuery | None
     #: The operation's own name, for the request's log lines.
     name: str | None = None
-    #: The request metrics' series of this operation, looked up once (a hit is a few
-    #: microseconds; finding a labelled series is one of the larger parts of it).
-    requests: Counter = field(init=False, compare=False)
-    latency: Histogram = field(init=False, compare=False)
+    #: The request metrics' series of this operation, counted in plain numbers (a hit is a
+    #: few microseconds; prometheus-client's locks and lookups were a large part of it).
+    requests: metrics.PendingCounter = field(init=False, compare=False)
+    latency: metrics.PendingHistogram = field(init=False, compare=False)
+    #: `name` when it may go in a log line (a GraphQL name), else None: checked once.
+    log_name: str | None = field(init=False, compare=False)
+    #: The last head a key was made for, and that key (made once per head, not per request).
+    _at: tuple[BlockRef, CacheKey] | None = field(default=None, init=False, compare=False)
 
     def __post_init__(self) -> None:
         requests = metrics.GRAPHQL_REQUESTS.labels(self.operation, "ok", "hit")
-        object.__setattr__(self, "requests", requests)
-        object.__setattr__(self, "latency", metrics.GRAPHQL_LATENCY.labels(self.operation, "hit"))
+        latency = metrics.GRAPHQL_LATENCY.labels(self.operation, "hit")
+        object.__setattr__(self, "requests", metrics.pending_counter(requests))
+        object.__setattr__(self, "latency", metrics.pending_histogram(latency))
+        object.__setattr__(self, "log_name", loggable_name(self.name))
 
     def key_at(self, head: BlockRef | None) -> CacheKey | None:
         """The key at `head`; None for a head query while there is no head yet."""
@@ -63,29 +68,30 @@ class KeyTemplate:
             return self.key
         if head is None:
             return None
+        at = self._at
+        if at is not None and at[0] is head:
+            return at[1]
         document, operation, variables, _, roles = self.key
-        return (document, operation, variables, head.hash, roles)
+        key = (document, operation, variables, head.hash, roles)
+        object.__setattr__(self, "_at", (head, key))
+        return key
 
 
 class RawIndex:
     """Key templates by raw request, least recently used out, bounded by bytes."""
 
     def __init__(self, max_bytes: int = RAW_INDEX_BYTES) -> None:
-        self._templates: LRUCache[RawKey, tuple[KeyTemplate, int]] = LRUCache(
-            max_bytes, getsizeof=lambda entry: entry[1]
-        )
+        self._templates: LRU[RawKey, KeyTemplate] = LRU(max_bytes)
 
     def __len__(self) -> int:
         return len(self._templates)
 
     def get(self, raw: RawKey) -> KeyTemplate | None:
-        entry = self._templates.get(raw)
-        return None if entry is None else entry[0]
+        return self._templates.get(raw)
 
     def remember(self, raw: RawKey, template: KeyTemplate) -> None:
         if len(raw[1]) > MAX_RAW_BYTES:
             return
         key = template.key
         cost = len(raw[1]) + len(raw[2]) + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
-        if cost <= self._templates.maxsize:
-            self._templates[raw] = (template, cost)
+        self._templates.put(raw, template, cost)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, Literal, NamedTuple, TypeVar, cast
-
-from cachetools import LRUCache
+from typing import Generic, Literal, TypeVar, cast
 
 from .. import metrics
 from ..singleflight import SingleFlight
 from .answer import Answer, encode
+from .lru import LRU
 from .plan import CacheKey
 
 #: Bytes counted per entry on top of its key and answer (the dict slot, the tuple, ...).
@@ -40,16 +39,8 @@ class Executed(Generic[A_co]):
     body: bytes | None
 
 
-class _Entry(NamedTuple):
-    answer: Answer
-    cost: int
-
-
-class _Entries(LRUCache[CacheKey, _Entry]):
-    def popitem(self) -> tuple[CacheKey, _Entry]:
-        evicted = super().popitem()
-        metrics.RESPONSE_CACHE_EVICTIONS.inc()
-        return evicted
+def _evicted() -> None:
+    metrics.RESPONSE_CACHE_EVICTIONS.inc()
 
 
 def _cost(key: CacheKey, answer: Answer) -> int:
@@ -61,7 +52,7 @@ class AnswerStore:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries = _Entries(max_bytes, getsizeof=lambda entry: entry.cost)
+        self._entries: LRU[CacheKey, Answer] = LRU(max_bytes, on_evict=_evicted)
         self._flights: SingleFlight[CacheKey, tuple[Executed[object], Answer | None]] = (
             SingleFlight()
         )
@@ -72,24 +63,21 @@ class AnswerStore:
     @property
     def size(self) -> int:
         """Bytes counted for what is kept."""
-        return int(self._entries.currsize)
+        return self._entries.size
 
     def get(self, key: CacheKey) -> Answer | None:
-        entry = self._entries.get(key)
-        return None if entry is None else entry.answer
+        return self._entries.get(key)
 
     def put(self, key: CacheKey, answer: Answer) -> None:
-        cost = _cost(key, answer)
-        if cost > self.max_bytes:
+        if not self._entries.put(key, answer, _cost(key, answer)):
             return  # larger than the whole store: keeping it would only empty the store
-        self._entries[key] = _Entry(answer, cost)
         metrics.RESPONSE_CACHE_BYTES.set(self.size)
         metrics.RESPONSE_CACHE_ENTRIES.set(len(self._entries))
 
     def clear(self) -> None:
         """Forget every answer (the chain the answers were read from is not the node's); not
         counted as evictions (those are for room)."""
-        self._entries = _Entries(self.max_bytes, getsizeof=lambda entry: entry.cost)
+        self._entries = LRU(self.max_bytes, on_evict=_evicted)
         metrics.RESPONSE_CACHE_BYTES.set(0)
         metrics.RESPONSE_CACHE_ENTRIES.set(0)
 
