@@ -60,7 +60,9 @@ async def test_processes_migrating_at_once_apply_each_migration_once(database_ur
 
 
 def _cli(url: str, cwd: Path) -> subprocess.Popen[str]:
-    environment = {**os.environ, "PYLON_DATABASE_URL": url, "PYLON_LOG_LEVEL": "WARNING"}
+    # The tests' own PYLON_TEST_* variables name no setting: the command would warn of them.
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("PYLON_")}
+    environment = clean | {"PYLON_DATABASE_URL": url, "PYLON_LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
         [sys.executable, "-c", "from pylon_gql.cli import main; main()", "migrate"],
         cwd=cwd,
