@@ -6,7 +6,7 @@ its data and its socket in a temporary directory and durability off (a test serv
 nothing worth keeping). initdb refuses to run as root, so as root the server runs as the
 `postgres` user the package creates. No binaries: the Postgres tests skip, and fail under CI.
 
-Run locally as `python -m tests.postgres` to get a server's URL (stopped by Ctrl-C).
+`python -m tests.postgres` starts one and prints its URL to export (Ctrl-C stops it).
 """
 
 from __future__ import annotations
@@ -216,11 +216,20 @@ def main() -> None:
     server = Server(bin_dir)
     started = time.monotonic()
     server.start()
-    print(f"export {ENV}={server.url}   # up in {time.monotonic() - started:.1f} s; Ctrl-C stops")
+    print(
+        f"export {ENV}={server.url}   # up in {time.monotonic() - started:.1f} s; "
+        "Ctrl-C (or SIGTERM) stops it",
+        flush=True,
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    # Both, explicitly: a background job starts with SIGINT ignored.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         signal.pause()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.stop()
 
