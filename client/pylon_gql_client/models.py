@@ -253,6 +253,8 @@ class WeightCommit(Model):
     error: str | None
     created_at: datetime
     updated_at: datetime
+    #: The server replica (`PYLON_REPLICA_ID`) that made the attempt; None in old logs.
+    replica: str | None = None
 
 
 class SetWeightsMode(StrEnum):

@@ -62,6 +62,11 @@ class WeightCommit:
     error: str | None = strawberry.field(description="Why the attempt failed.")
     created_at: datetime.datetime = strawberry.field(description="When the attempt started.")
     updated_at: datetime.datetime = strawberry.field(description="When its status last moved.")
+    replica: str | None = strawberry.field(
+        description="The server (`PYLON_REPLICA_ID`) that made the attempt: with several "
+        "replicas, the one that led the committer then. Null for attempts logged before "
+        "servers recorded it."
+    )
     attempt: strawberry.Private[models.CommitAttempt]
 
     @strawberry.field(
@@ -98,6 +103,7 @@ class WeightCommit:
             error=attempt.error,
             created_at=attempt.created_at,
             updated_at=attempt.updated_at,
+            replica=attempt.replica,
             attempt=attempt,
         )
 

@@ -127,7 +127,8 @@ async def test_commit_weights_refused_and_the_list_of_commits(
     raw = await server.query(
         """{ weightCommits(last: 5) { id block { number hash } epoch { block { number hash }
              netuid tempo index start end blocksRemaining commitWindow { start end open } }
-             netuid mode uidCount digest revealRound status error createdAt updatedAt } }""",
+             netuid mode uidCount digest revealRound status error createdAt updatedAt
+             replica } }""",
         token=VALIDATOR_TOKEN,
     )
     assert as_json(commits) == same(raw["data"]["weightCommits"])
