@@ -5,6 +5,7 @@ per replica."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -55,7 +56,7 @@ async def test_every_attempt_names_its_replica(stores: tuple[WeightStore, Weight
 def test_a_replica_id_is_unique_per_process_unless_configured() -> None:
     generated = replica_id()
     assert generated == replica_id()  # one per process
-    assert str(__import__("os").getpid()) in generated and len(generated) <= 64
+    assert str(os.getpid()) in generated and len(generated) <= 64
     assert replica_id("validator-a") == "validator-a"
 
 

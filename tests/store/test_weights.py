@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -87,7 +88,7 @@ async def test_racing_deltas_up_and_down_never_cross_zero_wrongly(store: WeightS
     tasks = [store.add_weight(5, HOTKEY, 1.0) for _ in range(ups)]
     tasks += [store.add_weight(5, HOTKEY, -1.0) for _ in range(downs)]
     order = list(range(len(tasks)))
-    __import__("random").Random(5).shuffle(order)
+    random.Random(5).shuffle(order)
     results = await asyncio.gather(*(tasks[i] for i in order), return_exceptions=True)
     refused = [r for r in results if isinstance(r, BaseException)]
     assert all(isinstance(r, WeightRangeError) for r in refused), refused
