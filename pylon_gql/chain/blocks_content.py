@@ -186,10 +186,18 @@ class BlockDecoder:
         nonce = tip = None
         for identifier, value in zip(self._extensions, values, strict=False):
             if identifier == "CheckNonce":
-                nonce = int(value)
+                nonce = _number(value)
             elif identifier == "ChargeTransactionPayment":
-                tip = int(value)
+                tip = _number(value)
         return nonce, tip
+
+
+def _number(value: Any) -> int | None:
+    """An extension's number, out of the structs a runtime may wrap it in (subtensor's
+    `ChargeTransactionPaymentWrapper {charge_transaction_payment}`)."""
+    while isinstance(value, dict) and len(value) == 1:
+        value = next(iter(value.values()))
+    return int(value) if isinstance(value, int) else None
 
 
 class _Outcome:

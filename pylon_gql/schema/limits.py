@@ -55,11 +55,12 @@ SIZE_ARGUMENTS = {"neurons": "first", "weightCommits": "last"}
 DEFAULT_SIZES = {"weightCommits": 20}
 #: Lists a list argument bounds to its length, by (type, field): a matrix's rows with `uids`.
 LENGTH_ARGUMENTS = {("Metagraph", "chainWeights"): "uids", ("Metagraph", "bonds"): "uids"}
-#: Sizes of lists, by (type, field), when no argument bounds them: a matrix's rows (a subnet
-#: has at most 256 validators), a block's extrinsics and events, a hotkey's stake links.
+#: Sizes of lists, by (type, field), when no argument bounds them: a matrix's rows (a row per
+#: validator: 64, the chain's default `max_validators`; a few subnets allow up to 256), a
+#: block's extrinsics and events, a hotkey's stake links.
 TYPED_SIZES = {
-    ("Metagraph", "chainWeights"): 256,
-    ("Metagraph", "bonds"): 256,
+    ("Metagraph", "chainWeights"): 64,
+    ("Metagraph", "bonds"): 64,
     ("Block", "extrinsics"): 256,
     ("Block", "events"): 512,
     ("Extrinsic", "events"): 16,

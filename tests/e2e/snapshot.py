@@ -85,3 +85,32 @@ def neurons() -> list[dict[str, Any]]:
             }
         )
     return decoded
+
+
+@functools.cache
+def stake_columns() -> list[dict[str, Any]]:
+    """Each neuron's stake split, registration block and identity name as finney answered
+    `get_selective_mechagraph` (every column), decoded with scalecodec alone."""
+    config, apis = _runtime()
+    api = next(a for a in apis if a["name"] == "SubnetInfoRuntimeApi")
+    output = next(m for m in api["methods"] if m["name"] == "get_selective_mechagraph")["output"]
+    call = next(
+        c
+        for c in _SNAPSHOT["state_call"]
+        if c["method"] == "SubnetInfoRuntimeApi_get_selective_mechagraph"
+    )
+    graph: Any = config.create_scale_object(f"scale_info::{output}").decode(
+        scalecodec.ScaleBytes(call["result"])
+    )
+    identities = graph["identities"]
+    return [
+        {
+            "uid": uid,
+            "alphaStakeRao": str(int(graph["alpha_stake"][uid])),
+            "taoStakeRao": str(int(graph["tao_stake"][uid])),
+            "totalStakeRao": str(int(graph["total_stake"][uid])),
+            "registeredAt": int(graph["block_at_registration"][uid]),
+            "identity": None if identities[uid] is None else identities[uid]["name"],
+        }
+        for uid in range(len(graph["hotkeys"]))
+    ]

@@ -122,7 +122,7 @@ async def test_a_negative_updated_within_is_refused(execute: Execute) -> None:
 
 
 async def test_the_weights_matrix_rows_and_one_row(execute: Execute) -> None:
-    # A full matrix is estimated at 256 rows of 1024 entries: over the anonymous budget.
+    # A full matrix is estimated at 64 rows of 1024 entries: over the anonymous budget.
     every = await execute(
         "{ metagraph { chainWeights { uid hotkey weights { uid weight weightU16 } } } }",
         roles=frozenset({Role.READER}),
