@@ -24,7 +24,18 @@ import pytest
 # A real PostgreSQL server and a fresh database per test (`database_url`: SQLite, then Postgres).
 from tests.postgres import database_url, module_database_url, postgres_server, postgres_url
 
-__all__ = ["database_url", "module_database_url", "postgres_server", "postgres_url"]
+# A real redis-server: CI's (`redis_url`) or the test's own (`redis_server`), a channel per test.
+from tests.redis import channel, redis_server, redis_url
+
+__all__ = [
+    "channel",
+    "database_url",
+    "module_database_url",
+    "postgres_server",
+    "postgres_url",
+    "redis_server",
+    "redis_url",
+]
 
 QUIET_MACHINE = "quiet_machine"
 

@@ -1,4 +1,5 @@
-"""A real redis-server the test owns (it may kill and restart it), and a channel per test.
+"""A real redis-server for the tests (registered in tests/conftest.py): one the test owns (it
+may kill and restart it), CI's or one per module, and a channel per test.
 
 Tests that only send through Redis use CI's server (`PYLON_TEST_REDIS_URL`, from .ci/run) when
 it is given; those that kill Redis mid-run start their own from the `redis-server` binary

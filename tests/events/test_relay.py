@@ -19,9 +19,9 @@ from pylon_gql.events import NewBlock, Subscription
 from pylon_gql.models import BlockRef, CommitAttempt, CommitStatus
 from tests.chain.fakes import eventually
 from tests.e2e.conftest import free_port
+from tests.redis import RedisServer
 
 from .attempts import attempt, moves
-from .conftest import RedisServer
 
 PATIENCE = 60.0
 
@@ -108,7 +108,7 @@ async def test_cross_replica_delivery_takes_milliseconds(redis_url: str, channel
 
 
 async def test_redis_down_at_start_then_up(channel: str, caplog: pytest.LogCaptureFixture) -> None:
-    from .conftest import redis_binary
+    from tests.redis import redis_binary
 
     server = RedisServer(redis_binary())  # on a port where nothing listens yet
     caplog.set_level(logging.INFO)

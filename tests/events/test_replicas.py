@@ -25,8 +25,7 @@ from pylon_gql.services import Services
 from pylon_gql.simnet import Simnet, SimnetConfig
 from tests.chain.fakes import eventually
 from tests.e2e.conftest import PATIENCE, graphql, running, settings_for
-
-from .conftest import RedisServer
+from tests.redis import RedisServer
 
 pytestmark = pytest.mark.timeout(600)
 

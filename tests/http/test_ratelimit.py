@@ -6,11 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -133,43 +129,6 @@ def test_a_redis_url_that_is_not_one_is_refused_without_echoing_it() -> None:
 
 
 # --- Redis: counters shared by replicas
-
-
-def _answers_ping(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2) as s:
-        s.sendall(b"PING\r\n")
-        return s.recv(16).startswith(b"+PONG")
-    return False
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """CI's redis-server (.ci/run exports PYLON_TEST_REDIS_URL), or one started here."""
-    given = os.environ.get("PYLON_TEST_REDIS_URL")
-    if given:
-        yield given
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the Redis tests: .ci/run installs and starts redis-server")
-        pytest.skip("no redis-server binary here (apt-get install redis-server; .ci/run does)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            if _answers_ping(port):
-                break
-            if process.poll() is not None:
-                pytest.fail(f"redis-server exited with {process.returncode}")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def test_replicas_share_their_counters_in_redis(redis_url: str) -> None:
