@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import free_port
+from tests.postgres import free_port
 
 
 def _answers_ping(port: int) -> bool:
