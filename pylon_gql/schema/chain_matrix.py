@@ -1,8 +1,9 @@
 """The weights and bonds matrices on chain, a row per neuron that has one.
 
-A full matrix of a large subnet is hundreds of thousands of entries: each entry is a plain
-object with slots (built per answer from the cached `ChainMatrix`'s arrays), completed by the
-compiled completion path (`execution.py`), not a strawberry dataclass with a field per value.
+A full matrix of a large subnet is hundreds of thousands of entries: a row's entries are served
+as `Columns` over the cached `ChainMatrix`'s arrays, which the compiled completion
+(`execution.py`) turns into answers without an object per entry (graphql-core's completion,
+should it run, gets one `_Weight`/`_Bond` per entry instead).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..models_metagraph import U16_MAX, ChainMatrix, MatrixKind, MatrixRow
 from .arguments import check_list
 from .context import Info
 from .errors import BadUserInput
+from .execution import Columns
 
 #: Mechanisms served for now: mechanism 0, the subnet's own weights (the rows of other
 #: mechanisms live under other storage indexes; issue 16's mechanisms part).
@@ -61,25 +63,44 @@ class ChainBondsRow:
 class _Weight:
     __slots__ = ("uid", "weight", "weight_u16")
 
-    def __init__(self, uid: int, value: int) -> None:
+    def __init__(self, uid: int, weight: float, weight_u16: int) -> None:
         self.uid = uid
-        self.weight = value / U16_MAX
-        self.weight_u16 = value
+        self.weight = weight
+        self.weight_u16 = weight_u16
 
 
 class _Bond:
     __slots__ = ("bond", "bond_u16", "uid")
 
-    def __init__(self, uid: int, value: int) -> None:
+    def __init__(self, uid: int, bond: float, bond_u16: int) -> None:
         self.uid = uid
-        self.bond = value / U16_MAX
-        self.bond_u16 = value
+        self.bond = bond
+        self.bond_u16 = bond_u16
+
+
+#: Every column is its own output value: u16s are Ints, a u16 / 65535 a finite Float.
+_EXACT = frozenset({"uid", "weight", "weight_u16", "bond", "bond_u16"})
+
+
+def _entries(row: MatrixRow, kind: MatrixKind) -> Columns:
+    uids, values = row.uids, row.values
+
+    def normalised() -> list[float]:
+        return [value / U16_MAX for value in values]
+
+    if kind is MatrixKind.WEIGHTS:
+        columns = {"uid": uids, "weight": normalised, "weight_u16": values}
+        return Columns(len(uids), columns, _Weight, _EXACT)
+    columns = {"uid": uids, "bond": normalised, "bond_u16": values}
+    return Columns(len(uids), columns, _Bond, _EXACT)
 
 
 class _Row:
     __slots__ = ("bonds", "hotkey", "uid", "weights")
 
-    def __init__(self, uid: int, hotkey: str, entries: Sequence[object], kind: MatrixKind) -> None:
+    def __init__(
+        self, uid: int, hotkey: str, entries: Columns | list[object], kind: MatrixKind
+    ) -> None:
         self.uid = uid
         self.hotkey = hotkey
         if kind is MatrixKind.WEIGHTS:
@@ -124,17 +145,17 @@ async def matrix_rows(
 def rows_of(
     matrix: ChainMatrix, metagraph: models.Metagraph, uids: Sequence[int] | None
 ) -> list[_Row]:
-    entry = _Weight if matrix.kind is MatrixKind.WEIGHTS else _Bond
     if uids is None:
         chosen: list[MatrixRow | int] = list(matrix.rows)
     else:
         chosen = [matrix.by_uid.get(uid, uid) for uid in dict.fromkeys(uids)]
     rows = []
     for row in chosen:
+        entries: Columns | list[object]
         if isinstance(row, int):
             uid, entries = row, []
         else:
-            uid, entries = row.uid, list(map(entry, row.uids, row.values))
+            uid, entries = row.uid, _entries(row, matrix.kind)
         neuron = metagraph.neuron_by_uid(uid)
         rows.append(_Row(uid, "" if neuron is None else neuron.hotkey, entries, matrix.kind))
     return rows

@@ -32,6 +32,10 @@ DOCUMENTS = [
         coldkey @include(if: $skip) } } }
     fragment F on Neuron { stake ... on Neuron { incentive } }""",
     "{ metagraph { neurons(first: 0) { uid } } }",
+    # matrices: rows by graphql-core, their entries from columns
+    """{ metagraph { chainWeights(uids: [1, 3, 2]) { uid hotkey weights {
+        __typename u: uid weight weightU16 uid } }
+        bonds(uids: [5]) { bonds { bond bondU16 } } } }""",
 ]
 
 
