@@ -26,6 +26,7 @@ from .errors import (
     error_from_graphql,
     error_from_result,
 )
+from .full_reads import FullMetagraphReads
 from .models import (
     Block,
     Chain,
@@ -78,7 +79,7 @@ class ClientOptions(TypedDict, total=False):
     ping_interval: float | None
 
 
-class AsyncPylonClient(AsyncApi):
+class AsyncPylonClient(FullMetagraphReads, AsyncApi):
     """A client of one pylon-gql server.
 
     `url` is the server (`http://127.0.0.1:8000`, `/graphql` is added when there is no path);

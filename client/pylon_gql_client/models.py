@@ -198,6 +198,8 @@ class NeuronFilter(Input):
     hotkeys: list[str] | None = None
     coldkeys: list[str] | None = None
     min_stake: float | None = None
+    #: Neurons that set weights (or registered) at most this many blocks before the block.
+    updated_within_blocks: int | None = None
 
 
 class NeuronOrder(Input):

@@ -120,6 +120,13 @@ class PylonClient:
     commit_weights = _blocking(AsyncPylonClient.commit_weights)
     set_commitment = _blocking(AsyncPylonClient.set_commitment)
     set_hyperparameter = _blocking(AsyncPylonClient.set_hyperparameter)
+    neuron_details = _blocking(AsyncPylonClient.neuron_details)
+    chain_weights = _blocking(AsyncPylonClient.chain_weights)
+    bonds = _blocking(AsyncPylonClient.bonds)
+    pending_weight_commits = _blocking(AsyncPylonClient.pending_weight_commits)
+    revealed_commitments = _blocking(AsyncPylonClient.revealed_commitments)
+    extrinsics = _blocking(AsyncPylonClient.extrinsics)
+    events = _blocking(AsyncPylonClient.events)
 
     @overload
     def neurons(

@@ -64,8 +64,9 @@ TYPED_SIZES = {
     ("Block", "extrinsics"): 256,
     ("Block", "events"): 512,
     ("Extrinsic", "events"): 16,
-    ("Neuron", "parents"): 8,
-    ("Neuron", "children"): 8,
+    # most hotkeys have none; subtensor allows a parent 5 children
+    ("Neuron", "parents"): 1,
+    ("Neuron", "children"): 1,
 }
 #: Root fields that read the chain at their `block` argument (`block` reads at `number`).
 BLOCK_ARGUMENT = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLObjectType, GraphQLSchema, build_schema, parse, validate
-from pylon_gql_client import documents
+from graphql import FieldNode, GraphQLObjectType, GraphQLSchema, build_schema, parse, validate
+from pydantic.alias_generators import to_snake
+from pylon_gql_client import NeuronDetails, documents
 from pylon_gql_client.partial import NEURON_FIELDS
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schema.graphql"
@@ -28,6 +29,8 @@ def test_there_is_a_document_per_operation() -> None:
     assert {"weights", "weight_commits", "set_weights", "set_weight", "update_weight"} <= names
     assert {"commit_weights", "set_commitment", "set_hyperparameter"} <= names
     assert {"new_epoch", "weight_commit_updates"} <= names
+    assert {"neuron_details", "chain_weights", "bonds", "pending_weight_commits"} <= names
+    assert {"revealed_commitments", "extrinsics", "events"} <= names
 
 
 @pytest.mark.parametrize("name", documents.operation_names())
@@ -48,11 +51,21 @@ def test_a_neuron_selection_asks_only_for_its_fields_and_the_block() -> None:
     assert fields == ["block {", "...BlockRefFields", "}", "uid", "validatorPermit", "stake"]
 
 
+def details_fields() -> set[str]:
+    """The Neuron fields `neuron_details(...)` asks for (the full metagraph's)."""
+    fragment = documents.fragments()["NeuronDetailsFields"]
+    return {s.name.value for s in fragment.selection_set.selections if isinstance(s, FieldNode)}
+
+
 def test_every_field_of_the_schemas_neuron_may_be_asked_for(schema: GraphQLSchema) -> None:
     neuron = schema.get_type("Neuron")
     assert isinstance(neuron, GraphQLObjectType)
+    # The full metagraph's fields through neuron_details(), each of them, and nothing else.
+    details = set(neuron.fields) - set(NEURON_FIELDS)
+    assert details <= details_fields()
+    assert {to_snake(name) for name in details_fields()} == set(NeuronDetails.model_fields)
     # In the schema's spelling (camelCase) and the models' (snake_case) alike.
-    assert set(neuron.fields) <= set(NEURON_FIELDS)
+    assert set(neuron.fields) - details <= set(NEURON_FIELDS)
     assert set(NEURON_FIELDS) - set(neuron.fields) == {
         "validator_permit",
         "stake_rao",

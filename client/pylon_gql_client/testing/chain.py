@@ -197,13 +197,24 @@ class FakeChain:
                 raise variable_refused("where", problem, f".uids[{index}]")
         if condition.min_stake is not None:
             check_float("where", condition.min_stake, ".minStake")
+        if condition.updated_within_blocks is not None:
+            problem = rules.int_problem(condition.updated_within_blocks)
+            if problem is not None:
+                raise variable_refused("where", problem, ".updatedWithinBlocks")
+            if condition.updated_within_blocks < 0:
+                raise bad_input(
+                    "`updatedWithinBlocks` must be 0 or more; got "
+                    f"{condition.updated_within_blocks}"
+                )
         problem = rules.page_problem(first, offset, max_page_size)
         if problem is not None:
             raise bad_input(problem)
         for what, keys in (("hotkey", condition.hotkeys), ("coldkey", condition.coldkeys)):
             for key in keys or ():
                 check_account(key, what)
-        kept = [n for n in self.metagraph_at(ref).neurons if _keeps(condition, n)]
+        metagraph = self.metagraph_at(ref)
+        number = metagraph.block.number
+        kept = [n for n in metagraph.neurons if _keeps(condition, n, number)]
         key = ORDER_KEYS[order.field]
         kept.sort(key=lambda n: n.uid)
         kept.sort(key=lambda n: getattr(n, key), reverse=order.direction == OrderDirection.DESC)
@@ -211,7 +222,7 @@ class FakeChain:
         return kept[offset:end][:max_page_size]
 
 
-def _keeps(condition: NeuronFilter, neuron: Neuron) -> bool:
+def _keeps(condition: NeuronFilter, neuron: Neuron, number: int) -> bool:
     checks: list[Callable[[], bool]] = [
         lambda: condition.active is None or neuron.active == condition.active,
         lambda: (
@@ -222,5 +233,9 @@ def _keeps(condition: NeuronFilter, neuron: Neuron) -> bool:
         lambda: condition.hotkeys is None or neuron.hotkey in condition.hotkeys,
         lambda: condition.coldkeys is None or neuron.coldkey in condition.coldkeys,
         lambda: condition.min_stake is None or neuron.stake >= condition.min_stake,
+        lambda: (
+            condition.updated_within_blocks is None
+            or number - neuron.last_update <= condition.updated_within_blocks
+        ),
     ]
     return all(check() for check in checks)
