@@ -6,6 +6,7 @@ landing in `chainWeights`, `pendingWeightCommits` and their block's extrinsics."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -297,3 +298,20 @@ async def test_a_validator_token_reads_the_full_matrix_and_an_anonymous_caller_o
         "/graphql", json={"query": "{ metagraph { chainWeights(uids: [1]) { uid } } }"}
     )
     assert one.json()["data"]["metagraph"]["chainWeights"] == [{"uid": 1}]
+
+
+def readme_examples() -> list[str]:
+    """The README's GraphQL examples of the full metagraph."""
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### The full metagraph") :]
+    section = section[: section.index("Every field that takes `block`")]
+    return [block[: block.index("```")] for block in section.split("```graphql\n")[1:]]
+
+
+async def test_the_readmes_examples_answer_without_errors(served: Served) -> None:
+    examples = readme_examples()
+    assert len(examples) == 4
+    for example in examples:
+        answer = await served.query(example, {"block": snapshot.NUMBER, "me": BOB})
+        assert "errors" not in answer, (example, answer)
+        assert answer["data"], example
