@@ -43,7 +43,17 @@ from ..models import BlockRef
 
 #: Root fields that answer at their `block` argument, or at the head when it is null.
 BLOCK_FIELDS = frozenset(
-    {"metagraph", "neuron", "epoch", "hyperparameters", "subnet", "commitment", "commitments"}
+    {
+        "metagraph",
+        "neuron",
+        "epoch",
+        "hyperparameters",
+        "subnet",
+        "commitment",
+        "commitments",
+        "pendingWeightCommits",
+        "revealedCommitments",
+    }
 )
 #: Root fields that always answer at the head.
 HEAD_FIELDS = frozenset({"head", "chain"})

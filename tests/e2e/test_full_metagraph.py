@@ -315,3 +315,13 @@ async def test_the_readmes_examples_answer_without_errors(served: Served) -> Non
         answer = await served.query(example, {"block": snapshot.NUMBER, "me": BOB})
         assert "errors" not in answer, (example, answer)
         assert answer["data"], example
+
+
+async def test_the_new_root_fields_answers_are_kept(served: Served) -> None:
+    document = """query ($b: Int) { pendingWeightCommits(block: $b) { hotkey }
+        revealedCommitments(block: $b) { hotkey } }"""
+    body = {"query": document, "variables": {"b": snapshot.NUMBER}}
+    first = await served.client.post("/graphql", json=body)
+    again = await served.client.post("/graphql", json=body)
+    assert first.json() == again.json()
+    assert again.headers.get("x-pylon-cache") == "hit"
