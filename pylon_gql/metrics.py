@@ -276,12 +276,22 @@ class PendingCounter:
 
 class PendingHistogram:
     """One series of a histogram, observed in plain numbers and added to the series when its
-    metric is collected (as `PendingCounter`)."""
+    metric is collected (as `PendingCounter`); with `counted`, a counter's series that goes up
+    by one with each observation (a request and its latency: one call for both)."""
 
-    __slots__ = ("_added_counts", "_added_total", "_bounds", "_series", "counts", "total")
+    __slots__ = (
+        "_added_counts",
+        "_added_total",
+        "_bounds",
+        "_counted",
+        "_series",
+        "counts",
+        "total",
+    )
 
-    def __init__(self, series: Histogram) -> None:
+    def __init__(self, series: Histogram, counted: Counter | None = None) -> None:
         self._series = series
+        self._counted = counted
         # prometheus-client's own: the upper bounds (the last +Inf) and a value per bucket.
         self._bounds: list[float] = list(series._upper_bounds)  # type: ignore[attr-defined]
         self.counts = [0] * len(self._bounds)
@@ -297,10 +307,14 @@ class PendingHistogram:
     def _flush(self) -> None:
         buckets = self._series._buckets  # type: ignore[attr-defined]
         added = self._added_counts
+        observed = 0
         for index, count in enumerate(self.counts):
             if count != added[index]:
                 buckets[index].inc(count - added[index])
+                observed += count - added[index]
                 added[index] = count
+        if observed and self._counted is not None:
+            self._counted.inc(observed)
         total = self.total
         if total != self._added_total:
             self._series._sum.inc(total - self._added_total)  # type: ignore[attr-defined]
@@ -320,12 +334,13 @@ def pending_counter(series: Counter) -> PendingCounter:
     return found
 
 
-def pending_histogram(series: Histogram) -> PendingHistogram:
-    """The plain-number observations of `series` (a labelled child), one per series."""
+def pending_histogram(series: Histogram, counted: Counter | None = None) -> PendingHistogram:
+    """The plain-number observations of `series` (a labelled child), one per series; each also
+    counts one on `counted` (always the same counter's series for a given `series`)."""
     found = _pending.get(series)
     if found is None:
-        found = _pending[series] = PendingHistogram(series)
-    assert isinstance(found, PendingHistogram)
+        found = _pending[series] = PendingHistogram(series, counted)
+    assert isinstance(found, PendingHistogram) and found._counted is counted
     return found
 
 

@@ -29,21 +29,38 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from typing import NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..logs import end_request, start_request
 from ..response_cache import ResponseCache
 from ..response_cache.delivery import accepts_gzip, delivered, matches
-from .middleware import REQUEST_ID_HEADER, request_id_for
+from .middleware import REQUEST_ID_HEADER, new_request_id, request_id_for
 from .ratelimit import COUNTED, RateLimiter, limited_answer
 
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 _HIT = b"hit"
-#: Header values remembered with what they decide (a Host is allowed; an Accept-Encoding
-#: takes gzip), at most this many of each: clients send a handful of distinct ones, and
-#: strangers must not grow the memory with made-up ones.
-MAX_REMEMBERED = 256
+#: Distinct header lists judged and remembered, at most (then forgotten all at once): the
+#: clients of a server send a handful; a stranger's made-up ones must not grow the memory.
+MAX_JUDGED = 1024
+
+Headers = tuple[tuple[bytes, bytes], ...]
+
+
+class Judged(NamedTuple):
+    """What a request's headers decide about it, whatever its body: judged once per distinct
+    header list (a dashboard sends the same one every time)."""
+
+    #: No `Origin` (CORS is the app's) and a Host allowed by name (not by wildcard: the app's).
+    lane: bool
+    #: A JSON body, not asking for a streamed (subscription) answer.
+    json: bool
+    authorization: str | None
+    gzipped: bool
+    if_none_match: bytes | None
+    #: The client's own request id when it is tame (None: a new one per request).
+    client_id: bytes | None
 
 
 class FastLane:
@@ -68,8 +85,8 @@ class FastLane:
         self.path = path
         self._any_host = "*" in allowed_hosts
         self._hosts = frozenset(h.encode() for h in allowed_hosts if "*" not in h)
-        self._host_allowed: dict[bytes, bool] = {}
-        self._gzip_accepted: dict[bytes, bool] = {}
+        self._judged: dict[Headers, Judged] = {}
+        self._anonymous = responses.roles_of(None)
         # uvicorn logs its access line while the answer starts: under the request's id and
         # operation, when that line is written at all.
         self._access = logging.getLogger("uvicorn.access")
@@ -79,26 +96,21 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        # The last value of a repeated header, as a loop over them would keep.
-        headers: dict[bytes, bytes] = dict(scope["headers"])
-        if b"origin" in headers:  # CORS: the app's middleware answers it
+        listed = tuple(scope["headers"])
+        judged = self._judged.get(listed)
+        if judged is None:
+            judged = self._judge(listed)
+        lane, json, authorization, gzipped, if_none_match, client_id = judged
+        if not lane:
             await self.app(scope, receive, send)
             return
-        if not self._any_host and not self._allows(headers.get(b"host", b"")):
-            await self.app(scope, receive, send)  # refused there, or matched by wildcard
-            return
         method = scope["method"]
-        read: list[Message] = []  # the body's messages read here, handed on with the request
+        message: Message | None = None  # the body's first message, read here
         if method == "GET":
             raw: bytes = scope["query_string"]
-        elif method == "POST" and b"application/json" in headers.get(b"content-type", b""):
-            accept = headers.get(b"accept", b"")
-            if b"multipart" in accept or b"event-stream" in accept:
-                await self.app(scope, receive, send)  # a streamed subscription: the view's
-                return
+        elif method == "POST" and json:
             message = await receive()
             raw = message.get("body", b"")
-            read.append(message)
             if (
                 message["type"] != "http.request"
                 or message.get("more_body", False)
@@ -107,19 +119,22 @@ class FastLane:
                 # In several messages (or too large, or the client left): read the rest, or
                 # hand on what came for the app to refuse.
                 whole, read = await _read_body(receive, self.max_body_bytes, message)
+                receive = _replaying(read, receive)
+                message = None
                 if whole is None:
-                    await self.app(scope, _replaying(read, receive), send)
+                    await self.app(scope, receive, send)
                     return
                 raw = whole
         else:
             await self.app(scope, receive, send)
             return
-        authorization = headers.get(b"authorization")
         responses = self.responses
-        roles = responses.roles_of(None if authorization is None else authorization.decode())
+        roles = self._anonymous if authorization is None else responses.roles_of(authorization)
         found = responses.find((method, raw, roles))
         if found is None:
-            await self.app(scope, _replaying(read, receive) if read else receive, send)
+            if message is not None:
+                receive = _replaying([message], receive)  # the app reads the body again
+            await self.app(scope, receive, send)
             return
         if self.limiter is not None:
             scope[COUNTED] = True
@@ -127,45 +142,57 @@ class FastLane:
             if retry_after is not None:
                 await limited_answer(retry_after)(scope, receive, send)
                 return
-        answer = found.answer
-        accept_encoding = headers.get(b"accept-encoding")
-        gzipped = accept_encoding is not None and self._accepts_gzip(accept_encoding)
-        cache_control = responses.served(found, time.perf_counter() - started)
+        answer, template, key = found
+        cache_control = responses.served(template, key, time.perf_counter() - started)
         ready = delivered(answer, gzipped, cache_control, _HIT)
-        if_none_match = headers.get(b"if-none-match")
-        if method == "GET" and if_none_match and matches(if_none_match, answer):
-            status, answer_headers, body = 304, ready.not_modified, b""
+        if if_none_match is not None and method == "GET" and matches(if_none_match, answer):
+            status, headers, body = 304, ready.not_modified, b""
         else:
-            status, answer_headers, body = 200, ready.headers, ready.body
-        request_id = request_id_for(headers.get(_REQUEST_ID))
-        answer_headers = [*answer_headers, (_REQUEST_ID, request_id.encode())]
+            status, headers, body = 200, ready.headers, ready.body
+        request_id = client_id or new_request_id()
+        headers = [*headers, (_REQUEST_ID, request_id)]
         if not self._access.isEnabledFor(logging.INFO):
-            await send({"type": "http.response.start", "status": status, "headers": answer_headers})
+            await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
-        log_context = start_request(request_id, found.template.log_name)
+        log_context = start_request(request_id.decode("latin-1"), template.log_name)
         try:
-            await send({"type": "http.response.start", "status": status, "headers": answer_headers})
+            await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
         finally:
             end_request(log_context)
 
-    def _allows(self, host: bytes) -> bool:
-        """Whether a Host header names an allowed host (not by wildcard: the app's)."""
-        allowed = self._host_allowed.get(host)
-        if allowed is None:
-            allowed = _hostname(host) in self._hosts
-            if len(self._host_allowed) < MAX_REMEMBERED:
-                self._host_allowed[host] = allowed
-        return allowed
+    def _judge(self, listed: Headers) -> Judged:
+        """What `listed` decides (remembered: see `Judged`)."""
+        headers = dict(listed)  # the last value of a repeated header, as the app would read
+        host = headers.get(b"host", b"")
+        lane = b"origin" not in headers and (self._any_host or _hostname(host) in self._hosts)
+        accept = headers.get(b"accept", b"")
+        json = (
+            b"application/json" in headers.get(b"content-type", b"")
+            and b"multipart" not in accept
+            and b"event-stream" not in accept
+        )
+        authorization = headers.get(b"authorization")
+        client_id = headers.get(_REQUEST_ID)
+        judged = Judged(
+            lane=lane,
+            json=json,
+            authorization=None if authorization is None else authorization.decode("latin-1"),
+            gzipped=accepts_gzip(headers.get(b"accept-encoding")),
+            if_none_match=headers.get(b"if-none-match"),
+            client_id=None if client_id is None else _tame(client_id),
+        )
+        if len(self._judged) >= MAX_JUDGED:
+            self._judged.clear()
+        self._judged[listed] = judged
+        return judged
 
-    def _accepts_gzip(self, accept_encoding: bytes) -> bool:
-        accepted = self._gzip_accepted.get(accept_encoding)
-        if accepted is None:
-            accepted = accepts_gzip(accept_encoding)
-            if len(self._gzip_accepted) < MAX_REMEMBERED:
-                self._gzip_accepted[accept_encoding] = accepted
-        return accepted
+
+def _tame(client_id: bytes) -> bytes | None:
+    """The client's request id when it is kept (tame enough for logs and answers)."""
+    kept = request_id_for(client_id).encode("latin-1")
+    return kept if kept == client_id else None
 
 
 def _hostname(host: bytes) -> bytes:

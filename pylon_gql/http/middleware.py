@@ -37,6 +37,14 @@ def request_id_for(client_id: bytes | None) -> str:
     return f"{_PREFIX}{next(_COUNTER):016x}"
 
 
+_PREFIX_BYTES = _PREFIX.encode()
+
+
+def new_request_id() -> bytes:
+    """A new request id, as it goes in the `x-request-id` header."""
+    return b"%s%016x" % (_PREFIX_BYTES, next(_COUNTER))
+
+
 #: The messages that start an answer: its headers get the id.
 _STARTS = ("http.response.start", "websocket.accept", "websocket.http.response.start")
 _DENIAL_START: Message = {

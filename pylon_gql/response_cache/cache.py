@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from starlette.requests import Request
@@ -42,12 +42,8 @@ CACHE_HEADER = "x-pylon-cache"
 _HITS = metrics.pending_counter(metrics.RESPONSE_CACHE_REQUESTS.labels("hit"))
 
 
-class Found(NamedTuple):
-    """A kept answer the fast lane found, and what it was found by."""
-
-    answer: Answer
-    template: KeyTemplate
-    key: CacheKey
+#: A kept answer the fast lane found, the key template and the key it was found by.
+Found = tuple[Answer, KeyTemplate, CacheKey]
 
 
 class ResponseCache:
@@ -86,23 +82,23 @@ class ResponseCache:
         template = self.raw.get(raw)
         if template is None:
             return None
-        key = template.key_at(self.prerenderer.head)
+        key = template.key_at(self.prerenderer.head) if template.at_head else template.key
         if key is None:
             return None
         answer = self.answers.get(key)
         if answer is None:
             return None
-        return Found(answer, template, key)
+        return answer, template, key
 
-    def served(self, found: Found, seconds: float) -> bytes:
-        """Counts a kept answer served by the fast lane, as the long way counts what it serves;
-        the answer's `Cache-Control`."""
-        template = found.template
+    def served(self, template: KeyTemplate, key: CacheKey, seconds: float) -> bytes:
+        """Counts a kept answer served by the fast lane in `seconds`, as the long way counts
+        what it serves; the answer's `Cache-Control`."""
+        _HITS.count += 1
+        template.hits.observe(seconds)
+        if not template.at_head:
+            return _PINNED_PRIVATE if template.key[4] else _PINNED_PUBLIC
         if template.hot is not None:
-            self.prerenderer.hot.count(found.key, template.hot)
-        _HITS.inc()
-        template.requests.inc()
-        template.latency.observe(seconds)
+            self.prerenderer.hot.count(key, template.hot)
         return self._cache_control(template)
 
     def _cache_control(self, template: KeyTemplate) -> bytes:
@@ -141,8 +137,7 @@ class ResponseCache:
         if outcome in ("hit", "shared"):
             # Nothing executed for this request, so the schema counted nothing: count it here,
             # under the label its execution had.
-            template.requests.inc()
-            template.latency.observe(time.perf_counter() - started)
+            template.hits.observe(time.perf_counter() - started)
         asked = Asked(
             revalidates=request.method == "GET",
             accepts_gzip=accepts_gzip(request.headers.get("accept-encoding")),

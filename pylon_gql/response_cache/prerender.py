@@ -66,7 +66,7 @@ class HotQueries:
     def count(self, key: CacheKey, query: HotQuery) -> None:
         """Counts one asking of `query` (kept as a copy: callers may hand the same one at every
         head)."""
-        asked_key = (key[0], key[1], key[2])
+        asked_key = key[:3]
         hot = self._asked.get(asked_key)
         if hot is None:
             size = len(query.query) + len(key[2])

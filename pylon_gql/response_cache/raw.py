@@ -46,10 +46,10 @@ class KeyTemplate:
     hot: HotQuery | None
     #: The operation's own name, for the request's log lines.
     name: str | None = None
-    #: The request metrics' series of this operation, counted in plain numbers (a hit is a
-    #: few microseconds; prometheus-client's locks and lookups were a large part of it).
-    requests: metrics.PendingCounter = field(init=False, compare=False)
-    latency: metrics.PendingHistogram = field(init=False, compare=False)
+    #: The request metrics' series of this operation (its latency, and with it the count of
+    #: its requests), in plain numbers: a hit is a few microseconds, and prometheus-client's
+    #: locks and lookups were a large part of it.
+    hits: metrics.PendingHistogram = field(init=False, compare=False)
     #: `name` when it may go in a log line (a GraphQL name), else None: checked once.
     log_name: str | None = field(init=False, compare=False)
     #: The last head a key was made for, and that key (made once per head, not per request).
@@ -58,8 +58,7 @@ class KeyTemplate:
     def __post_init__(self) -> None:
         requests = metrics.GRAPHQL_REQUESTS.labels(self.operation, "ok", "hit")
         latency = metrics.GRAPHQL_LATENCY.labels(self.operation, "hit")
-        object.__setattr__(self, "requests", metrics.pending_counter(requests))
-        object.__setattr__(self, "latency", metrics.pending_histogram(latency))
+        object.__setattr__(self, "hits", metrics.pending_histogram(latency, requests))
         object.__setattr__(self, "log_name", loggable_name(self.name))
 
     def key_at(self, head: BlockRef | None) -> CacheKey | None:

@@ -81,6 +81,32 @@ async def test_a_request_seen_before_is_answered_without_keying_it_again(
     assert outcome(with_token) == "miss" and len(keyings) == 2
 
 
+async def test_a_hit_keeps_a_clients_tame_request_id_and_replaces_another(kept: Served) -> None:
+    await produce(kept, 1)
+    document = SMALL.replace("Small", "Identified")
+    for request_id, echoed in (("dash-1.2:a_b", True), ("no spaces please", False)):
+        answers = [await ask(kept, document, headers={"x-request-id": request_id})]
+        answers += [await ask(kept, document, headers={"x-request-id": request_id})]
+        assert outcome(answers[-1]) == "hit"
+        ids = [a.headers["x-request-id"] for a in answers]
+        if echoed:
+            assert ids == [request_id, request_id]
+        else:
+            assert request_id not in ids and ids[0] != ids[1]
+
+
+async def test_a_hit_with_an_origin_goes_the_long_way_and_gets_its_cors_headers(
+    kept: Served, keyings: list[bytes]
+) -> None:
+    await produce(kept, 1)
+    keyings.clear()
+    origin = {"origin": "https://elsewhere.example"}
+    answers = [await ask(kept, SMALL, headers=origin) for _ in range(3)]
+    assert [outcome(a) for a in answers][1:] == ["hit", "hit"]
+    assert len(keyings) == 3  # each keyed by the app (the fast lane leaves CORS to it)
+    assert all("origin" in a.headers.get("vary", "").lower() for a in answers)
+
+
 async def test_gzip_is_served_to_clients_that_accept_it_and_made_once(kept: Served) -> None:
     await produce(kept, 1)
     # The first asker (the long way, a miss) and the next (the fast lane) get the same bytes.
