@@ -26,6 +26,12 @@ class HeadPinnedReader:
         self.commitment = reader.commitment
         self.commitments = reader.commitments
         self.chain_info = reader.chain_info
+        self.neuron_stakes = reader.neuron_stakes
+        self.stake_links = reader.stake_links
+        self.chain_matrix = reader.chain_matrix
+        self.pending_weight_commits = reader.pending_weight_commits
+        self.revealed_commitments = reader.revealed_commitments
+        self.block_content = reader.block_content
 
     @property
     def head(self) -> BlockRef | None:

@@ -95,9 +95,9 @@ async def test_a_malformed_body_is_a_400_graphql_error(chain: FakeChain, body: b
 
 
 class SlowReader(FakeReader):
-    async def metagraph(self, ref: BlockRef) -> Metagraph:
+    async def metagraph(self, ref: BlockRef, netuid: int | None = None) -> Metagraph:
         await asyncio.sleep(5)
-        return await super().metagraph(ref)
+        return await super().metagraph(ref, netuid)
 
 
 async def test_a_request_running_past_the_timeout_answers_timeout(chain: FakeChain) -> None:
