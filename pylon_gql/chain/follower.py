@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from math import nan
 from typing import Literal, Protocol
@@ -321,12 +321,11 @@ class Follower:
         self.hub.publish(NewBlock(ref, reset=reset))
 
     async def _warm(self, ref: BlockRef) -> None:
-        outcomes = await asyncio.gather(
-            self.reader.metagraph(ref),
-            self.reader.hyperparameters(ref),
-            self.reader.block(ref),
-            return_exceptions=True,
-        )
+        # Every subnet of PYLON_NETUIDS: a dashboard's reads of them find the block decoded.
+        reads: list[Awaitable[object]] = [self.reader.block(ref)]
+        for netuid in self.reader.settings.warmed_netuids:
+            reads += [self.reader.metagraph(ref, netuid), self.reader.hyperparameters(ref, netuid)]
+        outcomes = await asyncio.gather(*reads, return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, ChainError) and not isinstance(outcome, ChainUnavailable):
                 # The served subnet may not exist (yet): the block is still the chain's head.

@@ -138,7 +138,9 @@ async def matrix_rows(
     """The rows asked for (every row on chain when `uids` is None), ready to complete."""
     check_mechanism(mechanism)
     check_uids(uids, metagraph, info.context.settings.max_page_size)
-    matrix = await info.context.reader.chain_matrix(metagraph.block, kind, mechanism)
+    matrix = await info.context.reader.chain_matrix(
+        metagraph.block, kind, mechanism, netuid=metagraph.netuid
+    )
     return rows_of(matrix, metagraph, uids)
 
 

@@ -131,17 +131,21 @@ async def fill_details(
     ref: models.BlockRef,
     pairs: Sequence[tuple[models.Neuron, Any]],
     wanted: set[str],
+    netuid: int | None = None,
 ) -> None:
     """Set the detail fields `wanted` (GraphQL names) on each served `Neuron` (of
-    `neurons.py`, which imports this module) of `pairs`."""
+    `neurons.py`, which imports this module) of `pairs`, neurons of subnet `netuid` (the
+    server's when None)."""
     if not wanted or not pairs:
         return
     reader = info.context.reader
     stakes: NeuronStakes | None = None
     if wanted & STAKE_FIELDS:
-        stakes = await reader.neuron_stakes(ref)
-    links = await reader.stake_links(ref) if wanted & LINK_FIELDS else None
-    hyperparameters = await reader.hyperparameters(ref) if wanted & LIVENESS_FIELDS else None
+        stakes = await reader.neuron_stakes(ref, netuid)
+    links = await reader.stake_links(ref, netuid) if wanted & LINK_FIELDS else None
+    hyperparameters = (
+        await reader.hyperparameters(ref, netuid) if wanted & LIVENESS_FIELDS else None
+    )
     for model, served in pairs:
         if stakes is not None:
             stake = stakes.of(model.uid)

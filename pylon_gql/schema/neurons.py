@@ -382,7 +382,11 @@ class Metagraph:
         page = kept[offset : offset + first]
         served = [Neuron.from_model(n, block) for n in page]
         await fill_details(
-            info, self.model.block, list(zip(page, served, strict=True)), selected_names(info)
+            info,
+            self.model.block,
+            list(zip(page, served, strict=True)),
+            selected_names(info),
+            self.model.netuid,
         )
         return served
 

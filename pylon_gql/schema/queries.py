@@ -31,6 +31,22 @@ BlockNumber = Annotated[
 ]
 
 
+SubnetNumber = Annotated[
+    int | None,
+    strawberry.argument(
+        description=(
+            "The subnet (netuid, 0-65535) to read; the server's (PYLON_NETUID) when left out. "
+            "A subnet that does not exist at the block is NOT_FOUND."
+        )
+    ),
+]
+
+
+def check_netuid(netuid: int | None) -> None:
+    if netuid is not None and not 0 <= netuid <= MAX_NETUID:
+        raise BadUserInput(f"netuid must be between 0 and {MAX_NETUID}; got {netuid}")
+
+
 async def resolve_block(
     info: Info, number: int | None = None, hash: str | None = None
 ) -> models.BlockRef:
@@ -83,10 +99,13 @@ class Query:
                 raise
             return None
 
-    @strawberry.field(description="All neurons of the subnet at a block.")
-    async def metagraph(self, info: Info, block: BlockNumber = None) -> Metagraph:
+    @strawberry.field(description="All neurons of a subnet at a block.")
+    async def metagraph(
+        self, info: Info, block: BlockNumber = None, netuid: SubnetNumber = None
+    ) -> Metagraph:
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        return Metagraph.from_model(await info.context.reader.metagraph(ref))
+        return Metagraph.from_model(await info.context.reader.metagraph(ref, netuid))
 
     @strawberry.field(
         description=(
@@ -105,13 +124,15 @@ class Query:
             str | None, strawberry.argument(description="SS58 address of the neuron's hotkey.")
         ] = None,
         block: BlockNumber = None,
+        netuid: SubnetNumber = None,
     ) -> Neuron | None:
         if (uid is None) == (hotkey is None):
             raise BadUserInput("give exactly one of `uid` or `hotkey`")
         if hotkey is not None:
             check_ss58(hotkey, "hotkey")
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        metagraph = await info.context.reader.metagraph(ref)
+        metagraph = await info.context.reader.metagraph(ref, netuid)
         if uid is not None:
             found = metagraph.neuron_by_uid(uid)
             if found is None:
@@ -125,7 +146,7 @@ class Query:
             if found is None:
                 return None
         served = Neuron.from_model(found, BlockRef.from_model(ref))
-        await fill_details(info, ref, [(found, served)], selected_names(info))
+        await fill_details(info, ref, [(found, served)], selected_names(info), metagraph.netuid)
         return served
 
     @strawberry.field(
@@ -134,14 +155,22 @@ class Query:
             "and the server's commit window in it."
         )
     )
-    async def epoch(self, info: Info, block: BlockNumber = None) -> Epoch:
+    async def epoch(
+        self, info: Info, block: BlockNumber = None, netuid: SubnetNumber = None
+    ) -> Epoch:
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        return Epoch.from_model(await info.context.reader.epoch(ref), ref)
+        return Epoch.from_model(await info.context.reader.epoch(ref, netuid), ref)
 
-    @strawberry.field(description="The subnet's hyperparameters at a block.")
-    async def hyperparameters(self, info: Info, block: BlockNumber = None) -> Hyperparameters:
+    @strawberry.field(description="A subnet's hyperparameters at a block.")
+    async def hyperparameters(
+        self, info: Info, block: BlockNumber = None, netuid: SubnetNumber = None
+    ) -> Hyperparameters:
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        return Hyperparameters.from_model(await info.context.reader.hyperparameters(ref), ref)
+        return Hyperparameters.from_model(
+            await info.context.reader.hyperparameters(ref, netuid), ref
+        )
 
     @strawberry.field(
         description=(
@@ -149,9 +178,12 @@ class Query:
             "does not exist there."
         )
     )
-    async def subnet(self, info: Info, block: BlockNumber = None) -> Subnet:
+    async def subnet(
+        self, info: Info, block: BlockNumber = None, netuid: SubnetNumber = None
+    ) -> Subnet:
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        return Subnet.from_model(await info.context.reader.subnet(ref), ref)
+        return Subnet.from_model(await info.context.reader.subnet(ref, netuid), ref)
 
     @strawberry.field(
         description=(
@@ -166,16 +198,23 @@ class Query:
             str, strawberry.argument(description="SS58 address of the hotkey that committed.")
         ],
         block: BlockNumber = None,
+        netuid: SubnetNumber = None,
     ) -> Commitment | None:
         check_ss58(hotkey, "hotkey")
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        found = await info.context.reader.commitment(ref, hotkey)
+        await _subnet_exists(info, ref, netuid)
+        found = await info.context.reader.commitment(ref, hotkey, netuid)
         return None if found is None else Commitment.from_model(found, ref)
 
-    @strawberry.field(description="Every commitment of the subnet's hotkeys, as of a block.")
-    async def commitments(self, info: Info, block: BlockNumber = None) -> list[Commitment]:
+    @strawberry.field(description="Every commitment of a subnet's hotkeys, as of a block.")
+    async def commitments(
+        self, info: Info, block: BlockNumber = None, netuid: SubnetNumber = None
+    ) -> list[Commitment]:
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        found = await info.context.reader.commitments(ref)
+        await _subnet_exists(info, ref, netuid)
+        found = await info.context.reader.commitments(ref, netuid)
         return [Commitment.from_model(c, ref) for c in found]
 
     @strawberry.field(
@@ -188,14 +227,10 @@ class Query:
     async def pending_weight_commits(
         self,
         info: Info,
-        netuid: Annotated[
-            int | None,
-            strawberry.argument(description="The subnet (0-65535); the server's when left out."),
-        ] = None,
+        netuid: SubnetNumber = None,
         block: BlockNumber = None,
     ) -> list[PendingWeightCommitInfo]:
-        if netuid is not None and not 0 <= netuid <= MAX_NETUID:
-            raise BadUserInput(f"netuid must be between 0 and {MAX_NETUID}; got {netuid}")
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
         reader = info.context.reader
         metagraph = await reader.metagraph(ref, netuid)  # NOT_FOUND for no such subnet
@@ -223,11 +258,14 @@ class Query:
             strawberry.argument(description="SS58 address of the hotkey that committed."),
         ] = None,
         block: BlockNumber = None,
+        netuid: SubnetNumber = None,
     ) -> list[RevealedCommitmentInfo]:
         if hotkey is not None:
             check_ss58(hotkey, "hotkey")
+        check_netuid(netuid)
         ref = await resolve_block(info, block)
-        found = await info.context.reader.revealed_commitments(ref, hotkey)
+        await _subnet_exists(info, ref, netuid)
+        found = await info.context.reader.revealed_commitments(ref, hotkey, netuid)
         return [RevealedCommitmentInfo.from_model(c, ref) for c in found]
 
     @strawberry.field(description="The chain this server follows, and how fresh its head is.")
@@ -243,6 +281,13 @@ class Query:
             head=None if head is None else BlockRef.from_model(head),
             head_age_seconds=context.head_age(),
         )
+
+
+async def _subnet_exists(info: Info, ref: models.BlockRef, netuid: int | None) -> None:
+    """NOT_FOUND when the subnet does not exist at the block (storage maps of a subnet that
+    never was read as empty). The hyperparameters are what the follower warms: no extra call
+    for the subnets of PYLON_NETUIDS."""
+    await info.context.reader.hyperparameters(ref, netuid)
 
 
 def _uid_of(neuron: models.Neuron | None) -> int | None:

@@ -39,7 +39,14 @@ class Settings(BaseSettings):
         None,
         description="Node asked for blocks older than `network` keeps (a name or a ws(s):// URL).",
     )
-    netuid: int = Field(1, ge=0, le=65535, description="The subnet this server serves.")
+    netuid: int = Field(
+        1, ge=0, le=65535, description="The subnet this server serves (reads' default netuid)."
+    )
+    netuids: str | None = Field(
+        None,
+        description="Subnets whose reads the follower warms at each head, comma-separated "
+        "(default: `netuid`); others are read on demand.",
+    )
     chain_timeout: float = Field(15.0, gt=0, description="Seconds before a chain call fails.")
 
     # --- simulated node (network = sim)
@@ -328,6 +335,7 @@ class Settings(BaseSettings):
         "rate_limit_anonymous", "rate_limit_reader", "rate_limit_validator", "rate_limit_owner"
     )(rules.rate_limit)
     _metric_operations = field_validator("metric_operations")(rules.operation_names)
+    _netuids = field_validator("netuids")(rules.netuid_list)
     _redis_url = field_validator("redis_url")(rules.redis_url)
     _log_level = field_validator("log_level", mode="before")(rules.upper_case)
     _log_format = field_validator("log_format", mode="before")(rules.lower_case)
@@ -381,6 +389,13 @@ class Settings(BaseSettings):
     @property
     def simulated(self) -> bool:
         return self.network == "sim"
+
+    @property
+    def warmed_netuids(self) -> list[int]:
+        """The subnets the follower warms at each head (`PYLON_NETUIDS`, else `netuid`)."""
+        if self.netuids is None:
+            return [self.netuid]
+        return list(dict.fromkeys(int(entry) for entry in self.netuids.split(",")))
 
     @property
     def metric_operation_names(self) -> list[str]:

@@ -70,6 +70,19 @@ def rate_limit(value: str) -> str:
     return value
 
 
+def netuid_list(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    for entry in value.split(","):
+        entry = entry.strip()
+        if not entry.isdigit() or int(entry) > 65535:
+            raise ValueError(
+                f"{entry!r} is not a subnet number: give netuids 0-65535 separated by commas "
+                "(`1,2,64`)"
+            )
+    return value
+
+
 def operation_names(value: str) -> str:
     names = [name for name in value.split(",") if name.strip()]
     bad = [name for name in names if not _METRIC_NAME.fullmatch(name)]

@@ -144,7 +144,7 @@ class FakeReader:
         neurons = tuple(make_neuron(uid, ref.number) for uid in range(self.neuron_count))
         return Metagraph(netuid=NETUID, block=ref, neurons=neurons)
 
-    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters:
+    async def hyperparameters(self, ref: BlockRef, netuid: int | None = None) -> Hyperparameters:
         self._call("hyperparameters")
         values: dict[str, Any] = {name: 7 for name in Hyperparameters.__dataclass_fields__}
         values.update(
@@ -157,7 +157,7 @@ class FakeReader:
         )
         return Hyperparameters(**values)
 
-    async def subnet(self, ref: BlockRef) -> Subnet:
+    async def subnet(self, ref: BlockRef, netuid: int | None = None) -> Subnet:
         self._call("subnet")
         return Subnet(
             netuid=NETUID,
@@ -168,7 +168,7 @@ class FakeReader:
             tempo=TEMPO,
         )
 
-    async def epoch(self, ref: BlockRef) -> Epoch:
+    async def epoch(self, ref: BlockRef, netuid: int | None = None) -> Epoch:
         self._call("epoch")
         until = TEMPO - (ref.number + NETUID + 1) % (TEMPO + 1)
         start = ref.number if until == 0 else ref.number + until - (TEMPO + 1)
@@ -189,11 +189,15 @@ class FakeReader:
             Commitment(hotkey=account(1001), block=950, data=b"\xff\x00"),
         )
 
-    async def commitment(self, ref: BlockRef, hotkey: str) -> Commitment | None:
+    async def commitment(
+        self, ref: BlockRef, hotkey: str, netuid: int | None = None
+    ) -> Commitment | None:
         self._call("commitment")
         return next((c for c in self._commitments() if c.hotkey == hotkey), None)
 
-    async def commitments(self, ref: BlockRef) -> tuple[Commitment, ...]:
+    async def commitments(
+        self, ref: BlockRef, netuid: int | None = None
+    ) -> tuple[Commitment, ...]:
         self._call("commitments")
         return self._commitments()
 
@@ -203,7 +207,7 @@ class FakeReader:
 
     # --- the full metagraph: neuron `uid` has alpha uid, TAO 2 x uid; odd uids set weights
 
-    async def neuron_stakes(self, ref: BlockRef) -> NeuronStakes:
+    async def neuron_stakes(self, ref: BlockRef, netuid: int | None = None) -> NeuronStakes:
         self._call("neuron_stakes")
         identity = Identity("apex", "https://apex.example", "", "", "", "", "")
         neurons = tuple(
@@ -219,7 +223,7 @@ class FakeReader:
         )
         return NeuronStakes(netuid=NETUID, block=ref, neurons=neurons)
 
-    async def stake_links(self, ref: BlockRef) -> StakeLinks:
+    async def stake_links(self, ref: BlockRef, netuid: int | None = None) -> StakeLinks:
         self._call("stake_links")
         parent, child = account(1001), account(1003)
         links = {
@@ -229,7 +233,7 @@ class FakeReader:
         return StakeLinks(netuid=NETUID, block=ref, by_hotkey=links)
 
     async def chain_matrix(
-        self, ref: BlockRef, kind: MatrixKind, mechanism: int = 0
+        self, ref: BlockRef, kind: MatrixKind, mechanism: int = 0, netuid: int | None = None
     ) -> ChainMatrix:
         self._call(f"chain_matrix:{kind.value}")
         rows = tuple(
@@ -245,7 +249,7 @@ class FakeReader:
         return (PendingWeightCommit(account(1003), 42, ref.number - 1, 12345, b"\x01\x02"),)
 
     async def revealed_commitments(
-        self, ref: BlockRef, hotkey: str | None = None
+        self, ref: BlockRef, hotkey: str | None = None, netuid: int | None = None
     ) -> tuple[RevealedCommitment, ...]:
         self._call("revealed_commitments")
         # kept SCALE-encoded, as the chain keeps a decrypted payload: a compact length first
