@@ -105,7 +105,8 @@ class Metagraph:
 
 @dataclass(frozen=True, slots=True)
 class Hyperparameters:
-    """`SubnetInfoRuntimeApi_get_subnet_hyperparams`, field for field (burns in rao)."""
+    """`SubnetInfoRuntimeApi_get_subnet_hyperparams_v2`, field for field (burns in rao); the
+    fields after `liquid_alpha_enabled` are v2's (None from a runtime without them)."""
 
     rho: int
     kappa: int
@@ -134,6 +135,19 @@ class Hyperparameters:
     alpha_high: int
     alpha_low: int
     liquid_alpha_enabled: bool
+    #: I32F32 on chain, as a number: how steeply liquid alpha's sigmoid rises.
+    alpha_sigmoid_steepness: float | None = None
+    #: 2 or 3: the Yuma consensus version the epoch runs (`sudo_set_yuma3_enabled`).
+    yuma_version: int | None = None
+    subnet_is_active: bool | None = None
+    transfers_enabled: bool | None = None
+    bonds_reset_enabled: bool | None = None
+    user_liquidity_enabled: bool | None = None
+
+    @property
+    def yuma3_enabled(self) -> bool | None:
+        """Whether the epoch runs Yuma 3 (what `sudo_set_yuma3_enabled` sets)."""
+        return None if self.yuma_version is None else self.yuma_version >= 3
 
 
 #: `AdminUtils.sudo_set_*` calls whose hyperparameter has another name in
@@ -150,6 +164,7 @@ RENAMED_HYPERPARAMETERS = {
     "sudo_set_target_registrations_per_interval": "target_regs_per_interval",
     "sudo_set_max_registrations_per_block": "max_regs_per_block",
     "sudo_set_weights_version_key": "weights_version",
+    "sudo_set_toggle_transfer": "transfers_enabled",
 }
 
 

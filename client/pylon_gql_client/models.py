@@ -141,6 +141,14 @@ class Hyperparameters(Model):
     alpha_high: int
     alpha_low: int
     liquid_alpha_enabled: bool
+    # get_subnet_hyperparams_v2's fields: None from a runtime without them
+    alpha_sigmoid_steepness: float | None = None
+    yuma_version: int | None = None
+    yuma3_enabled: bool | None = None
+    subnet_is_active: bool | None = None
+    transfers_enabled: bool | None = None
+    bonds_reset_enabled: bool | None = None
+    user_liquidity_enabled: bool | None = None
 
 
 class Subnet(Model):

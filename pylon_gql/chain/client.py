@@ -307,7 +307,10 @@ class ChainClient(FullMetagraphReads):
     async def hyperparameters(self, netuid: int, ref: BlockRef) -> Hyperparameters:
         raw: Any = await self._at(
             "hyperparameters",
-            lambda bt: bt.subtensor.subnet_info.get_subnet_hyperparams(netuid, block_hash=ref.hash),
+            # v2: v1's fields and the six later ones (yuma version, steepness, toggles)
+            lambda bt: bt.subtensor.subnet_info.get_subnet_hyperparams_v2(
+                netuid, block_hash=ref.hash
+            ),
         )
         return hyperparameters_from_raw(_of_subnet(raw, netuid, ref))
 

@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 import functools
 import ipaddress
-from typing import Any
+from typing import Any, cast
 
 from scalecodec.utils.ss58 import ss58_encode
 
@@ -124,11 +124,17 @@ def _ip(value: int, ip_type: int) -> str:
 
 
 def hyperparameters_from_raw(raw: dict[str, Any]) -> Hyperparameters:
-    """`SubnetInfoRuntimeApi_get_subnet_hyperparams`: the fields the model names, int or bool."""
+    """`SubnetInfoRuntimeApi_get_subnet_hyperparams(_v2)`: the fields the model names, int or
+    bool; the I32F32 steepness as a number. A field the runtime does not return is None."""
     values: dict[str, Any] = {}
     for name in _HYPERPARAMETER_FIELDS:
-        value = raw[name]
-        values[name] = value if isinstance(value, bool) else int(value)
+        if name not in raw:
+            continue  # v1's answer: v2's fields keep their None
+        value: Any = raw[name]
+        if isinstance(value, dict):  # I32F32 {"bits": n}: fixed point, 32 fractional bits
+            values[name] = int(cast(dict[str, Any], value)["bits"]) / 2**32
+        else:
+            values[name] = value if isinstance(value, bool) else int(value)
     return Hyperparameters(**values)
 
 

@@ -157,7 +157,8 @@ _U16 = "A u16 proportion, 0..65535 (divide by 65535 for [0, 1])"
 
 @strawberry.type(
     description=(
-        "The subnet's hyperparameters at one block, as `get_subnet_hyperparams` returns them: "
+        "The subnet's hyperparameters at one block, as `get_subnet_hyperparams_v2` returns "
+        "them: "
         "raw chain values, each with its unit (blocks, rao, u16 proportions of 65535, ...). "
         "The subnet owner changes them with `setHyperparameter`."
     )
@@ -257,6 +258,35 @@ class Hyperparameters:
     liquid_alpha_enabled: bool = strawberry.field(
         description="Whether each bond's moving-average factor varies between `alphaLow` and "
         "`alphaHigh` (liquid alpha) instead of the fixed `bondsMovingAvg`."
+    )
+    alpha_sigmoid_steepness: float | None = strawberry.field(
+        description="With liquid alpha, how steeply the sigmoid that picks each bond's factor "
+        "rises (the chain's I32F32 as a number); null from a runtime without it."
+    )
+    yuma_version: int | None = strawberry.field(
+        description="The Yuma consensus version the subnet's epoch runs: 2, or 3 once the owner "
+        'enabled Yuma 3 (`setHyperparameter(name: "yuma3_enabled")`); null from a runtime '
+        "without it."
+    )
+    yuma3_enabled: bool | None = strawberry.field(
+        description="Whether the epoch runs Yuma 3 (`yumaVersion >= 3`), what "
+        "`sudo_set_yuma3_enabled` sets; null from a runtime without it."
+    )
+    subnet_is_active: bool | None = strawberry.field(
+        description="Whether the subnet is started (its owner called `start_call`): emission "
+        "flows only to active subnets; null from a runtime without it."
+    )
+    transfers_enabled: bool | None = strawberry.field(
+        description="Whether the subnet's alpha may be transferred between coldkeys "
+        "(`sudo_set_toggle_transfer`); null from a runtime without it."
+    )
+    bonds_reset_enabled: bool | None = strawberry.field(
+        description="Whether a validator's bonds are reset when the hotkey it bonds to "
+        "deregisters (`sudo_set_bonds_reset_enabled`); null from a runtime without it."
+    )
+    user_liquidity_enabled: bool | None = strawberry.field(
+        description="Whether users may provide liquidity to the subnet's pool "
+        "(`sudo_set_toggle_user_liquidity`); null from a runtime without it."
     )
 
     @classmethod

@@ -176,7 +176,9 @@ async def test_hyperparameters(client: AsyncPylonClient, server: Server, head: B
               weightsRateLimit adjustmentInterval activityCutoff registrationAllowed
               targetRegsPerInterval minBurn maxBurn bondsMovingAvg maxRegsPerBlock
               servingRateLimit maxValidators adjustmentAlpha difficulty commitRevealPeriod
-              commitRevealWeightsEnabled alphaHigh alphaLow liquidAlphaEnabled }} }}""",
+              commitRevealWeightsEnabled alphaHigh alphaLow liquidAlphaEnabled
+              alphaSigmoidSteepness yumaVersion yuma3Enabled subnetIsActive transfersEnabled
+              bondsResetEnabled userLiquidityEnabled }} }}""",
         {"b": head.number},
     )
     assert as_json(typed) == answer

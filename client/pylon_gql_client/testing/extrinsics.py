@@ -80,6 +80,8 @@ def set_hyperparameter(chain: FakeChain, name: str, value: Any) -> SetHyperparam
         field = rules.hyperparameter_field(call.name)
         [given] = args.values()
         changes = {field: given} if field in SHOWN else {}
+        if field == "yuma3_enabled":  # the runtime keeps the version it enables
+            changes["yuma_version"] = 3 if given else 2
     else:
         changes = {key: value for key, value in args.items() if key in SHOWN}
     chain.hyperparameters = chain.hyperparameters.model_copy(update={**changes, "block": ref})
