@@ -51,6 +51,8 @@ from .errors import ErrorCode
 LIST_SIZE = 1024
 #: Arguments that bound a list field's size, by field name.
 SIZE_ARGUMENTS = {"neurons": "first", "weightCommits": "last"}
+#: Fields answering a page object whose `first` bounds the list inside it (`NeuronPage.neurons`).
+PAGE_ARGUMENTS = {"neuronPage": "first"}
 #: Sizes of those lists when the argument is left out.
 DEFAULT_SIZES = {"weightCommits": 20}
 #: Lists a list argument bounds to its length, by (type, field): a matrix's rows with `uids`.
@@ -174,7 +176,10 @@ def estimate_values(
         return 0, blocks
 
     def selection(
-        parent: GraphQLObjectType, selection_set: SelectionSetNode, seen: frozenset[str]
+        parent: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        seen: frozenset[str],
+        page: int = LIST_SIZE,
     ) -> int:
         total = 0
         for node, owner in _fields(schema, parent, selection_set, fragments, seen):
@@ -188,10 +193,17 @@ def estimate_values(
                 total += 1  # __typename and friends
                 continue
             size = _list_size(node, field.type, variables, owner.name)
+            if size == LIST_SIZE and owner.name.endswith("Page"):
+                size = page  # the list of a page: its parent's `first`
             inner = get_named_type(field.type)
             below = 0
             if node.selection_set is not None and isinstance(inner, GraphQLObjectType):
-                below = selection(inner, node.selection_set, seen)
+                bound = LIST_SIZE
+                if name in PAGE_ARGUMENTS:
+                    given = _argument(node, PAGE_ARGUMENTS[name], variables)
+                    if isinstance(given, int) and not isinstance(given, bool) and given >= 0:
+                        bound = min(given, LIST_SIZE)
+                below = selection(inner, node.selection_set, seen, bound)
             total += 1 + size * below
         return total
 

@@ -26,6 +26,7 @@ from .neuron_details import (
     fill_details,
     selected_names,
 )
+from .paging import PageInfo, cursor, list_key, start_after
 from .types import BigInt, BlockRef
 
 #: The default of the fields set only when selected (`neuron_details.fill_details`): a
@@ -322,6 +323,42 @@ def select_neurons(
     return selected
 
 
+_Where = Annotated[
+    NeuronFilter | None,
+    strawberry.argument(description="Keep only the neurons matching every condition."),
+]
+_OrderBy = Annotated[
+    NeuronOrder | None,
+    strawberry.argument(description="Order of the list (default: uid ascending)."),
+]
+_First = Annotated[
+    int | None,
+    strawberry.argument(description="Most neurons returned, 0 to the page size (the default)."),
+]
+_Offset = Annotated[
+    int,
+    strawberry.argument(
+        description="Neurons skipped after filtering and ordering (after the cursor, if given)."
+    ),
+]
+_After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Start after this cursor (a page's `pageInfo.endCursor`), of the list with "
+        "the same `where` and `orderBy` at the same block; another block's is BAD_USER_INPUT."
+    ),
+]
+
+
+@strawberry.type(description="A page of a filtered, ordered neuron list at one block.")
+class NeuronPage:
+    total_count: int = strawberry.field(
+        description="How many neurons the filter keeps at this block (every page's same total)."
+    )
+    neurons: list[Neuron] = strawberry.field(description="The neurons of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Where the page ends; whether more follow.")
+
+
 @strawberry.type(description="All neurons of the subnet at one block.")
 class Metagraph:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
@@ -332,39 +369,68 @@ class Metagraph:
     @strawberry.field(
         description=(
             "The neurons, filtered by `where`, ordered by `orderBy` (uid ascending by default), "
-            "then `offset` skipped and at most `first` returned. `first` defaults to, and may "
-            "not exceed, the server's page size (PYLON_MAX_PAGE_SIZE)."
+            "then those up to the cursor `after` and `offset` more skipped and at most `first` "
+            "returned. `first` defaults to, and may not exceed, the server's page size "
+            "(PYLON_MAX_PAGE_SIZE). `neuronPage` gives the same list with its total and cursors."
         )
     )
     async def neurons(
         self,
         info: Info,
-        where: Annotated[
-            NeuronFilter | None,
-            strawberry.argument(description="Keep only the neurons matching every condition."),
-        ] = None,
-        order_by: Annotated[
-            NeuronOrder | None,
-            strawberry.argument(description="Order of the list (default: uid ascending)."),
-        ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(
-                description="Most neurons returned, 0 to the page size (the default)."
-            ),
-        ] = None,
-        offset: Annotated[
-            int,
-            strawberry.argument(description="Neurons skipped after filtering and ordering."),
-        ] = 0,
+        where: _Where = None,
+        order_by: _OrderBy = None,
+        first: _First = None,
+        offset: _Offset = 0,
+        after: _After = None,
     ) -> list[Neuron]:
+        _, _, served = await self._page(info, where, order_by, first, offset, after)
+        return served
+
+    @strawberry.field(
+        description=(
+            "A page of the neurons, as `neurons` selects them, with the filtered list's "
+            "`totalCount` and the cursor to continue from (`pageInfo.endCursor`, passed as "
+            "`after` at the same block: the pages of one block concatenate to the whole list, "
+            "however the chain moves)."
+        )
+    )
+    async def neuron_page(
+        self,
+        info: Info,
+        where: _Where = None,
+        order_by: _OrderBy = None,
+        first: _First = None,
+        offset: _Offset = 0,
+        after: _After = None,
+    ) -> NeuronPage:
+        total, end, served = await self._page(info, where, order_by, first, offset, after)
+        key = list_key(where, order_by)
+        return NeuronPage(
+            total_count=total,
+            neurons=served,
+            page_info=PageInfo(
+                end_cursor=cursor(self.block.number, key, end - 1) if served else None,
+                has_next_page=end < total,
+            ),
+        )
+
+    async def _page(
+        self,
+        info: Info,
+        where: NeuronFilter | None,
+        order_by: NeuronOrder | None,
+        first: int | None,
+        offset: int,
+        after: str | None,
+    ) -> tuple[int, int, list[Neuron]]:
+        """(how many neurons the filter keeps, the index after the page's last, the page)."""
         max_page = info.context.settings.max_page_size
         if first is None:
             first = max_page
         if first < 0 or first > max_page:
             raise BadUserInput(
                 f"`first` must be between 0 and {max_page} (the server's page size); "
-                f"got {first}: page through with `offset`",
+                f"got {first}: page through with `after` (or `offset`)",
                 maxPageSize=max_page,
             )
         if offset < 0:
@@ -378,8 +444,11 @@ class Metagraph:
                     f"`updatedWithinBlocks` must be 0 or more; got {where.updated_within_blocks}"
                 )
         block = self.block
+        start = offset
+        if after is not None:
+            start += start_after(after, block.number, list_key(where, order_by))
         kept = select_neurons(self.model.neurons, where, order_by, block.number)
-        page = kept[offset : offset + first]
+        page = kept[start : start + first]
         served = [Neuron.from_model(n, block) for n in page]
         await fill_details(
             info,
@@ -388,7 +457,7 @@ class Metagraph:
             selected_names(info),
             self.model.netuid,
         )
-        return served
+        return len(kept), min(start + first, len(kept)), served
 
     @strawberry.field(
         description="The weights matrix on chain at this block (`SubtensorModule.Weights`): a "
