@@ -51,6 +51,7 @@ from .models import (
     WeightInput,
     WeightSuccess,
 )
+from .paging import NeuronPaging
 from .partial import PartialNeuron
 from .transport import HttpCaller, auth_headers, bare_token, error_from_transport, websocket_url
 
@@ -79,7 +80,7 @@ class ClientOptions(TypedDict, total=False):
     ping_interval: float | None
 
 
-class AsyncPylonClient(FullMetagraphReads, AsyncApi):
+class AsyncPylonClient(FullMetagraphReads, NeuronPaging, AsyncApi):
     """A client of one pylon-gql server.
 
     `url` is the server (`http://127.0.0.1:8000`, `/graphql` is added when there is no path);

@@ -112,6 +112,19 @@ class Metagraph(Model):
     neurons: list[Neuron]
 
 
+class PageInfo(Model):
+    end_cursor: str | None
+    has_next_page: bool
+
+
+class NeuronPage(Model):
+    """A page of a filtered, ordered neuron list at one block, its total and where it ends."""
+
+    total_count: int
+    neurons: list[Neuron]
+    page_info: PageInfo
+
+
 class Hyperparameters(Model):
     block: BlockRef
     rho: int

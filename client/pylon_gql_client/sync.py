@@ -127,6 +127,7 @@ class PylonClient:
     revealed_commitments = _blocking(AsyncPylonClient.revealed_commitments)
     extrinsics = _blocking(AsyncPylonClient.extrinsics)
     events = _blocking(AsyncPylonClient.events)
+    neuron_page = _blocking(AsyncPylonClient.neuron_page)
 
     @overload
     def neurons(

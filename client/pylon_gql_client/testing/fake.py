@@ -38,6 +38,10 @@ from ..models import (
     Hyperparameters,
     Metagraph,
     Neuron,
+    NeuronFilter,
+    NeuronOrder,
+    NeuronPage,
+    PageInfo,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
     SetWeightsMode,
@@ -47,10 +51,11 @@ from ..models import (
     WeightInput,
     WeightSuccess,
 )
+from ..paging import NeuronPaging
 from ..partial import PartialNeuron
 from . import extrinsics
 from .chain import FakeChain
-from .refusals import bad_input, check_account, check_ints, variable_refused
+from .refusals import bad_input, check_account, check_ints, not_found, variable_refused
 from .sample import sample_data
 from .script import Call, Script, scripted, scripted_as
 from .weights import FakeWeights
@@ -184,6 +189,55 @@ class FakeAsyncPylonClient(AsyncApi):
                 f"{len(neurons)} neurons at block {ref.number} (uids 0 to {len(neurons) - 1})"
             )
         return found
+
+    @scripted
+    async def neuron_page(
+        self,
+        block: int | None = None,
+        *,
+        netuid: int | None = None,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        offset: int = 0,
+    ) -> NeuronPage:
+        check_ints(block=block, netuid=netuid, first=first, offset=offset)
+        ref = self._chain.resolve(block)
+        metagraph = self._chain.metagraph_at(ref)
+        number = metagraph.block.number
+        if netuid is not None and netuid != metagraph.netuid:
+            raise not_found(
+                f"subnet {netuid} does not exist at block {number} (the fake serves subnet "
+                f"{metagraph.netuid})"
+            )
+        size = self.max_page_size if first is None else first
+        # the whole filtered list (its checks as the server's), then the page of it
+        kept = self._chain.neurons(
+            max(len(metagraph.neurons), 1), ref, where=where, order_by=order_by, first=None
+        )
+        self._chain.neurons(self.max_page_size, ref, first=first, offset=offset)  # checks them
+        key = f"{number}:{hash((repr(where), repr(order_by))) & 0xFFFFFF:x}"
+        start = offset
+        if after is not None:
+            position = after.removeprefix(f"fake:{key}:")
+            if position == after or not position.isdigit():
+                raise bad_input(
+                    f"`after` is not a cursor of this list at block {number}: {after!r}"
+                )
+            start += int(position) + 1
+        page = kept[start : start + size]
+        end = start + len(page)
+        return NeuronPage(
+            total_count=len(kept),
+            neurons=page,
+            page_info=PageInfo(
+                end_cursor=f"fake:{key}:{end - 1}" if page else None,
+                has_next_page=end < len(kept),
+            ),
+        )
+
+    iter_neurons = NeuronPaging.iter_neurons
 
     @scripted
     async def epoch(self, block: int | None = None) -> Epoch:
