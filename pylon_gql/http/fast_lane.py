@@ -17,11 +17,15 @@ ASGI middleware (host check, CORS, request ids, error handling, routing) costs a
 as this whole lane; measured with bench/serving.py, they were most of what a hit cost above
 the same bytes served raw.
 
-What is left is kept to a few microseconds (docs/performance.md): the headers read into a dict
-once; the answers for an encoding and Cache-Control made once per answer (`delivered`); what a
-Host or Accept-Encoding value decides remembered; the hit counted in plain numbers that the
-metrics collect at scrape time (`metrics.PendingCounter`); the log context set only when an
-access line will be written.
+What is left is kept to a few microseconds (docs/performance.md), because a hit runs on a
+cold processor cache between uvicorn's own work, where every object touched costs: what a
+header list decides (Host, Origin, JSON, token, gzip, If-None-Match, the client's request id)
+is judged once per distinct list; the reply to a request (its status, headers and body) is
+made once and kept until the head moves, its Cache-Control counts down or a second passes
+(then made again, which keeps its answer recently used in the store); a hit is counted in
+plain numbers that the metrics collect at scrape time (`metrics.PendingHistogram`); the log
+context is set only when an access line will be written. What a hit still does: read the body,
+one dict lookup, the rate limits when on, its count, a request id, the two sends.
 """
 
 from __future__ import annotations
@@ -34,18 +38,31 @@ from typing import NamedTuple
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..logs import end_request, start_request
-from ..response_cache import ResponseCache
+from ..models import BlockRef
+from ..response_cache import CacheKey, ResponseCache
+from ..response_cache.cache import Found
 from ..response_cache.delivery import accepts_gzip, delivered, matches
+from ..response_cache.raw import KeyTemplate
 from .middleware import REQUEST_ID_HEADER, new_request_id, request_id_for
 from .ratelimit import COUNTED, RateLimiter, limited_answer
 
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 _HIT = b"hit"
-#: Distinct header lists judged and remembered, at most (then forgotten all at once): the
-#: clients of a server send a handful; a stranger's made-up ones must not grow the memory.
-MAX_JUDGED = 1024
+#: Distinct header lists judged, and replies made, remembered at most (then forgotten all at
+#: once): the clients of a server send a handful; a stranger's made-up ones must not grow the
+#: memory.
+MAX_REMEMBERED = 1024
+#: A reply is made afresh at least this often (and at each new head, and when its
+#: Cache-Control counts down): made, it finds its answer in the store again, which keeps that
+#: answer among the most recently used there.
+REPLY_SECONDS = 1.0
 
 Headers = tuple[tuple[bytes, bytes], ...]
+#: A request as the fast lane remembers it: (method, body or query string, its headers).
+Asked = tuple[str, bytes, Headers]
+#: A reply made for an `Asked`: (the head it was made at, until when it holds (perf_counter),
+#: status, headers without the request id, body, the key template, the key).
+Reply = tuple[BlockRef | None, float, int, list[tuple[bytes, bytes]], bytes, KeyTemplate, CacheKey]
 
 
 class Judged(NamedTuple):
@@ -86,6 +103,8 @@ class FastLane:
         self._any_host = "*" in allowed_hosts
         self._hosts = frozenset(h.encode() for h in allowed_hosts if "*" not in h)
         self._judged: dict[Headers, Judged] = {}
+        self._replies: dict[Asked, Reply] = {}
+        self._generation = responses.answers.generation
         self._anonymous = responses.roles_of(None)
         # uvicorn logs its access line while the answer starts: under the request's id and
         # operation, when that line is written at all.
@@ -129,26 +148,30 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         responses = self.responses
-        roles = self._anonymous if authorization is None else responses.roles_of(authorization)
-        found = responses.find((method, raw, roles))
-        if found is None:
-            if message is not None:
-                receive = _replaying([message], receive)  # the app reads the body again
-            await self.app(scope, receive, send)
-            return
+        generation = responses.answers.generation
+        if generation != self._generation:  # an answer left the store: replies may name it
+            self._replies.clear()
+            self._generation = generation
+        asked = (method, raw, listed)
+        reply = self._replies.get(asked)
+        head = responses.prerenderer.head
+        if reply is None or reply[0] is not head or started >= reply[1]:
+            roles = self._anonymous if authorization is None else responses.roles_of(authorization)
+            found = responses.find((method, raw, roles))
+            if found is None:
+                if message is not None:
+                    receive = _replaying([message], receive)  # the app reads the body again
+                await self.app(scope, receive, send)
+                return
+            reply = self._reply(asked, found, head, started, gzipped, if_none_match)
         if self.limiter is not None:
             scope[COUNTED] = True
             retry_after = await self.limiter.retry_after(self.limiter.caller(scope))
             if retry_after is not None:
                 await limited_answer(retry_after)(scope, receive, send)
                 return
-        answer, template, key = found
-        cache_control = responses.served(template, key, time.perf_counter() - started)
-        ready = delivered(answer, gzipped, cache_control, _HIT)
-        if if_none_match is not None and method == "GET" and matches(if_none_match, answer):
-            status, headers, body = 304, ready.not_modified, b""
-        else:
-            status, headers, body = 200, ready.headers, ready.body
+        _, _, status, headers, body, template, key = reply
+        responses.count(template, key, time.perf_counter() - started)
         request_id = client_id or new_request_id()
         headers = [*headers, (_REQUEST_ID, request_id)]
         if not self._access.isEnabledFor(logging.INFO):
@@ -161,6 +184,29 @@ class FastLane:
             await send({"type": "http.response.body", "body": body})
         finally:
             end_request(log_context)
+
+    def _reply(
+        self,
+        asked: Asked,
+        found: Found,
+        head: BlockRef | None,
+        now: float,
+        gzipped: bool,
+        if_none_match: bytes | None,
+    ) -> Reply:
+        """The reply to a request that found a kept answer, remembered for its next asking."""
+        answer, template, key = found
+        cache_control, holds = self.responses.cache_control(template)
+        ready = delivered(answer, gzipped, cache_control, _HIT)
+        if if_none_match is not None and asked[0] == "GET" and matches(if_none_match, answer):
+            status, headers, body = 304, ready.not_modified, b""
+        else:
+            status, headers, body = 200, ready.headers, ready.body
+        reply = (head, now + min(holds, REPLY_SECONDS), status, headers, body, template, key)
+        if len(self._replies) >= MAX_REMEMBERED:
+            self._replies.clear()
+        self._replies[asked] = reply
+        return reply
 
     def _judge(self, listed: Headers) -> Judged:
         """What `listed` decides (remembered: see `Judged`)."""
@@ -183,7 +229,7 @@ class FastLane:
             if_none_match=headers.get(b"if-none-match"),
             client_id=None if client_id is None else _tame(client_id),
         )
-        if len(self._judged) >= MAX_JUDGED:
+        if len(self._judged) >= MAX_REMEMBERED:
             self._judged.clear()
         self._judged[listed] = judged
         return judged

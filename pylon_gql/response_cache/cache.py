@@ -78,7 +78,7 @@ class ResponseCache:
     def find(self, raw: RawKey) -> Found | None:
         """The kept answer of a request seen before; None when the request must be keyed and
         served the long way (never seen, not kept, no head yet). Changes nothing: the fast lane
-        calls `served` once it answers."""
+        calls `count` once it answers."""
         template = self.raw.get(raw)
         if template is None:
             return None
@@ -90,26 +90,28 @@ class ResponseCache:
             return None
         return answer, template, key
 
-    def served(self, template: KeyTemplate, key: CacheKey, seconds: float) -> bytes:
-        """Counts a kept answer served by the fast lane in `seconds`, as the long way counts
-        what it serves; the answer's `Cache-Control`."""
+    def count(self, template: KeyTemplate, key: CacheKey, seconds: float) -> None:
+        """Counts a kept answer the fast lane served in `seconds`, as the long way counts
+        what it serves."""
         _HITS.count += 1
         template.hits.observe(seconds)
-        if not template.at_head:
-            return _PINNED_PRIVATE if template.key[4] else _PINNED_PUBLIC
         if template.hot is not None:
             self.prerenderer.hot.count(key, template.hot)
-        return self._cache_control(template)
 
-    def _cache_control(self, template: KeyTemplate) -> bytes:
+    def cache_control(self, template: KeyTemplate) -> tuple[bytes, float]:
+        """The `Cache-Control` of the template's answers, and for how many more seconds at most
+        that value holds (at the same head)."""
+        private = template.key[4]
         if not template.at_head:
-            return _PINNED_PRIVATE if template.key[4] else _PINNED_PUBLIC
+            return (_PINNED_PRIVATE if private else _PINNED_PUBLIC), math.inf
         left = self.block_time - (time.monotonic() - self.prerenderer.head_since)
-        countdown = self._head_private if template.key[4] else self._head_public
+        countdown = self._head_private if private else self._head_public
         whole = math.ceil(left)
+        if whole <= 0:
+            return countdown[0], math.inf  # overdue: max-age=0 until the next head
         if whole < len(countdown):
-            return countdown[max(0, whole)]
-        return freshness(pinned=False, private=bool(template.key[4]), seconds_left=left)
+            return countdown[whole], left - (whole - 1)
+        return freshness(pinned=False, private=bool(private), seconds_left=left), 1.0
 
     # --- the GraphQL view's one call
 
@@ -144,7 +146,7 @@ class ResponseCache:
             if_none_match=_latin1(request.headers.get("if-none-match")),
         )
         status, headers, body = deliver(
-            answer, asked, outcome=outcome.encode(), cache_control=self._cache_control(template)
+            answer, asked, outcome=outcome.encode(), cache_control=self.cache_control(template)[0]
         )
         response = Response(body, status_code=status)
         response.raw_headers = headers

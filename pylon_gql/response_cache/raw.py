@@ -76,21 +76,15 @@ class KeyTemplate:
         return key
 
 
-class RawIndex:
+class RawIndex(LRU[RawKey, KeyTemplate]):
     """Key templates by raw request, least recently used out, bounded by bytes."""
 
     def __init__(self, max_bytes: int = RAW_INDEX_BYTES) -> None:
-        self._templates: LRU[RawKey, KeyTemplate] = LRU(max_bytes)
-
-    def __len__(self) -> int:
-        return len(self._templates)
-
-    def get(self, raw: RawKey) -> KeyTemplate | None:
-        return self._templates.get(raw)
+        super().__init__(max_bytes)
 
     def remember(self, raw: RawKey, template: KeyTemplate) -> None:
         if len(raw[1]) > MAX_RAW_BYTES:
             return
         key = template.key
         cost = len(raw[1]) + len(raw[2]) + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
-        self._templates.put(raw, template, cost)
+        self.put(raw, template, cost)

@@ -39,10 +39,6 @@ class Executed(Generic[A_co]):
     body: bytes | None
 
 
-def _evicted() -> None:
-    metrics.RESPONSE_CACHE_EVICTIONS.inc()
-
-
 def _cost(key: CacheKey, answer: Answer) -> int:
     return answer.size + len(key[0]) + len(key[2]) + ENTRY_OVERHEAD
 
@@ -52,7 +48,11 @@ class AnswerStore:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: LRU[CacheKey, Answer] = LRU(max_bytes, on_evict=_evicted)
+        #: Goes up whenever an answer leaves the store: what was found before may be gone.
+        self.generation = 0
+        self._entries: LRU[CacheKey, Answer] = LRU(max_bytes, on_evict=self._evicted)
+        #: The kept answer of a key (refreshed as the most recently used), or None.
+        self.get: Callable[[CacheKey], Answer | None] = self._entries.get
         self._flights: SingleFlight[CacheKey, tuple[Executed[object], Answer | None]] = (
             SingleFlight()
         )
@@ -65,8 +65,9 @@ class AnswerStore:
         """Bytes counted for what is kept."""
         return self._entries.size
 
-    def get(self, key: CacheKey) -> Answer | None:
-        return self._entries.get(key)
+    def _evicted(self) -> None:
+        self.generation += 1
+        metrics.RESPONSE_CACHE_EVICTIONS.inc()
 
     def put(self, key: CacheKey, answer: Answer) -> None:
         if not self._entries.put(key, answer, _cost(key, answer)):
@@ -77,7 +78,9 @@ class AnswerStore:
     def clear(self) -> None:
         """Forget every answer (the chain the answers were read from is not the node's); not
         counted as evictions (those are for room)."""
-        self._entries = LRU(self.max_bytes, on_evict=_evicted)
+        self._entries = LRU(self.max_bytes, on_evict=self._evicted)
+        self.get = self._entries.get
+        self.generation += 1
         metrics.RESPONSE_CACHE_BYTES.set(0)
         metrics.RESPONSE_CACHE_ENTRIES.set(0)
 

@@ -3,9 +3,10 @@ lists it remembers stay bounded whatever strangers send."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from pylon_gql.http.fast_lane import MAX_JUDGED, FastLane
+from pylon_gql.http.fast_lane import MAX_REMEMBERED, FastLane
 
 
 async def nothing_sent(message: Any) -> None:
@@ -14,6 +15,9 @@ async def nothing_sent(message: Any) -> None:
 
 class NothingKept:
     """A response cache that keeps nothing: every request goes on to the app."""
+
+    answers = SimpleNamespace(generation=0)  # the store, as the lane reads it
+    prerenderer = SimpleNamespace(head=None)
 
     def roles_of(self, authorization: str | None) -> str:
         return "" if authorization is None else "reader"
@@ -41,7 +45,7 @@ async def test_what_it_does_not_serve_reaches_the_app_with_its_body_and_memory_s
         limiter=None,
         allowed_hosts=["localhost"],
     )
-    for n in range(MAX_JUDGED + 10):
+    for n in range(MAX_REMEMBERED + 10):
         headers = [
             (b"host", b"localhost:8000"),
             (b"content-type", b"application/json"),
@@ -55,6 +59,6 @@ async def test_what_it_does_not_serve_reaches_the_app_with_its_body_and_memory_s
 
         scope = {"type": "http", "path": "/graphql", "method": "POST", "headers": headers}
         await lane(scope, receive, nothing_sent)
-    assert len(seen) == MAX_JUDGED + 10
+    assert len(seen) == MAX_REMEMBERED + 10
     assert {body for _, body in seen} == {b'{"query": "{ head { number } }"}'}
-    assert len(lane._judged) <= MAX_JUDGED
+    assert len(lane._judged) <= MAX_REMEMBERED

@@ -78,3 +78,15 @@ async def test_concurrent_askers_share_one_execution_or_run_their_own() -> None:
     assert await waiter == ("waiter's own answer", "bypass")
     assert runs == ["leader", "waiter"]
     assert cache.get(key(2)) is None
+
+
+def test_the_generation_goes_up_whenever_an_answer_leaves() -> None:
+    body = answer_of(b"x" * 1000)
+    cache = AnswerStore(max_bytes=2 * cost(0, body))
+    cache.put(key(0), body)
+    cache.put(key(1), body)
+    assert cache.generation == 0  # kept, nothing left
+    cache.put(key(2), body)  # 0 goes for room
+    assert cache.generation == 1 and cache.get(key(0)) is None
+    cache.clear()
+    assert cache.generation == 2 and cache.get(key(2)) is None
