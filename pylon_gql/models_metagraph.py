@@ -141,6 +141,29 @@ class ChainMatrix:
 
 
 @dataclass(frozen=True, slots=True)
+class Mechanisms:
+    """A subnet's mechanisms at a block: how many (`MechanismCountCurrent`) and how its alpha
+    emission is split among them (`MechanismEmissionSplit`)."""
+
+    netuid: int
+    block: BlockRef
+    count: int
+    #: The split as kept, a u16 share per mechanism (None: unset, the chain splits evenly).
+    split: tuple[int, ...] | None
+
+    @property
+    def shares(self) -> tuple[int, ...]:
+        """Each mechanism's u16 share of the emission as subtensor's `split_emissions` uses
+        it: the kept split cut or padded with 0 to `count`, or an even split when unset (the
+        rounding remainder goes to mechanism 0, as the chain credits it)."""
+        count = max(self.count, 1)
+        if self.split is not None:
+            return (tuple(self.split) + (0,) * count)[:count]
+        even = U16_MAX // count
+        return (U16_MAX - even * (count - 1), *(even,) * (count - 1))
+
+
+@dataclass(frozen=True, slots=True)
 class PendingWeightCommit:
     """A timelocked weight commit the chain has not revealed yet (`TimelockedWeightCommits`)."""
 

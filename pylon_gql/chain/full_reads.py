@@ -20,6 +20,7 @@ from ..models_block import BlockContent
 from ..models_metagraph import (
     ChainMatrix,
     MatrixKind,
+    Mechanisms,
     NeuronStakes,
     PendingWeightCommit,
     RevealedCommitment,
@@ -117,6 +118,27 @@ class FullMetagraphReads:
             return decode()
 
         return await self._at(kind.value.lower(), read)
+
+    async def mechanisms(self, netuid: int, ref: BlockRef) -> Mechanisms:
+        """The subnet's mechanism count and emission split (`MechanismCountCurrent`, whose
+        unset value is the chain's default 1, and `MechanismEmissionSplit`)."""
+
+        async def read(bt: Bittensor) -> Mechanisms:
+            types = await loaded_runtime_types(bt)
+            count_item = types.storage("SubtensorModule", "MechanismCountCurrent")
+            split_item = types.storage("SubtensorModule", "MechanismEmissionSplit")
+            count_key, split_key = count_item.key(netuid), split_item.key(netuid)
+            values = await values_at(bt, [count_key, split_key], ref.hash)
+            count = values.get(count_key)
+            split = values.get(split_key)
+            return Mechanisms(
+                netuid=netuid,
+                block=ref,
+                count=1 if count is None else int(count_item.value(count)),
+                split=None if split is None else tuple(int(v) for v in split_item.value(split)),
+            )
+
+        return await self._at("mechanisms", read)
 
     async def pending_weight_commits(
         self, netuid: int, ref: BlockRef, mechanism: int = 0

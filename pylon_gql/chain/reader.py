@@ -38,6 +38,7 @@ from ..models_block import BlockContent
 from ..models_metagraph import (
     ChainMatrix,
     MatrixKind,
+    Mechanisms,
     NeuronStakes,
     PendingWeightCommit,
     RevealedCommitment,
@@ -78,6 +79,7 @@ class ChainSource(Protocol):
     async def chain_matrix(
         self, netuid: int, kind: MatrixKind, size: int, ref: BlockRef, mechanism: int = 0
     ) -> ChainMatrix: ...
+    async def mechanisms(self, netuid: int, ref: BlockRef) -> Mechanisms: ...
     async def pending_weight_commits(
         self, netuid: int, ref: BlockRef, mechanism: int = 0
     ) -> tuple[PendingWeightCommit, ...]: ...
@@ -318,6 +320,13 @@ class ChainReader:
             return matrix
 
         return await self._shared(("matrix", key), load)
+
+    async def mechanisms(self, ref: BlockRef, netuid: int | None = None) -> Mechanisms:
+        """The subnet's mechanism count and emission split at the block."""
+        netuid = self._netuid(netuid)
+        return await self._cached(
+            "mechanisms", ref, str(netuid), lambda: self.client.mechanisms(netuid, ref)
+        )
 
     async def pending_weight_commits(
         self, ref: BlockRef, netuid: int | None = None

@@ -18,10 +18,7 @@ from .arguments import check_list
 from .context import Info
 from .errors import BadUserInput
 from .execution import Columns
-
-#: Mechanisms served for now: mechanism 0, the subnet's own weights (the rows of other
-#: mechanisms live under other storage indexes; issue 16's mechanisms part).
-SERVED_MECHANISMS = (0,)
+from .mechanisms import check_mechanism
 
 
 @strawberry.type(description="One weight of a validator's row, as on chain.")
@@ -109,14 +106,6 @@ class _Row:
             self.bonds = entries
 
 
-def check_mechanism(mechanism: int) -> None:
-    if mechanism not in SERVED_MECHANISMS:
-        raise BadUserInput(
-            f"mechanism {mechanism} is not served yet: this server reads mechanism 0, the "
-            "subnet's own weights and bonds"
-        )
-
-
 def check_uids(uids: list[int] | None, metagraph: models.Metagraph, most: int) -> None:
     check_list(uids, "uids", most)
     size = len(metagraph.neurons)
@@ -136,8 +125,8 @@ async def matrix_rows(
     uids: list[int] | None,
 ) -> list[_Row]:
     """The rows asked for (every row on chain when `uids` is None), ready to complete."""
-    check_mechanism(mechanism)
     check_uids(uids, metagraph, info.context.settings.max_page_size)
+    await check_mechanism(info, metagraph.block, metagraph.netuid, mechanism)
     matrix = await info.context.reader.chain_matrix(
         metagraph.block, kind, mechanism, netuid=metagraph.netuid
     )

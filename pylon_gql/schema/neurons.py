@@ -19,6 +19,7 @@ from .arguments import check_keys, check_list
 from .chain_matrix import ChainBondsRow, ChainWeightsRow, matrix_rows
 from .context import Info
 from .errors import BadUserInput
+from .mechanisms import SubnetMechanisms, read_mechanisms
 from .neuron_details import (
     Identity,
     StakeLinkInfo,
@@ -470,8 +471,8 @@ class Metagraph:
         mechanism: Annotated[
             int,
             strawberry.argument(
-                description="The subnet's mechanism whose weights to read; only 0 (the "
-                "subnet's own) is served for now."
+                description="The subnet's mechanism whose weights to read (0: the subnet's "
+                "own); one the subnet does not have (see `mechanisms.count`) is BAD_USER_INPUT."
             ),
         ] = 0,
         uids: Annotated[
@@ -492,7 +493,8 @@ class Metagraph:
         mechanism: Annotated[
             int,
             strawberry.argument(
-                description="The subnet's mechanism whose bonds to read; only 0 is served for now."
+                description="The subnet's mechanism whose bonds to read (0: the subnet's "
+                "own); one the subnet does not have is BAD_USER_INPUT."
             ),
         ] = 0,
         uids: Annotated[
@@ -502,6 +504,14 @@ class Metagraph:
     ) -> list[ChainBondsRow]:
         rows = await matrix_rows(info, self.model, MatrixKind.BONDS, mechanism, uids)
         return cast(list[ChainBondsRow], rows)
+
+    @strawberry.field(
+        description="The subnet's mechanisms at this block: how many, and how the emission "
+        "is split among them."
+    )
+    async def mechanisms(self, info: Info) -> SubnetMechanisms:
+        found = await read_mechanisms(info, self.model.block, self.model.netuid)
+        return SubnetMechanisms.from_model(found)
 
     @classmethod
     def from_model(cls, metagraph: models.Metagraph) -> Metagraph:

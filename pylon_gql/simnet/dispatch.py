@@ -19,7 +19,7 @@ from .hashing import blake2_256
 from .hyperparameters import sudo_changes
 from .keys import SUDO_KEY, VALIDATOR_HOTKEY
 from .runtime import Runtime
-from .state import BlockDraft, Neuron, Subnet, epoch_index
+from .state import BlockDraft, Neuron, Subnet, epoch_index, storage_index
 from .transaction import Transaction
 
 logger = logging.getLogger("pylon_gql.simnet")
@@ -144,9 +144,10 @@ class Dispatcher:
     # SubtensorModule ---------------------------------------------------------------------------
 
     def _weights_subnet(self, block: BlockDraft, args: Mapping[str, Any]) -> Subnet:
-        if args.get("mecid", 0) != 0:
+        subnet = self._subnet(block, args["netuid"])
+        if args.get("mecid", 0) >= subnet.mechanism_count:
             raise self._error("SubtensorModule", "MechanismDoesNotExist")
-        return self._subnet(block, args["netuid"])
+        return subnet
 
     def _registered_uid(self, subnet: Subnet, hotkey: bytes, error: str) -> int:
         uid = subnet.uid_of(hotkey)
@@ -154,8 +155,13 @@ class Dispatcher:
             raise self._error("SubtensorModule", error)
         return uid
 
-    def _rate_limited(self, subnet: Subnet, uid: int, number: int) -> bool:
-        last = subnet.neurons[uid].lite["last_update"]
+    def _rate_limited(self, subnet: Subnet, uid: int, number: int, mechanism: int = 0) -> bool:
+        """Each mechanism has its own rate limit (LastUpdate is per storage index)."""
+        last = (
+            subnet.neurons[uid].lite["last_update"]
+            if mechanism == 0
+            else subnet.mechanism_last_update.get(mechanism, {}).get(uid, 0)
+        )
         limit = subnet.hyperparameters["weights_rate_limit"]
         return last != 0 and number - last < limit
 
@@ -168,7 +174,15 @@ class Dispatcher:
         subnet = self._weights_subnet(block, args)
         if subnet.hyperparameters["commit_reveal_weights_enabled"]:
             raise self._error("SubtensorModule", "CommitRevealEnabled")
-        return self._write_weights(block, subnet, tx.signer, dests, values, args["version_key"])
+        return self._write_weights(
+            block,
+            subnet,
+            tx.signer,
+            dests,
+            values,
+            args["version_key"],
+            mechanism=args.get("mecid", 0),
+        )
 
     def _write_weights(
         self,
@@ -180,6 +194,7 @@ class Dispatcher:
         version_key: int,
         *,
         rate_limited: bool = True,
+        mechanism: int = 0,
     ) -> Outcome:
         """subtensor's do_set_weights: its checks in its order, then the row and last_update."""
         params = subnet.hyperparameters
@@ -191,7 +206,7 @@ class Dispatcher:
             raise self._error("SubtensorModule", "NotEnoughStakeToSetWeights")
         if version_key < params["weights_version"]:
             raise self._error("SubtensorModule", "IncorrectWeightVersionKey")
-        if rate_limited and self._rate_limited(subnet, uid, block.number):
+        if rate_limited and self._rate_limited(subnet, uid, block.number, mechanism):
             raise self._error("SubtensorModule", "SettingWeightsTooFast")
         # a validator may only weight itself without a permit (a "self-weight")
         self_weight = dests == [uid]
@@ -206,12 +221,18 @@ class Dispatcher:
         if not self_weight and not _within_max_weight(values, params["max_weights_limit"]):
             raise self._error("SubtensorModule", "MaxWeightExceeded")
         row = [[d, w] for d, w in zip(dests, _max_upscale(values), strict=True)]
-        block.subnets[subnet.netuid] = dataclasses.replace(
-            subnet,
-            neurons=self._replace_neuron(subnet, uid, last_update=block.number),
-            weights={**subnet.weights, uid: row},
-        )
-        return Outcome(events=[{"SubtensorModule": {"WeightsSet": [subnet.netuid, uid]}}])
+        if mechanism == 0:
+            block.subnets[subnet.netuid] = dataclasses.replace(
+                subnet,
+                neurons=self._replace_neuron(subnet, uid, last_update=block.number),
+                weights={**subnet.weights, uid: row},
+            )
+        else:
+            block.subnets[subnet.netuid] = _in_mechanism(
+                subnet, mechanism, uid, block.number, weights=row
+            )
+        index = storage_index(subnet.netuid, mechanism)
+        return Outcome(events=[{"SubtensorModule": {"WeightsSet": [index, uid]}}])
 
     def _commit_weights(self, block: BlockDraft, tx: Transaction) -> Outcome:
         args = tx.args
@@ -222,29 +243,40 @@ class Dispatcher:
         if args["commit_reveal_version"] != COMMIT_REVEAL_VERSION:
             raise self._error("SubtensorModule", "IncorrectCommitRevealVersion")
         uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInSubNet")
-        if self._rate_limited(subnet, uid, block.number):
+        mechanism = args.get("mecid", 0)
+        if self._rate_limited(subnet, uid, block.number, mechanism):
             raise self._error("SubtensorModule", "CommittingWeightsTooFast")
-        unrevealed = sum(
-            1 for commits in subnet.weight_commits.values() for c in commits if c[0] == tx.signer
+        kept = (
+            subnet.weight_commits
+            if mechanism == 0
+            else subnet.mechanism_weight_commits.get(mechanism, {})
         )
+        unrevealed = sum(1 for commits in kept.values() for c in commits if c[0] == tx.signer)
         if unrevealed >= MAX_UNREVEALED_COMMITS:
             raise self._error("SubtensorModule", "TooManyUnrevealedCommits")
         commit = bytes(args["commit"])
         epoch = epoch_index(subnet, block.number)
         entry = [tx.signer, block.number, commit, args["reveal_round"]]
-        commits = {**subnet.weight_commits}
+        commits = {**kept}
         commits[epoch] = [*commits.get(epoch, []), entry]
-        block.subnets[subnet.netuid] = dataclasses.replace(
-            subnet,
-            neurons=self._replace_neuron(subnet, uid, last_update=block.number),
-            weight_commits=commits,
-        )
-        event = [tx.signer, subnet.netuid, blake2_256(commit), args["reveal_round"]]
+        if mechanism == 0:
+            block.subnets[subnet.netuid] = dataclasses.replace(
+                subnet,
+                neurons=self._replace_neuron(subnet, uid, last_update=block.number),
+                weight_commits=commits,
+            )
+        else:
+            block.subnets[subnet.netuid] = _in_mechanism(
+                subnet, mechanism, uid, block.number, commits=commits
+            )
+        index = storage_index(subnet.netuid, mechanism)
+        event = [tx.signer, index, blake2_256(commit), args["reveal_round"]]
         return Outcome(events=[{"SubtensorModule": {"TimelockedWeightsCommitted": event}}])
 
     def _commit_hash(self, block: BlockDraft, tx: Transaction) -> Outcome:
         args = tx.args
         subnet = self._weights_subnet(block, args)
+        _mechanism_zero_only(args)
         uid = self._registered_uid(subnet, tx.signer, "HotKeyNotRegisteredInSubNet")
         if self._rate_limited(subnet, uid, block.number):
             raise self._error("SubtensorModule", "CommittingWeightsTooFast")
@@ -264,6 +296,7 @@ class Dispatcher:
         rate limit: the commit already counted), then into Weights."""
         args = tx.args
         subnet = self._weights_subnet(block, args)
+        _mechanism_zero_only(args)
         uids, values = list(args["uids"]), list(args["values"])
         digest = hash_commits.commit_hash(
             tx.signer, subnet.netuid, uids, values, list(args["salt"]), args["version_key"]
@@ -415,6 +448,38 @@ class Dispatcher:
                 subnet, hyperparameters={**subnet.hyperparameters, **changes}
             )
         return Outcome()
+
+
+def _in_mechanism(
+    subnet: Subnet,
+    mechanism: int,
+    uid: int,
+    number: int,
+    *,
+    weights: list[list[int]] | None = None,
+    commits: Mapping[int, list[list[Any]]] | None = None,
+) -> Subnet:
+    """The subnet after `uid` set weights (a row) or committed them in mechanism >= 1: that
+    mechanism's row or commits and its last update (mechanism 0's last_update is untouched)."""
+    last = {**subnet.mechanism_last_update.get(mechanism, {}), uid: number}
+    changes: dict[str, Any] = {
+        "mechanism_last_update": {**subnet.mechanism_last_update, mechanism: last}
+    }
+    if weights is not None:
+        rows = {**subnet.mechanism_weights.get(mechanism, {}), uid: weights}
+        changes["mechanism_weights"] = {**subnet.mechanism_weights, mechanism: rows}
+    if commits is not None:
+        changes["mechanism_weight_commits"] = {
+            **subnet.mechanism_weight_commits,
+            mechanism: commits,
+        }
+    return dataclasses.replace(subnet, **changes)
+
+
+def _mechanism_zero_only(args: Mapping[str, Any]) -> None:
+    """Hash commit-reveal (commit/reveal_mechanism_weights) is modelled for mechanism 0 only."""
+    if args.get("mecid", 0) != 0:
+        raise DispatchFailure("Other", "hash commits of mechanism >= 1: not simulated")
 
 
 def _within_max_weight(values: list[int], limit: int) -> bool:

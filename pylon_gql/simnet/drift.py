@@ -122,14 +122,20 @@ def age_commits(subnet: Subnet, number: int) -> Subnet:
     """Drop the timelocked commits the chain would have revealed by now: those of epoch E go
     when epoch E + commit_reveal_period begins. The simnet cannot decrypt drand timelocks, so
     their weights are never applied."""
-    commits = subnet.weight_commits
-    if not commits:
-        return subnet
     oldest_kept = epoch_index(subnet, number) - subnet.hyperparameters["commit_reveal_period"] + 1
-    if min(commits) >= oldest_kept:
+
+    def aged(commits: Mapping[int, list[list[Any]]]) -> Mapping[int, list[list[Any]]]:
+        if not commits or min(commits) >= oldest_kept:
+            return commits
+        return {e: c for e, c in commits.items() if e >= oldest_kept}
+
+    kept = aged(subnet.weight_commits)
+    others = {m: aged(c) for m, c in subnet.mechanism_weight_commits.items()}
+    if kept is subnet.weight_commits and all(
+        others[m] is c for m, c in subnet.mechanism_weight_commits.items()
+    ):
         return subnet
-    kept = {e: c for e, c in commits.items() if e >= oldest_kept}
-    return dataclasses.replace(subnet, weight_commits=kept)
+    return dataclasses.replace(subnet, weight_commits=kept, mechanism_weight_commits=others)
 
 
 def _wobble_weights(rng: random.Random, row: list[list[int]]) -> list[list[int]]:

@@ -31,6 +31,9 @@ from .state import RAO, BlockState, Neuron, Subnet
 GENESIS_HASH = "0x2f0555cc76fc2840a25a6ea3b9637146806f1f44b090c175ffde2a7e5ab36c03"
 # a drand quicknet round near the snapshot's time (rounds are 3 s apart)
 DRAND_ROUND_AT_SNAPSHOT = 20_000_000
+# subnet 2's mechanisms and their emission split (u16 shares summing to 65535: 70 % / 30 %)
+SUBNET2_MECHANISMS = 2
+SUBNET2_SPLIT = (45875, 19660)
 # the pool's emission figures a metagraph carries (subnet 1: as recorded)
 EMISSION_FIELDS = (
     "subnet_emission",
@@ -134,7 +137,7 @@ def first_state(
 
 
 def _initial_weights(
-    seed: int, neurons: tuple[Neuron, ...], per_validator: int = 16
+    seed: int, neurons: tuple[Neuron, ...], per_validator: int = 16, mechanism: int = 0
 ) -> dict[int, list[list[int]]]:
     """Weights of every validator: a seeded spread of `per_validator` uids over the first
     miners (the first 64, or as many as a row takes)."""
@@ -143,7 +146,9 @@ def _initial_weights(
     for neuron in neurons:
         if not neuron.lite["validator_permit"]:
             continue
-        rng = random.Random(f"{seed}:weights:{neuron.uid}")
+        # mechanism 0 keeps the seed's weights as they were before mechanisms
+        label = "weights" if mechanism == 0 else f"weights-m{mechanism}"
+        rng = random.Random(f"{seed}:{label}:{neuron.uid}")
         chosen = sorted(rng.sample(miners, min(per_validator, len(miners))))
         raw = [rng.randint(1, 65535) for _ in chosen]
         top = max(raw)
@@ -235,6 +240,10 @@ def _synthetic_subnet(
         neurons[0].hotkey: _registration(number - 5, [_raw(b"validator //Bob")]),
     }
     weights = _initial_weights(seed, tuple(neurons), weights_per_validator)
+    # mechanism 1 (subnet 2 has two, split 70/30): every validator's row but //Bob's, whose
+    # first row there is the one the server sets
+    weights_m1 = _initial_weights(seed, tuple(neurons), weights_per_validator, mechanism=1)
+    weights_m1.pop(0, None)
     # one validator has a commit-reveal commit pending in the current epoch
     tempo = hyperparameters["tempo"]
     epoch = (number + netuid + 1) // (tempo + 1)
@@ -277,6 +286,10 @@ def _synthetic_subnet(
             "pending_root_emission": 0,
         },
         bonds=_initial_bonds(weights),
+        mechanism_count=SUBNET2_MECHANISMS,
+        mechanism_split=list(SUBNET2_SPLIT),
+        mechanism_weights={1: weights_m1},
+        mechanism_bonds={1: _initial_bonds(weights_m1)},
         children=_initial_children(neurons),
         # a commitment the chain revealed (seeded: the simnet cannot decrypt drand offline)
         revealed_commitments={

@@ -130,12 +130,37 @@ class Subnet:
     children: Mapping[bytes, list[list[Any]]] = dataclasses.field(default_factory=dict)
     # hotkey -> [(data, reveal block)] (Commitments.RevealedCommitments)
     revealed_commitments: Mapping[bytes, list[list[Any]]] = dataclasses.field(default_factory=dict)
+    # MechanismCountCurrent: the subnet's mechanisms (1: its own weights only)
+    mechanism_count: int = 1
+    # MechanismEmissionSplit: a u16 share per mechanism summing to 65535 (None: unset, even)
+    mechanism_split: list[int] | None = None
+    # mechanism >= 1 -> what `weights`, `bonds`, the neurons' last_update and `weight_commits`
+    # are for mechanism 0 (the chain keys them by storage index mechanism * 4096 + netuid)
+    mechanism_weights: Mapping[int, Mapping[int, list[list[int]]]] = dataclasses.field(
+        default_factory=dict
+    )
+    mechanism_bonds: Mapping[int, Mapping[int, list[list[int]]]] = dataclasses.field(
+        default_factory=dict
+    )
+    mechanism_last_update: Mapping[int, Mapping[int, int]] = dataclasses.field(default_factory=dict)
+    mechanism_weight_commits: Mapping[int, Mapping[int, list[list[Any]]]] = dataclasses.field(
+        default_factory=dict
+    )
 
     def uid_of(self, hotkey: bytes) -> int | None:
         for neuron in self.neurons:
             if neuron.hotkey == hotkey:
                 return neuron.uid
         return None
+
+
+#: subtensor's GLOBAL_MAX_SUBNET_COUNT: a mechanism's storage index is mechanism * 4096 + netuid.
+MECHANISM_STRIDE = 4096
+
+
+def storage_index(netuid: int, mechanism: int) -> int:
+    """subtensor's `NetUidStorageIndex` of a subnet's mechanism (mechanism 0: the netuid)."""
+    return mechanism * MECHANISM_STRIDE + netuid
 
 
 def epoch_index(subnet: Subnet, number: int) -> int:

@@ -37,6 +37,7 @@ from pylon_gql.models_metagraph import (
     Identity,
     MatrixKind,
     MatrixRow,
+    Mechanisms,
     NeuronStake,
     NeuronStakes,
     PendingWeightCommit,
@@ -240,6 +241,11 @@ class FakeReader:
             MatrixRow(uid, array("H", [0, 2, 4]), array("H", [65535, uid * 1000, 1]))
             for uid in range(1, self.neuron_count, 2)
         )
+    async def mechanisms(self, ref: BlockRef, netuid: int | None = None) -> Mechanisms:
+        """Two mechanisms, the split unset (an even split)."""
+        self._call("mechanisms")
+        return Mechanisms(netuid=NETUID, block=ref, count=2, split=None)
+
         return ChainMatrix(netuid=NETUID, mechanism=mechanism, kind=kind, block=ref, rows=rows)
 
     async def pending_weight_commits(

@@ -164,13 +164,31 @@ async def test_matrix_arguments_outside_the_subnet_are_refused(execute: Execute)
     for document in (
         "{ metagraph { chainWeights(uids: [10]) { uid } } }",
         "{ metagraph { bonds(uids: [-1]) { uid } } }",
-        "{ metagraph { chainWeights(mechanism: 1) { uid } } }",
+        "{ metagraph { chainWeights(mechanism: 2) { uid } } }",
+        "{ metagraph { bonds(mechanism: -1) { uid } } }",
     ):
         answer = await execute(document)
         assert codes(answer) == ["BAD_USER_INPUT"], document
         assert answer["data"] is None
-    answer = await execute("{ metagraph { chainWeights(mechanism: 1) { uid } } }")
-    assert "mechanism 1 is not served yet" in answer["errors"][0]["message"]
+    answer = await execute("{ metagraph { chainWeights(mechanism: 2) { uid } } }")
+    message = answer["errors"][0]["message"]
+    assert "has 2 mechanism(s)" in message and "no mechanism 2" in message
+
+
+async def test_mechanisms_and_a_mechanisms_matrix(execute: Execute) -> None:
+    answer = await execute(
+        "{ metagraph { mechanisms { count splitSet emissionSplit { mechanism share shareU16 } }"
+        " chainWeights(mechanism: 1, uids: [1]) { uid } } }"
+    )
+    assert "errors" not in answer, answer
+    mechanisms = answer["data"]["metagraph"]["mechanisms"]
+    assert mechanisms["count"] == 2 and mechanisms["splitSet"] is False
+    # unset: an even split, the rounding remainder to mechanism 0
+    assert mechanisms["emissionSplit"] == [
+        {"mechanism": 0, "share": 32768 / 65535, "shareU16": 32768},
+        {"mechanism": 1, "share": 32767 / 65535, "shareU16": 32767},
+    ]
+    assert answer["data"]["metagraph"]["chainWeights"] == [{"uid": 1}]
 
 
 async def test_a_blocks_extrinsics_filtered_by_pallet_call_and_signer(execute: Execute) -> None:

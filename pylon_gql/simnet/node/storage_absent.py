@@ -100,7 +100,6 @@ _REASONS: dict[str, tuple[str, ...]] = {
         "MinActivityCutoff",
         "MinAllowedUids",
         "ImmuneOwnerUidsLimit",
-        "MechanismEmissionSplit",
     ),
     "superseded by a newer item the simnet serves (SubnetIdentitiesV3, TimelockedWeightCommits)": (
         "SubnetIdentities",

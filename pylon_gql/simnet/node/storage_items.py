@@ -10,11 +10,11 @@ in `storage_absent.py` with the reason; a test holds the two lists to the metada
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..stake_links import parents_of
-from ..state import BlockState, Subnet, blocks_since_last_step
+from ..state import BlockState, Subnet, blocks_since_last_step, storage_index
 from .chain_api import DEFAULT_TAKE, alpha_price_rao, delegates
 
 Items = Iterable[tuple[tuple[Any, ...], Any]]
@@ -120,6 +120,34 @@ def _last_step(state: BlockState, subnet: Subnet) -> int:
     return state.number - blocks_since_last_step(subnet.netuid, tempo, state.number)
 
 
+def _per_mechanism(
+    state: BlockState,
+    own: Callable[[Subnet], Mapping[int, Any]],
+    others: Callable[[Subnet], Mapping[int, Mapping[int, Any]]],
+) -> Items:
+    """A double map keyed by (storage index, key): mechanism 0's entries under the netuid,
+    mechanism m's under m * 4096 + netuid (subtensor's `NetUidStorageIndex`)."""
+    for netuid, subnet in sorted(state.subnets.items()):
+        for key, value in own(subnet).items():
+            yield (netuid, key), value
+        for mechanism, entries in sorted(others(subnet).items()):
+            for key, value in entries.items():
+                yield (storage_index(netuid, mechanism), key), value
+
+
+def _last_update(state: BlockState) -> Items:
+    """LastUpdate per storage index: mechanism 0's from the neurons, the others' kept apart
+    (each mechanism's weights have their own rate limit)."""
+    for netuid, subnet in sorted(state.subnets.items()):
+        yield (netuid,), [n.lite["last_update"] for n in subnet.neurons]
+        for mechanism in range(1, subnet.mechanism_count):
+            blocks = subnet.mechanism_last_update.get(mechanism, {})
+            yield (
+                (storage_index(netuid, mechanism),),
+                [blocks.get(n.uid, 0) for n in subnet.neurons],
+            )
+
+
 SERVED: dict[tuple[str, str], ItemSource] = {
     ("Timestamp", "Now"): _plain(lambda s: s.timestamp),
     ("System", "Number"): _plain(lambda s: s.number),
@@ -134,7 +162,8 @@ SERVED: dict[tuple[str, str], ItemSource] = {
     ("SubtensorModule", "SubnetIdentitiesV3"): _per_subnet(lambda s, n: n.identity),
     ("SubtensorModule", "TokenSymbol"): _per_subnet(lambda s, n: n.symbol.encode()),
     ("SubtensorModule", "SubnetMechanism"): _per_subnet(lambda s, n: DYNAMIC_MECHANISM),
-    ("SubtensorModule", "MechanismCountCurrent"): _per_subnet(lambda s, n: 1),
+    ("SubtensorModule", "MechanismCountCurrent"): _per_subnet(lambda s, n: n.mechanism_count),
+    ("SubtensorModule", "MechanismEmissionSplit"): _per_subnet(lambda s, n: n.mechanism_split),
     ("SubtensorModule", "SubtokenEnabled"): _per_subnet(lambda s, n: True),
     ("SubtensorModule", "SubnetworkN"): _per_subnet(lambda s, n: len(n.neurons)),
     ("SubtensorModule", "BlocksSinceLastStep"): _per_subnet(
@@ -209,7 +238,7 @@ SERVED: dict[tuple[str, str], ItemSource] = {
     ("SubtensorModule", "Incentive"): _neuron_vector("incentive"),
     ("SubtensorModule", "Dividends"): _neuron_vector("dividends"),
     ("SubtensorModule", "Emission"): _neuron_vector("emission"),
-    ("SubtensorModule", "LastUpdate"): _neuron_vector("last_update"),
+    ("SubtensorModule", "LastUpdate"): _last_update,
     ("SubtensorModule", "ValidatorTrust"): _neuron_vector("validator_trust"),
     ("SubtensorModule", "ValidatorPermit"): _neuron_vector("validator_permit"),
     ("SubtensorModule", "PruningScores"): _neuron_vector("pruning_score"),
@@ -272,21 +301,15 @@ SERVED: dict[tuple[str, str], ItemSource] = {
     ),
     ("SubtensorModule", "Delegates"): lambda s: [((key,), DEFAULT_TAKE) for key in delegates(s)],
     # -- weights, bonds, commits ----------------------------------------------------------------
-    ("SubtensorModule", "Weights"): lambda s: [
-        ((netuid, uid), row)
-        for netuid, subnet in sorted(s.subnets.items())
-        for uid, row in subnet.weights.items()
-    ],
-    ("SubtensorModule", "Bonds"): lambda s: [
-        ((netuid, uid), row)
-        for netuid, subnet in sorted(s.subnets.items())
-        for uid, row in subnet.bonds.items()
-    ],
-    ("SubtensorModule", "TimelockedWeightCommits"): lambda s: [
-        ((netuid, epoch), commits)
-        for netuid, subnet in sorted(s.subnets.items())
-        for epoch, commits in subnet.weight_commits.items()
-    ],
+    ("SubtensorModule", "Weights"): lambda s: _per_mechanism(
+        s, lambda n: n.weights, lambda n: n.mechanism_weights
+    ),
+    ("SubtensorModule", "Bonds"): lambda s: _per_mechanism(
+        s, lambda n: n.bonds, lambda n: n.mechanism_bonds
+    ),
+    ("SubtensorModule", "TimelockedWeightCommits"): lambda s: _per_mechanism(
+        s, lambda n: n.weight_commits, lambda n: n.mechanism_weight_commits
+    ),
     ("SubtensorModule", "WeightCommits"): lambda s: [
         ((netuid, hotkey), queue)
         for netuid, subnet in sorted(s.subnets.items())
