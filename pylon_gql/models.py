@@ -322,6 +322,8 @@ class WeightEntry:
     epoch: int
     weight: float
     updated_at: datetime.datetime
+    #: The subnet's mechanism the weight is for (0: the subnet's own weights).
+    mechanism: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +359,8 @@ class CommitAttempt:
     #: The server process (replica) that made the attempt (None in attempts recorded before
     #: the store kept it).
     replica: str | None = None
+    #: The subnet's mechanism whose weights were committed (0: the subnet's own weights).
+    mechanism: int = 0
 
 
 def weights_digest(weights: Mapping[int, float]) -> str:

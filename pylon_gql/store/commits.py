@@ -2,10 +2,10 @@
 
 Replicas share the log. Each attempt records the replica that made it (`replica`), so that a
 replica marks as interrupted only its own attempts. An automatic attempt claims its epoch in the
-transaction that records it (`commit_claim`, unique per netuid and epoch): a second committer
-(another replica that also believes it leads) gets `EpochClaimed` instead of a second commit in
-the epoch. A failed attempt gives its claim back in the transaction that marks it failed (the
-committer retries in the window); a finalized, in-flight or interrupted one keeps it.
+transaction that records it (`commit_claim`, unique per netuid, epoch and mechanism): a second
+committer (another replica that also believes it leads) gets `EpochClaimed` instead of a second
+commit in the epoch. A failed attempt gives its claim back in the transaction that marks it
+failed (the committer retries in the window); a finalized, in-flight or interrupted one keeps it.
 """
 
 from __future__ import annotations
@@ -41,9 +41,12 @@ INTERRUPTED = (
 class EpochClaimed(Exception):
     """An automatic attempt that cannot start: another attempt holds its epoch's claim."""
 
-    def __init__(self, netuid: int, epoch: int, holder: CommitAttempt | None) -> None:
+    def __init__(
+        self, netuid: int, epoch: int, holder: CommitAttempt | None, mechanism: int = 0
+    ) -> None:
         self.netuid = netuid
         self.epoch = epoch
+        self.mechanism = mechanism
         #: The attempt that holds the claim (None: it was given back meanwhile; try again).
         self.holder = holder
         who = (
@@ -51,8 +54,9 @@ class EpochClaimed(Exception):
             if holder is None
             else f"attempt {holder.id} ({holder.status}) of replica {holder.replica or 'unknown'}"
         )
+        of = f"subnet {netuid}" if mechanism == 0 else f"subnet {netuid}'s mechanism {mechanism}"
         super().__init__(
-            f"epoch {epoch} of subnet {netuid} is already claimed by {who}: one commit per "
+            f"epoch {epoch} of {of} is already claimed by {who}: one commit per "
             "epoch, so this replica does not commit in it"
         )
 
@@ -80,6 +84,7 @@ def attempt(row: WeightCommit) -> CommitAttempt:
         updated_at=row.updated_at,
         block_hash=row.block_hash,
         replica=row.replica,
+        mechanism=row.mechanism,
     )
 
 
@@ -108,7 +113,9 @@ class CommitLog:
     def _active(self) -> AbstractContextManager[None]:
         raise NotImplementedError
 
-    async def _record_epoch(self, at: EpochAt | None, *, written: bool = True) -> None:
+    async def _record_epoch(
+        self, at: EpochAt | None, *, written: bool = True, mechanism: int = 0
+    ) -> None:
         raise NotImplementedError
 
     async def start_commit(
@@ -124,10 +131,12 @@ class CommitLog:
         digest: str,
         at: EpochAt | None = None,
         claim: bool | None = None,
+        mechanism: int = 0,
     ) -> CommitAttempt:
         """Record a new attempt, pending, made by this replica.
 
         `at`: the epoch the attempt is made in and the head (whose hash is kept with `block`).
+        `mechanism`: the subnet's mechanism whose weights are committed (each has its claim).
         `claim`: claim `epoch` in the same transaction (default: automatic attempts do); raises
         `EpochClaimed` when another attempt holds it, and then records nothing.
         """
@@ -151,10 +160,15 @@ class CommitLog:
                         created_at=now,
                         updated_at=now,
                         replica=self.replica,
+                        mechanism=mechanism,
                     )
                     if claim:
                         await CommitClaim.create(
-                            netuid=netuid, epoch=epoch, attempt=row, created_at=now
+                            netuid=netuid,
+                            epoch=epoch,
+                            mechanism=mechanism,
+                            attempt=row,
+                            created_at=now,
                         )
                     started = await self._notify(connection, row)
         except IntegrityError:
@@ -162,13 +176,16 @@ class CommitLog:
                 raise
             # The transaction is rolled back (Postgres refuses any statement in it after the
             # conflict): the holder is read after it.
-            raise EpochClaimed(netuid, epoch, await self.claim_holder(netuid, epoch)) from None
+            holder = await self.claim_holder(netuid, epoch, mechanism)
+            raise EpochClaimed(netuid, epoch, holder, mechanism) from None
         return started
 
-    async def claim_holder(self, netuid: int, epoch: int) -> CommitAttempt | None:
-        """The attempt that holds the claim of `epoch` (None: nobody does)."""
+    async def claim_holder(
+        self, netuid: int, epoch: int, mechanism: int = 0
+    ) -> CommitAttempt | None:
+        """The attempt that holds the claim of `epoch` for `mechanism` (None: nobody does)."""
         with self._active():
-            claim = await CommitClaim.get_or_none(netuid=netuid, epoch=epoch)
+            claim = await CommitClaim.get_or_none(netuid=netuid, epoch=epoch, mechanism=mechanism)
             if claim is None:
                 return None
             row = await WeightCommit.get_or_none(id=claim.attempt_id)  # type: ignore[attr-defined]
@@ -218,17 +235,18 @@ class CommitLog:
             rows = await WeightCommit.filter(id__gte=first_id).order_by("id").limit(limit)
         return [attempt(row) for row in rows]
 
-    async def last_landed_commit(self, netuid: int) -> CommitAttempt | None:
-        """The latest attempt that is finalized, or that may have landed (outcome unknown)."""
+    async def last_landed_commit(self, netuid: int, mechanism: int = 0) -> CommitAttempt | None:
+        """The latest attempt (of `mechanism`'s weights) that is finalized, or that may have
+        landed (outcome unknown)."""
         with self._active():
             row = (
-                await WeightCommit.filter(netuid=netuid)
+                await WeightCommit.filter(netuid=netuid, mechanism=mechanism)
                 .filter(status=CommitStatus.FINALIZED)
                 .order_by("-epoch", "-id")
                 .first()
             )
             unknown = (
-                await WeightCommit.filter(netuid=netuid, outcome_unknown=True)
+                await WeightCommit.filter(netuid=netuid, mechanism=mechanism, outcome_unknown=True)
                 .order_by("-epoch", "-id")
                 .first()
             )

@@ -27,21 +27,23 @@ from .errors import WeightRangeError
 from .models import Weight
 
 _ADD = """
-INSERT INTO "weight" AS w ("hotkey", "epoch", "weight", "updated_at") VALUES ($1, $2, $3, $4)
-ON CONFLICT ("hotkey", "epoch") DO UPDATE
+INSERT INTO "weight" AS w ("hotkey", "epoch", "weight", "updated_at", "mechanism")
+VALUES ($1, $2, $3, $4, $7)
+ON CONFLICT ("hotkey", "epoch", "mechanism") DO UPDATE
     SET "weight" = w."weight" + excluded."weight", "updated_at" = excluded."updated_at"
     WHERE w."weight" >= $5 AND w."weight" <= $6
 RETURNING "weight"
 """
 _UPDATE = """
 UPDATE "weight" SET "weight" = "weight" + $3, "updated_at" = $4
-WHERE "hotkey" = $1 AND "epoch" = $2 AND "weight" >= $5 AND "weight" <= $6
+WHERE "hotkey" = $1 AND "epoch" = $2 AND "mechanism" = $7 AND "weight" >= $5 AND "weight" <= $6
 RETURNING "weight"
 """
 _DELETE = """
-DELETE FROM "weight" WHERE "hotkey" = $1 AND "epoch" = $2 RETURNING "weight", "updated_at"
+DELETE FROM "weight" WHERE "hotkey" = $1 AND "epoch" = $2 AND "mechanism" = $3
+RETURNING "weight", "updated_at"
 """
-_LOCKED = 'SELECT "weight" FROM "weight" WHERE "hotkey" = $1 AND "epoch" = $2'
+_LOCKED = 'SELECT "weight" FROM "weight" WHERE "hotkey" = $1 AND "epoch" = $2 AND "mechanism" = $3'
 #: pg_advisory_xact_lock(int4, int4)'s class of an epoch's vector ("pylw").
 EPOCH_LOCK_CLASS = 0x70796C77
 
@@ -56,15 +58,20 @@ async def _rows(db: BaseDBAsyncClient, query: str, values: list[Any]) -> list[di
 
 
 async def add(
-    db: BaseDBAsyncClient, hotkey: str, epoch: int, delta: float, now: datetime.datetime
+    db: BaseDBAsyncClient,
+    hotkey: str,
+    epoch: int,
+    delta: float,
+    now: datetime.datetime,
+    mechanism: int = 0,
 ) -> float:
-    """Add `delta` to the weight of `hotkey` in `epoch` inside the caller's transaction on `db`
-    (a missing weight counts as 0); the weight after it. Raises
+    """Add `delta` to the weight of `hotkey` in `epoch` (of `mechanism`) inside the caller's
+    transaction on `db` (a missing weight counts as 0); the weight after it. Raises
     `WeightRangeError` (changing nothing) when the result would be negative or infinite."""
     # Both bounds are computed here, finite: -delta, and the largest weight that delta can be
     # added to without passing the largest float (1.7e308 + 1.7e308 is infinity in SQL too).
     low, high = -delta, sys.float_info.max - max(delta, 0.0)
-    values = [hotkey, epoch, delta, now, low, high]
+    values = [hotkey, epoch, delta, now, low, high, mechanism]
     # A delta >= 0 is a valid weight for a missing row; a negative one is not.
     statement = _ADD if delta >= 0 else _UPDATE
     for _ in range(2):
@@ -72,7 +79,7 @@ async def add(
         if rows:
             return float(rows[0]["weight"])
         locked = _LOCKED + (" FOR UPDATE" if db.capabilities.dialect == "postgres" else "")
-        current = await _rows(db, locked, [hotkey, epoch])
+        current = await _rows(db, locked, [hotkey, epoch, mechanism])
         if not current:
             problem = weight_problem(delta) or "must be a number >= 0"
             raise WeightRangeError(
@@ -89,11 +96,11 @@ async def add(
 
 
 async def delete(
-    db: BaseDBAsyncClient, hotkey: str, epoch: int
+    db: BaseDBAsyncClient, hotkey: str, epoch: int, mechanism: int = 0
 ) -> tuple[float, datetime.datetime] | None:
     """Delete the weight of `hotkey` in `epoch` in one statement; the weight and its
     `updated_at` it had (None: it had none)."""
-    rows = await _rows(db, _DELETE, [hotkey, epoch])
+    rows = await _rows(db, _DELETE, [hotkey, epoch, mechanism])
     if not rows:
         return None
     # SQLite returns the time as the text it keeps: the model's field reads it as the ORM does.
@@ -101,9 +108,11 @@ async def delete(
     return float(rows[0]["weight"]), updated_at
 
 
-async def lock_epoch(db: BaseDBAsyncClient, epoch: int) -> None:
-    """Hold the epoch's vector until the caller's transaction ends, so that two batches that
-    replace it (or a clear) never interleave into a mix of both (Postgres; SQLite writers are
-    serialised by its write lock)."""
+async def lock_epoch(db: BaseDBAsyncClient, epoch: int, mechanism: int = 0) -> None:
+    """Hold the epoch's vector (of `mechanism`) until the caller's transaction ends, so that
+    two batches that replace it (or a clear) never interleave into a mix of both (Postgres;
+    SQLite writers are serialised by its write lock)."""
     if db.capabilities.dialect == "postgres":
-        await db.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [EPOCH_LOCK_CLASS, epoch])
+        # One lock class per mechanism: mechanism 0 keeps the class it always had.
+        lock_class = EPOCH_LOCK_CLASS + mechanism
+        await db.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [lock_class, epoch])

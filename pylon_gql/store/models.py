@@ -17,10 +17,12 @@ class Weight(Model):
     epoch = fields.IntField(db_index=True)
     weight = fields.FloatField()
     updated_at = fields.DatetimeField()
+    #: The subnet's mechanism the weight is for (0: the subnet's own weights).
+    mechanism = fields.IntField(default=0)
 
     class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
         table = "weight"
-        unique_together = (("hotkey", "epoch"),)
+        unique_together = (("hotkey", "epoch", "mechanism"),)
 
 
 class WeightsEpoch(Model):
@@ -48,6 +50,20 @@ class WeightsEpoch(Model):
 
     class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
         table = "weights_epoch"
+
+
+class EpochMechanism(Model):
+    """A mechanism whose weights the validator wrote (or cleared) in an epoch: its vector in
+    that epoch is the epoch's own, possibly empty (`WeightsEpoch.written`, per mechanism)."""
+
+    id = fields.IntField(primary_key=True)
+    #: First block of the epoch (`WeightsEpoch.start`).
+    start = fields.IntField()
+    mechanism = fields.IntField()
+
+    class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
+        table = "epoch_mechanism"
+        unique_together = (("start", "mechanism"),)
 
 
 class WeightCommit(Model):
@@ -80,16 +96,18 @@ class WeightCommit(Model):
     updated_at = fields.DatetimeField()
     #: The server process that made the attempt (`replica_id`; null in rows written before).
     replica = fields.CharField(max_length=64, null=True)
+    #: The subnet's mechanism whose weights were committed (0: the subnet's own).
+    mechanism = fields.IntField(default=0)
 
     class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
         table = "weight_commit"
 
 
 class CommitClaim(Model):
-    """An epoch an automatic attempt holds: at most one per (netuid, epoch), so that two
-    committers (replicas) can never both commit in one epoch. Written in the transaction that
-    records the attempt; a failed attempt (retried) gives it back in the transaction that
-    marks it failed; a finalized, in-flight or interrupted one keeps it."""
+    """An epoch an automatic attempt holds: at most one per (netuid, epoch, mechanism), so that
+    two committers (replicas) can never both commit a mechanism's weights in one epoch. Written
+    in the transaction that records the attempt; a failed attempt (retried) gives it back in
+    the transaction that marks it failed; a finalized, in-flight or interrupted one keeps it."""
 
     id = fields.IntField(primary_key=True)
     netuid = fields.IntField()
@@ -99,7 +117,9 @@ class CommitClaim(Model):
         "models.WeightCommit", related_name="claim", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField()
+    #: The mechanism whose commit holds the claim (`WeightCommit.mechanism`).
+    mechanism = fields.IntField(default=0)
 
     class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
         table = "commit_claim"
-        unique_together = (("netuid", "epoch"),)
+        unique_together = (("netuid", "epoch", "mechanism"),)

@@ -36,7 +36,7 @@ from . import deltas
 from .commits import CommitLog, EpochAt
 from .errors import StoreUnavailable, WeightRangeError, unreachable
 from .migrations import ensure_sqlite_dir, migrate, tortoise_config
-from .models import Weight, WeightsEpoch
+from .models import EpochMechanism, Weight, WeightsEpoch
 from .replica import replica_id
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def _check_weight(value: float, hotkey: str) -> None:
 
 
 def _entry(row: Weight) -> WeightEntry:
-    return WeightEntry(row.hotkey, row.epoch, row.weight, row.updated_at)
+    return WeightEntry(row.hotkey, row.epoch, row.weight, row.updated_at, row.mechanism)
 
 
 def _recorded(row: WeightsEpoch) -> EpochAt:
@@ -71,12 +71,12 @@ def _recorded(row: WeightsEpoch) -> EpochAt:
 
 
 async def _upsert(rows: list[Weight]) -> None:
-    """INSERT ... ON CONFLICT (hotkey, epoch) DO UPDATE: one statement per 500 rows, atomic
-    against a concurrent insert of the same weight on both databases."""
+    """INSERT ... ON CONFLICT (hotkey, epoch, mechanism) DO UPDATE: one statement per 500
+    rows, atomic against a concurrent insert of the same weight on both databases."""
     await Weight.bulk_create(
         rows,
         batch_size=500,
-        on_conflict=("hotkey", "epoch"),
+        on_conflict=("hotkey", "epoch", "mechanism"),
         update_fields=("weight", "updated_at"),
     )
 
@@ -117,6 +117,16 @@ async def _upsert_epoch(at: EpochAt, written: bool) -> None:
     )
 
 
+async def _mark_written(start: int, mechanism: int) -> None:
+    """Record that `mechanism`'s weights were written (or cleared) in the epoch at `start`:
+    its vector there is the epoch's own from now on (`latest_weights_epoch`)."""
+    await EpochMechanism.bulk_create(
+        [EpochMechanism(start=start, mechanism=mechanism)],
+        on_conflict=("start", "mechanism"),
+        update_fields=("mechanism",),
+    )
+
+
 class WeightStore(CommitLog):
     def __init__(self, url: str, *, replica: str | None = None) -> None:
         """`replica`: this server process's id among the replicas that share the database
@@ -127,6 +137,8 @@ class WeightStore(CommitLog):
         #: The epoch records as this store last wrote them: a write at the same head needs
         #: no second upsert (500 concurrent deltas at one head make one).
         self._recorded: dict[int, tuple[EpochAt, bool]] = {}
+        #: The (epoch start, mechanism) pairs this store marked written (`EpochMechanism`).
+        self._written: set[tuple[int, int]] = set()
 
     async def open(self, *, apply_migrations: bool = True, mark_interrupted: bool = True) -> None:
         """Migrate (`apply_migrations`) and connect.
@@ -176,15 +188,22 @@ class WeightStore(CommitLog):
             yield
         except BaseException:
             self._recorded.clear()  # a rolled back transaction may have held a record
+            self._written.clear()
             raise
         finally:
             _current_context.reset(token)
 
-    async def _record_epoch(self, at: EpochAt | None, *, written: bool = True) -> None:
+    async def _record_epoch(
+        self, at: EpochAt | None, *, written: bool = True, mechanism: int = 0
+    ) -> None:
         """Keep the epoch's record as of `at`'s block; inside the caller's transaction.
-        `written`: weights were written in it (else only a commit attempt was made)."""
+        `written`: weights (of `mechanism`) were written in it (else only a commit attempt was
+        made)."""
         if at is None:
             return
+        if written and (at[0].start, mechanism) not in self._written:
+            await _mark_written(at[0].start, mechanism)
+            self._written.add((at[0].start, mechanism))
         kept = self._recorded.get(at[0].start)
         if kept is not None and kept[0] == at and (kept[1] or not written):
             return
@@ -221,8 +240,10 @@ class WeightStore(CommitLog):
         *,
         replace: bool = False,
         at: EpochAt | None = None,
+        mechanism: int = 0,
     ) -> int:
-        """Set every (hotkey, weight) of `epoch` in one transaction; returns how many.
+        """Set every (hotkey, weight) of `epoch` (of `mechanism`) in one transaction; returns
+        how many.
 
         `replace`: the epoch's weights become exactly these (the others are deleted in the same
         transaction); else they are merged into it (upsert). `at`: the epoch's record to keep.
@@ -230,55 +251,75 @@ class WeightStore(CommitLog):
         for hotkey, weight in weights:
             _check_weight(weight, hotkey)
         now = _now()
-        rows = [Weight(hotkey=h, epoch=epoch, weight=w, updated_at=now) for h, w in weights]
+        rows = [
+            Weight(hotkey=h, epoch=epoch, weight=w, updated_at=now, mechanism=mechanism)
+            for h, w in weights
+        ]
         with self._active():
             async with in_transaction() as connection:
                 if replace:
                     # Two replacing batches one after the other, never a mix of both.
-                    await deltas.lock_epoch(connection, epoch)
-                    await Weight.filter(epoch=epoch).delete()
+                    await deltas.lock_epoch(connection, epoch, mechanism)
+                    await Weight.filter(epoch=epoch, mechanism=mechanism).delete()
                 await _upsert(rows)
-                await self._record_epoch(at)
+                await self._record_epoch(at, mechanism=mechanism)
         return len(weights)
 
-    async def clear_weights(self, epoch: int, *, at: EpochAt | None = None) -> int:
-        """Delete every weight of `epoch` (its vector is then empty); returns how many."""
+    async def clear_weights(
+        self, epoch: int, *, at: EpochAt | None = None, mechanism: int = 0
+    ) -> int:
+        """Delete every weight of `epoch` (of `mechanism`; its vector is then empty); returns
+        how many."""
         with self._active():
             async with in_transaction() as connection:
-                await deltas.lock_epoch(connection, epoch)
-                deleted = await Weight.filter(epoch=epoch).delete()
-                await self._record_epoch(at)
+                await deltas.lock_epoch(connection, epoch, mechanism)
+                deleted = await Weight.filter(epoch=epoch, mechanism=mechanism).delete()
+                await self._record_epoch(at, mechanism=mechanism)
         return deleted
 
     async def delete_weight(
-        self, epoch: int, hotkey: str, *, at: EpochAt | None = None
+        self, epoch: int, hotkey: str, *, at: EpochAt | None = None, mechanism: int = 0
     ) -> WeightEntry | None:
-        """Delete the weight of `hotkey` in `epoch`; the weight it had (None: it had none)."""
+        """Delete the weight of `hotkey` in `epoch` (of `mechanism`); the weight it had (None:
+        it had none)."""
         with self._active():
             async with in_transaction() as connection:
                 # One statement: of two concurrent deletes one says what it deleted, the other
                 # None; and no read before the write (SQLite's WAL refuses a transaction that
                 # read, then writes after another process wrote).
-                deleted = await deltas.delete(connection, hotkey, epoch)
-                await self._record_epoch(at)
+                deleted = await deltas.delete(connection, hotkey, epoch, mechanism)
+                await self._record_epoch(at, mechanism=mechanism)
         if deleted is None:
             return None
         weight, updated_at = deleted
-        return WeightEntry(hotkey, epoch, weight, updated_at)
+        return WeightEntry(hotkey, epoch, weight, updated_at, mechanism)
 
     async def set_weight(
-        self, epoch: int, hotkey: str, weight: float, *, at: EpochAt | None = None
+        self,
+        epoch: int,
+        hotkey: str,
+        weight: float,
+        *,
+        at: EpochAt | None = None,
+        mechanism: int = 0,
     ) -> WeightEntry:
         _check_weight(weight, hotkey)
         now = _now()
+        row = Weight(hotkey=hotkey, epoch=epoch, weight=weight, updated_at=now, mechanism=mechanism)
         with self._active():
             async with in_transaction():
-                await _upsert([Weight(hotkey=hotkey, epoch=epoch, weight=weight, updated_at=now)])
-                await self._record_epoch(at)
-            return WeightEntry(hotkey, epoch, weight, now)
+                await _upsert([row])
+                await self._record_epoch(at, mechanism=mechanism)
+            return WeightEntry(hotkey, epoch, weight, now, mechanism)
 
     async def add_weight(
-        self, epoch: int, hotkey: str, delta: float, *, at: EpochAt | None = None
+        self,
+        epoch: int,
+        hotkey: str,
+        delta: float,
+        *,
+        at: EpochAt | None = None,
+        mechanism: int = 0,
     ) -> WeightEntry:
         """Add `delta` to the weight of `hotkey` in `epoch` (a missing weight counts as 0).
 
@@ -293,28 +334,35 @@ class WeightStore(CommitLog):
         now = _now()
         with self._active():
             async with in_transaction() as connection:
-                weight = await deltas.add(connection, hotkey, epoch, delta, now)
-                await self._record_epoch(at)
-        return WeightEntry(hotkey, epoch, weight, now)
+                weight = await deltas.add(connection, hotkey, epoch, delta, now, mechanism)
+                await self._record_epoch(at, mechanism=mechanism)
+        return WeightEntry(hotkey, epoch, weight, now, mechanism)
 
-    async def weights(self, epoch: int) -> list[WeightEntry]:
-        """The weights of `epoch`, by hotkey."""
+    async def weights(self, epoch: int, mechanism: int = 0) -> list[WeightEntry]:
+        """The weights of `epoch` (of `mechanism`), by hotkey."""
         with self._active():
-            rows = await Weight.filter(epoch=epoch).order_by("hotkey")
+            rows = await Weight.filter(epoch=epoch, mechanism=mechanism).order_by("hotkey")
         return [_entry(row) for row in rows]
 
-    async def latest_weights_epoch(self, at_or_before: int) -> int | None:
-        """The latest epoch, starting at or before block `at_or_before`, that has weights, or
-        whose weights were written and then cleared (its vector is empty, not the one before)."""
+    async def mechanisms_written(self) -> list[int]:
+        """The mechanisms whose weights were ever written (or cleared), in order."""
+        with self._active():
+            found = await EpochMechanism.all().distinct().values_list("mechanism", flat=True)
+        return sorted({int(m) for m in found})  # type: ignore[arg-type]
+
+    async def latest_weights_epoch(self, at_or_before: int, mechanism: int = 0) -> int | None:
+        """The latest epoch, starting at or before block `at_or_before`, that has weights of
+        `mechanism`, or whose weights of it were written and then cleared (its vector is
+        empty, not the one before)."""
         with self._active():
             kept = (
-                await Weight.filter(epoch__lte=at_or_before)
+                await Weight.filter(epoch__lte=at_or_before, mechanism=mechanism)
                 .order_by("-epoch")
                 .first()
                 .values_list("epoch", flat=True)
             )
             cleared = (
-                await WeightsEpoch.filter(start__lte=at_or_before, written=True)
+                await EpochMechanism.filter(start__lte=at_or_before, mechanism=mechanism)
                 .order_by("-start")
                 .first()
                 .values_list("start", flat=True)

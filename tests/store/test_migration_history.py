@@ -15,7 +15,13 @@ from pylon_gql.chain.epochs import epoch_at
 from pylon_gql.models import BlockRef, CommitMode, CommitTrigger
 from pylon_gql.store import EpochClaimed, WeightStore, migrate
 from pylon_gql.store.migrations import MIGRATIONS_DIR
-from pylon_gql.store.models import CommitClaim, Weight, WeightCommit, WeightsEpoch
+from pylon_gql.store.models import (
+    CommitClaim,
+    EpochMechanism,
+    Weight,
+    WeightCommit,
+    WeightsEpoch,
+)
 
 BEFORE_POSTGRES = Path(__file__).parent / "before_postgres" / "migrations"
 HOTKEY = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
@@ -90,9 +96,9 @@ async def columns(url: str, table: str) -> set[str]:
 async def test_a_fresh_database_gets_the_models_tables_once(database_url: str) -> None:
     assert await migrate(database_url) == shipped()
     assert await migrate(database_url) == []
-    for model in (Weight, WeightsEpoch, WeightCommit, CommitClaim):
+    for model in (Weight, WeightsEpoch, WeightCommit, CommitClaim, EpochMechanism):
         wanted = set(model._meta.fields_db_projection.values())  # every column of the model
-        assert "id" in wanted and len(wanted) > 3
+        assert "id" in wanted and len(wanted) >= 3
         assert await columns(database_url, model._meta.db_table) == wanted, model
     versions = await fetch(database_url, 'SELECT "version" FROM "aerich" ORDER BY "id"')
     assert [row[0] for row in versions] == shipped()
@@ -125,6 +131,21 @@ async def upgraded_and_read_back(url: str) -> None:
                 block=1451, epoch=epoch.start, weights_epoch=727, netuid=1, mode=CommitMode.SET,
                 trigger=CommitTrigger.AUTO, uid_count=2, digest="f",
             )  # fmt: skip
+        # Mechanisms: the old rows are mechanism 0's, whose cleared-or-written epoch is kept;
+        # the unique keys take the mechanism (the same weight and claim of mechanism 1 fit).
+        assert [e.mechanism for e in await store.weights(727)] == [0]
+        assert await store.latest_weights_epoch(1450) == 727
+        assert await store.latest_weights_epoch(1450, mechanism=1) is None
+        await store.set_weight(727, HOTKEY, 4.0, mechanism=1)
+        assert [(e.weight, e.mechanism) for e in await store.weights(727, mechanism=1)] == [
+            (4.0, 1)
+        ]
+        assert [e.weight for e in await store.weights(727)] == [1.5]
+        other = await store.start_commit(
+            block=1452, epoch=epoch.start, weights_epoch=727, netuid=1, mode=CommitMode.SET,
+            trigger=CommitTrigger.AUTO, uid_count=2, digest="f", mechanism=1,
+        )  # fmt: skip
+        assert other.mechanism == 1 and landed.mechanism == 0
     finally:
         await store.close()
     versions = await fetch(url, 'SELECT "version" FROM "aerich" ORDER BY "id"')
