@@ -144,7 +144,7 @@ def serve(host: str | None, port: int | None, network: str | None) -> None:
         log_level=settings.log_level.lower(),
         # Access lines are INFO records: above INFO none is written, and uvicorn would still
         # build each one's arguments (the client's address, the quoted path) per request.
-        access_log=logging.getLevelName(settings.log_level) <= logging.INFO,
+        access_log=settings.access_log and logging.getLevelName(settings.log_level) <= logging.INFO,
         lifespan="on",
     )
     server = uvicorn.Server(config)

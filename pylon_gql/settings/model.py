@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         description="`text` (one line per record) or `json` (one object per line, with the "
         "request id and the GraphQL operation name on a request's lines).",
     )
+    access_log: bool = Field(
+        True,
+        description="Write an access line (INFO) per HTTP request. Each costs more than serving "
+        "a kept answer (docs/performance.md): off behind a proxy that logs requests itself.",
+    )
     graphiql: bool = Field(True, description="Serve GraphiQL at GET /graphql.")
     introspection: bool = Field(True, description="Allow schema introspection.")
 

@@ -124,3 +124,13 @@ async def test_text_log_at_debug_shows_probes_with_their_request_ids(tmp_path: P
     assert len(named) == 1, [line for line in lines if "uvicorn.access" in line]
     assert " INFO    uvicorn.access: " in named[0] and '"POST /graphql HTTP/1.1" 200' in named[0]
     assert not [line for line in lines if line.startswith("Traceback")]
+
+
+async def test_access_lines_can_be_turned_off_and_the_rest_of_the_log_stays(
+    tmp_path: Path,
+) -> None:
+    lines = await serve_and_ask(tmp_path, ACCESS_LOG="false", LOG_LEVEL="INFO")
+    assert not [line for line in lines if "uvicorn.access" in line], lines
+    # The rest of INFO is still there: the start, and the simulated chain's banner.
+    assert any("Application startup complete" in line for line in lines), lines
+    assert any("SIMULATED CHAIN" in line for line in lines), lines
