@@ -44,6 +44,7 @@ from .models import (
     Metagraph,
     weights_digest,
 )
+from .models_metagraph import Mechanisms
 from .settings import Settings
 from .store import EpochClaimed, WeightStore
 from .supervise import BlockListener
@@ -74,6 +75,7 @@ class ChainView(Protocol):
     async def epoch(self, ref: BlockRef) -> Epoch: ...
     async def metagraph(self, ref: BlockRef) -> Metagraph: ...
     async def hyperparameters(self, ref: BlockRef) -> Hyperparameters: ...
+    async def mechanisms(self, ref: BlockRef) -> Mechanisms: ...
 
 
 class WeightWriter(Protocol):
@@ -87,6 +89,7 @@ class WeightWriter(Protocol):
         *,
         version_key: int = ...,
         on_in_block: Callable[[BlockRef], Awaitable[None]] | None = ...,
+        mechanism: int = ...,
     ) -> ExtrinsicReceipt: ...
 
     async def commit_weights(
@@ -99,6 +102,7 @@ class WeightWriter(Protocol):
         version_key: int = ...,
         block_time: float = ...,
         on_in_block: Callable[[BlockRef], Awaitable[None]] | None = ...,
+        mechanism: int = ...,
     ) -> ExtrinsicReceipt: ...
 
 
@@ -157,10 +161,14 @@ class Committer:
         self._attempt: asyncio.Task[CommitAttempt] | None = None
         self._backoff = settings.commit_retry_min_backoff
         self._retry_at = 0.0
-        self._retry_epoch: int | None = None
+        #: The (epoch, mechanism) whose failed attempt is retried after the backoff.
+        self._retry_epoch: tuple[int, int] | None = None
         self._no_weights_epoch: int | None = None
-        #: The epoch another replica's attempt holds the claim of: not tried again in it.
-        self._claimed_epoch: int | None = None
+        #: The (epoch, mechanism)s another replica's attempt holds the claim of: not tried
+        #: again in that epoch.
+        self._claimed: set[tuple[int, int]] = set()
+        #: The written mechanisms the subnet does not have (warned of once).
+        self._beyond: list[int] = []
         # One decision at a time: the auto path and `commitWeights` never start two attempts.
         self._starting = asyncio.Lock()
 
@@ -248,19 +256,33 @@ class Committer:
         except NoEpochs:
             self.state = "no_epochs"  # tempo 0: no window to commit in; a state, not a failure
             return
-        if self._claimed_epoch == epoch.start:
-            self.state = "waiting"  # another attempt holds this epoch: the next one is ours
-            return
-        if not await self._due(epoch):
-            if self.state not in ("no_weights",) or self._no_weights_epoch != epoch.start:
+        # Mechanism 0 first, then each other mechanism the validator wrote weights for: one
+        # attempt at a time, each mechanism's in the epoch once (the next block starts the next).
+        for mechanism in await self._mechanisms(head):
+            if await self._decide_mechanism(head, epoch, mechanism):
+                return
+
+    async def _decide_mechanism(self, head: BlockRef, epoch: Epoch, mechanism: int) -> bool:
+        """Decide for one mechanism's weights; True when the decision is made for this block
+        (an attempt started, or a refusal that holds back every mechanism)."""
+        if (epoch.start, mechanism) in self._claimed:
+            if mechanism == 0:
+                self.state = "waiting"  # another attempt holds this epoch: the next is ours
+            return False
+        if not await self._due(epoch, mechanism):
+            if mechanism == 0 and (
+                self.state not in ("no_weights",) or self._no_weights_epoch != epoch.start
+            ):
                 self.state = "waiting"
-            return
-        if self._retry_epoch == epoch.start and time.monotonic() < self._retry_at:
+            return False
+        if self._retry_epoch == (epoch.start, mechanism) and time.monotonic() < self._retry_at:
             self.state = "backing_off"
-            return
+            return True
         try:
-            await self._begin(head, epoch, trigger=CommitTrigger.AUTO)
+            await self._begin(head, epoch, trigger=CommitTrigger.AUTO, mechanism=mechanism)
         except CommitRefused as refused:
+            if refused.reason == "no_weights" and mechanism != 0:
+                return False  # nothing of this mechanism to commit
             if refused.reason == "no_weights":
                 if self._no_weights_epoch != epoch.start:
                     logger.warning("commit window open at block %d: %s", head.number, refused)
@@ -271,18 +293,40 @@ class Committer:
                     logger.warning("commit window open at block %d: %s", head.number, refused)
                 self.state = refused.reason  # type: ignore[assignment]
             elif refused.reason == "claimed":
-                self._claimed_epoch = epoch.start
+                self._claimed.add((epoch.start, mechanism))
                 self.state = "waiting"
+            return refused.reason in ("rate_limited", "not_registered")
+        return True
+
+    async def _mechanisms(self, head: BlockRef) -> list[int]:
+        """0, then the other mechanisms the validator ever wrote weights for that the subnet
+        has at `head` (the chain refuses weights of a mechanism it does not have)."""
+        written = [m for m in await self.store.mechanisms_written() if m != 0]
+        if not written:
+            return [0]  # no chain read: the subnet's own weights only
+        count = (await self.reader.mechanisms(head)).count
+        beyond = [m for m in written if m >= count]
+        if beyond and self._beyond != beyond:
+            logger.warning(
+                "weights of mechanism(s) %s are not committed: subnet %d has %d mechanism(s) "
+                "at block %d",
+                ", ".join(map(str, beyond)),
+                self.netuid,
+                count,
+                head.number,
+            )
+        self._beyond = beyond
+        return [0, *(m for m in written if m < count)]
 
     async def _epoch(self, head: BlockRef) -> Epoch:
         """The head's epoch as the weights are keyed: it stays the one they were written in
         when a tempo raise moved the computed start back (`WeightStore.epoch`)."""
         return await self.store.epoch(await self.reader.epoch(head))
 
-    async def _due(self, epoch: Epoch) -> bool:
+    async def _due(self, epoch: Epoch, mechanism: int = 0) -> bool:
         if not epoch.in_commit_window:
             return False
-        last = await self.store.last_landed_commit(self.netuid)
+        last = await self.store.last_landed_commit(self.netuid, mechanism)
         if last is None:
             return True
         if last.epoch >= epoch.start:
@@ -292,8 +336,9 @@ class Committer:
 
     # --- an attempt
 
-    async def commit_now(self) -> CommitAttempt:
-        """Start an attempt now, inside the window or not; returns it pending (the manual path)."""
+    async def commit_now(self, mechanism: int = 0) -> CommitAttempt:
+        """Start an attempt now, inside the window or not, for `mechanism`'s weights; returns
+        it pending (the manual path)."""
         if self.hotkey is None:
             raise CommitRefused(self.hotkey_missing, "no_hotkey")
         self._refuse_unless_leader()
@@ -303,7 +348,7 @@ class Committer:
         if head is None:
             raise CommitRefused("the server has not seen a finalized head yet", "no_head")
         epoch = await self._epoch(head)
-        return await self._begin(head, epoch, trigger=CommitTrigger.MANUAL)
+        return await self._begin(head, epoch, trigger=CommitTrigger.MANUAL, mechanism=mechanism)
 
     def _refuse_unless_leader(self) -> None:
         leadership = self.leadership
@@ -323,41 +368,45 @@ class Committer:
         return await asyncio.shield(attempt)
 
     async def _begin(
-        self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger
+        self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger, mechanism: int = 0
     ) -> CommitAttempt:
         async with self._starting:
             self._refuse_unless_leader()  # the lease may have been lost since the decision
             if self.committing:
                 raise CommitRefused("a commit is in flight: wait for its outcome", "in_flight")
-            if trigger is CommitTrigger.AUTO and not await self._due(epoch):
+            if trigger is CommitTrigger.AUTO and not await self._due(epoch, mechanism):
                 raise CommitRefused("not due any more", "not_due")
-            return await self._start(head, epoch, trigger=trigger)
+            return await self._start(head, epoch, trigger=trigger, mechanism=mechanism)
 
     async def _start(
-        self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger
+        self, head: BlockRef, epoch: Epoch, *, trigger: CommitTrigger, mechanism: int = 0
     ) -> CommitAttempt:
         assert self.hotkey is not None
+        of = "" if mechanism == 0 else f" of mechanism {mechanism}"
         # The newest weights: the epoch's, else those of the latest epoch that has any.
-        weights_epoch = await self.store.latest_weights_epoch(head.number)
+        weights_epoch = await self.store.latest_weights_epoch(head.number, mechanism)
         if weights_epoch is None:
             raise CommitRefused(
-                f"no weights to commit: none was written in epoch {epoch.start} or before",
+                f"no weights{of} to commit: none was written in epoch {epoch.start} or before",
                 "no_weights",
             )
-        entries = await self.store.weights(weights_epoch)
+        entries = await self.store.weights(weights_epoch, mechanism)
         if not entries:
             # Cleared (clearWeights, or setWeights emptied it): the vector is empty, and the
             # chain keeps what it has rather than an older epoch's weights going on chain.
             raise CommitRefused(
-                f"no weights to commit: the weights of epoch {weights_epoch} were cleared",
+                f"no weights{of} to commit: the weights of epoch {weights_epoch} were cleared",
                 "no_weights",
             )
         metagraph = await self.reader.metagraph(head)
         hyperparameters = await self.reader.hyperparameters(head)
         me = metagraph.by_hotkey.get(self.hotkey.ss58_address)
+        # Each mechanism has its own rate limit on chain (LastUpdate per storage index); the
+        # metagraph's last_update is mechanism 0's: the chain judges the others' itself.
+        last_update = 0 if me is None or mechanism != 0 else me.last_update
         refusal = commit_refusal(
             registered=me is not None,
-            last_update=0 if me is None else me.last_update,
+            last_update=last_update,
             weights_rate_limit=hyperparameters.weights_rate_limit,
             head=head.number,
         )
@@ -368,10 +417,9 @@ class Committer:
                 refusal,
             )
         if refusal is not None:
-            assert me is not None
             raise CommitRefused(
                 f"rate limited: the chain takes weights from this hotkey again at block "
-                f"{me.last_update + hyperparameters.weights_rate_limit} (weights_rate_limit "
+                f"{last_update + hyperparameters.weights_rate_limit} (weights_rate_limit "
                 f"{hyperparameters.weights_rate_limit})",
                 refusal,
             )
@@ -398,6 +446,7 @@ class Committer:
                 uid_count=len(weights),
                 digest=weights_digest(weights),
                 at=(epoch, head),
+                mechanism=mechanism,
             )
         except EpochClaimed as claimed:
             if claimed.holder is None:
@@ -406,7 +455,8 @@ class Committer:
             raise CommitRefused(str(claimed), "claimed") from None
         self._publish(record)
         logger.info(
-            "committing weights (%s, %s): attempt %d at block %d, %d uids, weights of epoch %d",
+            "committing weights%s (%s, %s): attempt %d at block %d, %d uids, weights of epoch %d",
+            of,
             mode,
             trigger,
             record.id,
@@ -446,6 +496,7 @@ class Committer:
                     version_key=hyperparameters.weights_version,
                     block_time=self.block_time,
                     on_in_block=in_block,
+                    mechanism=record.mechanism,
                 )
             else:
                 receipt = await self.writer.set_weights(
@@ -454,6 +505,7 @@ class Committer:
                     wallet,
                     version_key=hyperparameters.weights_version,
                     on_in_block=in_block,
+                    mechanism=record.mechanism,
                 )
         except asyncio.CancelledError:
             # Stopped mid-flight: the outcome is unknown (the store marks it at the next start).
@@ -467,7 +519,7 @@ class Committer:
                 logger.exception("weight commit %d failed", record.id)
             done = await self.store.update_commit(record.id, CommitStatus.FAILED, error=error)
             self.last_error = error
-            self._schedule_retry(epoch)
+            self._schedule_retry(epoch, record.mechanism)
         else:
             done = await self.store.update_commit(
                 record.id,
@@ -484,10 +536,10 @@ class Committer:
         self._publish(done)
         return done
 
-    def _schedule_retry(self, epoch: Epoch) -> None:
-        if self._retry_epoch != epoch.start:
+    def _schedule_retry(self, epoch: Epoch, mechanism: int = 0) -> None:
+        if self._retry_epoch != (epoch.start, mechanism):
             self._backoff = self.settings.commit_retry_min_backoff
-        self._retry_epoch = epoch.start
+        self._retry_epoch = (epoch.start, mechanism)
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self.settings.commit_retry_max_backoff, self._backoff * 2)
         self.state = "backing_off" if self.auto else "disabled"

@@ -27,6 +27,7 @@ from pylon_gql.models import (
     Metagraph,
     weights_digest,
 )
+from pylon_gql.models_metagraph import Mechanisms
 from pylon_gql.settings import Settings
 from pylon_gql.store import EpochClaimed, WeightStore
 from tests.chain.fakes import eventually, hyperparameters, neuron, ref
@@ -55,6 +56,8 @@ class FakeReader:
         )
         #: The tempo on chain from now on (the owner may change it).
         self.tempo = TEMPO
+        #: The subnet's mechanisms (`MechanismCountCurrent`).
+        self.mechanism_count = 1
 
     async def epoch(self, ref: BlockRef) -> Epoch:
         return epoch_at(
@@ -67,12 +70,17 @@ class FakeReader:
     async def hyperparameters(self, ref: BlockRef) -> Hyperparameters:
         return self.params
 
+    async def mechanisms(self, ref: BlockRef) -> Mechanisms:
+        return Mechanisms(netuid=NETUID, block=ref, count=self.mechanism_count, split=None)
+
 
 class FakeWriter:
     """Records each write; fails the next `failures` ones with `error`."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, int, dict[int, float]]] = []
+        #: The mechanism of each call.
+        self.mechanisms: list[int] = []
         self.failures = 0
         self.error: Exception = ExtrinsicFailed("set_weights failed: SettingWeightsTooFast", "X")
         self.landing_block = 0
@@ -96,11 +104,13 @@ class FakeWriter:
     async def set_weights(
         self, netuid: int, weights: dict[int, float], wallet: Any, **kwargs: Any
     ) -> ExtrinsicReceipt:
+        self.mechanisms.append(kwargs.get("mechanism", 0))
         return await self._write("set", netuid, weights, kwargs.get("on_in_block"), None)
 
     async def commit_weights(
         self, netuid: int, weights: dict[int, float], wallet: Any, **kwargs: Any
     ) -> ExtrinsicReceipt:
+        self.mechanisms.append(kwargs.get("mechanism", 0))
         return await self._write("commit_reveal", netuid, weights, kwargs.get("on_in_block"), 77)
 
 

@@ -354,10 +354,18 @@ class ChainClient(FullMetagraphReads):
         *,
         version_key: int = 0,
         on_in_block: InBlockCallback | None = None,
+        mechanism: int = 0,
     ) -> ExtrinsicReceipt:
-        """`SubtensorModule.set_mechanism_weights` (mechanism 0), signed by the hotkey."""
+        """`SubtensorModule.set_mechanism_weights` of the subnet's `mechanism` (0: its own
+        weights), signed by the hotkey."""
         return await extrinsics.set_weights(
-            self, netuid, weights, wallet, version_key=version_key, on_in_block=on_in_block
+            self,
+            netuid,
+            weights,
+            wallet,
+            version_key=version_key,
+            on_in_block=on_in_block,
+            mechanism=mechanism,
         )
 
     async def commit_weights(
@@ -370,9 +378,11 @@ class ChainClient(FullMetagraphReads):
         version_key: int = 0,
         block_time: float = 12.0,
         on_in_block: InBlockCallback | None = None,
+        mechanism: int = 0,
     ) -> ExtrinsicReceipt:
-        """`SubtensorModule.commit_timelocked_mechanism_weights`: the weights encrypted to the
-        drand round they reveal at (`commit_reveal_period` epochs after the epoch of `at`)."""
+        """`SubtensorModule.commit_timelocked_mechanism_weights` of the subnet's `mechanism`:
+        the weights encrypted to the drand round they reveal at (`commit_reveal_period` epochs
+        after the epoch of `at`)."""
         return await extrinsics.commit_weights(
             self,
             netuid,
@@ -382,6 +392,7 @@ class ChainClient(FullMetagraphReads):
             version_key=version_key,
             block_time=block_time,
             on_in_block=on_in_block,
+            mechanism=mechanism,
         )
 
     async def set_commitment(self, netuid: int, data: bytes, wallet: Any) -> ExtrinsicReceipt:

@@ -47,6 +47,7 @@ from . import _internals
 from .decode import U16_MAX, admin_calls_from_metadata, as_hex
 from .errors import BlockNotFound, ChainError, ChainUnavailable, ExtrinsicFailed
 from .rpc_errors import is_transient
+from .weights_matrix import storage_index
 
 T = TypeVar("T")
 
@@ -116,12 +117,13 @@ async def set_weights(
     *,
     version_key: int,
     on_in_block: InBlockCallback | None,
+    mechanism: int = 0,
 ) -> ExtrinsicReceipt:
     uids, values = u16_weights(weights)
 
     async def submit(bt: Bittensor) -> ExtrinsicResult:
         return await bt.subtensor.subtensor_module.set_mechanism_weights(
-            netuid, uids, 0, values, version_key=version_key, wallet=wallet
+            netuid, uids, mechanism, values, version_key=version_key, wallet=wallet
         )
 
     return await _write(client, "set_weights", _address(wallet, "hotkey"), submit, on_in_block)
@@ -137,6 +139,7 @@ async def commit_weights(
     version_key: int,
     block_time: float,
     on_in_block: InBlockCallback | None,
+    mechanism: int = 0,
 ) -> ExtrinsicReceipt:
     uids, values = u16_weights(weights)
     hyperparameters = await client.hyperparameters(netuid, at)
@@ -146,7 +149,8 @@ async def commit_weights(
         version_key=version_key,
         tempo=hyperparameters.tempo,
         current_block=at.number,
-        netuid=netuid,  # mechanism 0's storage index is the netuid
+        # the mechanism's storage index, as the SDKs encrypt it (mechanism 0's is the netuid)
+        netuid=storage_index(netuid, mechanism),
         subnet_reveal_period_epochs=hyperparameters.commit_reveal_period,
         block_time=block_time,
         hotkey=wallet.hotkey.public_key,
@@ -154,7 +158,7 @@ async def commit_weights(
 
     async def submit(bt: Bittensor) -> ExtrinsicResult:
         return await bt.subtensor.subtensor_module.commit_timelocked_mechanism_weights(
-            netuid, commit, 0, reveal_round, commit_reveal_version=4, wallet=wallet
+            netuid, commit, mechanism, reveal_round, commit_reveal_version=4, wallet=wallet
         )
 
     signer = _address(wallet, "hotkey")

@@ -199,16 +199,23 @@ class WeightStore(CommitLog):
         """Keep the epoch's record as of `at`'s block; inside the caller's transaction.
         `written`: weights (of `mechanism`) were written in it (else only a commit attempt was
         made)."""
+        if written and at is not None:
+            await self._mark_written(at[0].start, mechanism)
         if at is None:
             return
-        if written and (at[0].start, mechanism) not in self._written:
-            await _mark_written(at[0].start, mechanism)
-            self._written.add((at[0].start, mechanism))
         kept = self._recorded.get(at[0].start)
         if kept is not None and kept[0] == at and (kept[1] or not written):
             return
         await _upsert_epoch(at, written)
         self._recorded[at[0].start] = (at, written or (kept is not None and kept[1]))
+
+    async def _mark_written(self, start: int, mechanism: int) -> None:
+        """`mechanism`'s vector of the epoch at `start` is its own from now on (written or
+        cleared): `EpochMechanism`, once per store and pair; inside the caller's transaction."""
+        if (start, mechanism) in self._written:
+            return
+        await _mark_written(start, mechanism)
+        self._written.add((start, mechanism))
 
     # --- weights
 
@@ -262,6 +269,7 @@ class WeightStore(CommitLog):
                     await deltas.lock_epoch(connection, epoch, mechanism)
                     await Weight.filter(epoch=epoch, mechanism=mechanism).delete()
                 await _upsert(rows)
+                await self._mark_written(epoch, mechanism)
                 await self._record_epoch(at, mechanism=mechanism)
         return len(weights)
 
@@ -274,6 +282,7 @@ class WeightStore(CommitLog):
             async with in_transaction() as connection:
                 await deltas.lock_epoch(connection, epoch, mechanism)
                 deleted = await Weight.filter(epoch=epoch, mechanism=mechanism).delete()
+                await self._mark_written(epoch, mechanism)
                 await self._record_epoch(at, mechanism=mechanism)
         return deleted
 
@@ -288,6 +297,7 @@ class WeightStore(CommitLog):
                 # None; and no read before the write (SQLite's WAL refuses a transaction that
                 # read, then writes after another process wrote).
                 deleted = await deltas.delete(connection, hotkey, epoch, mechanism)
+                await self._mark_written(epoch, mechanism)
                 await self._record_epoch(at, mechanism=mechanism)
         if deleted is None:
             return None
@@ -309,6 +319,7 @@ class WeightStore(CommitLog):
         with self._active():
             async with in_transaction():
                 await _upsert([row])
+                await self._mark_written(epoch, mechanism)
                 await self._record_epoch(at, mechanism=mechanism)
             return WeightEntry(hotkey, epoch, weight, now, mechanism)
 
@@ -335,6 +346,7 @@ class WeightStore(CommitLog):
         with self._active():
             async with in_transaction() as connection:
                 weight = await deltas.add(connection, hotkey, epoch, delta, now, mechanism)
+                await self._mark_written(epoch, mechanism)
                 await self._record_epoch(at, mechanism=mechanism)
         return WeightEntry(hotkey, epoch, weight, now, mechanism)
 
