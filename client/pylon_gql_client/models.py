@@ -62,6 +62,10 @@ class Epoch(Model):
     end: int
     blocks_remaining: int
     commit_window: CommitWindow
+    #: The block the epoch contains (`block.number`, or the block past the head asked for).
+    for_block: int | None = None
+    #: Past the head: predicted from the head's tempo (`block` is then the head).
+    predicted: bool = False
 
 
 class Axon(Model):

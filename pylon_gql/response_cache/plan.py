@@ -46,7 +46,6 @@ BLOCK_FIELDS = frozenset(
     {
         "metagraph",
         "neuron",
-        "epoch",
         "hyperparameters",
         "subnet",
         "commitment",
@@ -55,8 +54,9 @@ BLOCK_FIELDS = frozenset(
         "revealedCommitments",
     }
 )
-#: Root fields that always answer at the head.
-HEAD_FIELDS = frozenset({"head", "chain"})
+#: Root fields that always answer at the head (`epoch` of a block past the head is projected
+#: from the head's tempo: its answer changes with the head).
+HEAD_FIELDS = frozenset({"head", "chain", "epoch"})
 #: Root fields fixed by the schema alone.
 STATIC_FIELDS = frozenset({"__typename", "__schema", "__type"})
 #: Fields whose answer changes between blocks: a document selecting one is never cached.

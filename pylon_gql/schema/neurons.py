@@ -27,7 +27,7 @@ from .neuron_details import (
     fill_details,
     selected_names,
 )
-from .paging import PageInfo, cursor, list_key, start_after
+from .paging import PageInfo, cursor, list_key, names_under, start_after
 from .types import BigInt, BlockRef
 
 #: The default of the fields set only when selected (`neuron_details.fill_details`): a
@@ -384,7 +384,9 @@ class Metagraph:
         offset: _Offset = 0,
         after: _After = None,
     ) -> list[Neuron]:
-        _, _, served = await self._page(info, where, order_by, first, offset, after)
+        _, _, served = await self._page(
+            info, where, order_by, first, offset, after, selected_names(info)
+        )
         return served
 
     @strawberry.field(
@@ -404,7 +406,9 @@ class Metagraph:
         offset: _Offset = 0,
         after: _After = None,
     ) -> NeuronPage:
-        total, end, served = await self._page(info, where, order_by, first, offset, after)
+        total, end, served = await self._page(
+            info, where, order_by, first, offset, after, names_under(info, "neurons")
+        )
         key = list_key(where, order_by)
         return NeuronPage(
             total_count=total,
@@ -423,6 +427,7 @@ class Metagraph:
         first: int | None,
         offset: int,
         after: str | None,
+        wanted: set[str],
     ) -> tuple[int, int, list[Neuron]]:
         """(how many neurons the filter keeps, the index after the page's last, the page)."""
         max_page = info.context.settings.max_page_size
@@ -455,7 +460,7 @@ class Metagraph:
             info,
             self.model.block,
             list(zip(page, served, strict=True)),
-            selected_names(info),
+            wanted,
             self.model.netuid,
         )
         return len(kept), min(start + first, len(kept)), served

@@ -11,9 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Sequence
 
 import strawberry
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from .context import Info
 from .errors import BadUserInput
 
 _PREFIX = "p1"
@@ -28,6 +31,26 @@ class PageInfo:
     has_next_page: bool = strawberry.field(
         description="Whether items follow this page in the list at this block."
     )
+
+
+def names_under(info: Info, list_field: str) -> set[str]:
+    """The names of the fields selected on the items of the page's `list_field` (through
+    fragments), for the page field being resolved."""
+    found: set[str] = set()
+
+    def walk(selections: Sequence[Selection], inside: bool) -> None:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if inside:
+                    found.add(selection.name)
+                elif selection.name == list_field:
+                    walk(selection.selections, True)
+            elif isinstance(selection, (FragmentSpread, InlineFragment)):
+                walk(selection.selections, inside)
+
+    for field in info.selected_fields:
+        walk(field.selections, False)
+    return found
 
 
 def list_key(*arguments: object) -> str:

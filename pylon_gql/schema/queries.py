@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from .. import models
+from ..chain.epochs import epoch_at
 from ..chain.errors import BlockNotFound
 from .arguments import check_ss58
 from .chain_commits import PendingWeightCommitInfo, RevealedCommitmentInfo
@@ -152,13 +153,17 @@ class Query:
     @strawberry.field(
         description=(
             "The subnet's epoch containing a block, from the tempo on chain at that block, "
-            "and the server's commit window in it."
+            "and the server's commit window in it. A block past the head gets the epoch "
+            "predicted from the head's tempo (`predicted: true`) instead of BLOCK_IN_FUTURE."
         )
     )
     async def epoch(
         self, info: Info, block: BlockNumber = None, netuid: SubnetNumber = None
     ) -> Epoch:
         check_netuid(netuid)
+        head = info.context.reader.head
+        if block is not None and head is not None and block > head.number:
+            return await _predicted_epoch(info, head, block, netuid)
         ref = await resolve_block(info, block)
         return Epoch.from_model(await info.context.reader.epoch(ref, netuid), ref)
 
@@ -288,6 +293,23 @@ async def _subnet_exists(info: Info, ref: models.BlockRef, netuid: int | None) -
     never was read as empty). The hyperparameters are what the follower warms: no extra call
     for the subnets of PYLON_NETUIDS."""
     await info.context.reader.hyperparameters(ref, netuid)
+
+
+async def _predicted_epoch(
+    info: Info, head: models.BlockRef, number: int, netuid: int | None
+) -> Epoch:
+    """The epoch that will contain block `number` (past the head) if the tempo stays the
+    head's: subtensor runs epochs at the blocks the tempo in force gives."""
+    settings = info.context.settings
+    hyperparameters = await info.context.reader.hyperparameters(head, netuid)
+    epoch = epoch_at(
+        number,
+        settings.netuid if netuid is None else netuid,
+        hyperparameters.tempo,
+        commit_window_start_offset=settings.commit_window_start_offset,
+        commit_window_end_buffer=settings.commit_window_end_buffer,
+    )
+    return Epoch.from_model(epoch, head, predicted=True)
 
 
 def _uid_of(neuron: models.Neuron | None) -> int | None:

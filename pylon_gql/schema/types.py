@@ -58,11 +58,24 @@ class CommitWindow:
     description=(
         "The epoch of the subnet that contains `block`. An epoch starts at a block where "
         "subtensor runs it (`tempo - (block + netuid + 1) % (tempo + 1) == 0`) and ends the "
-        "block before the next run; the tempo is read from the chain at `block`."
+        "block before the next run; the tempo is read from the chain at `block`. For a block "
+        "past the head the epoch is predicted from the head's tempo (`predicted: true`)."
     )
 )
 class Epoch:
-    block: BlockRef = strawberry.field(description="The block this answer is for.")
+    block: BlockRef = strawberry.field(
+        description="The block this answer is for; for a predicted epoch, the head whose "
+        "tempo it is predicted from."
+    )
+    for_block: int = strawberry.field(
+        description="The block the epoch contains, which `blocksRemaining` and "
+        "`commitWindow.open` are counted from: `block.number`, or the block past the head asked "
+        "for when predicted."
+    )
+    predicted: bool = strawberry.field(
+        description="Whether the block asked for is past the head: the epoch is then computed "
+        "from the head's tempo, and moves if the owner changes the tempo before it."
+    )
     netuid: int = strawberry.field(description="The subnet the epoch is of.")
     tempo: int = strawberry.field(description="Blocks between epochs, read from the chain.")
     index: int = strawberry.field(description="Number of the epoch since genesis.")
@@ -80,9 +93,13 @@ class Epoch:
     )
 
     @classmethod
-    def from_model(cls, epoch: models.Epoch, ref: models.BlockRef) -> Epoch:
+    def from_model(
+        cls, epoch: models.Epoch, ref: models.BlockRef, *, predicted: bool = False
+    ) -> Epoch:
         return cls(
             block=BlockRef.from_model(ref),
+            for_block=epoch.block,
+            predicted=predicted,
             netuid=epoch.netuid,
             tempo=epoch.tempo,
             index=epoch.index,

@@ -160,7 +160,7 @@ async def test_epoch(client: AsyncPylonClient, server: Server, head: Block) -> N
     answer = await raw(
         server,
         f"""query($b: Int) {{ epoch(block: $b) {{ {BLOCK_REF} netuid tempo index start end
-              blocksRemaining commitWindow {{ start end open }} }} }}""",
+              blocksRemaining commitWindow {{ start end open }} forBlock predicted }} }}""",
         {"b": head.number},
     )
     assert as_json(typed) == answer

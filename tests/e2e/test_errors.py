@@ -35,7 +35,9 @@ async def test_bad_input_is_a_typed_error(served: Served, document: str, code: s
 
 async def test_a_future_block_says_where_the_head_is(served: Served) -> None:
     head = (await served.query("{ head { number } }"))["data"]["head"]["number"]
-    answer = await served.query("query($b: Int) { epoch(block: $b) { start } }", {"b": head + 1000})
+    answer = await served.query(
+        "query($b: Int) { metagraph(block: $b) { netuid } }", {"b": head + 1000}
+    )
     [error] = answer["errors"]
     assert error["extensions"]["code"] == "BLOCK_IN_FUTURE"
     assert error["extensions"]["head"] >= head

@@ -97,3 +97,16 @@ async def test_a_cursor_of_another_block_or_list_is_refused(served: Served) -> N
         (error,) = answer["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
         assert words in error["message"], error
+
+
+async def test_a_pages_neurons_carry_the_full_metagraphs_fields(served: Served) -> None:
+    head = (await served.query("{ head { number } }"))["data"]["head"]["number"]
+    document = """query ($b: Int, $n: Int) { metagraph(block: $b, netuid: $n) {
+        neuronPage(first: 3) { neurons { uid alphaStakeRao registeredAt ... on Neuron {
+          validatorLiveness { active } } } }
+        neurons(first: 3) { uid alphaStakeRao registeredAt validatorLiveness { active } } } }"""
+    for netuid in (1, 2):
+        answer = await served.query(document, {"b": head, "n": netuid})
+        assert "errors" not in answer, answer
+        metagraph = answer["data"]["metagraph"]
+        assert metagraph["neuronPage"]["neurons"] == metagraph["neurons"]

@@ -196,9 +196,7 @@ class FakeReader:
         self._call("commitment")
         return next((c for c in self._commitments() if c.hotkey == hotkey), None)
 
-    async def commitments(
-        self, ref: BlockRef, netuid: int | None = None
-    ) -> tuple[Commitment, ...]:
+    async def commitments(self, ref: BlockRef, netuid: int | None = None) -> tuple[Commitment, ...]:
         self._call("commitments")
         return self._commitments()
 
@@ -241,12 +239,12 @@ class FakeReader:
             MatrixRow(uid, array("H", [0, 2, 4]), array("H", [65535, uid * 1000, 1]))
             for uid in range(1, self.neuron_count, 2)
         )
+        return ChainMatrix(netuid=NETUID, mechanism=mechanism, kind=kind, block=ref, rows=rows)
+
     async def mechanisms(self, ref: BlockRef, netuid: int | None = None) -> Mechanisms:
         """Two mechanisms, the split unset (an even split)."""
         self._call("mechanisms")
         return Mechanisms(netuid=NETUID, block=ref, count=2, split=None)
-
-        return ChainMatrix(netuid=NETUID, mechanism=mechanism, kind=kind, block=ref, rows=rows)
 
     async def pending_weight_commits(
         self, ref: BlockRef, netuid: int | None = None

@@ -32,6 +32,7 @@ from ..models import (
     ClearWeightsSuccess,
     Commitment,
     CommitmentEncoding,
+    CommitWindow,
     DeleteWeightSuccess,
     Epoch,
     EpochWeights,
@@ -61,6 +62,30 @@ from .script import Call, Script, scripted, scripted_as
 from .weights import FakeWeights
 
 __all__ = ["Call", "FakeAsyncPylonClient", "sample_data"]
+
+
+def predicted_epoch(canned: Epoch, number: int) -> Epoch:
+    """The epoch containing block `number` (past the head) at the canned epoch's tempo, as the
+    server predicts it (subtensor's epoch formula, the canned commit window's offsets)."""
+    netuid, tempo = canned.netuid, canned.tempo
+    until = tempo - (number + netuid + 1) % (tempo + 1)
+    start = number if until == 0 else number + until - (tempo + 1)
+    end = start + tempo
+    window_start = start + (canned.commit_window.start - canned.start)
+    window_end = end - (canned.end - canned.commit_window.end)
+    return canned.model_copy(
+        update={
+            "index": (start + netuid + 2) // (tempo + 1),
+            "start": start,
+            "end": end,
+            "blocks_remaining": end + 1 - number,
+            "commit_window": CommitWindow(
+                start=window_start, end=window_end, open=window_start <= number <= window_end
+            ),
+            "for_block": number,
+            "predicted": True,
+        }
+    )
 
 
 class FakeAsyncPylonClient(AsyncApi):
@@ -241,6 +266,10 @@ class FakeAsyncPylonClient(AsyncApi):
 
     @scripted
     async def epoch(self, block: int | None = None) -> Epoch:
+        head = self._chain.head.number
+        if block is not None and not isinstance(block, bool) and block > head:
+            check_ints(block=block)
+            return predicted_epoch(self._chain.epoch, block)
         self._chain.resolve(block)
         return self._chain.epoch
 

@@ -100,12 +100,29 @@ async def test_one_neuron(api: Api, head: Block) -> None:
 
 async def test_blocks_past_the_head_and_negative_blocks(api: Api, head: Block) -> None:
     later = head.number + 100
-    for call in (api.metagraph, api.epoch, api.hyperparameters, api.subnet, api.commitments):
+    for call in (api.metagraph, api.hyperparameters, api.subnet, api.commitments):
         with pytest.raises(BlockInFuture) as caught:
             await call(later)
         assert caught.value.head == head.number
         with pytest.raises(InvalidInput):
             await call(-1)
+
+
+async def test_an_epoch_past_the_head_is_predicted(api: Api, head: Block) -> None:
+    now = await api.epoch(head.number)
+    assert (now.predicted, now.for_block) == (False, head.number)
+    later = head.number + 100
+    epoch = await api.epoch(later)
+    assert epoch.predicted
+    assert epoch.block.number == head.number  # predicted from the head's tempo
+    assert epoch.for_block == later
+    assert epoch.tempo == now.tempo
+    assert epoch.start <= later <= epoch.end == epoch.start + epoch.tempo
+    assert epoch.blocks_remaining == epoch.end + 1 - later
+    # subtensor runs the epoch at its start: tempo - (start + netuid + 1) % (tempo + 1) == 0
+    assert (epoch.start + epoch.netuid + 1) % (epoch.tempo + 1) == epoch.tempo
+    with pytest.raises(InvalidInput):
+        await api.epoch(-1)
 
 
 async def test_epoch(api: Api, head: Block) -> None:
