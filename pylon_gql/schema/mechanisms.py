@@ -7,7 +7,7 @@ index (`mechanism * 4096 + netuid`).
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Annotated, Protocol, cast
 
 import strawberry
 
@@ -15,6 +15,16 @@ from ..models import BlockRef
 from ..models_metagraph import U16_MAX, Mechanisms
 from .context import Info
 from .errors import BadUserInput
+
+#: The `mechanism` argument of the weight mutations.
+MechanismArg = Annotated[
+    int,
+    strawberry.argument(
+        description="The subnet's mechanism whose weights to write (0, the default: the "
+        "subnet's own weights, as before mechanisms); one the subnet does not have at the head "
+        "(see `metagraph.mechanisms.count`) is BAD_USER_INPUT."
+    ),
+]
 
 
 class MechanismsReader(Protocol):

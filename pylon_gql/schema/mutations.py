@@ -19,6 +19,7 @@ from ..store import WeightRangeError
 from ..validation import address_problem, delta_problem, weight_problem
 from ..writes import wait_until_served
 from .context import Info
+from .mechanisms import MechanismArg, check_mechanism
 from .permissions import HasValidatorHotkey, IsOwner, IsValidator, OwnsSubnet, write_path
 from .queries import resolve_block
 from .types import BlockRef, Commitment, Hyperparameters
@@ -118,7 +119,7 @@ def _invalid(message: str, *entries: InvalidEntry) -> ValidationError:
 
 
 async def _judge_one(
-    info: Info, hotkey: str, value_problem: str | None
+    info: Info, hotkey: str, value_problem: str | None, mechanism: int = 0
 ) -> ValidationError | tuple[models.BlockRef, models.Epoch]:
     """A write of one hotkey's weight, judged: the address, then the value, then (at the head)
     whether the hotkey is registered. The head and its epoch when all is well."""
@@ -127,14 +128,16 @@ async def _judge_one(
         return _invalid(
             f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
         )
-    head, epoch = await _head_epoch(info)
+    head, epoch = await _head_epoch(info, mechanism)
     if await _unregistered(info, head, [hotkey]):
         return _unregistered_error(head, [hotkey], {})
     return head, epoch
 
 
-async def _head_epoch(info: Info) -> tuple[models.BlockRef, models.Epoch]:
+async def _head_epoch(info: Info, mechanism: int = 0) -> tuple[models.BlockRef, models.Epoch]:
+    """The head and its epoch; BAD_USER_INPUT when the subnet has no `mechanism` there."""
     head = await resolve_block(info)
+    await check_mechanism(info, head, info.context.settings.netuid, mechanism)
     return head, await weights_epoch(info, head)
 
 
@@ -210,6 +213,7 @@ class Mutation:
             SetWeightsMode,
             strawberry.argument(description="Replace the epoch's weights, or merge into them."),
         ] = SetWeightsMode.REPLACE,
+        mechanism: MechanismArg = 0,
     ) -> SetWeightsResult:
         limit = info.context.settings.max_weights_batch
         if not weights:
@@ -235,7 +239,7 @@ class Mutation:
                 f"written; entry {first.index} ({first.hotkey!r}): {first.reason}",
                 *problems,
             )
-        head, epoch = await _head_epoch(info)
+        head, epoch = await _head_epoch(info, mechanism)
         unregistered = await _unregistered(info, head, list(seen))
         if unregistered:
             return _unregistered_error(head, unregistered, seen)
@@ -244,6 +248,7 @@ class Mutation:
             [(item.hotkey, item.weight) for item in weights],
             replace=mode is SetWeightsMode.REPLACE,
             at=(epoch, head),
+            mechanism=mechanism,
         )
         return SetWeightsSuccess(
             block=BlockRef.from_model(head), epoch=epoch_of(epoch, head), mode=mode, count=count
@@ -255,9 +260,11 @@ class Mutation:
         "weights it has; an older epoch's are not committed instead).",
         permission_classes=VALIDATOR,
     )
-    async def clear_weights(self, info: Info) -> ClearWeightsSuccess:
-        head, epoch = await _head_epoch(info)
-        count = await write_path(info).store.clear_weights(epoch.start, at=(epoch, head))
+    async def clear_weights(self, info: Info, mechanism: MechanismArg = 0) -> ClearWeightsSuccess:
+        head, epoch = await _head_epoch(info, mechanism)
+        count = await write_path(info).store.clear_weights(
+            epoch.start, at=(epoch, head), mechanism=mechanism
+        )
         return ClearWeightsSuccess(
             block=BlockRef.from_model(head), epoch=epoch_of(epoch, head), count=count
         )
@@ -268,14 +275,18 @@ class Mutation:
         "leaves it out meanwhile).",
         permission_classes=VALIDATOR,
     )
-    async def delete_weight(self, info: Info, hotkey: Hotkey) -> DeleteWeightResult:
+    async def delete_weight(
+        self, info: Info, hotkey: Hotkey, mechanism: MechanismArg = 0
+    ) -> DeleteWeightResult:
         reason = address_problem(hotkey)
         if reason is not None:
             return _invalid(
                 f"{hotkey!r}: {reason}", InvalidEntry(index=None, hotkey=hotkey, reason=reason)
             )
-        head, epoch = await _head_epoch(info)
-        deleted = await write_path(info).store.delete_weight(epoch.start, hotkey, at=(epoch, head))
+        head, epoch = await _head_epoch(info, mechanism)
+        deleted = await write_path(info).store.delete_weight(
+            epoch.start, hotkey, at=(epoch, head), mechanism=mechanism
+        )
         return DeleteWeightSuccess(
             block=BlockRef.from_model(head),
             epoch=epoch_of(epoch, head),
@@ -288,13 +299,15 @@ class Mutation:
         "hotkeys keep theirs).",
         permission_classes=VALIDATOR,
     )
-    async def set_weight(self, info: Info, hotkey: Hotkey, weight: WeightValue) -> WeightResult:
-        judged = await _judge_one(info, hotkey, weight_problem(weight))
+    async def set_weight(
+        self, info: Info, hotkey: Hotkey, weight: WeightValue, mechanism: MechanismArg = 0
+    ) -> WeightResult:
+        judged = await _judge_one(info, hotkey, weight_problem(weight), mechanism)
         if isinstance(judged, ValidationError):
             return judged
         head, epoch = judged
         entry = await write_path(info).store.set_weight(
-            epoch.start, hotkey, weight, at=(epoch, head)
+            epoch.start, hotkey, weight, at=(epoch, head), mechanism=mechanism
         )
         return _weight_success(head, epoch, entry)
 
@@ -304,14 +317,16 @@ class Mutation:
         "a result below 0 is refused.",
         permission_classes=VALIDATOR,
     )
-    async def update_weight(self, info: Info, hotkey: Hotkey, delta: Delta) -> WeightResult:
-        judged = await _judge_one(info, hotkey, delta_problem(delta))
+    async def update_weight(
+        self, info: Info, hotkey: Hotkey, delta: Delta, mechanism: MechanismArg = 0
+    ) -> WeightResult:
+        judged = await _judge_one(info, hotkey, delta_problem(delta), mechanism)
         if isinstance(judged, ValidationError):
             return judged
         head, epoch = judged
         try:
             entry = await write_path(info).store.add_weight(
-                epoch.start, hotkey, delta, at=(epoch, head)
+                epoch.start, hotkey, delta, at=(epoch, head), mechanism=mechanism
             )
         except WeightRangeError as error:
             return _invalid(str(error), InvalidEntry(index=None, hotkey=hotkey, reason=str(error)))
@@ -322,9 +337,13 @@ class Mutation:
         "when the subnet has it on, else set in the clear). Returns the attempt, PENDING.",
         permission_classes=VALIDATOR,
     )
-    async def commit_weights(self, info: Info) -> CommitWeightsResult:
+    async def commit_weights(self, info: Info, mechanism: MechanismArg = 0) -> CommitWeightsResult:
+        if mechanism != 0:
+            head = info.context.reader.head
+            if head is not None:
+                await check_mechanism(info, head, info.context.settings.netuid, mechanism)
         try:
-            record = await write_path(info).committer.commit_now()
+            record = await write_path(info).committer.commit_now(mechanism)
         except Refused as refused:
             return CommitRefused(
                 message=str(refused), reason=refused.reason, leader_replica=refused.leader_replica

@@ -67,6 +67,10 @@ class WeightCommit:
         "replicas, the one that led the committer then. Null for attempts logged before "
         "servers recorded it."
     )
+    mechanism: int = strawberry.field(
+        description="The subnet's mechanism whose weights were committed (0: the subnet's "
+        "own, with set_mechanism_weights / commit_timelocked_mechanism_weights of mechanism 0)."
+    )
     attempt: strawberry.Private[models.CommitAttempt]
 
     @strawberry.field(
@@ -104,6 +108,7 @@ class WeightCommit:
             created_at=attempt.created_at,
             updated_at=attempt.updated_at,
             replica=attempt.replica,
+            mechanism=attempt.mechanism,
             attempt=attempt,
         )
 
@@ -123,10 +128,18 @@ class Weight:
         "others: a commit scales the vector so that its largest weight is 65535 (u16)."
     )
     updated_at: datetime.datetime = strawberry.field(description="When it was last written.")
+    mechanism: int = strawberry.field(
+        description="The subnet's mechanism the weight is for (0: the subnet's own weights)."
+    )
 
     @classmethod
     def from_entry(cls, entry: WeightEntry) -> Weight:
-        return cls(hotkey=entry.hotkey, weight=entry.weight, updated_at=entry.updated_at)
+        return cls(
+            hotkey=entry.hotkey,
+            weight=entry.weight,
+            updated_at=entry.updated_at,
+            mechanism=entry.mechanism,
+        )
 
 
 @strawberry.type(description="The weights the validator wrote in one epoch.")
@@ -141,6 +154,9 @@ class EpochWeights:
     weights: list[Weight] = strawberry.field(
         description="The epoch's vector, by hotkey: what the server commits (hotkeys not "
         "registered at the commit's head are left out, their uids' new owners get 0)."
+    )
+    mechanism: int = strawberry.field(
+        description="The subnet's mechanism the vector is for (0: the subnet's own weights)."
     )
 
 
@@ -305,10 +321,23 @@ class WeightQuery:
         permission_classes=[SeesWeights],
     )
     async def weights(
-        self, info: Info, block: BlockNumber = None, epoch: EpochStart = None
+        self,
+        info: Info,
+        block: BlockNumber = None,
+        epoch: EpochStart = None,
+        mechanism: Annotated[
+            int,
+            strawberry.argument(
+                description="The subnet's mechanism whose vector to read (0, the default: the "
+                "subnet's own weights). Answered from the database: a mechanism never written "
+                "has an empty vector."
+            ),
+        ] = 0,
     ) -> EpochWeights:
         if block is not None and epoch is not None:
             raise BadUserInput("give `block` or `epoch`, not both")
+        if mechanism < 0:
+            raise BadUserInput(f"`mechanism` must be 0 or more; got {mechanism}")
         store = write_path(info).store
         if epoch is not None:
             found, ref = await _epoch_starting_at(info, epoch)
@@ -321,11 +350,12 @@ class WeightQuery:
                 if recorded is None:
                     raise
                 found = recorded[0]
-        entries = await store.weights(found.start)
+        entries = await store.weights(found.start, mechanism)
         return EpochWeights(
             block=BlockRef.from_model(ref),
             epoch=epoch_of(found, ref),
             weights=[Weight.from_entry(entry) for entry in entries],
+            mechanism=mechanism,
         )
 
     @strawberry.field(
