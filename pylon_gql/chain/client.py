@@ -68,6 +68,7 @@ from .errors import (
 from .extrinsics import InBlockCallback
 from .full_reads import FullMetagraphReads
 from .rpc_errors import block_error, is_transient, is_unknown_method
+from .subnet_reads import SubnetReads
 from .transport import NodeConnection
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _codec_of(bt: Bittensor) -> Codec:
     return found[1]
 
 
-class ChainClient(FullMetagraphReads):
+class ChainClient(FullMetagraphReads, SubnetReads):
     """A connection to one subtensor node (and, optionally, an archive node behind it)."""
 
     def __init__(

@@ -44,6 +44,7 @@ from ..models_metagraph import (
     RevealedCommitment,
     StakeLinks,
 )
+from ..models_subnets import SubnetOverview
 from ..settings import Settings
 from ..singleflight import SingleFlight
 from ..validation import block_hash_problem, block_number_problem
@@ -87,6 +88,7 @@ class ChainSource(Protocol):
         self, netuid: int, ref: BlockRef, hotkey: str | None = None
     ) -> tuple[RevealedCommitment, ...]: ...
     async def block_content(self, ref: BlockRef) -> BlockContent: ...
+    async def subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]: ...
 
 
 #: Entries (uid, u16 pairs: 4 bytes each as kept) of weights and bonds matrices kept, apart
@@ -359,6 +361,10 @@ class ChainReader:
     async def block_content(self, ref: BlockRef) -> BlockContent:
         """The block's extrinsics and events."""
         return await self._cached("block_content", ref, "", lambda: self.client.block_content(ref))
+
+    async def subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]:
+        """Every subnet at the block (one `get_all_dynamic_info` call, one storage batch)."""
+        return await self._cached("subnets", ref, "", lambda: self.client.subnets(ref))
 
     async def chain_info(self) -> ChainInfo:
         if self._genesis_hash is None:

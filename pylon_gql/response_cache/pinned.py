@@ -32,6 +32,7 @@ class HeadPinnedReader:
         self.pending_weight_commits = reader.pending_weight_commits
         self.revealed_commitments = reader.revealed_commitments
         self.block_content = reader.block_content
+        self.subnets = reader.subnets
 
     @property
     def head(self) -> BlockRef | None:

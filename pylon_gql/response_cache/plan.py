@@ -52,6 +52,7 @@ BLOCK_FIELDS = frozenset(
         "commitments",
         "pendingWeightCommits",
         "revealedCommitments",
+        "subnets",
     }
 )
 #: Root fields that always answer at the head (`epoch` of a block past the head is projected

@@ -32,6 +32,7 @@ from ..models_metagraph import (
     RevealedCommitment,
     StakeLinks,
 )
+from ..models_subnets import SubnetOverview
 from ..settings import Settings
 from .turns import DeliveryTurns
 
@@ -91,6 +92,8 @@ class Reader(Protocol):
     ) -> tuple[RevealedCommitment, ...]: ...
 
     async def block_content(self, ref: BlockRef) -> BlockContent: ...
+
+    async def subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]: ...
 
 
 def _no_head_age() -> float | None:

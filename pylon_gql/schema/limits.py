@@ -61,6 +61,7 @@ LENGTH_ARGUMENTS = {("Metagraph", "chainWeights"): "uids", ("Metagraph", "bonds"
 #: validator: 64, the chain's default `max_validators`; a few subnets allow up to 256), a
 #: block's extrinsics and events, a hotkey's stake links.
 TYPED_SIZES = {
+    ("Query", "subnets"): 256,  # 129 subnets on finney in 2025, room to grow
     ("Metagraph", "chainWeights"): 64,
     ("Metagraph", "bonds"): 64,
     ("Block", "extrinsics"): 256,
@@ -81,6 +82,7 @@ BLOCK_ARGUMENT = {
     "subnet": "block",
     "commitment": "block",
     "commitments": "block",
+    "subnets": "block",
     "weights": "block",
     "block": "number",
 }

@@ -15,6 +15,7 @@ from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
 from .neuron_details import fill_details, selected_names
 from .neurons import Metagraph, Neuron
+from .subnets import SubnetInfo, SubnetOrderBy, SubnetWhere, subnets_at
 from .types import Block, BlockRef, Chain, Commitment, Epoch, Hyperparameters, Subnet
 
 #: The largest subnet number (netuids are u16).
@@ -189,6 +190,25 @@ class Query:
         check_netuid(netuid)
         ref = await resolve_block(info, block)
         return Subnet.from_model(await info.context.reader.subnet(ref, netuid), ref)
+
+    @strawberry.field(
+        description=(
+            "Every subnet at a block with its dynamic info (identity, owner, tempo, size, "
+            "burn, pool, price, emission, epoch), filtered by `where` and ordered by `orderBy` "
+            "(netuid ascending by default)."
+        )
+    )
+    async def subnets(
+        self,
+        info: Info,
+        block: BlockNumber = None,
+        where: SubnetWhere = None,
+        order_by: SubnetOrderBy = None,
+    ) -> list[SubnetInfo]:
+        if where is not None and where.owner_coldkey is not None:
+            check_ss58(where.owner_coldkey, "ownerColdkey")
+        ref = await resolve_block(info, block)
+        return await subnets_at(info, ref, where, order_by)
 
     @strawberry.field(
         description=(

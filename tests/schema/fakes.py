@@ -45,6 +45,7 @@ from pylon_gql.models_metagraph import (
     StakeLink,
     StakeLinks,
 )
+from pylon_gql.models_subnets import SubnetOverview
 from pylon_gql.settings import Settings
 from pylon_gql.validation import block_hash_problem, block_number_problem
 
@@ -259,6 +260,38 @@ class FakeReader:
         # kept SCALE-encoded, as the chain keeps a decrypted payload: a compact length first
         found = (RevealedCommitment(account(1005), b"\x20revealed", ref.number - 3),)
         return tuple(c for c in found if hotkey in (None, c.hotkey))
+
+    async def subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]:
+        """Subnets 0 (root) and NETUID, a pool of 10 TAO against 40 alpha."""
+        self._call("subnets")
+        rao = RAO_PER_TAO
+        return tuple(
+            SubnetOverview(
+                netuid=netuid,
+                block=ref,
+                name=name,
+                symbol="\u03b1",
+                owner_hotkey=account(1),
+                owner_coldkey=account(2),
+                tempo=TEMPO,
+                registered_at=10,
+                last_step=ref.number - 1,
+                blocks_since_last_step=1,
+                neuron_count=self.neuron_count if netuid else 64,
+                max_neurons=256,
+                burn_rao=rao,
+                alpha_in_rao=40 * rao,
+                alpha_out_rao=60 * rao,
+                tao_in_rao=10 * rao,
+                emission_rao=rao // 2,
+                tao_in_emission_rao=rao // 4,
+                alpha_in_emission_rao=rao,
+                alpha_out_emission_rao=rao,
+                moving_price=0.25,
+                volume_rao=1000 * rao,
+            )
+            for netuid, name in ((0, "root"), (NETUID, "apex"))
+        )
 
     async def block_content(self, ref: BlockRef) -> BlockContent:
         self._call("block_content")

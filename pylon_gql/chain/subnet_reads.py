@@ -1,0 +1,109 @@
+"""Every subnet at a block: `get_all_dynamic_info` (identity, owner, tempo, pool, price,
+emission) and, in one batch of storage keys, each subnet's neuron count, its maximum and its
+registration burn (`SubnetworkN`, `MaxAllowedUids`, `Burn`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from scalecodec.utils.ss58 import ss58_encode
+from turbobt import Bittensor
+
+from ..models import BlockRef
+from ..models_subnets import SubnetOverview
+from .runtime_types import loaded_runtime_types
+from .storage_reads import values_at
+
+T = TypeVar("T")
+
+#: The storage items read per subnet beside the dynamic info, by the field they fill.
+_COUNTS = {
+    "neuron_count": "SubnetworkN",
+    "max_neurons": "MaxAllowedUids",
+    "burn_rao": "Burn",
+}
+
+
+class SubnetReads:
+    """Reads of every subnet at a block (a base class of `ChainClient`)."""
+
+    async def _at(self, call: str, request: Callable[[Bittensor], Awaitable[T]]) -> T:
+        raise NotImplementedError  # ChainClient's
+
+    async def subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]:
+        """Every subnet at the block, by netuid."""
+
+        async def read(bt: Bittensor) -> tuple[SubnetOverview, ...]:
+            raw: Any = await bt.subtensor.api_call(
+                "SubnetInfoRuntimeApi", "get_all_dynamic_info", block_hash=ref.hash
+            )
+            infos = [info for info in raw or () if info]
+            types = await loaded_runtime_types(bt)
+            items = {
+                field: types.storage("SubtensorModule", name) for field, name in _COUNTS.items()
+            }
+            keys = {
+                (field, int(info["netuid"])): item.key(int(info["netuid"]))
+                for field, item in items.items()
+                for info in infos
+            }
+            values = await values_at(bt, list(keys.values()), ref.hash)
+            counts: dict[tuple[str, int], int] = {}
+            for (field, netuid), key in keys.items():
+                found = values.get(key.lower())
+                if found is not None:
+                    counts[field, netuid] = int(items[field].value(found))
+            overviews = (overview_from_raw(info, counts, ref) for info in infos)
+            return tuple(sorted(overviews, key=lambda s: s.netuid))
+
+        return await self._at("all_dynamic_info", read)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return bytes(value).decode("utf-8", errors="replace")
+
+
+def _account(value: Any) -> str:
+    if isinstance(value, str) and not value.startswith("0x"):
+        return value  # already SS58
+    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
+    return ss58_encode(raw, 42)
+
+
+def _fixed(value: Any) -> float:
+    """A fixed-point number with 32 fractional bits ({"bits": n}) as a float."""
+    bits = value["bits"] if isinstance(value, dict) else value
+    return int(bits) / 2**32
+
+
+def overview_from_raw(
+    info: dict[str, Any], counts: dict[tuple[str, int], int], ref: BlockRef
+) -> SubnetOverview:
+    netuid = int(info["netuid"])
+    return SubnetOverview(
+        netuid=netuid,
+        block=ref,
+        name=_text(info["subnet_name"]),
+        symbol=_text(info["token_symbol"]),
+        owner_hotkey=_account(info["owner_hotkey"]),
+        owner_coldkey=_account(info["owner_coldkey"]),
+        tempo=int(info["tempo"]),
+        registered_at=int(info["network_registered_at"]),
+        last_step=int(info["last_step"]),
+        blocks_since_last_step=int(info["blocks_since_last_step"]),
+        neuron_count=counts.get(("neuron_count", netuid), 0),
+        max_neurons=counts.get(("max_neurons", netuid)),
+        burn_rao=counts.get(("burn_rao", netuid), 0),
+        alpha_in_rao=int(info["alpha_in"]),
+        alpha_out_rao=int(info["alpha_out"]),
+        tao_in_rao=int(info["tao_in"]),
+        emission_rao=int(info["emission"]),
+        tao_in_emission_rao=int(info["tao_in_emission"]),
+        alpha_in_emission_rao=int(info["alpha_in_emission"]),
+        alpha_out_emission_rao=int(info["alpha_out_emission"]),
+        moving_price=_fixed(info["moving_price"]),
+        volume_rao=int(info["subnet_volume"]),
+    )

@@ -1,0 +1,128 @@
+"""`subnets(block:)` over HTTP, against the simnet: every subnet's dynamic info equals
+turbobt's own decode of `get_all_dynamic_info` and of the subnets' storage at that block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from scalecodec.utils.ss58 import ss58_encode
+from turbobt import Bittensor
+
+from .conftest import Served
+
+pytestmark = pytest.mark.timeout(300)
+
+FIELDS = """block { number } netuid name symbol ownerHotkey ownerColdkey tempo registeredAt
+  lastStep blocksSinceLastStep neuronCount maxNeurons burn burnRao alphaIn alphaInRao alphaOut
+  alphaOutRao taoIn taoInRao price movingPrice emission emissionRao taoInEmissionRao
+  alphaInEmissionRao alphaOutEmissionRao volumeRao epoch { netuid start end }"""
+
+SUBNETS = f"""query ($b: Int, $where: SubnetFilter, $order: SubnetOrder) {{
+  subnets(block: $b, where: $where, orderBy: $order) {{ {FIELDS} }} }}"""
+
+
+async def _head(served: Served) -> tuple[int, str]:
+    head = (await served.query("{ head { number hash } }"))["data"]["head"]
+    return head["number"], head["hash"]
+
+
+def _account(value: Any) -> str:
+    return ss58_encode(bytes.fromhex(value.removeprefix("0x")), 42)
+
+
+async def test_every_subnet_agrees_with_the_chains_dynamic_info(served: Served) -> None:
+    number, block_hash = await _head(served)
+    answer = await served.query(SUBNETS, {"b": number})
+    assert "errors" not in answer, answer
+    got = answer["data"]["subnets"]
+    simnet = served.services.simnet
+    assert simnet is not None
+    async with Bittensor(simnet.url) as bt:
+        raw: Any = await bt.subtensor.api_call(
+            "SubnetInfoRuntimeApi", "get_all_dynamic_info", block_hash=block_hash
+        )
+
+        async def storage(name: str, netuid: int) -> Any:
+            return await bt.subtensor.state.getStorage(
+                f"SubtensorModule.{name}", netuid, block_hash=block_hash
+            )
+
+        want = []
+        for info in raw:
+            netuid = info["netuid"]
+            alpha_in, tao_in = info["alpha_in"], info["tao_in"]
+            want.append(
+                {
+                    "netuid": netuid,
+                    "name": bytes(info["subnet_name"]).decode(),
+                    "symbol": bytes(info["token_symbol"]).decode(),
+                    "ownerHotkey": _account(info["owner_hotkey"]),
+                    "ownerColdkey": _account(info["owner_coldkey"]),
+                    "tempo": info["tempo"],
+                    "registeredAt": info["network_registered_at"],
+                    "lastStep": info["last_step"],
+                    "blocksSinceLastStep": info["blocks_since_last_step"],
+                    "neuronCount": await storage("SubnetworkN", netuid),
+                    "maxNeurons": await storage("MaxAllowedUids", netuid),
+                    "burnRao": str(await storage("Burn", netuid)),
+                    "alphaInRao": str(alpha_in),
+                    "alphaOutRao": str(info["alpha_out"]),
+                    "taoInRao": str(tao_in),
+                    "price": pytest.approx(tao_in / alpha_in if netuid else 1.0),
+                    "movingPrice": pytest.approx(info["moving_price"]["bits"] / 2**32),
+                    "emissionRao": str(info["emission"]),
+                    "taoInEmissionRao": str(info["tao_in_emission"]),
+                    "alphaInEmissionRao": str(info["alpha_in_emission"]),
+                    "alphaOutEmissionRao": str(info["alpha_out_emission"]),
+                    "volumeRao": str(info["subnet_volume"]),
+                }
+            )
+    assert [s["netuid"] for s in got] == sorted(w["netuid"] for w in want)
+    assert len(got) >= 2
+    for subnet, expected in zip(got, sorted(want, key=lambda w: w["netuid"]), strict=True):
+        assert {key: subnet[key] for key in expected} == expected, subnet["netuid"]
+        assert subnet["block"] == {"number": number}
+        assert subnet["burn"] == pytest.approx(int(subnet["burnRao"]) / 1e9)
+        assert subnet["taoIn"] == pytest.approx(int(subnet["taoInRao"]) / 1e9)
+        assert subnet["epoch"]["netuid"] == subnet["netuid"]
+        assert subnet["epoch"]["start"] <= number <= subnet["epoch"]["end"]
+    # the served subnet's entry agrees with `subnet` and `metagraph`
+    one = await served.query(
+        "query ($b: Int) { subnet(block: $b) { name tempo ownerColdkey } "
+        "metagraph(block: $b) { neuronCount } }",
+        {"b": number},
+    )
+    first = next(s for s in got if s["netuid"] == 1)
+    assert one["data"]["subnet"] == {k: first[k] for k in ("name", "tempo", "ownerColdkey")}
+    assert one["data"]["metagraph"]["neuronCount"] == first["neuronCount"] == 1024
+
+
+async def test_where_and_order_by(served: Served) -> None:
+    number, _ = await _head(served)
+    every = (await served.query(SUBNETS, {"b": number}))["data"]["subnets"]
+
+    async def ask(where: Any = None, order: Any = None) -> list[int]:
+        answer = await served.query(SUBNETS, {"b": number, "where": where, "order": order})
+        assert "errors" not in answer, answer
+        return [s["netuid"] for s in answer["data"]["subnets"]]
+
+    assert await ask({"netuids": [2, 99]}) == [2]
+    assert await ask({"minNeurons": 1000}) == [s["netuid"] for s in every if s["neuronCount"] >= 1000]
+    name = every[0]["name"]
+    assert await ask({"nameContains": name[1:4].upper()}) == [
+        s["netuid"] for s in every if name[1:4].lower() in s["name"].lower()
+    ]
+    by_price = sorted(every, key=lambda s: (-s["price"], s["netuid"]))
+    assert await ask(order={"field": "PRICE", "direction": "DESC"}) == [
+        s["netuid"] for s in by_price
+    ]
+    assert await ask(order={"direction": "DESC"}) == sorted(
+        (s["netuid"] for s in every), reverse=True
+    )
+    owner = every[0]["ownerColdkey"]
+    assert await ask({"ownerColdkey": owner}) == [
+        s["netuid"] for s in every if s["ownerColdkey"] == owner
+    ]
+    bad = await served.query(SUBNETS, {"where": {"ownerColdkey": "nope"}})
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
