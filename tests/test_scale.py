@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scalecodec.base import ScaleBytes
 
+from pylon_gql.runtime_metadata import v15_types
 from pylon_gql.scale import decode_compact, encode_compact
 from pylon_gql.simnet import load_fixture_json
-from pylon_gql.simnet.runtime import Runtime, _v15_types, get_runtime
+from pylon_gql.simnet.runtime import Runtime, get_runtime
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def scalecodec_registry(runtime: Runtime) -> Any:
     """A scalecodec registry built the way turbobt builds its own."""
     config = scalecodec.base.RuntimeConfigurationObject()
     config.update_type_registry(scalecodec.type_registry.load_type_registry_preset(name="core"))
-    config.update_type_registry_types(_v15_types())
+    config.update_type_registry_types(v15_types())
     config.type_registry["types"]["metadataall"].type_mapping.append(["V15", "MetadataV15"])
     metadata: Any = config.create_scale_object(
         "MetadataVersioned", data=ScaleBytes(runtime.metadata_bytes)
