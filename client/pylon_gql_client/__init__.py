@@ -74,6 +74,7 @@ from .models import (
     WeightSuccess,
 )
 from .partial import NeuronField, PartialNeuron
+from .subnet_models import SubnetFilter, SubnetInfo, SubnetOrder, SubnetOrderField
 from .sync import PylonClient
 
 __all__ = [
@@ -135,6 +136,10 @@ __all__ = [
     "SetWeightsSuccess",
     "StakeLink",
     "Subnet",
+    "SubnetFilter",
+    "SubnetInfo",
+    "SubnetOrder",
+    "SubnetOrderField",
     "SyncClientInEventLoop",
     "Unavailable",
     "ValidationFailed",

@@ -128,6 +128,7 @@ class PylonClient:
     extrinsics = _blocking(AsyncPylonClient.extrinsics)
     events = _blocking(AsyncPylonClient.events)
     neuron_page = _blocking(AsyncPylonClient.neuron_page)
+    subnets = _blocking(AsyncPylonClient.subnets)
 
     @overload
     def neurons(
