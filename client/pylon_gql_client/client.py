@@ -53,7 +53,6 @@ from .models import (
 )
 from .paging import NeuronPaging
 from .partial import PartialNeuron
-from .subnets import SubnetReads
 from .transport import HttpCaller, auth_headers, bare_token, error_from_transport, websocket_url
 
 log = logging.getLogger("pylon_gql_client")
@@ -81,7 +80,7 @@ class ClientOptions(TypedDict, total=False):
     ping_interval: float | None
 
 
-class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
+class AsyncPylonClient(FullMetagraphReads, NeuronPaging, AsyncApi):
     """A client of one pylon-gql server.
 
     `url` is the server (`http://127.0.0.1:8000`, `/graphql` is added when there is no path);
@@ -208,11 +207,15 @@ class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
 
     # --- the validator's weights (queries)
 
-    async def weights(self, block: int | None = None, *, epoch: int | None = None) -> EpochWeights:
+    async def weights(
+        self, block: int | None = None, *, epoch: int | None = None, mechanism: int = 0
+    ) -> EpochWeights:
         """The weights the validator wrote for the epoch containing `block` (the head's when
         neither is given), or for the one starting at block `epoch` (its `Epoch.start`,
-        answered from the server's database without the chain)."""
-        value = await self._query("weights", {"block": block, "epoch": epoch})
+        answered from the server's database without the chain); of the subnet's `mechanism`
+        (0: its own weights)."""
+        variables = {"block": block, "epoch": epoch, "mechanism": mechanism}
+        value = await self._query("weights", variables)
         return EpochWeights.model_validate(value)
 
     async def weight_commits(self, last: int = 20) -> list[WeightCommit]:
@@ -240,46 +243,54 @@ class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
         weights: Mapping[str, float] | Iterable[WeightInput],
         *,
         mode: SetWeightsMode | str = SetWeightsMode.REPLACE,
+        mechanism: int = 0,
     ) -> SetWeightsSuccess:
         """Set the weights of many hotkeys (`{hotkey: weight}`) for the head's epoch, all or
         nothing; `ValidationFailed` names the invalid entries. REPLACE (the default): the
         epoch's weights become exactly these, as bittensor's `set_weights` replaces the
-        vector; MERGE: written over the ones there."""
+        vector; MERGE: written over the ones there. `mechanism`: the subnet's mechanism they
+        are for (0: its own weights; one it lacks is refused with `InvalidInput`)."""
         if isinstance(weights, Mapping):
             entries = [WeightInput(hotkey=str(k), weight=float(v)) for k, v in weights.items()]
         else:
             entries = list(weights)
-        variables = {"weights": [e.variables() for e in entries], "mode": str(mode)}
+        variables = {
+            "weights": [e.variables() for e in entries],
+            "mode": str(mode),
+            "mechanism": mechanism,
+        }
         return SetWeightsSuccess.model_validate(await self._mutate("set_weights", variables))
 
-    async def clear_weights(self) -> ClearWeightsSuccess:
-        """Delete every weight of the head's epoch (the server then commits nothing until
-        weights are written again)."""
-        return ClearWeightsSuccess.model_validate(await self._mutate("clear_weights"))
+    async def clear_weights(self, *, mechanism: int = 0) -> ClearWeightsSuccess:
+        """Delete every weight of the head's epoch (of `mechanism`; the server then commits
+        nothing of it until weights are written again)."""
+        result = await self._mutate("clear_weights", {"mechanism": mechanism})
+        return ClearWeightsSuccess.model_validate(result)
 
-    async def delete_weight(self, hotkey: str) -> DeleteWeightSuccess:
-        """Delete one hotkey's weight in the head's epoch, registered or not (`deleted` is
-        None when it had none)."""
-        result = await self._mutate("delete_weight", {"hotkey": hotkey})
+    async def delete_weight(self, hotkey: str, *, mechanism: int = 0) -> DeleteWeightSuccess:
+        """Delete one hotkey's weight in the head's epoch (of `mechanism`), registered or not
+        (`deleted` is None when it had none)."""
+        result = await self._mutate("delete_weight", {"hotkey": hotkey, "mechanism": mechanism})
         return DeleteWeightSuccess.model_validate(result)
 
-    async def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
-        """Set the weight of one hotkey for the head's epoch."""
-        result = await self._mutate("set_weight", {"hotkey": hotkey, "weight": weight})
+    async def set_weight(self, hotkey: str, weight: float, *, mechanism: int = 0) -> WeightSuccess:
+        """Set the weight of one hotkey for the head's epoch (of `mechanism`)."""
+        variables = {"hotkey": hotkey, "weight": weight, "mechanism": mechanism}
+        return WeightSuccess.model_validate(await self._mutate("set_weight", variables))
+
+    async def update_weight(
+        self, hotkey: str, delta: float, *, mechanism: int = 0
+    ) -> WeightSuccess:
+        """Add `delta` (may be negative) to one hotkey's weight (of `mechanism`), atomically
+        on the server. Never retried: a lost answer could otherwise add `delta` twice."""
+        variables = {"hotkey": hotkey, "delta": delta, "mechanism": mechanism}
+        result = await self._mutate("update_weight", variables, idempotent=False)
         return WeightSuccess.model_validate(result)
 
-    async def update_weight(self, hotkey: str, delta: float) -> WeightSuccess:
-        """Add `delta` (may be negative) to one hotkey's weight, atomically on the server.
-        Never retried: a lost answer could otherwise add `delta` twice."""
-        result = await self._mutate(
-            "update_weight", {"hotkey": hotkey, "delta": delta}, idempotent=False
-        )
-        return WeightSuccess.model_validate(result)
-
-    async def commit_weights(self) -> WeightCommit:
-        """Start committing the weights now; the attempt, PENDING (`CommitRefused` when none
-        was started). Never retried."""
-        result = await self._mutate("commit_weights", idempotent=False)
+    async def commit_weights(self, *, mechanism: int = 0) -> WeightCommit:
+        """Start committing the weights (of `mechanism`) now; the attempt, PENDING
+        (`CommitRefused` when none was started). Never retried."""
+        result = await self._mutate("commit_weights", {"mechanism": mechanism}, idempotent=False)
         return WeightCommit.model_validate(result["commit"])
 
     async def set_commitment(

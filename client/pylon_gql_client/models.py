@@ -241,6 +241,8 @@ class Weight(Model):
     hotkey: str
     weight: float
     updated_at: datetime
+    #: The subnet's mechanism the weight is for (0: the subnet's own weights).
+    mechanism: int = 0
 
 
 class EpochWeights(Model):
@@ -249,6 +251,8 @@ class EpochWeights(Model):
     block: BlockRef
     epoch: Epoch
     weights: list[Weight]
+    #: The subnet's mechanism the vector is for (0: the subnet's own weights).
+    mechanism: int = 0
 
 
 class WeightCommitMode(StrEnum):
@@ -282,6 +286,8 @@ class WeightCommit(Model):
     updated_at: datetime
     #: The server replica (`PYLON_REPLICA_ID`) that made the attempt; None in old logs.
     replica: str | None = None
+    #: The subnet's mechanism whose weights were committed (0: the subnet's own).
+    mechanism: int = 0
 
 
 class SetWeightsMode(StrEnum):

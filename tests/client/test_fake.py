@@ -218,3 +218,22 @@ async def test_the_block_stream_refuses_what_the_client_and_the_server_refuse() 
     with pytest.raises(BlockInFuture) as caught:
         await anext(fake.subscribe_blocks(from_block=head.number + 2))
     assert caught.value.head == head.number
+
+
+async def test_weights_per_mechanism_as_the_server_keeps_them() -> None:
+    fake = FakeAsyncPylonClient()
+    [hotkey] = [n.hotkey for n in await fake.neurons(first=1)]
+    with pytest.raises(InvalidInput, match=r"has 1 mechanism\(s\)"):
+        await fake.set_weight(hotkey, 1.0, mechanism=1)
+    fake.set_mechanism_count(2)
+    await fake.set_weight(hotkey, 1.0)
+    written = await fake.set_weight(hotkey, 4.0, mechanism=1)
+    assert (written.weight.weight, written.weight.mechanism) == (4.0, 1)
+    assert [w.weight for w in (await fake.weights()).weights] == [1.0]
+    one = await fake.weights(mechanism=1)
+    assert one.mechanism == 1 and [w.weight for w in one.weights] == [4.0]
+    commit = await fake.commit_weights(mechanism=1)
+    assert commit.mechanism == 1
+    await fake.clear_weights(mechanism=1)
+    assert (await fake.weights(mechanism=1)).weights == []
+    assert [w.weight for w in (await fake.weights()).weights] == [1.0]

@@ -10,6 +10,7 @@ import pytest
 from pylon_gql_client import (
     AsyncPylonClient,
     CommitRefused,
+    InvalidInput,
     PermissionDenied,
     ValidationFailed,
 )
@@ -45,7 +46,7 @@ async def test_set_weights_then_read_them(
     raw = await server.query(
         """{ weights { block { number hash } epoch { block { number hash } netuid tempo index
              start end blocksRemaining commitWindow { start end open } }
-             weights { hotkey weight updatedAt } } }""",
+             weights { hotkey weight updatedAt mechanism } mechanism } }""",
         token=VALIDATOR_TOKEN,
     )
     assert as_json(weights) == same(raw["data"]["weights"])
@@ -128,7 +129,7 @@ async def test_commit_weights_refused_and_the_list_of_commits(
         """{ weightCommits(last: 5) { id block { number hash } epoch { block { number hash }
              netuid tempo index start end blocksRemaining commitWindow { start end open } }
              netuid mode uidCount digest revealRound status error createdAt updatedAt
-             replica } }""",
+             replica mechanism } }""",
         token=VALIDATOR_TOKEN,
     )
     assert as_json(commits) == same(raw["data"]["weightCommits"])
@@ -158,3 +159,16 @@ async def test_watching_commits_needs_the_validator_token(server: Server) -> Non
             async with asyncio.timeout(30):
                 await anext(anonymous.subscribe_weight_commits())
     assert caught.value.code == "FORBIDDEN"
+
+
+async def test_weights_of_a_mechanism(validator: AsyncPylonClient, hotkeys: list[str]) -> None:
+    """Subnet 1 has one mechanism on the simnet: mechanism 1 is refused naming the count (the
+    e2e tests write mechanism 1 of subnet 2, which has two)."""
+    written = await validator.set_weight(hotkeys[0], 2.0, mechanism=0)
+    assert written.weight.mechanism == 0
+    with pytest.raises(InvalidInput, match=r"subnet 1 has 1 mechanism\(s\)"):
+        await validator.set_weight(hotkeys[0], 3.0, mechanism=1)
+    with pytest.raises(InvalidInput, match=r"has 1 mechanism\(s\)"):
+        await validator.clear_weights(mechanism=1)
+    unwritten = await validator.weights(mechanism=1)  # the database's: an empty vector
+    assert (unwritten.mechanism, unwritten.weights) == (1, [])

@@ -138,6 +138,11 @@ class FakeAsyncPylonClient(AsyncApi):
         """The arguments of every call to `method`, oldest first."""
         return self.script.calls_to(method)
 
+    def set_mechanism_count(self, count: int) -> None:
+        """The subnet's mechanisms from now on (1 by default, as subnet 1's): the weight
+        writes take `mechanism` 0 to count - 1, as the server does."""
+        self._validator.mechanism_count = count
+
     def produce_blocks(self, count: int = 1) -> Block:
         """Move the fake head `count` blocks on (12 s apart); the new head."""
         return self._chain.produce_blocks(count)
@@ -305,12 +310,14 @@ class FakeAsyncPylonClient(AsyncApi):
     # --- the validator's weights and writes
 
     @scripted
-    async def weights(self, block: int | None = None, *, epoch: int | None = None) -> EpochWeights:
+    async def weights(
+        self, block: int | None = None, *, epoch: int | None = None, mechanism: int = 0
+    ) -> EpochWeights:
         check_ints(block=block, epoch=epoch)
         if block is not None and epoch is not None:
             raise bad_input("give `block` or `epoch`, not both")
         return self._validator.weights(
-            None if epoch is not None else self._chain.resolve(block), epoch
+            None if epoch is not None else self._chain.resolve(block), epoch, mechanism
         )
 
     @scripted
@@ -323,6 +330,7 @@ class FakeAsyncPylonClient(AsyncApi):
         weights: Mapping[str, float] | Iterable[WeightInput],
         *,
         mode: SetWeightsMode | str = SetWeightsMode.REPLACE,
+        mechanism: int = 0,
     ) -> SetWeightsSuccess:
         if isinstance(weights, Mapping):
             entries = [(str(hotkey), float(weight)) for hotkey, weight in weights.items()]
@@ -332,27 +340,29 @@ class FakeAsyncPylonClient(AsyncApi):
             raise variable_refused(
                 "mode", f"Value {str(mode)!r} does not exist in 'SetWeightsMode' enum."
             )
-        return self._validator.set_weights(entries, SetWeightsMode(str(mode)))
+        return self._validator.set_weights(entries, SetWeightsMode(str(mode)), mechanism)
 
     @scripted
-    async def clear_weights(self) -> ClearWeightsSuccess:
-        return self._validator.clear()
+    async def clear_weights(self, *, mechanism: int = 0) -> ClearWeightsSuccess:
+        return self._validator.clear(mechanism)
 
     @scripted
-    async def delete_weight(self, hotkey: str) -> DeleteWeightSuccess:
-        return self._validator.delete(hotkey)
+    async def delete_weight(self, hotkey: str, *, mechanism: int = 0) -> DeleteWeightSuccess:
+        return self._validator.delete(hotkey, mechanism)
 
     @scripted
-    async def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
-        return self._validator.set_weight(hotkey, weight)
+    async def set_weight(self, hotkey: str, weight: float, *, mechanism: int = 0) -> WeightSuccess:
+        return self._validator.set_weight(hotkey, weight, mechanism)
 
     @scripted
-    async def update_weight(self, hotkey: str, delta: float) -> WeightSuccess:
-        return self._validator.update_weight(hotkey, delta)
+    async def update_weight(
+        self, hotkey: str, delta: float, *, mechanism: int = 0
+    ) -> WeightSuccess:
+        return self._validator.update_weight(hotkey, delta, mechanism)
 
     @scripted
-    async def commit_weights(self) -> WeightCommit:
-        return self._validator.commit(self.hotkey)
+    async def commit_weights(self, *, mechanism: int = 0) -> WeightCommit:
+        return self._validator.commit(self.hotkey, mechanism)
 
     @scripted
     async def set_commitment(

@@ -27,18 +27,42 @@ from .refusals import bad_input, check_float, check_ints, commit_refused, valida
 
 
 class FakeWeights:
-    """The weights written (one epoch's: the fake's epoch does not move) and the commits."""
+    """The weights written (one epoch's: the fake's epoch does not move), per mechanism of the
+    subnet, and the commits."""
 
     def __init__(self, chain: FakeChain) -> None:
         self.chain = chain
-        self.stored: dict[str, Weight] = {}
+        #: Mechanism -> hotkey -> weight (mechanism 0: the subnet's own weights).
+        self.by_mechanism: dict[int, dict[str, Weight]] = {0: {}}
+        #: The subnet's mechanisms (`metagraph.mechanisms.count` on the server).
+        self.mechanism_count = 1
         self.commits: list[WeightCommit] = []
         chain.on_block(self._land)
+
+    @property
+    def stored(self) -> dict[str, Weight]:
+        """Mechanism 0's weights."""
+        return self.by_mechanism[0]
+
+    def _vector(self, mechanism: int) -> dict[str, Weight]:
+        """The mechanism's weights; BAD_USER_INPUT for one the subnet does not have, as the
+        server answers."""
+        check_ints(mechanism=mechanism)
+        if mechanism < 0:
+            raise bad_input(f"`mechanism` must be 0 or more; got {mechanism}")
+        count = self.mechanism_count
+        if mechanism >= count:
+            raise bad_input(
+                f"subnet {self.chain.epoch.netuid} has {count} mechanism(s) at block "
+                f"{self.chain.head.number} (mechanisms 0 to {count - 1}): there is no "
+                f"mechanism {mechanism}"
+            )
+        return self.by_mechanism.setdefault(mechanism, {})
 
     # --- writing
 
     def set_weights(
-        self, entries: Sequence[tuple[str, float]], mode: SetWeightsMode
+        self, entries: Sequence[tuple[str, float]], mode: SetWeightsMode, mechanism: int = 0
     ) -> SetWeightsSuccess:
         for index, (_, weight) in enumerate(entries):
             check_float("weights", weight, f"[{index}].weight")
@@ -48,56 +72,60 @@ class FakeWeights:
         first: dict[str, int] = {}
         for index, (hotkey, _) in enumerate(entries):
             first.setdefault(hotkey, index)
+        vector = self._vector(mechanism)
         self._check_registered(list(first), first)
         if mode == SetWeightsMode.REPLACE:  # the vector becomes the batch
-            self.stored.clear()
+            vector.clear()
         for hotkey, weight in entries:
-            self._store(hotkey, weight)
+            self._store(hotkey, weight, mechanism)
         return SetWeightsSuccess(
             block=self.chain.head_ref, epoch=self.chain.epoch, mode=mode, count=len(entries)
         )
 
-    def clear(self) -> ClearWeightsSuccess:
-        count, self.stored = len(self.stored), {}
+    def clear(self, mechanism: int = 0) -> ClearWeightsSuccess:
+        vector = self._vector(mechanism)
+        count = len(vector)
+        vector.clear()
         return ClearWeightsSuccess(block=self.chain.head_ref, epoch=self.chain.epoch, count=count)
 
-    def delete(self, hotkey: str) -> DeleteWeightSuccess:
+    def delete(self, hotkey: str, mechanism: int = 0) -> DeleteWeightSuccess:
         """One hotkey's weight, registered or not (only the address is judged)."""
         reason = rules.address_problem(hotkey)
         if reason is not None:
             raise validation_failed(f"{hotkey!r}: {reason}", [(None, hotkey, reason)])
+        vector = self._vector(mechanism)
         return DeleteWeightSuccess(
             block=self.chain.head_ref,
             epoch=self.chain.epoch,
             hotkey=hotkey,
-            deleted=self.stored.pop(hotkey, None),
+            deleted=vector.pop(hotkey, None),
         )
 
-    def set_weight(self, hotkey: str, weight: float) -> WeightSuccess:
+    def set_weight(self, hotkey: str, weight: float, mechanism: int = 0) -> WeightSuccess:
         check_float("weight", weight)
         reason = rules.address_problem(hotkey) or rules.weight_problem(weight)
         if reason is not None:
             raise validation_failed(f"{hotkey!r}: {reason}", [(None, hotkey, reason)])
+        self._vector(mechanism)
         self._check_registered([hotkey], {})
-        return WeightSuccess(
-            block=self.chain.head_ref, epoch=self.chain.epoch, weight=self._store(hotkey, weight)
-        )
+        stored = self._store(hotkey, weight, mechanism)
+        return WeightSuccess(block=self.chain.head_ref, epoch=self.chain.epoch, weight=stored)
 
-    def update_weight(self, hotkey: str, delta: float) -> WeightSuccess:
+    def update_weight(self, hotkey: str, delta: float, mechanism: int = 0) -> WeightSuccess:
         check_float("delta", delta)
         reason = rules.address_problem(hotkey)
         if reason is not None:
             raise validation_failed(f"{hotkey!r}: {reason}", [(None, hotkey, reason)])
+        vector = self._vector(mechanism)
         self._check_registered([hotkey], {})
-        current = self.stored.get(hotkey)
+        current = vector.get(hotkey)
         weight, reason = rules.added_weight(
             hotkey, None if current is None else current.weight, float(delta)
         )
         if weight is None:
             raise validation_failed(reason, [(None, hotkey, reason)])
-        return WeightSuccess(
-            block=self.chain.head_ref, epoch=self.chain.epoch, weight=self._store(hotkey, weight)
-        )
+        stored = self._store(hotkey, weight, mechanism)
+        return WeightSuccess(block=self.chain.head_ref, epoch=self.chain.epoch, weight=stored)
 
     def _check_registered(self, hotkeys: Sequence[str], index: Mapping[str, int]) -> None:
         """The server's last check, after every entry passed its own: registration at the
@@ -107,16 +135,25 @@ class FakeWeights:
         if missing:
             raise _unregistered(self.chain.head.number, missing, index)
 
-    def _store(self, hotkey: str, weight: float) -> Weight:
+    def _store(self, hotkey: str, weight: float, mechanism: int = 0) -> Weight:
         # A GraphQL Float arrives as a float: a weight of 1 is stored, and digested, as 1.0.
-        stored = Weight(hotkey=hotkey, weight=float(weight), updated_at=datetime.now(UTC))
-        self.stored[hotkey] = stored
+        stored = Weight(
+            hotkey=hotkey,
+            weight=float(weight),
+            updated_at=datetime.now(UTC),
+            mechanism=mechanism,
+        )
+        self.by_mechanism.setdefault(mechanism, {})[hotkey] = stored
         return stored
 
     # --- reading
 
-    def weights(self, ref: BlockRef | None, epoch: int | None) -> EpochWeights:
-        """The fake's one epoch's weights, asked for by a block in it or by its start."""
+    def weights(self, ref: BlockRef | None, epoch: int | None, mechanism: int = 0) -> EpochWeights:
+        """The fake's one epoch's weights (of `mechanism`), asked for by a block in it or by
+        its start."""
+        check_ints(mechanism=mechanism)
+        if mechanism < 0:
+            raise bad_input(f"`mechanism` must be 0 or more; got {mechanism}")
         if epoch is not None:
             start = self.chain.epoch.start
             if epoch < 0:
@@ -127,9 +164,12 @@ class FakeWeights:
                     f"no epoch starts at block {epoch}: the fake's one epoch starts at block "
                     f"{start} (`epoch` takes an epoch's first block, `Epoch.start`)"
                 )
-        weights = sorted(self.stored.values(), key=lambda w: w.hotkey)
+        vector = self.by_mechanism.get(mechanism, {})
+        weights = sorted(vector.values(), key=lambda w: w.hotkey)
         block = ref or self.chain.head_ref
-        return EpochWeights(block=block, epoch=self.chain.epoch, weights=weights)
+        return EpochWeights(
+            block=block, epoch=self.chain.epoch, weights=weights, mechanism=mechanism
+        )
 
     def latest_commits(self, last: int) -> list[WeightCommit]:
         check_ints(last=last)
@@ -140,16 +180,20 @@ class FakeWeights:
 
     # --- committing
 
-    def commit(self, hotkey: str) -> WeightCommit:
+    def commit(self, hotkey: str, mechanism: int = 0) -> WeightCommit:
         """Start an attempt, PENDING, refused for the server's reasons in the server's order;
         it is FINALIZED in the next block the fake produces (a write or `produce_blocks`)."""
         chain = self.chain
         head, epoch, hyperparameters = chain.head.number, chain.epoch, chain.hyperparameters
+        if mechanism != 0:
+            self._vector(mechanism)
         if any(c.status == WeightCommitStatus.PENDING for c in self.commits):
             raise commit_refused("a commit is in flight: wait for its outcome", "in_flight")
-        if not self.stored:
+        vector = self.by_mechanism.get(mechanism, {})
+        if not vector:
+            of = "" if mechanism == 0 else f" of mechanism {mechanism}"
             raise commit_refused(
-                f"no weights to commit: none was written in epoch {epoch.start} or before",
+                f"no weights{of} to commit: none was written in epoch {epoch.start} or before",
                 "no_weights",
             )
         me = next((n for n in chain.metagraph.neurons if n.hotkey == hotkey), None)
@@ -173,7 +217,7 @@ class FakeWeights:
                 f"{hyperparameters.weights_rate_limit})",
                 refusal,
             )
-        weights = rules.uid_weights(chain.uids, {h: w.weight for h, w in self.stored.items()})
+        weights = rules.uid_weights(chain.uids, {h: w.weight for h, w in vector.items()})
         now = datetime.now(UTC)
         commit = WeightCommit(
             id=len(self.commits) + 1,
@@ -190,6 +234,7 @@ class FakeWeights:
             error=None,
             created_at=now,
             updated_at=now,
+            mechanism=mechanism,
         )
         self.commits.append(commit)
         return commit
