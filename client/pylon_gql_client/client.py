@@ -53,6 +53,7 @@ from .models import (
 )
 from .paging import NeuronPaging
 from .partial import PartialNeuron
+from .subnets import SubnetReads
 from .transport import HttpCaller, auth_headers, bare_token, error_from_transport, websocket_url
 
 log = logging.getLogger("pylon_gql_client")
@@ -80,7 +81,7 @@ class ClientOptions(TypedDict, total=False):
     ping_interval: float | None
 
 
-class AsyncPylonClient(FullMetagraphReads, NeuronPaging, AsyncApi):
+class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
     """A client of one pylon-gql server.
 
     `url` is the server (`http://127.0.0.1:8000`, `/graphql` is added when there is no path);
