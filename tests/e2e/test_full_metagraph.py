@@ -310,7 +310,7 @@ def readme_examples() -> list[str]:
 
 async def test_the_readmes_examples_answer_without_errors(served: Served) -> None:
     examples = readme_examples()
-    assert len(examples) == 4
+    assert len(examples) == 5
     for example in examples:
         answer = await served.query(example, {"block": snapshot.NUMBER, "me": BOB})
         assert "errors" not in answer, (example, answer)
