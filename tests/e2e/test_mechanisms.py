@@ -14,9 +14,10 @@ from typing import Any
 
 import websockets.asyncio.client as ws_client
 import xxhash
+from scalecodec.utils.ss58 import ss58_decode
 
 from .conftest import PATIENCE
-from .test_weights_chain import NETUID, chain_server
+from .test_weights_chain import BOB, NETUID, chain_server
 
 MECHANISM_STRIDE = 4096
 
@@ -53,18 +54,44 @@ def decode_row(value: str) -> list[tuple[int, int]]:
     return pairs
 
 
-async def raw_row(url: str, mechanism: int, uid: int, block_hash: str) -> list[tuple[int, int]]:
+async def rpc(url: str, method: str, *params: Any) -> Any:
     async with ws_client.connect(url, max_size=None) as socket:
-        request = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "state_getStorage",
-            "params": [weights_key(mechanism, uid), block_hash],
-        }
+        request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
         await socket.send(json.dumps(request))
-        answer = json.loads(await socket.recv())
-    value = answer["result"]
+        return json.loads(await socket.recv())["result"]
+
+
+async def raw_row(url: str, mechanism: int, uid: int, block_hash: str) -> list[tuple[int, int]]:
+    value = await rpc(url, "state_getStorage", weights_key(mechanism, uid), block_hash)
     return [] if value is None else decode_row(value)
+
+
+def _compact(data: bytes, at: int) -> tuple[int, int]:
+    """A SCALE compact integer of one or two bytes at `at`: (value, next offset)."""
+    mode = data[at] & 3
+    assert mode in (0, 1)
+    if mode == 0:
+        return data[at] >> 2, at + 1
+    return int.from_bytes(data[at : at + 2], "little") >> 2, at + 2
+
+
+async def timelocked_commits(url: str, mechanism: int, block_hash: str) -> list[tuple[bytes, int]]:
+    """(hotkey, commit block) of every commit in `TimelockedWeightCommits` under the
+    mechanism's storage index (Twox64Concat keys), every epoch's."""
+    index = (mechanism * MECHANISM_STRIDE + NETUID).to_bytes(2, "little")
+    prefix = _twox128("SubtensorModule") + _twox128("TimelockedWeightCommits")
+    prefix += xxhash.xxh64(index, seed=0).digest()[::-1] + index
+    keys = await rpc(url, "state_getKeysPaged", "0x" + prefix.hex(), 100, None, block_hash)
+    found = []
+    for key in keys:
+        value = bytes.fromhex((await rpc(url, "state_getStorage", key, block_hash))[2:])
+        count, at = _compact(value, 0)
+        for _ in range(count):  # (AccountId32, u64 block, BoundedVec<u8>, u64 round)
+            hotkey, block = value[at : at + 32], int.from_bytes(value[at + 32 : at + 40], "little")
+            length, at = _compact(value, at + 40)
+            at += length + 8
+            found.append((hotkey, block))
+    return found
 
 
 ROW = """query ($m: Int!, $uids: [Int!]) { metagraph { block { number hash }
@@ -174,3 +201,42 @@ async def test_mechanism_weights_set_through_the_server_land_under_their_mechani
         zero_row = dict(as_pairs(answer["data"]["metagraph"]["chainWeights"][0]))
         assert zero_row[11] == 65535 and zero_row[8] == round(8 / 11 * 65535)
         assert {uid for uid, value in zero_row.items() if value} == {8, 9, 10, 11}
+
+
+async def test_a_mechanisms_timelocked_commit_lands_under_its_storage_index(
+    tmp_path: Path,
+) -> None:
+    """Commit-reveal on (the default): mechanism 1's weights go with
+    commit_timelocked_mechanism_weights of mechanism 1, into TimelockedWeightCommits under
+    index 4096 + 2, and mechanism 0's under index 2."""
+    async with chain_server(tmp_path) as chain:
+        answer = await chain.post("{ metagraph { neurons(first: 10) { uid hotkey } } }")
+        hotkeys = {n["uid"]: n["hotkey"] for n in answer["data"]["metagraph"]["neurons"]}
+        for mechanism in (0, 1):
+            weights = [{"hotkey": hotkeys[8 + mechanism], "weight": 1.0}]
+            result = await chain.post(SET, {"w": weights, "m": mechanism})
+            assert result["data"]["setWeights"]["__typename"] == "SetWeightsSuccess", result
+
+        async def landed() -> dict[int, dict[str, Any]]:
+            answer = await chain.post(
+                "{ weightCommits(last: 20) { mechanism status mode block { number hash } } }"
+            )
+            commits = answer["data"]["weightCommits"]
+            return {c["mechanism"]: c for c in commits if c["status"] == "FINALIZED"}
+
+        async with asyncio.timeout(PATIENCE):
+            while set(await landed()) != {0, 1}:
+                await chain.advance(1)
+        commits = await landed()
+        bob = bytes.fromhex(ss58_decode(BOB))
+        for mechanism, commit in commits.items():
+            assert commit["mode"] == "COMMIT_REVEAL"
+            block = commit["block"]
+            found = await timelocked_commits(chain.simnet.url, mechanism, block["hash"])
+            assert (bob, block["number"]) in found, (mechanism, found)
+        # one attempt at a time: mechanism 1's landed after mechanism 0's, and not under
+        # mechanism 0's index
+        one, zero = commits[1]["block"], commits[0]["block"]
+        assert one["number"] > zero["number"]
+        under_zero = await timelocked_commits(chain.simnet.url, 0, one["hash"])
+        assert (bob, one["number"]) not in under_zero and (bob, zero["number"]) in under_zero
