@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator, Callable
 from enum import Enum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 
 from ..auth import Role
+from ..chain.changes import commitment_changes, registrations
+from ..chain.errors import ChainError
 from ..commit_stream import CommitStream
 from ..events import (
     CommitmentChange,
@@ -30,6 +32,7 @@ from .arguments import check_keys
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
 from .permissions import write_path
+from .queries import check_netuid
 from .types import Block, BlockRef, Commitment, Epoch
 from .weights import WeightCommit
 
@@ -137,14 +140,69 @@ H = TypeVar("H", RegistrationEvent, CommitmentChange)
 
 
 async def _of_hotkeys(
-    info: Info, kind: type[H], hotkeys: list[str] | None
+    info: Info, kind: type[H], hotkeys: list[str] | None, netuid: int | None = None
 ) -> AsyncGenerator[H, None]:
-    """`_events` of `kind`, only those of `hotkeys` when given (each checked first)."""
+    """`_events` of `kind` (of subnet `netuid`), only those of `hotkeys` when given (each
+    checked first)."""
     wanted = _hotkeys(info, hotkeys)
-    async with contextlib.aclosing(_events(info, kind)) as events:
+    source = _events(info, kind) if _served(info, netuid) else _subnet_changes(info, kind, netuid)
+    async with contextlib.aclosing(source) as events:
         async for event in events:
             if wanted is None or event.hotkey in wanted:
                 yield event
+
+
+SubnetNumber = Annotated[
+    int | None,
+    strawberry.argument(
+        description="The subnet (netuid, 0-65535) to follow; the server's (PYLON_NETUID) when "
+        "left out. Another subnet is compared block by block for this subscriber (its reads "
+        "cached per block like any); one that does not exist at the head is NOT_FOUND."
+    ),
+]
+
+#: Events a subscriber of another subnet than the served one gets from `_subnet_changes`.
+S = TypeVar("S", NewEpoch, RegistrationEvent, CommitmentChange)
+
+
+def _served(info: Info, netuid: int | None) -> bool:
+    return netuid is None or netuid == info.context.settings.netuid
+
+
+async def _subnet_changes(info: Info, kind: type[S], netuid: int | None) -> AsyncGenerator[S, None]:
+    """The events of `kind` of subnet `netuid`, found as the change watcher finds the served
+    subnet's: each new block compared with the one before (its reads shared, per block, with
+    every other reader of that subnet)."""
+    check_netuid(netuid)
+    reader = info.context.reader
+    head = reader.head
+    if head is not None:
+        await reader.hyperparameters(head, netuid)  # NOT_FOUND before any block
+    before: Any = None
+    async with contextlib.aclosing(_events(info, NewBlock)) as blocks:
+        async for block in blocks:
+            if block.reset:
+                before = None  # the node's chain is another one: compare afresh
+            try:
+                if kind is NewEpoch:
+                    epoch = await reader.epoch(block.ref, netuid)
+                    if before is not None and epoch.index != before.index:
+                        yield cast(S, NewEpoch(block.ref, epoch))
+                    before = epoch
+                elif kind is RegistrationEvent:
+                    metagraph = await reader.metagraph(block.ref, netuid)
+                    if before is not None:
+                        for change in registrations(before, metagraph):
+                            yield cast(S, change)
+                    before = metagraph
+                else:
+                    commitments = await reader.commitments(block.ref, netuid)
+                    if before is not None:
+                        for change in commitment_changes(block.ref, before, commitments):
+                            yield cast(S, change)
+                    before = commitments
+            except ChainError:
+                before = None  # no data at this block (a subnet gone, a node away): afresh
 
 
 async def _relay(
@@ -252,10 +310,13 @@ class Subscription:
             "owner changes the tempo, the block from which the new tempo counts."
         )
     )
-    def new_epoch(self, info: Info) -> AsyncGenerator[Epoch, None]:
-        return _relay(
-            _events(info, NewEpoch), lambda event: Epoch.from_model(event.epoch, event.ref)
+    def new_epoch(self, info: Info, netuid: SubnetNumber = None) -> AsyncGenerator[Epoch, None]:
+        events = (
+            _events(info, NewEpoch)
+            if _served(info, netuid)
+            else _subnet_changes(info, NewEpoch, netuid)
         )
+        return _relay(events, lambda event: Epoch.from_model(event.epoch, event.ref))
 
     @strawberry.subscription(
         description=(
@@ -264,9 +325,9 @@ class Subscription:
         )
     )
     def neuron_registrations(
-        self, info: Info, hotkeys: Hotkeys = None
+        self, info: Info, hotkeys: Hotkeys = None, netuid: SubnetNumber = None
     ) -> AsyncGenerator[NeuronRegistration, None]:
-        events = _of_hotkeys(info, RegistrationEvent, hotkeys)
+        events = _of_hotkeys(info, RegistrationEvent, hotkeys, netuid)
         return _relay(events, NeuronRegistration.from_event)
 
     @strawberry.subscription(
@@ -276,9 +337,10 @@ class Subscription:
         )
     )
     def commitment_changed(
-        self, info: Info, hotkeys: Hotkeys = None
+        self, info: Info, hotkeys: Hotkeys = None, netuid: SubnetNumber = None
     ) -> AsyncGenerator[CommitmentChanged, None]:
-        return _relay(_of_hotkeys(info, CommitmentChange, hotkeys), CommitmentChanged.from_event)
+        events = _of_hotkeys(info, CommitmentChange, hotkeys, netuid)
+        return _relay(events, CommitmentChanged.from_event)
 
     @strawberry.subscription(
         description=(
