@@ -25,10 +25,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from . import metrics
 from .chain.errors import ChainError, NoEpochs
+from .commit_plan import ChainView, CommitRefused, WeightWriter, plan_commit
 from .events import EventBus
 from .handover import LeaderView, follower_refusal, mark_abandoned
 from .keys import Signer
@@ -39,16 +40,12 @@ from .models import (
     CommitStatus,
     CommitTrigger,
     Epoch,
-    ExtrinsicReceipt,
     Hyperparameters,
-    Metagraph,
     weights_digest,
 )
-from .models_metagraph import Mechanisms
 from .settings import Settings
 from .store import EpochClaimed, WeightStore
 from .supervise import BlockListener
-from .validation import commit_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -65,55 +62,6 @@ CommitterState = Literal[
     "no_epochs",
     "follower",
 ]
-
-
-class ChainView(Protocol):
-    """What the committer reads (`ChainReader`)."""
-
-    @property
-    def head(self) -> BlockRef | None: ...
-    async def epoch(self, ref: BlockRef) -> Epoch: ...
-    async def metagraph(self, ref: BlockRef) -> Metagraph: ...
-    async def hyperparameters(self, ref: BlockRef) -> Hyperparameters: ...
-    async def mechanisms(self, ref: BlockRef) -> Mechanisms: ...
-
-
-class WeightWriter(Protocol):
-    """What the committer writes with (`ChainClient`)."""
-
-    async def set_weights(
-        self,
-        netuid: int,
-        weights: dict[int, float],
-        wallet: Any,
-        *,
-        version_key: int = ...,
-        on_in_block: Callable[[BlockRef], Awaitable[None]] | None = ...,
-        mechanism: int = ...,
-    ) -> ExtrinsicReceipt: ...
-
-    async def commit_weights(
-        self,
-        netuid: int,
-        weights: dict[int, float],
-        wallet: Any,
-        *,
-        at: BlockRef,
-        version_key: int = ...,
-        block_time: float = ...,
-        on_in_block: Callable[[BlockRef], Awaitable[None]] | None = ...,
-        mechanism: int = ...,
-    ) -> ExtrinsicReceipt: ...
-
-
-class CommitRefused(Exception):
-    """A commit that cannot start: `reason` says why (no hotkey, no weights, one in flight,
-    another replica leads: then `leader_replica` names it when known)."""
-
-    def __init__(self, message: str, reason: str, *, leader_replica: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.leader_replica = leader_replica
 
 
 class Committer:
@@ -383,56 +331,10 @@ class Committer:
     ) -> CommitAttempt:
         assert self.hotkey is not None
         of = "" if mechanism == 0 else f" of mechanism {mechanism}"
-        # The newest weights: the epoch's, else those of the latest epoch that has any.
-        weights_epoch = await self.store.latest_weights_epoch(head.number, mechanism)
-        if weights_epoch is None:
-            raise CommitRefused(
-                f"no weights{of} to commit: none was written in epoch {epoch.start} or before",
-                "no_weights",
-            )
-        entries = await self.store.weights(weights_epoch, mechanism)
-        if not entries:
-            # Cleared (clearWeights, or setWeights emptied it): the vector is empty, and the
-            # chain keeps what it has rather than an older epoch's weights going on chain.
-            raise CommitRefused(
-                f"no weights{of} to commit: the weights of epoch {weights_epoch} were cleared",
-                "no_weights",
-            )
-        metagraph = await self.reader.metagraph(head)
-        hyperparameters = await self.reader.hyperparameters(head)
-        me = metagraph.by_hotkey.get(self.hotkey.ss58_address)
-        # Each mechanism has its own rate limit on chain (LastUpdate per storage index); the
-        # metagraph's last_update is mechanism 0's: the chain judges the others' itself.
-        last_update = 0 if me is None or mechanism != 0 else me.last_update
-        refusal = commit_refusal(
-            registered=me is not None,
-            last_update=last_update,
-            weights_rate_limit=hyperparameters.weights_rate_limit,
-            head=head.number,
+        plan = await plan_commit(
+            self.store, self.reader, self.hotkey.ss58_address, self.netuid, head, epoch, mechanism
         )
-        if refusal == "not_registered":
-            raise CommitRefused(
-                f"the validator hotkey {self.hotkey.ss58_address} is not registered in subnet "
-                f"{self.netuid} at block {head.number}",
-                refusal,
-            )
-        if refusal is not None:
-            raise CommitRefused(
-                f"rate limited: the chain takes weights from this hotkey again at block "
-                f"{last_update + hyperparameters.weights_rate_limit} (weights_rate_limit "
-                f"{hyperparameters.weights_rate_limit})",
-                refusal,
-            )
-        weights = {neuron.uid: 0.0 for neuron in metagraph.neurons}
-        for entry in entries:
-            neuron = metagraph.by_hotkey.get(entry.hotkey)
-            if neuron is not None:
-                weights[neuron.uid] = entry.weight
-        mode = (
-            CommitMode.COMMIT_REVEAL
-            if hyperparameters.commit_reveal_weights_enabled
-            else CommitMode.SET
-        )
+        weights, weights_epoch, mode = plan.weights, plan.weights_epoch, plan.mode
         try:
             # An automatic attempt claims its epoch in the same transaction: the safety net
             # under the lease (two replicas that both believe they lead commit it once).
@@ -466,7 +368,7 @@ class Committer:
         )
         self.state = "committing"
         self._attempt = asyncio.create_task(
-            self._run(record, head, epoch, weights, hyperparameters), name="weight-commit"
+            self._run(record, head, epoch, weights, plan.hyperparameters), name="weight-commit"
         )
         return record
 

@@ -84,6 +84,8 @@ class FakeWriter:
         self.failures = 0
         self.error: Exception = ExtrinsicFailed("set_weights failed: SettingWeightsTooFast", "X")
         self.landing_block = 0
+        #: Set: each write waits until it is (a write in flight, for as long as a test needs).
+        self.hold: asyncio.Event | None = None
 
     async def _write(
         self,
@@ -94,6 +96,8 @@ class FakeWriter:
         reveal_round: int | None,
     ) -> ExtrinsicReceipt:
         self.calls.append((mode, netuid, dict(weights)))
+        if self.hold is not None:
+            await self.hold.wait()
         if self.failures:
             self.failures -= 1
             raise self.error
@@ -319,11 +323,15 @@ async def test_two_commits_asked_at_once_start_one_attempt(store: WeightStore) -
     reader.head = ref(30)
     committer, _ = make(store, reader, writer, auto_commit=False)
     await store.set_weight(27, "hotkey-0", 1.0)
+    # The first attempt stays in flight until both were asked (a write that lands at once
+    # would let the second start after it, rightly: that is not what this tests).
+    writer.hold = asyncio.Event()
     results = await asyncio.gather(
         committer.commit_now(), committer.commit_now(), return_exceptions=True
     )
     refused = [r for r in results if isinstance(r, CommitRefused)]
     assert len(refused) == 1 and refused[0].reason == "in_flight"
+    writer.hold.set()
     await committer.wait()
     assert len(writer.calls) == 1 and len(await store.commits()) == 1
 
