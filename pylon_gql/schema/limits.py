@@ -186,6 +186,16 @@ def estimate_values(
         total = 0
         for node, owner in _fields(schema, parent, selection_set, fragments, seen):
             name = node.name.value
+            if owner is root and name == "history":
+                # a series: each point a block (a cold one costs as any), the list that long
+                points = history_points(node, variables)
+                blocks.update(points)
+                inner = get_named_type(owner.fields[name].type)
+                below = 0
+                if node.selection_set is not None and isinstance(inner, GraphQLObjectType):
+                    below = selection(inner, node.selection_set, seen)
+                total += 1 + max(len(points), 1) * below
+                continue
             if owner is root and name in BLOCK_ARGUMENT:
                 number = _argument(node, BLOCK_ARGUMENT[name], variables)
                 if isinstance(number, int) and not isinstance(number, bool):
@@ -210,6 +220,35 @@ def estimate_values(
         return total
 
     return selection(root, operation.selection_set, frozenset()), blocks
+
+
+#: Points a `history` series is taken to hold when its arguments do not tell (variables that
+#: are not numbers yet, a `toBlock` left out): the default PYLON_MAX_HISTORY_POINTS.
+HISTORY_POINTS = 500
+
+
+def history_points(node: FieldNode, variables: Mapping[str, Any]) -> list[int]:
+    """The blocks of a `history` field, when its arguments are numbers (at most
+    HISTORY_POINTS; none for arguments the resolver refuses), else a stand-in list of
+    HISTORY_POINTS blocks below 0, which no cache holds."""
+    start = _argument(node, "fromBlock", variables)
+    end = _argument(node, "toBlock", variables)
+    step = _argument(node, "step", variables)
+    step = 1 if step is None else step
+
+    def number(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    if (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and isinstance(step, int)
+        and all(number(n) for n in (start, end, step))
+    ):
+        if step < 1 or start < 0 or end < start:
+            return []  # BAD_USER_INPUT from the resolver, which reads nothing
+        return list(range(start, min(end, start + step * (HISTORY_POINTS - 1)) + 1, step))
+    return list(range(-HISTORY_POINTS, 0))
 
 
 def _list_size(

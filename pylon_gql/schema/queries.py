@@ -13,6 +13,7 @@ from .arguments import check_ss58
 from .chain_commits import PendingWeightCommitInfo, RevealedCommitmentInfo
 from .context import Info
 from .errors import ApiError, BadUserInput, ErrorCode
+from .history import FromBlock, Step, ToBlock, history_of
 from .neuron_details import fill_details, selected_names
 from .neurons import Metagraph, Neuron
 from .subnets import SubnetInfo, SubnetOrderBy, SubnetWhere, subnets_at
@@ -190,6 +191,27 @@ class Query:
         check_netuid(netuid)
         ref = await resolve_block(info, block)
         return Subnet.from_model(await info.context.reader.subnet(ref, netuid), ref)
+
+    @strawberry.field(
+        description=(
+            "A subnet's metagraph at evenly spaced blocks, `fromBlock` to `toBlock` every "
+            "`step` (at most PYLON_MAX_HISTORY_POINTS points), oldest first: select any "
+            "metagraph field for a chart, e.g. `neurons(where: {uids: [5]}) { stake }`."
+        )
+    )
+    async def history(
+        self,
+        info: Info,
+        from_block: FromBlock,
+        to_block: ToBlock,
+        step: Step = 1,
+        netuid: SubnetNumber = None,
+    ) -> list[Metagraph]:
+        check_netuid(netuid)
+        try:
+            return await history_of(info, from_block, to_block, step, netuid)
+        except ValueError as error:
+            raise BadUserInput(str(error)) from error
 
     @strawberry.field(
         description=(

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     max_aliases: int = Field(32, ge=1, description="Most aliases a query may use.")
     max_tokens: int = Field(4000, ge=1, description="Most tokens a query document may have.")
     max_page_size: int = Field(4096, ge=1, description="Most neurons one list returns.")
+    max_history_points: int = Field(
+        500, ge=1, description="Most points (blocks) one `history` series holds."
+    )
     max_body_bytes: int = Field(
         1_048_576,
         ge=1024,

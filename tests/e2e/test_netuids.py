@@ -140,7 +140,8 @@ async def test_the_readmes_multi_subnet_examples_answer(served: Served) -> None:
     assert examples
     number, _ = await _head(served)
     for example in examples:
-        answer = await served.query(example, {"block": number, "ahead": number + 1000})
+        variables = {"block": number, "ahead": number + 1000, "from": number, "to": number}
+        answer = await served.query(example, variables)
         assert "errors" not in answer, (example, answer)
         assert answer["data"], example
     data = (await served.query(examples[0], {"block": number}))["data"]
