@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,6 +18,7 @@ from ..committer import CommitRefused as Refused
 from ..store import WeightRangeError
 from ..validation import address_problem, delta_problem, weight_problem
 from ..writes import wait_until_served
+from .admin_args import call_args, read_back
 from .context import Info
 from .mechanisms import MechanismArg, check_mechanism
 from .permissions import HasValidatorHotkey, IsOwner, IsValidator, OwnsSubnet, write_path
@@ -425,7 +426,7 @@ class Mutation:
             return _invalid(f"the runtime has no AdminUtils.{call_name}")
         if not call.per_subnet:
             return _invalid(f"AdminUtils.{call_name} is not a subnet hyperparameter")
-        args, problem = _call_args(call, value)
+        args, problem = call_args(call, value)
         if problem is not None:
             return _invalid(f"AdminUtils.{call_name}: {problem}")
         owner = writes.signers.owner
@@ -442,66 +443,6 @@ class Mutation:
         return SetHyperparameterSuccess(
             block=BlockRef.from_model(receipt.block),
             call=call_name,
-            value=_read_back(call, hyperparameters),
+            value=read_back(call, hyperparameters),
             hyperparameters=Hyperparameters.from_model(hyperparameters, receipt.block),
         )
-
-
-def _coerce(arg: models.AdminCallArg, value: Any) -> tuple[Any, str | None]:
-    kind = arg.kind
-    if kind == "bool":
-        if not isinstance(value, bool):
-            return None, f"`{arg.name}` must be a boolean, got {value!r}"
-        return value, None
-    if kind[0] in "ui" and kind[1:].isdigit():
-        if isinstance(value, bool) or not isinstance(value, int):
-            return None, f"`{arg.name}` must be an integer ({kind}), got {value!r}"
-        bits = int(kind[1:])
-        low, high = (
-            (0, 2**bits - 1) if kind[0] == "u" else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
-        )
-        if not low <= value <= high:
-            return None, f"`{arg.name}` must be in [{low}, {high}] ({kind}), got {value}"
-        return value, None
-    if kind == "account":
-        if not isinstance(value, str) or address_problem(value):
-            return None, f"`{arg.name}` must be an SS58 address, got {value!r}"
-        return value, None
-    if kind == "enum":
-        if value not in arg.variants:
-            return None, f"`{arg.name}` must be one of {', '.join(arg.variants)}, got {value!r}"
-        return value, None
-    return None, f"`{arg.name}` has a type the API cannot set"
-
-
-def _call_args(call: models.AdminCall, value: Any) -> tuple[dict[str, Any], str | None]:
-    wanted = call.subnet_args
-    if len(wanted) == 1 and not isinstance(value, dict):
-        values = {wanted[0].name: value}
-    elif isinstance(value, dict):
-        values = value
-    else:
-        names = ", ".join(arg.name for arg in wanted)
-        return {}, f"takes {len(wanted)} arguments: give an object with {names}"
-    missing = [arg.name for arg in wanted if arg.name not in values]
-    extra = [key for key in values if key not in {arg.name for arg in wanted}]
-    if missing or extra:
-        return {}, f"arguments are {', '.join(a.name for a in wanted)} (missing: {missing}, " + (
-            f"unknown: {extra})"
-        )
-    args: dict[str, Any] = {}
-    for arg in wanted:
-        coerced, problem = _coerce(arg, values[arg.name])
-        if problem is not None:
-            return {}, problem
-        args[arg.name] = coerced
-    return args, None
-
-
-def _read_back(call: models.AdminCall, hyperparameters: models.Hyperparameters) -> Any:
-    """The value(s) the call set, as `hyperparameters` shows them (None: it does not)."""
-    if len(call.subnet_args) == 1:
-        field = models.hyperparameter_set_by(call.name)
-        return getattr(hyperparameters, field, None)
-    values = {arg.name: getattr(hyperparameters, arg.name, None) for arg in call.subnet_args}
-    return None if any(value is None for value in values.values()) else values
