@@ -39,8 +39,8 @@ async def main(points: int) -> None:
         while simnet.finalized_number < first + points + 5:
             await simnet.produce_blocks(16)
         made = time.perf_counter() - start
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
+        settings = Settings(
+            _env_file=None,  # pyright: ignore[reportCallIssue]
             network=simnet.url,
             cache_blocks=points + 16,
             max_history_points=points,
