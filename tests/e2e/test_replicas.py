@@ -261,8 +261,15 @@ async def test_a_thousand_concurrent_increments_over_both_replicas_on_postgres(
     try:
 
         def values(name: str) -> dict[str, Any]:
+            # The increments take turns on one row's lock: on a loaded machine the last wait
+            # longer than the default 20 s request timeout; the count is what is tested.
             return replica_values(
-                simnet.url, postgres_url, tmp_path, name, health_max_head_age=3600
+                simnet.url,
+                postgres_url,
+                tmp_path,
+                name,
+                health_max_head_age=3600,
+                request_timeout=120,
             )
 
         async with (

@@ -96,6 +96,9 @@ def server_settings(data_dir: Path, **values: Any):
         "owner_tokens": OWNER,
         "max_weights_batch": 8,
         "auto_commit": False,
+        # 1000 deltas to one row take turns on its lock: on a loaded CI machine the last ones
+        # wait longer than the default 20 s. What is tested is the count, not the wait.
+        "request_timeout": 120,
     }
     return settings_for(**{**base, **values})
 
