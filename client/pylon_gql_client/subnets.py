@@ -1,5 +1,5 @@
-"""`subnets(...)`: every subnet at a block (a base class of `AsyncPylonClient`, as `full_reads`
-is)."""
+"""`subnets(...)`: every subnet at a block, and `history(...)`: a subnet's metagraph over a
+range of blocks (a base class of `AsyncPylonClient`, as `full_reads` is)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .full_reads import _input
+from .models import Metagraph, NeuronFilter, NeuronOrder
 from .subnet_models import SubnetFilter, SubnetInfo, SubnetOrder
 
 
 class SubnetReads:
-    """Reads of every subnet at a block."""
+    """Reads across subnets and blocks."""
 
     async def _query(self, name: str, variables: Mapping[str, Any] | None = None) -> Any:
         raise NotImplementedError  # AsyncPylonClient's
@@ -34,3 +35,32 @@ class SubnetReads:
             },
         )
         return [SubnetInfo.model_validate(subnet) for subnet in value]
+
+    async def history(
+        self,
+        from_block: int,
+        to_block: int,
+        *,
+        step: int = 1,
+        netuid: int | None = None,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+    ) -> list[Metagraph]:
+        """Subnet `netuid`'s metagraph (the server's subnet when None) at `from_block`,
+        `from_block + step`, ... up to `to_block` (at most the server's
+        PYLON_MAX_HISTORY_POINTS points), each with its neurons filtered, ordered and cut to
+        `first` as `metagraph(...)`'s: a chart's series."""
+        value = await self._query(
+            "history",
+            {
+                "netuid": netuid,
+                "from": from_block,
+                "to": to_block,
+                "step": step,
+                "where": _input(where, NeuronFilter),
+                "orderBy": _input(order_by, NeuronOrder),
+                "first": first,
+            },
+        )
+        return [Metagraph.model_validate(point) for point in value]

@@ -129,6 +129,7 @@ class PylonClient:
     events = _blocking(AsyncPylonClient.events)
     neuron_page = _blocking(AsyncPylonClient.neuron_page)
     subnets = _blocking(AsyncPylonClient.subnets)
+    history = _blocking(AsyncPylonClient.history)
 
     @overload
     def neurons(

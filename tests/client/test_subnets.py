@@ -54,3 +54,23 @@ async def test_the_blocking_client_lists_subnets(server: Server) -> None:
 
     subnets = await asyncio.to_thread(blocking)
     assert {1, 2} <= {s.netuid for s in subnets}
+
+
+async def test_history_as_single_metagraphs(client: AsyncPylonClient, server: Server) -> None:
+    simnet = server.simnet
+    start = simnet.finalized_number
+    while simnet.finalized_number < start + 6:
+        await simnet.produce_blocks(1)
+    await server.wait_for_head(start + 6)
+    series = await client.history(
+        start + 1, start + 6, step=2, netuid=2, where={"uids": [0, 1]}, first=2
+    )
+    assert [m.block.number for m in series] == [start + 1, start + 3, start + 5]
+    for point in series:
+        single = await client.metagraph(point.block.number, where={"uids": [0, 1]})
+        assert point.netuid == 2 and single.netuid == 1
+        assert [n.uid for n in point.neurons] == [0, 1]
+        assert point.neuron_count != single.neuron_count  # subnet 2's, not the served one's
+    served = await client.history(start + 1, start + 1)
+    single = await client.metagraph(start + 1)
+    assert served == [single]
