@@ -116,11 +116,14 @@ def start_logging(settings: Settings) -> None:
 def serve(host: str | None, port: int | None, network: str | None) -> None:
     """Serve the GraphQL API (by default over the embedded simulated chain)."""
     settings = load_settings(host=host, port=port, network=network)
+    import asyncio
+
     from .settings import SettingsError
-    from .startup_checks import check_local
+    from .startup_checks import check_database_reachable, check_local
 
     try:
         check_local(settings)  # before the slow part of the start
+        asyncio.run(check_database_reachable(settings.resolved_database_url()))
     except SettingsError as error:
         refuse(error)
     start_logging(settings)

@@ -23,7 +23,7 @@ from .keys import load_signers
 from .leadership import Coordination, Leadership, coordination_for
 from .redaction import REVEAL
 from .settings import Settings, SettingsError
-from .startup_checks import check_chain
+from .startup_checks import check_chain, check_database_reachable
 from .store import WeightStore, replica_id
 from .writes import WritePath
 
@@ -66,6 +66,8 @@ class Services:
 
     async def start(self) -> None:
         try:
+            # Before anything slow or noisy: a database that is down is one line.
+            await check_database_reachable(self.settings.resolved_database_url())
             # Connects in the background: a broker that is down shows in /health.
             await self.hub.start()
             url = self.settings.network_url

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Seconds a PostgreSQL login may take at the start (an address that drops packets hangs).
+_DATABASE_LOGIN_TIMEOUT = 10
 _DATABASE_EXAMPLES = "sqlite://<path> or postgres://<user>:<password>@<host>:<port>/<database>"
 
 
@@ -113,6 +115,25 @@ def check_database_url(url: str) -> None:
             f"a {scheme}:// database needs the `{driver}` package, which is not installed: "
             f"pip install {install}, or use sqlite://<path>",
         ) from None
+
+
+async def check_database_reachable(url: str) -> None:
+    """A PostgreSQL database at `url` answers a login (raises `StoreUnavailable`, a
+    `SettingsError`): checked before the slow part of the start, so that a database that is down
+    or a wrong password is one line, not a stack of retries. SQLite needs no check here."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import asyncpg
+
+    from .store.errors import StoreUnavailable, unreachable
+
+    try:
+        connection = await asyncpg.connect(url, timeout=_DATABASE_LOGIN_TIMEOUT)
+    except Exception as exc:
+        if unreachable(exc) or isinstance(exc, TimeoutError):
+            raise StoreUnavailable(url, exc) from None
+        raise
+    await connection.close()
 
 
 async def check_chain(settings: Settings, client: ChainClient) -> None:

@@ -58,7 +58,11 @@ REFUSED: list[tuple[str, str | Callable[[Path], str], str]] = [
     (
         "DATABASE_URL",
         lambda _: "postgres://pylon:secret@127.0.0.1/pylon",
-        "pip install 'pylon-gql[postgres]'",
+        # Without asyncpg, how to get it; with it, that nothing answers there (port 5432 of
+        # this machine: no server, or one that refuses this user).
+        "pip install 'pylon-gql[postgres]'"
+        if importlib.util.find_spec("asyncpg") is None
+        else "cannot open the database postgres://***@127.0.0.1/pylon",
     ),
     ("CHAIN_TIMEOUT", lambda _: "inf", "finite number"),
     ("CHAIN_TIMEOUT", lambda _: "nan", "finite number"),
@@ -87,8 +91,6 @@ _CHAIN_CASES = {"NETUID", "COMMIT_WINDOW_START_OFFSET"}
 def test_serve_refuses_an_impossible_setting_in_one_line(
     tmp_path: Path, variable: str, value: Callable[[Path], str], says: str
 ) -> None:
-    if variable == "DATABASE_URL" and "asyncpg" in says and importlib.util.find_spec("asyncpg"):
-        pytest.skip("asyncpg is installed here")
     env = {key: v for key, v in os.environ.items() if not key.startswith("PYLON_")}
     env |= {"PYLON_PORT": "0", "PYLON_DATA_DIR": str(tmp_path / "data")}
     if variable in _CHAIN_CASES:
