@@ -141,21 +141,25 @@ async def test_serve_at_debug_logs_no_token(tmp_path: Path) -> None:
         "PYLON_VALIDATOR_TOKENS": VALIDATOR,
         "PYLON_OWNER_TOKENS": "owner-secret-77aa",
     }
-    process = await asyncio.create_subprocess_exec(
-        PYLON_GQL,
-        "serve",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    # Into a file, not a pipe: at DEBUG the start alone writes more than a pipe holds, and an
+    # unread pipe would stall the server's logging (and so the server) until the test ends.
+    log_file = tmp_path / "serve.log"
+    with log_file.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            PYLON_GQL,
+            "serve",
+            cwd=tmp_path,
+            env=env,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )
     try:
         await _send_tokens_every_way(f"http://127.0.0.1:{port}")
     finally:
         process.send_signal(signal.SIGINT)
         async with asyncio.timeout(PATIENCE):
-            output, _ = await process.communicate()
-    log = output.decode()
+            await process.wait()
+    log = log_file.read_text()
     # The lines that would carry a token are there, without it.
     assert '"GET /graphql?[redacted] HTTP/1.1" 200' in log, log[-3000:]
     assert '"WebSocket /graphql?[redacted]"' in log, log[-3000:]
