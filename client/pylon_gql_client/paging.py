@@ -7,7 +7,7 @@ the list at that block however the chain moves meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 from .full_reads import _input
@@ -57,7 +57,7 @@ class NeuronPaging:
         where: NeuronFilter | Mapping[str, Any] | None = None,
         order_by: NeuronOrder | Mapping[str, Any] | None = None,
         page_size: int | None = None,
-    ) -> AsyncIterator[Neuron]:
+    ) -> AsyncGenerator[Neuron]:
         """Every neuron the filter keeps, in order, page by page (`page_size` each, the
         server's page size when None), all at one block: the head's when `block` is None."""
         after: str | None = None

@@ -16,6 +16,7 @@ from collections.abc import (
     Collection,
     Coroutine,
     Generator,
+    Mapping,
 )
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar, Unpack, overload
@@ -23,7 +24,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar, Unpack, overload
 from .api import NeuronQuery
 from .client import AsyncPylonClient, ClientOptions
 from .errors import SyncClientInEventLoop
-from .models import Block, Epoch, Neuron, WeightCommit
+from .models import Block, Epoch, Neuron, NeuronFilter, NeuronOrder, WeightCommit
 from .partial import Chosen, FieldNames, NeuronField, PartialNeuron
 
 P = ParamSpec("P")
@@ -160,6 +161,23 @@ class PylonClient:
         """The neurons of `metagraph(...)`, all fields or those of `fields` (see the async
         client)."""
         return self._run(self.aio.neurons(block, fields=fields, **query))
+
+    def iter_neurons(
+        self,
+        block: int | None = None,
+        *,
+        netuid: int | None = None,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+    ) -> Generator[Neuron]:
+        """Every neuron the filter keeps, in order, page by page, all at one block (see the
+        async client)."""
+        return self._iterate(
+            self.aio.iter_neurons(
+                block, netuid=netuid, where=where, order_by=order_by, page_size=page_size
+            )
+        )
 
     def subscribe_blocks(
         self, from_block: int | None = None, *, max_reconnects: int | None = None

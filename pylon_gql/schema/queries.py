@@ -8,7 +8,7 @@ import strawberry
 
 from .. import models
 from ..chain.epochs import epoch_at
-from ..chain.errors import BlockNotFound
+from ..chain.errors import BlockNotFound, FutureBlock
 from .arguments import check_ss58
 from .chain_commits import PendingWeightCommitInfo, RevealedCommitmentInfo
 from .context import Info
@@ -337,6 +337,10 @@ async def _subnet_exists(info: Info, ref: models.BlockRef, netuid: int | None) -
     await info.context.reader.hyperparameters(ref, netuid)
 
 
+#: The largest block number a GraphQL Int holds.
+_LARGEST_INT = 2**31 - 1
+
+
 async def _predicted_epoch(
     info: Info, head: models.BlockRef, number: int, netuid: int | None
 ) -> Epoch:
@@ -351,6 +355,9 @@ async def _predicted_epoch(
         commit_window_start_offset=settings.commit_window_start_offset,
         commit_window_end_buffer=settings.commit_window_end_buffer,
     )
+    if epoch.end > _LARGEST_INT:
+        # Its end would not fit a GraphQL Int: too far ahead to answer, as any read there.
+        raise FutureBlock(number, head.number)
     return Epoch.from_model(epoch, head, predicted=True)
 
 

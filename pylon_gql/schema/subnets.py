@@ -12,7 +12,7 @@ from ..chain.epochs import epoch_at
 from ..chain.errors import NoEpochs
 from ..models_subnets import SubnetOverview
 from .context import Info
-from .neurons import OrderDirection
+from .neuron_lists import OrderDirection
 from .types import BigInt, BlockRef, Epoch
 
 _TOKENS = "in tokens (rao / 10^9)"

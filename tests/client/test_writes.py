@@ -45,7 +45,8 @@ async def test_set_weights_then_read_them(
     assert by_hotkey[hotkeys[0]] == 1.0 and by_hotkey[hotkeys[1]] == 2.5
     raw = await server.query(
         """{ weights { block { number hash } epoch { block { number hash } netuid tempo index
-             start end blocksRemaining commitWindow { start end open } }
+             start end blocksRemaining commitWindow { start end open }
+             forBlock predicted }
              weights { hotkey weight updatedAt mechanism } mechanism } }""",
         token=VALIDATOR_TOKEN,
     )
@@ -127,7 +128,8 @@ async def test_commit_weights_refused_and_the_list_of_commits(
     commits = await validator.weight_commits(last=5)
     raw = await server.query(
         """{ weightCommits(last: 5) { id block { number hash } epoch { block { number hash }
-             netuid tempo index start end blocksRemaining commitWindow { start end open } }
+             netuid tempo index start end blocksRemaining commitWindow { start end open }
+             forBlock predicted }
              netuid mode uidCount digest revealRound status error createdAt updatedAt
              replica mechanism } }""",
         token=VALIDATOR_TOKEN,

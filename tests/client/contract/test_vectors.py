@@ -137,9 +137,16 @@ async def test_blocks(sides: Sides) -> None:
 
         return call
 
+    def code(vector: dict[str, Any], read: str) -> str | None:
+        # An epoch past the head is predicted from the head's tempo (`predicted: true`), not
+        # refused: what "when does the next epoch start" asks.
+        if read == "epoch" and "ahead" in vector:
+            return None
+        return vector["code"]
+
     reads = ("metagraph", "epoch", "hyperparameters", "subnet", "commitments", "weights")
     cases = [
-        (f"{read}({v})", expected(v["code"]), at(v, read))
+        (f"{read}({v})", expected(code(v, read)), at(v, read))
         for v in VECTORS["blocks"]
         for read in reads
     ]
