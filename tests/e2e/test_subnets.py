@@ -108,7 +108,9 @@ async def test_where_and_order_by(served: Served) -> None:
         return [s["netuid"] for s in answer["data"]["subnets"]]
 
     assert await ask({"netuids": [2, 99]}) == [2]
-    assert await ask({"minNeurons": 1000}) == [s["netuid"] for s in every if s["neuronCount"] >= 1000]
+    assert await ask({"minNeurons": 1000}) == [
+        s["netuid"] for s in every if s["neuronCount"] >= 1000
+    ]
     name = every[0]["name"]
     assert await ask({"nameContains": name[1:4].upper()}) == [
         s["netuid"] for s in every if name[1:4].lower() in s["name"].lower()
