@@ -61,8 +61,18 @@ Headers = tuple[tuple[bytes, bytes], ...]
 #: A request as the fast lane remembers it: (method, body or query string, its headers).
 Asked = tuple[str, bytes, Headers]
 #: A reply made for an `Asked`: (the head it was made at, until when it holds (perf_counter),
-#: status, headers without the request id, body, the key template, the key).
-Reply = tuple[BlockRef | None, float, int, list[tuple[bytes, bytes]], bytes, KeyTemplate, CacheKey]
+#: status, headers without the request id, body, the key template, the key, the client's own
+#: request id when it sent a tame one).
+Reply = tuple[
+    BlockRef | None,
+    float,
+    int,
+    list[tuple[bytes, bytes]],
+    bytes,
+    KeyTemplate,
+    CacheKey,
+    bytes | None,
+]
 
 
 class Judged(NamedTuple):
@@ -116,34 +126,22 @@ class FastLane:
             return
         started = time.perf_counter()
         listed = tuple(scope["headers"])
-        judged = self._judged.get(listed)
-        if judged is None:
-            judged = self._judge(listed)
-        lane, json, authorization, gzipped, if_none_match, client_id = judged
-        if not lane:
-            await self.app(scope, receive, send)
-            return
         method = scope["method"]
         message: Message | None = None  # the body's first message, read here
+        raw: bytes | None
         if method == "GET":
-            raw: bytes = scope["query_string"]
-        elif method == "POST" and json:
+            raw = scope["query_string"]
+        elif method == "POST":
             message = await receive()
-            raw = message.get("body", b"")
+            body: bytes = message.get("body", b"")
             if (
                 message["type"] != "http.request"
                 or message.get("more_body", False)
-                or len(raw) > self.max_body_bytes
+                or len(body) > self.max_body_bytes
             ):
-                # In several messages (or too large, or the client left): read the rest, or
-                # hand on what came for the app to refuse.
-                whole, read = await _read_body(receive, self.max_body_bytes, message)
-                receive = _replaying(read, receive)
-                message = None
-                if whole is None:
-                    await self.app(scope, receive, send)
-                    return
-                raw = whole
+                raw = None  # not one message of a body the app takes: see below
+            else:
+                raw = body
         else:
             await self.app(scope, receive, send)
             return
@@ -152,10 +150,29 @@ class FastLane:
         if generation != self._generation:  # an answer left the store: replies may name it
             self._replies.clear()
             self._generation = generation
-        asked = (method, raw, listed)
-        reply = self._replies.get(asked)
         head = responses.prerenderer.head
+        reply = None if raw is None else self._replies.get((method, raw, listed))
         if reply is None or reply[0] is not head or started >= reply[1]:
+            # Not answered just now: what its headers decide, then the key of its answer.
+            judged = self._judged.get(listed)
+            if judged is None:
+                judged = self._judge(listed)
+            lane, json, authorization, gzipped, if_none_match, client_id = judged
+            if not lane or (method == "POST" and not json):
+                if message is not None:
+                    receive = _replaying([message], receive)  # the app reads the body again
+                await self.app(scope, receive, send)
+                return
+            if raw is None:
+                assert message is not None
+                # In several messages (or too large, or the client left): read the rest, or
+                # hand on what came for the app to refuse.
+                raw, read = await _read_body(receive, self.max_body_bytes, message)
+                receive = _replaying(read, receive)
+                message = None
+                if raw is None:
+                    await self.app(scope, receive, send)
+                    return
             roles = self._anonymous if authorization is None else responses.roles_of(authorization)
             found = responses.find((method, raw, roles))
             if found is None:
@@ -163,14 +180,16 @@ class FastLane:
                     receive = _replaying([message], receive)  # the app reads the body again
                 await self.app(scope, receive, send)
                 return
-            reply = self._reply(asked, found, head, started, gzipped, if_none_match)
+            reply = self._reply(
+                (method, raw, listed), found, head, started, gzipped, if_none_match, client_id
+            )
         if self.limiter is not None:
             scope[COUNTED] = True
             retry_after = await self.limiter.retry_after(self.limiter.caller(scope))
             if retry_after is not None:
                 await limited_answer(retry_after)(scope, receive, send)
                 return
-        _, _, status, headers, body, template, key = reply
+        _, _, status, headers, body, template, key, client_id = reply
         responses.count(template, key, time.perf_counter() - started)
         request_id = client_id or new_request_id()
         headers = [*headers, (_REQUEST_ID, request_id)]
@@ -193,6 +212,7 @@ class FastLane:
         now: float,
         gzipped: bool,
         if_none_match: bytes | None,
+        client_id: bytes | None,
     ) -> Reply:
         """The reply to a request that found a kept answer, remembered for its next asking."""
         answer, template, key = found
@@ -202,7 +222,8 @@ class FastLane:
             status, headers, body = 304, ready.not_modified, b""
         else:
             status, headers, body = 200, ready.headers, ready.body
-        reply = (head, now + min(holds, REPLY_SECONDS), status, headers, body, template, key)
+        holds_until = now + min(holds, REPLY_SECONDS)
+        reply = (head, holds_until, status, headers, body, template, key, client_id)
         if len(self._replies) >= MAX_REMEMBERED:
             self._replies.clear()
         self._replies[asked] = reply
