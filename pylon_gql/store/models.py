@@ -123,3 +123,7 @@ class CommitClaim(Model):
     class Meta:  # pyright: ignore[reportIncompatibleVariableOverride]
         table = "commit_claim"
         unique_together = (("netuid", "epoch", "mechanism"),)
+
+
+#: The store's tables (aerich's own are not the store's to query).
+TABLES: tuple[type[Model], ...] = (Weight, WeightsEpoch, EpochMechanism, WeightCommit, CommitClaim)

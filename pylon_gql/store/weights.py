@@ -35,8 +35,8 @@ from ..validation import delta_problem, weight_problem
 from . import deltas
 from .commits import CommitLog, EpochAt
 from .errors import StoreUnavailable, WeightRangeError, unreachable
-from .migrations import ensure_sqlite_dir, migrate, tortoise_config
-from .models import EpochMechanism, Weight, WeightsEpoch
+from .migrations import dialect, ensure_sqlite_dir, migrate, tortoise_config
+from .models import TABLES, EpochMechanism, Weight, WeightsEpoch
 from .replica import replica_id
 
 logger = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ class WeightStore(CommitLog):
         """`replica`: this server process's id among the replicas that share the database
         (`PYLON_REPLICA_ID`); default: a generated one (`replica_id`)."""
         self.url = url
+        self._connection = dialect(url)
         self.replica = replica_id(replica)
         self._context: TortoiseContext | None = None
         #: The epoch records as this store last wrote them: a write at the same head needs
@@ -184,6 +185,10 @@ class WeightStore(CommitLog):
         # Our own token per use: TortoiseContext's `with` keeps one token on the context
         # itself, so concurrent tasks cannot share it.
         token = _current_context.set(self._context)
+        # Tortoise binds the model classes (process-wide) to the connection name of the last
+        # init: a process holding stores of both dialects (the tests) points them back at ours.
+        for table in TABLES:
+            table._meta.default_connection = self._connection  # pyright: ignore[reportPrivateUsage]
         try:
             yield
         except BaseException:
