@@ -48,23 +48,38 @@ class AsyncApi(ABC):
     @abstractmethod
     async def close(self) -> None: ...
 
-    async def metagraph(self, block: int | None = None, **query: Unpack[NeuronQuery]) -> Metagraph:
-        """The subnet's neurons at `block` (the head when None), filtered (`where`), ordered
-        (`order_by`) and paged (`first` from `offset`)."""
-        return await self._metagraph(block, **neuron_query(query))
+    async def metagraph(
+        self, block: int | None = None, *, netuid: int | None = None, **query: Unpack[NeuronQuery]
+    ) -> Metagraph:
+        """Subnet `netuid`'s neurons (the server's subnet, PYLON_NETUID, when None) at `block`
+        (the head when None), filtered (`where`), ordered (`order_by`) and paged (`first` from
+        `offset`). A subnet that does not exist at the block is `NotFound`."""
+        return await self._metagraph(block, netuid, **neuron_query(query))
 
     @abstractmethod
-    def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Awaitable[Metagraph]:
+    def _metagraph(
+        self, block: int | None, netuid: int | None, **query: Unpack[NeuronQuery]
+    ) -> Awaitable[Metagraph]:
         """The metagraph `metagraph` asks for (every argument of `query` given)."""
 
     @overload
     async def neurons(
-        self, block: int | None = None, *, fields: None = None, **query: Unpack[NeuronQuery]
+        self,
+        block: int | None = None,
+        *,
+        netuid: int | None = None,
+        fields: None = None,
+        **query: Unpack[NeuronQuery],
     ) -> list[Neuron]: ...
 
     @overload
     async def neurons(
-        self, block: int | None = None, *, fields: FieldNames[Chosen], **query: Unpack[NeuronQuery]
+        self,
+        block: int | None = None,
+        *,
+        netuid: int | None = None,
+        fields: FieldNames[Chosen],
+        **query: Unpack[NeuronQuery],
     ) -> list[PartialNeuron[Chosen]]: ...
 
     @overload
@@ -72,6 +87,7 @@ class AsyncApi(ABC):
         self,
         block: int | None = None,
         *,
+        netuid: int | None = None,
         fields: Collection[NeuronField],
         **query: Unpack[NeuronQuery],
     ) -> list[PartialNeuron[NeuronField]]: ...
@@ -80,6 +96,7 @@ class AsyncApi(ABC):
         self,
         block: int | None = None,
         *,
+        netuid: int | None = None,
         fields: Collection[NeuronField] | None = None,
         **query: Unpack[NeuronQuery],
     ) -> list[Neuron] | list[PartialNeuron[Any]]:
@@ -89,11 +106,15 @@ class AsyncApi(ABC):
         type error (and an AttributeError). `uid` and `block` are always there."""
         if fields is not None:
             attributes(fields)  # refuses what is no field before anything is sent
-        return await self._neurons(block, fields, **neuron_query(query))
+        return await self._neurons(block, netuid, fields, **neuron_query(query))
 
     @abstractmethod
     def _neurons(
-        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
+        self,
+        block: int | None,
+        netuid: int | None,
+        fields: Collection[str] | None,
+        **query: Unpack[NeuronQuery],
     ) -> Awaitable[list[Neuron] | list[PartialNeuron[Any]]]:
         """The list `neurons` asks for (`fields` checked: known names, not one string; every
         argument of `query` given)."""

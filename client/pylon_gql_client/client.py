@@ -27,7 +27,7 @@ from .errors import (
     error_from_graphql,
     error_from_result,
 )
-from .full_reads import FullMetagraphReads
+from .full_reads import FullMetagraphReads, _input
 from .models import (
     Block,
     Chain,
@@ -38,7 +38,6 @@ from .models import (
     Epoch,
     EpochWeights,
     Hyperparameters,
-    Input,
     Metagraph,
     Neuron,
     NeuronFilter,
@@ -61,15 +60,6 @@ log = logging.getLogger("pylon_gql_client")
 
 #: graphql-transport-ws, chosen explicitly: gql would offer the legacy `graphql-ws` first.
 GRAPHQL_TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
-
-
-def _input(value: Input | Mapping[str, Any] | None, model: type[Input]) -> dict[str, Any] | None:
-    """An input object's GraphQL value, from the model or a dictionary in either naming."""
-    if value is None:
-        return None
-    if isinstance(value, Input):
-        return value.variables()
-    return model.model_validate(value).variables()
 
 
 class ClientOptions(TypedDict, total=False):
@@ -160,14 +150,20 @@ class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
         value = await self._query("block", {"number": number, "hash": hash})
         return None if value is None else Block.model_validate(value)
 
-    async def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Metagraph:
-        value = await self._query("metagraph", _neuron_list_variables(block, **query))
+    async def _metagraph(
+        self, block: int | None, netuid: int | None, **query: Unpack[NeuronQuery]
+    ) -> Metagraph:
+        value = await self._query("metagraph", _neuron_list_variables(block, netuid, **query))
         return Metagraph.model_validate(value)
 
     async def _neurons(
-        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
+        self,
+        block: int | None,
+        netuid: int | None,
+        fields: Collection[str] | None,
+        **query: Unpack[NeuronQuery],
     ) -> list[Neuron] | list[PartialNeuron[Any]]:
-        variables = _neuron_list_variables(block, **query)
+        variables = _neuron_list_variables(block, netuid, **query)
         if fields is None:
             data = await self._http.call(documents.document("metagraph"), variables)
             return [Neuron.model_validate(n) for n in data["metagraph"]["neurons"]]
@@ -175,32 +171,49 @@ class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
         data = await self._http.call(document, variables)
         return [PartialNeuron(n, fields) for n in data["metagraph"]["neurons"]]
 
+    # Every read of one subnet takes `netuid`: the server's subnet (PYLON_NETUID) when None, a
+    # subnet that does not exist at the block `NotFound`.
+
     async def neuron(
-        self, uid: int | None = None, *, hotkey: str | None = None, block: int | None = None
+        self,
+        uid: int | None = None,
+        *,
+        hotkey: str | None = None,
+        block: int | None = None,
+        netuid: int | None = None,
     ) -> Neuron | None:
         """One neuron by uid or hotkey (give one); None for a hotkey not in the subnet."""
-        value = await self._query("neuron", {"uid": uid, "hotkey": hotkey, "block": block})
+        variables = {"uid": uid, "hotkey": hotkey, "block": block, "netuid": netuid}
+        value = await self._query("neuron", variables)
         return None if value is None else Neuron.model_validate(value)
 
-    async def epoch(self, block: int | None = None) -> Epoch:
+    async def epoch(self, block: int | None = None, *, netuid: int | None = None) -> Epoch:
         """The epoch containing `block` (the head when None) and the commit window in it."""
-        return Epoch.model_validate(await self._query("epoch", {"block": block}))
+        return Epoch.model_validate(await self._query("epoch", {"block": block, "netuid": netuid}))
 
-    async def hyperparameters(self, block: int | None = None) -> Hyperparameters:
-        return Hyperparameters.model_validate(
-            await self._query("hyperparameters", {"block": block})
+    async def hyperparameters(
+        self, block: int | None = None, *, netuid: int | None = None
+    ) -> Hyperparameters:
+        variables = {"block": block, "netuid": netuid}
+        return Hyperparameters.model_validate(await self._query("hyperparameters", variables))
+
+    async def subnet(self, block: int | None = None, *, netuid: int | None = None) -> Subnet:
+        return Subnet.model_validate(
+            await self._query("subnet", {"block": block, "netuid": netuid})
         )
 
-    async def subnet(self, block: int | None = None) -> Subnet:
-        return Subnet.model_validate(await self._query("subnet", {"block": block}))
-
-    async def commitment(self, hotkey: str, *, block: int | None = None) -> Commitment | None:
+    async def commitment(
+        self, hotkey: str, *, block: int | None = None, netuid: int | None = None
+    ) -> Commitment | None:
         """What `hotkey` has committed; None when it has committed nothing."""
-        value = await self._query("commitment", {"hotkey": hotkey, "block": block})
+        variables = {"hotkey": hotkey, "block": block, "netuid": netuid}
+        value = await self._query("commitment", variables)
         return None if value is None else Commitment.model_validate(value)
 
-    async def commitments(self, block: int | None = None) -> list[Commitment]:
-        values = await self._query("commitments", {"block": block})
+    async def commitments(
+        self, block: int | None = None, *, netuid: int | None = None
+    ) -> list[Commitment]:
+        values = await self._query("commitments", {"block": block, "netuid": netuid})
         return [Commitment.model_validate(value) for value in values]
 
     async def chain(self) -> Chain:
@@ -371,10 +384,11 @@ class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
                 )
                 await asyncio.sleep(delay)
 
-    async def subscribe_epochs(self) -> AsyncGenerator[Epoch]:
-        """Each epoch as the chain enters it (`newEpoch`). Not resumed: after a disconnect it
-        raises `Unavailable`; read `epoch()` and subscribe again."""
-        async for data in self._subscription("new_epoch"):
+    async def subscribe_epochs(self, *, netuid: int | None = None) -> AsyncGenerator[Epoch]:
+        """Each epoch of subnet `netuid` (the server's when None) as the chain enters it
+        (`newEpoch`). Not resumed: after a disconnect it raises `Unavailable`; read `epoch()`
+        and subscribe again."""
+        async for data in self._subscription("new_epoch", {"netuid": netuid}):
             yield Epoch.model_validate(data["newEpoch"])
 
     async def subscribe_weight_commits(
@@ -464,9 +478,12 @@ class AsyncPylonClient(FullMetagraphReads, NeuronPaging, SubnetReads, AsyncApi):
             raise Unavailable(f"websocket: {error}") from error
 
 
-def _neuron_list_variables(block: int | None, **query: Unpack[NeuronQuery]) -> dict[str, Any]:
+def _neuron_list_variables(
+    block: int | None, netuid: int | None, **query: Unpack[NeuronQuery]
+) -> dict[str, Any]:
     return {
         "block": block,
+        "netuid": netuid,
         "where": _input(query.get("where"), NeuronFilter),
         "orderBy": _input(query.get("order_by"), NeuronOrder),
         "first": query.get("first"),

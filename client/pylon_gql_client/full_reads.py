@@ -25,6 +25,7 @@ from .models import Input, NeuronFilter, NeuronOrder
 
 
 def _input(value: Input | Mapping[str, Any] | None, model: type[Input]) -> dict[str, Any] | None:
+    """An input object's GraphQL value, from the model or a dictionary in either naming."""
     if value is None:
         return None
     if isinstance(value, Input):
@@ -40,16 +41,18 @@ class FullMetagraphReads:
         raise NotImplementedError  # AsyncPylonClient's
 
     async def neuron_details(
-        self, block: int | None = None, **query: Unpack[NeuronQuery]
+        self, block: int | None = None, *, netuid: int | None = None, **query: Unpack[NeuronQuery]
     ) -> list[NeuronDetails]:
         """Each neuron's stake split (alpha, TAO, stake weight), registration block, immunity,
         owner identity, parent and child hotkeys and validator liveness, filtered and paged as
-        `neurons(...)` (the server reads these only for a query that asks for them)."""
+        `neurons(...)` (the server reads these only for a query that asks for them), of subnet
+        `netuid` (the server's when None)."""
         query = neuron_query(query)
         value = await self._query(
             "neuron_details",
             {
                 "block": block,
+                "netuid": netuid,
                 "where": _input(query.get("where"), NeuronFilter),
                 "orderBy": _input(query.get("order_by"), NeuronOrder),
                 "first": query.get("first"),
@@ -64,13 +67,13 @@ class FullMetagraphReads:
         *,
         uids: Sequence[int] | None = None,
         mechanism: int = 0,
+        netuid: int | None = None,
     ) -> list[ChainWeightsRow]:
         """The weights matrix on chain: a row per validator that set weights, or the rows of
         `uids` (the whole matrix of a large subnet is several MB: an anonymous caller is held to
-        `uids`)."""
+        `uids`); of subnet `netuid` (the server's when None)."""
         value = await self._query(
-            "chain_weights",
-            {"block": block, "mechanism": mechanism, "uids": None if uids is None else list(uids)},
+            "chain_weights", _matrix_variables(block, netuid, mechanism, uids)
         )
         return [ChainWeightsRow.model_validate(row) for row in value["chainWeights"]]
 
@@ -80,13 +83,11 @@ class FullMetagraphReads:
         *,
         uids: Sequence[int] | None = None,
         mechanism: int = 0,
+        netuid: int | None = None,
     ) -> list[ChainBondsRow]:
         """The bonds matrix on chain, a row per validator that holds bonds (or those of
-        `uids`)."""
-        value = await self._query(
-            "bonds",
-            {"block": block, "mechanism": mechanism, "uids": None if uids is None else list(uids)},
-        )
+        `uids`); of subnet `netuid` (the server's when None)."""
+        value = await self._query("bonds", _matrix_variables(block, netuid, mechanism, uids))
         return [ChainBondsRow.model_validate(row) for row in value["bonds"]]
 
     async def pending_weight_commits(
@@ -98,10 +99,12 @@ class FullMetagraphReads:
         return [PendingWeightCommit.model_validate(value) for value in values]
 
     async def revealed_commitments(
-        self, hotkey: str | None = None, *, block: int | None = None
+        self, hotkey: str | None = None, *, block: int | None = None, netuid: int | None = None
     ) -> list[RevealedCommitment]:
-        """Commitments the chain revealed: `hotkey`'s, or every hotkey's."""
-        values = await self._query("revealed_commitments", {"hotkey": hotkey, "block": block})
+        """Commitments the chain revealed: `hotkey`'s, or every hotkey's (of subnet `netuid`,
+        the server's when None)."""
+        variables = {"hotkey": hotkey, "block": block, "netuid": netuid}
+        values = await self._query("revealed_commitments", variables)
         return [RevealedCommitment.model_validate(value) for value in values]
 
     async def extrinsics(
@@ -136,3 +139,14 @@ class FullMetagraphReads:
         if value is None:
             return None
         return [ChainEvent.model_validate(e) for e in value["events"]]
+
+
+def _matrix_variables(
+    block: int | None, netuid: int | None, mechanism: int, uids: Sequence[int] | None
+) -> dict[str, Any]:
+    return {
+        "block": block,
+        "netuid": netuid,
+        "mechanism": mechanism,
+        "uids": None if uids is None else list(uids),
+    }

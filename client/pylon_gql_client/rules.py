@@ -177,6 +177,33 @@ def page_problem(first: int | None, offset: int, max_page_size: int) -> str | No
     return None
 
 
+#: The largest subnet number (netuids are u16).
+MAX_NETUID = 65535
+
+
+def netuid_problem(netuid: int | None) -> str | None:
+    """A `netuid` argument outside the subnet numbers (None: the server's subnet)."""
+    if netuid is not None and not 0 <= netuid <= MAX_NETUID:
+        return f"netuid must be between 0 and {MAX_NETUID}; got {netuid}"
+    return None
+
+
+def history_problem(start: int, end: int, step: int, most: int) -> str | None:
+    """A `history` series' bounds: `step` 1 or more, `start` 0 to `end`, at most `most`
+    points (the server's PYLON_MAX_HISTORY_POINTS)."""
+    if step < 1:
+        return f"`step` must be 1 or more; got {step}"
+    if start < 0 or end < start:
+        return f"`fromBlock` must be 0 or more and at most `toBlock`; got {start} to {end}"
+    points = (end - start) // step + 1
+    if points > most:
+        return (
+            f"{points} points asked for ({start} to {end}, every {step}); at most {most} "
+            "(PYLON_MAX_HISTORY_POINTS): raise `step` or narrow the range"
+        )
+    return None
+
+
 def last_commits_problem(last: int) -> str | None:
     if not 0 < last <= MAX_COMMITS:
         return f"`last` must be 1 to {MAX_COMMITS}; got {last}"

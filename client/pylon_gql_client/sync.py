@@ -134,12 +134,22 @@ class PylonClient:
 
     @overload
     def neurons(
-        self, block: int | None = None, *, fields: None = None, **query: Unpack[NeuronQuery]
+        self,
+        block: int | None = None,
+        *,
+        netuid: int | None = None,
+        fields: None = None,
+        **query: Unpack[NeuronQuery],
     ) -> list[Neuron]: ...
 
     @overload
     def neurons(
-        self, block: int | None = None, *, fields: FieldNames[Chosen], **query: Unpack[NeuronQuery]
+        self,
+        block: int | None = None,
+        *,
+        netuid: int | None = None,
+        fields: FieldNames[Chosen],
+        **query: Unpack[NeuronQuery],
     ) -> list[PartialNeuron[Chosen]]: ...
 
     @overload
@@ -147,6 +157,7 @@ class PylonClient:
         self,
         block: int | None = None,
         *,
+        netuid: int | None = None,
         fields: Collection[NeuronField],
         **query: Unpack[NeuronQuery],
     ) -> list[PartialNeuron[NeuronField]]: ...
@@ -155,12 +166,13 @@ class PylonClient:
         self,
         block: int | None = None,
         *,
+        netuid: int | None = None,
         fields: Collection[NeuronField] | None = None,
         **query: Unpack[NeuronQuery],
     ) -> list[Neuron] | list[PartialNeuron[Any]]:
         """The neurons of `metagraph(...)`, all fields or those of `fields` (see the async
         client)."""
-        return self._run(self.aio.neurons(block, fields=fields, **query))
+        return self._run(self.aio.neurons(block, netuid=netuid, fields=fields, **query))
 
     def iter_neurons(
         self,
@@ -185,9 +197,9 @@ class PylonClient:
         """Every block from `from_block`, each once and in order (see the async client)."""
         return self._iterate(self.aio.subscribe_blocks(from_block, max_reconnects=max_reconnects))
 
-    def subscribe_epochs(self) -> Generator[Epoch]:
-        """Each epoch as the chain enters it (see the async client)."""
-        return self._iterate(self.aio.subscribe_epochs())
+    def subscribe_epochs(self, *, netuid: int | None = None) -> Generator[Epoch]:
+        """Each epoch of subnet `netuid` as the chain enters it (see the async client)."""
+        return self._iterate(self.aio.subscribe_epochs(netuid=netuid))
 
     def subscribe_weight_commits(
         self, from_id: int | None = None, *, max_reconnects: int | None = None

@@ -75,10 +75,13 @@ async def test_calls_are_recorded() -> None:
     fake = FakeAsyncPylonClient()
     await fake.neuron(3)
     await fake.neurons(first=2, fields=["stake"])
-    assert fake.calls[0] == Call("neuron", {"uid": 3, "hotkey": None, "block": None})
+    assert fake.calls[0] == Call(
+        "neuron", {"uid": 3, "hotkey": None, "block": None, "netuid": None}
+    )
     assert fake.calls_to("neurons") == [
         {
             "block": None,
+            "netuid": None,
             "where": None,
             "order_by": None,
             "first": 2,
@@ -128,7 +131,7 @@ def test_the_blocking_fake_from_plain_code() -> None:
     fake.answer("epoch", None)
     assert fake.epoch() is None
     assert fake.neuron(0) is not None
-    assert fake.calls_to("neuron") == [{"uid": 0, "hotkey": None, "block": None}]
+    assert fake.calls_to("neuron") == [{"uid": 0, "hotkey": None, "block": None, "netuid": None}]
     fake.fail("head", Unavailable("down"))
     with pytest.raises(Unavailable):
         fake.head()

@@ -26,6 +26,7 @@ from ..models import (
     OrderDirection,
     Subnet,
 )
+from ..subnet_models import SubnetInfo
 from .refusals import (
     bad_input,
     block_in_future,
@@ -36,6 +37,7 @@ from .refusals import (
     variable_refused,
 )
 from .sample import admin_calls
+from .subnets import SubnetData, check_netuid
 
 #: Neuron attribute each order field sorts by.
 ORDER_KEYS: dict[NeuronOrderField, str] = {
@@ -54,7 +56,10 @@ ORDER_KEYS: dict[NeuronOrderField, str] = {
 
 
 class FakeChain:
-    """What the fake reads: canned models (writes replace some), blocks by number."""
+    """What the fake reads: canned models (writes replace some), blocks by number.
+
+    The server's subnet's answers are attributes (the writes land there); the other subnets'
+    are in `others`, by netuid, and `subnet_list` is what `subnets(...)` lists."""
 
     def __init__(self, canned: Mapping[str, Any]) -> None:
         self.head = Block.model_validate(canned["head"])
@@ -65,6 +70,12 @@ class FakeChain:
         self.subnet = Subnet.model_validate(canned["subnet"])
         self.commitments = [Commitment.model_validate(c) for c in canned["commitments"]]
         self.metagraph = Metagraph.model_validate(canned["metagraph"])
+        self.others = {
+            int(netuid): SubnetData.from_json(answers)
+            for netuid, answers in canned.get("otherSubnets", {}).items()
+            if int(netuid) != self.metagraph.netuid
+        }
+        self.subnet_list = [SubnetInfo.model_validate(s) for s in canned.get("subnets", ())]
         self.admin_calls = admin_calls()
         self._new_block = asyncio.Event()
         self._listeners: list[Callable[[Block], None]] = []
@@ -114,6 +125,16 @@ class FakeChain:
         known = self.blocks.get(block)
         return None if known is None else BlockRef(number=known.number, hash=known.hash)
 
+    def ref_at(self, number: int) -> BlockRef:
+        """Block `number`'s ref (at most the head): a block the fake never made (one before
+        its first head) gets a hash made up from its number."""
+        known = self.blocks.get(number)
+        if known is not None:
+            return BlockRef(number=known.number, hash=known.hash)
+        return BlockRef(
+            number=number, hash="0x" + hashlib.sha256(f"fake block {number}".encode()).hexdigest()
+        )
+
     def block(self, number: int | None, hash: str | None) -> Block | None:
         check_ints(number=number)
         if number is not None and hash is not None:
@@ -160,6 +181,32 @@ class FakeChain:
             except TimeoutError:
                 self.produce_blocks(1)
 
+    # --- subnets
+
+    def served(self, netuid: int | None, number: int) -> SubnetData:
+        """Subnet `netuid`'s answers (the server's subnet when None); NOT_FOUND, as the
+        server's, for a subnet the fake does not have (`number`: the block asked)."""
+        if netuid is None or netuid == self.metagraph.netuid:
+            return SubnetData(
+                self.epoch, self.hyperparameters, self.subnet, self.commitments, self.metagraph
+            )
+        found = self.others.get(netuid)
+        if found is None:
+            known = sorted([self.metagraph.netuid, *self.others])
+            raise not_found(
+                f"subnet {netuid} does not exist at block {number} (the fake has subnets "
+                f"{', '.join(map(str, known))})"
+            )
+        return found
+
+    def at(self, block: int | None, netuid: int | None) -> tuple[BlockRef | None, SubnetData]:
+        """A read of one subnet at `block`, judged in the server's order: the netuid, the
+        block (see `resolve`), then whether the subnet exists there."""
+        check_netuid(netuid)
+        ref = self.resolve(block)
+        number = ref.number if ref is not None else block if block is not None else 0
+        return ref, self.served(netuid, number)
+
     # --- neurons
 
     @property
@@ -167,16 +214,23 @@ class FakeChain:
         """hotkey -> uid of the registered neurons."""
         return {n.hotkey: n.uid for n in self.metagraph.neurons}
 
-    def metagraph_at(self, ref: BlockRef | None) -> Metagraph:
-        """The canned metagraph, said to be for `ref` (the fake keeps one state, every block's;
-        None: an older block, answered as canned)."""
-        if ref is None or ref == self.metagraph.block:
-            return self.metagraph
-        neurons = [n.model_copy(update={"block": ref}) for n in self.metagraph.neurons]
-        return self.metagraph.model_copy(update={"block": ref, "neurons": neurons})
+    def metagraph_at(self, ref: BlockRef | None, netuid: int | None = None) -> Metagraph:
+        """Subnet `netuid`'s canned metagraph (the server's subnet's when None), said to be for
+        `ref` (the fake keeps one state, every block's; None: an older block, answered as
+        canned)."""
+        metagraph = self.served(netuid, self.head.number if ref is None else ref.number).metagraph
+        if ref is None or ref == metagraph.block:
+            return metagraph
+        neurons = [n.model_copy(update={"block": ref}) for n in metagraph.neurons]
+        return metagraph.model_copy(update={"block": ref, "neurons": neurons})
 
     def neurons(
-        self, max_page_size: int, ref: BlockRef | None, **query: Unpack[NeuronQuery]
+        self,
+        max_page_size: int,
+        ref: BlockRef | None,
+        *,
+        netuid: int | None = None,
+        **query: Unpack[NeuronQuery],
     ) -> list[Neuron]:
         """The neurons a list keeps, in its order and page, its arguments judged in the
         server's order: the page, then the filter's account keys."""
@@ -212,7 +266,7 @@ class FakeChain:
         for what, keys in (("hotkey", condition.hotkeys), ("coldkey", condition.coldkeys)):
             for key in keys or ():
                 check_account(key, what)
-        metagraph = self.metagraph_at(ref)
+        metagraph = self.metagraph_at(ref, netuid)
         number = metagraph.block.number
         kept = [n for n in metagraph.neurons if _keeps(condition, n, number)]
         key = ORDER_KEYS[order.field]

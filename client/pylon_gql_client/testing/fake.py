@@ -1,12 +1,12 @@
 """A fake pylon-gql client for validators' tests: the client's API, answered from canned data.
 
-    fake = FakeAsyncPylonClient()                      # the built-in sample (subnet 1, 64 uids)
+    fake = FakeAsyncPylonClient()                      # the built-in sample (subnets 1 and 2)
     fake = FakeAsyncPylonClient(block_time=None)       # blocks only when the test makes them
     fake = FakeAsyncPylonClient("tests/metagraph.json")  # or your own JSON (see `sample_data`)
     fake.answer("epoch", my_epoch)                     # a value, or a function of the arguments
     fake.fail("head", Unavailable("node down"))        # make a method raise
     ...
-    assert fake.calls_to("neuron") == [{"uid": 3, "hotkey": None, "block": None}]
+    assert fake.calls_to("neuron") == [{"uid": 3, "hotkey": None, "block": None, "netuid": None}]
 
 It judges its arguments by the server's rules (`pylon_gql_client.rules`: a block past the head
 is `BlockInFuture`, a uid outside the subnet `InvalidInput`, a negative weight
@@ -54,9 +54,10 @@ from ..models import (
 )
 from ..paging import NeuronPaging
 from ..partial import PartialNeuron
-from . import extrinsics
+from ..subnet_models import SubnetFilter, SubnetInfo, SubnetOrder
+from . import extrinsics, subnets
 from .chain import FakeChain
-from .refusals import bad_input, check_account, check_ints, not_found, variable_refused
+from .refusals import bad_input, check_account, check_ints, variable_refused
 from .sample import sample_data
 from .script import Call, Script, scripted, scripted_as
 from .weights import FakeWeights
@@ -93,6 +94,8 @@ class FakeAsyncPylonClient(AsyncApi):
 
     #: Most neurons one list returns (the server's PYLON_MAX_PAGE_SIZE).
     max_page_size = 4096
+    #: Most points one `history` series holds (the server's PYLON_MAX_HISTORY_POINTS).
+    max_history_points = 500
 
     def __init__(
         self, data: Mapping[str, Any] | str | Path | None = None, *, block_time: float | None = 0.1
@@ -183,39 +186,50 @@ class FakeAsyncPylonClient(AsyncApi):
         return self._chain.block(number, hash)
 
     @scripted_as("metagraph")
-    async def _metagraph(self, block: int | None, **query: Unpack[NeuronQuery]) -> Metagraph:
-        ref = self._chain.resolve(block)
-        neurons = self._chain.neurons(self.max_page_size, ref, **query)
-        return self._chain.metagraph_at(ref).model_copy(update={"neurons": neurons})
+    async def _metagraph(
+        self, block: int | None, netuid: int | None, **query: Unpack[NeuronQuery]
+    ) -> Metagraph:
+        ref, _ = self._chain.at(block, netuid)
+        neurons = self._chain.neurons(self.max_page_size, ref, netuid=netuid, **query)
+        return self._chain.metagraph_at(ref, netuid).model_copy(update={"neurons": neurons})
 
     @scripted_as("neurons")
     async def _neurons(
-        self, block: int | None, fields: Collection[str] | None, **query: Unpack[NeuronQuery]
+        self,
+        block: int | None,
+        netuid: int | None,
+        fields: Collection[str] | None,
+        **query: Unpack[NeuronQuery],
     ) -> list[Neuron] | list[PartialNeuron[Any]]:
-        ref = self._chain.resolve(block)
-        neurons = self._chain.neurons(self.max_page_size, ref, **query)
+        ref, _ = self._chain.at(block, netuid)
+        neurons = self._chain.neurons(self.max_page_size, ref, netuid=netuid, **query)
         if fields is None:
             return neurons
         return [PartialNeuron.of(n, fields) for n in neurons]
 
     @scripted
     async def neuron(
-        self, uid: int | None = None, *, hotkey: str | None = None, block: int | None = None
+        self,
+        uid: int | None = None,
+        *,
+        hotkey: str | None = None,
+        block: int | None = None,
+        netuid: int | None = None,
     ) -> Neuron | None:
         check_ints(uid=uid, block=block)
         if (uid is None) == (hotkey is None):
             raise bad_input("give exactly one of `uid` or `hotkey`")
         if hotkey is not None:
             check_account(hotkey, "hotkey")
-        ref = self._chain.resolve(block)
-        metagraph = self._chain.metagraph_at(ref)
+        ref, _ = self._chain.at(block, netuid)
+        metagraph = self._chain.metagraph_at(ref, netuid)
         ref, neurons = ref or metagraph.block, metagraph.neurons
         if hotkey is not None:
             return next((n for n in neurons if n.hotkey == hotkey), None)
         found = next((n for n in neurons if n.uid == uid), None)
         if found is None:
             raise bad_input(
-                f"uid {uid} is out of range: subnet {self._chain.metagraph.netuid} has "
+                f"uid {uid} is out of range: subnet {metagraph.netuid} has "
                 f"{len(neurons)} neurons at block {ref.number} (uids 0 to {len(neurons) - 1})"
             )
         return found
@@ -233,20 +247,21 @@ class FakeAsyncPylonClient(AsyncApi):
         offset: int = 0,
     ) -> NeuronPage:
         check_ints(block=block, netuid=netuid, first=first, offset=offset)
-        ref = self._chain.resolve(block)
-        metagraph = self._chain.metagraph_at(ref)
+        ref, _ = self._chain.at(block, netuid)
+        metagraph = self._chain.metagraph_at(ref, netuid)
         number = metagraph.block.number
-        if netuid is not None and netuid != metagraph.netuid:
-            raise not_found(
-                f"subnet {netuid} does not exist at block {number} (the fake serves subnet "
-                f"{metagraph.netuid})"
-            )
         size = self.max_page_size if first is None else first
         # the whole filtered list (its checks as the server's), then the page of it
         kept = self._chain.neurons(
-            max(len(metagraph.neurons), 1), ref, where=where, order_by=order_by, first=None
+            max(len(metagraph.neurons), 1),
+            ref,
+            netuid=netuid,
+            where=where,
+            order_by=order_by,
+            first=None,
         )
-        self._chain.neurons(self.max_page_size, ref, first=first, offset=offset)  # checks them
+        # checks them
+        self._chain.neurons(self.max_page_size, ref, netuid=netuid, first=first, offset=offset)
         key = f"{number}:{hash((repr(where), repr(order_by))) & 0xFFFFFF:x}"
         start = offset
         if after is not None:
@@ -270,41 +285,72 @@ class FakeAsyncPylonClient(AsyncApi):
     iter_neurons = NeuronPaging.iter_neurons
 
     @scripted
-    async def epoch(self, block: int | None = None) -> Epoch:
+    async def epoch(self, block: int | None = None, *, netuid: int | None = None) -> Epoch:
         head = self._chain.head.number
         if block is not None and not isinstance(block, bool) and block > head:
             check_ints(block=block)
-            predicted = predicted_epoch(self._chain.epoch, block)
+            subnets.check_netuid(netuid)
+            canned = self._chain.served(netuid, head).epoch  # the head's tempo
+            predicted = predicted_epoch(canned, block)
             if predicted.end < 2**31:
                 return predicted
             # Its end past a GraphQL Int: the server refuses it as any read there.
-        self._chain.resolve(block)
-        return self._chain.epoch
+        return self._chain.at(block, netuid)[1].epoch
 
     @scripted
-    async def hyperparameters(self, block: int | None = None) -> Hyperparameters:
-        ref = self._chain.resolve(block)
-        hyperparameters = self._chain.hyperparameters
-        return hyperparameters if ref is None else hyperparameters.model_copy(update={"block": ref})
+    async def hyperparameters(
+        self, block: int | None = None, *, netuid: int | None = None
+    ) -> Hyperparameters:
+        ref, served = self._chain.at(block, netuid)
+        found = served.hyperparameters
+        return found if ref is None else found.model_copy(update={"block": ref})
 
     @scripted
-    async def subnet(self, block: int | None = None) -> Subnet:
-        ref = self._chain.resolve(block)
-        subnet = self._chain.subnet
-        return subnet if ref is None else subnet.model_copy(update={"block": ref})
+    async def subnet(self, block: int | None = None, *, netuid: int | None = None) -> Subnet:
+        ref, served = self._chain.at(block, netuid)
+        return served.subnet if ref is None else served.subnet.model_copy(update={"block": ref})
 
     @scripted
-    async def commitment(self, hotkey: str, *, block: int | None = None) -> Commitment | None:
+    async def commitment(
+        self, hotkey: str, *, block: int | None = None, netuid: int | None = None
+    ) -> Commitment | None:
         check_account(hotkey, "hotkey")
-        ref = self._chain.resolve(block)
-        found = next((c for c in self._chain.commitments if c.hotkey == hotkey), None)
+        ref, served = self._chain.at(block, netuid)
+        found = next((c for c in served.commitments if c.hotkey == hotkey), None)
         return found if found is None or ref is None else found.model_copy(update={"block": ref})
 
     @scripted
-    async def commitments(self, block: int | None = None) -> list[Commitment]:
-        ref = self._chain.resolve(block)
-        found = self._chain.commitments
+    async def commitments(
+        self, block: int | None = None, *, netuid: int | None = None
+    ) -> list[Commitment]:
+        ref, served = self._chain.at(block, netuid)
+        found = served.commitments
         return list(found) if ref is None else [c.model_copy(update={"block": ref}) for c in found]
+
+    @scripted
+    async def subnets(
+        self,
+        block: int | None = None,
+        *,
+        where: SubnetFilter | Mapping[str, Any] | None = None,
+        order_by: SubnetOrder | Mapping[str, Any] | None = None,
+    ) -> list[SubnetInfo]:
+        return subnets.subnets(self._chain, block, where, order_by)
+
+    @scripted
+    async def history(
+        self,
+        from_block: int,
+        to_block: int,
+        *,
+        step: int = 1,
+        netuid: int | None = None,
+        where: NeuronFilter | Mapping[str, Any] | None = None,
+        order_by: NeuronOrder | Mapping[str, Any] | None = None,
+        first: int | None = None,
+    ) -> list[Metagraph]:
+        asked = subnets.HistoryQuery(from_block, to_block, step, netuid, where, order_by, first)
+        return subnets.history(self._chain, self.max_page_size, self.max_history_points, asked)
 
     @scripted
     async def chain(self) -> Chain:
@@ -377,9 +423,9 @@ class FakeAsyncPylonClient(AsyncApi):
     async def set_hyperparameter(self, name: str, value: Any) -> SetHyperparameterSuccess:
         return extrinsics.set_hyperparameter(self._chain, name, value)
 
-    async def subscribe_epochs(self) -> AsyncGenerator[Epoch]:
+    async def subscribe_epochs(self, *, netuid: int | None = None) -> AsyncGenerator[Epoch]:
         """Not faked: raises NotImplementedError (or what `fail` gave)."""
-        self.script.record("subscribe_epochs", {})
+        self.script.record("subscribe_epochs", {"netuid": netuid})
         raise NotImplementedError("the fake does not stream epochs")
         yield self._chain.epoch  # an async generator, like the client's
 

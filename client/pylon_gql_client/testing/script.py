@@ -59,10 +59,24 @@ class Script:
             return False, None
         value = self.answers[method]
         if callable(value):
-            value = value(**arguments)
+            value = value(**_taken(value, arguments))
             if inspect.isawaitable(value):
                 value = await value
         return True, value
+
+
+def _taken(function: Callable[..., Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments an answer function is called with: every one, but those it does not take
+    that were left out (None), so a function written before a method gained an argument
+    (`netuid`) still answers while the call does not use it."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return arguments
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return arguments
+    names = {p.name for p in parameters}
+    return {k: v for k, v in arguments.items() if k in names or v is not None}
 
 
 class Scripted(Protocol):
