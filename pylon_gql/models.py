@@ -174,18 +174,6 @@ def hyperparameter_set_by(call: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Subnet:
-    """Identity and ownership of a subnet (`get_dynamic_info`)."""
-
-    netuid: int
-    name: str
-    symbol: str
-    owner_hotkey: str
-    owner_coldkey: str
-    tempo: int
-
-
-@dataclass(frozen=True, slots=True)
 class Commitment:
     """What a hotkey committed (`Commitments.CommitmentOf`), and at which block."""
 

@@ -41,7 +41,6 @@ from ..models import (
     Hyperparameters,
     Metagraph,
     Neuron,
-    Subnet,
 )
 from ..redaction import redact, redact_url
 from ..scale import Codec
@@ -55,7 +54,6 @@ from .decode import (
     header_number,
     hyperparameters_from_raw,
     neurons_from_scale,
-    subnet_from_raw,
 )
 from .errors import (
     BlockNotFound,
@@ -315,12 +313,7 @@ class ChainClient(FullMetagraphReads, SubnetReads):
         )
         return hyperparameters_from_raw(_of_subnet(raw, netuid, ref))
 
-    async def subnet(self, netuid: int, ref: BlockRef) -> Subnet:
-        raw: Any = await self._at(
-            "dynamic_info",
-            lambda bt: bt.subtensor.subnet_info.get_dynamic_info(netuid, block_hash=ref.hash),
-        )
-        return subnet_from_raw(netuid, _of_subnet(raw, netuid, ref))
+    # `subnet` and `subnets`: subnet_reads.SubnetReads
 
     async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None:
         """What `hotkey` committed on the subnet; ValueError when it is not an SS58 address."""

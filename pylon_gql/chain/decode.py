@@ -23,7 +23,6 @@ from ..models import (
     Hyperparameters,
     Neuron,
     PrometheusInfo,
-    Subnet,
 )
 
 #: The chain keeps fractions (trust, incentive, ...) and weights as u16 proportions of this.
@@ -136,18 +135,6 @@ def hyperparameters_from_raw(raw: dict[str, Any]) -> Hyperparameters:
         else:
             values[name] = value if isinstance(value, bool) else int(value)
     return Hyperparameters(**values)
-
-
-def subnet_from_raw(netuid: int, raw: dict[str, Any]) -> Subnet:
-    """`SubnetInfoRuntimeApi_get_dynamic_info`, the few fields the server serves."""
-    return Subnet(
-        netuid=netuid,
-        name=str(raw["subnet_name"]),
-        symbol=str(raw["token_symbol"]),
-        owner_hotkey=str(raw["owner_hotkey"]),
-        owner_coldkey=str(raw["owner_coldkey"]),
-        tempo=int(raw["tempo"]),
-    )
 
 
 def commitment_from_raw(hotkey: str, raw: dict[str, Any]) -> Commitment | None:

@@ -32,7 +32,6 @@ from ..models import (
     Epoch,
     Hyperparameters,
     Metagraph,
-    Subnet,
 )
 from ..models_block import BlockContent
 from ..models_metagraph import (
@@ -69,7 +68,7 @@ class ChainSource(Protocol):
     async def block(self, ref: BlockRef) -> Block: ...
     async def metagraph(self, netuid: int, ref: BlockRef) -> Metagraph: ...
     async def hyperparameters(self, netuid: int, ref: BlockRef) -> Hyperparameters: ...
-    async def subnet(self, netuid: int, ref: BlockRef) -> Subnet: ...
+    async def subnet(self, netuid: int, ref: BlockRef) -> SubnetOverview: ...
     async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None: ...
     async def commitments(self, netuid: int, ref: BlockRef) -> tuple[Commitment, ...]: ...
     # The full metagraph (`chain.full_reads`).
@@ -238,7 +237,9 @@ class ChainReader:
             "hyperparameters", ref, str(netuid), lambda: self.client.hyperparameters(netuid, ref)
         )
 
-    async def subnet(self, ref: BlockRef, netuid: int | None = None) -> Subnet:
+    async def subnet(self, ref: BlockRef, netuid: int | None = None) -> SubnetOverview:
+        """One subnet at the block, as `subnets` has it (one `get_dynamic_info` call and its
+        storage, not every subnet's)."""
         netuid = self._netuid(netuid)
         return await self._cached(
             "subnet", ref, str(netuid), lambda: self.client.subnet(netuid, ref)

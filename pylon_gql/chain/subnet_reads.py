@@ -1,10 +1,12 @@
-"""Every subnet at a block: `get_all_dynamic_info` (identity, owner, tempo, pool, price,
-emission) and, in one batch of storage keys, each subnet's neuron count, its maximum and its
-registration burn (`SubnetworkN`, `MaxAllowedUids`, `Burn`)."""
+"""Subnets at a block: `get_all_dynamic_info` (identity, owner, tempo, pool, price, emission)
+and, in one batch of storage keys, each subnet's neuron count, its maximum and its registration
+burn (`SubnetworkN`, `MaxAllowedUids`, `Burn`); one subnet the same way, from
+`get_dynamic_info(netuid)` and its own three keys (read together)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from scalecodec.utils.ss58 import ss58_encode
@@ -12,6 +14,7 @@ from turbobt import Bittensor
 
 from ..models import BlockRef
 from ..models_subnets import SubnetOverview
+from .errors import SubnetNotFound
 from .runtime_types import loaded_runtime_types
 from .storage_reads import values_at
 
@@ -26,7 +29,7 @@ _COUNTS = {
 
 
 class SubnetReads:
-    """Reads of every subnet at a block (a base class of `ChainClient`)."""
+    """Reads of subnets at a block (a base class of `ChainClient`)."""
 
     async def _at(self, call: str, request: Callable[[Bittensor], Awaitable[T]]) -> T:
         raise NotImplementedError  # ChainClient's
@@ -39,25 +42,44 @@ class SubnetReads:
                 "SubnetInfoRuntimeApi", "get_all_dynamic_info", block_hash=ref.hash
             )
             infos = [info for info in raw or () if info]
-            types = await loaded_runtime_types(bt)
-            items = {
-                field: types.storage("SubtensorModule", name) for field, name in _COUNTS.items()
-            }
-            keys = {
-                (field, int(info["netuid"])): item.key(int(info["netuid"]))
-                for field, item in items.items()
-                for info in infos
-            }
-            values = await values_at(bt, list(keys.values()), ref.hash)
-            counts: dict[tuple[str, int], int] = {}
-            for (field, netuid), key in keys.items():
-                found = values.get(key.lower())
-                if found is not None:
-                    counts[field, netuid] = int(items[field].value(found))
+            counts = await _counts(bt, [int(info["netuid"]) for info in infos], ref)
             overviews = (overview_from_raw(info, counts, ref) for info in infos)
             return tuple(sorted(overviews, key=lambda s: s.netuid))
 
         return await self._at("all_dynamic_info", read)
+
+    async def subnet(self, netuid: int, ref: BlockRef) -> SubnetOverview:
+        """One subnet at the block, as `subnets` has it; SubnetNotFound when it does not exist
+        there. The storage keys depend on the netuid alone: read beside the dynamic info."""
+
+        async def read(bt: Bittensor) -> tuple[Any, dict[tuple[str, int], int]]:
+            info = bt.subtensor.api_call(
+                "SubnetInfoRuntimeApi", "get_dynamic_info", netuid=netuid, block_hash=ref.hash
+            )
+            return await asyncio.gather(info, _counts(bt, [netuid], ref))
+
+        raw, counts = await self._at("dynamic_info", read)
+        if not raw:
+            raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
+        return overview_from_raw(raw, counts, ref)
+
+
+async def _counts(
+    bt: Bittensor, netuids: Iterable[int], ref: BlockRef
+) -> dict[tuple[str, int], int]:
+    """`_COUNTS`' values of the subnets at the block, by (field, netuid); unset ones left out."""
+    types = await loaded_runtime_types(bt)
+    items = {field: types.storage("SubtensorModule", name) for field, name in _COUNTS.items()}
+    keys = {
+        (field, netuid): item.key(netuid) for field, item in items.items() for netuid in netuids
+    }
+    values = await values_at(bt, list(keys.values()), ref.hash)
+    counts: dict[tuple[str, int], int] = {}
+    for (field, netuid), key in keys.items():
+        found = values.get(key.lower())
+        if found is not None:
+            counts[field, netuid] = int(items[field].value(found))
+    return counts
 
 
 def _text(value: Any) -> str:

@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from .. import metrics
 from ..auth import Authenticator, bearer_token, token_digest
+from ..freshness import head_is_stale
 from ..redaction import redact_url
 from ..settings import Settings
 from .served import RunningServices
@@ -41,7 +42,7 @@ def health(settings: Settings, services: RunningServices) -> tuple[int, dict[str
         state = "unreachable"
     elif head is None or age is None:
         state = "starting"
-    elif age > max_age or (lag is not None and lag > max_lag):
+    elif head_is_stale(age, max_age) or (lag is not None and lag > max_lag):
         state = "stale"
     else:
         state = "ok"

@@ -61,7 +61,10 @@ HEAD_FIELDS = frozenset({"head", "chain", "epoch"})
 #: Root fields fixed by the schema alone.
 STATIC_FIELDS = frozenset({"__typename", "__schema", "__type"})
 #: Fields whose answer changes between blocks: a document selecting one is never cached.
-VOLATILE_FIELDS = frozenset({"headAgeSeconds"})
+VOLATILE_FIELDS = frozenset({"headAgeSeconds", "stale"})
+#: Fields that answer from the head whatever block their root field reads (`Epoch.next` past
+#: the head is predicted from the head's tempo): a document selecting one is keyed by the head.
+HEAD_DEPENDENT_FIELDS = frozenset({"next"})
 
 #: Variables larger than this (as JSON) make an answer not worth keeping.
 MAX_KEY_VARIABLES_BYTES = 16 * 2**10
@@ -139,7 +142,7 @@ def plan_query(query: str, operation_name: str | None, max_tokens: int) -> Query
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    if _selects_volatile(document):
+    if _selects(document, VOLATILE_FIELDS):
         raise Uncacheable("selects a field that changes without a new block")
     defaults: dict[str, object] = {}
     for definition in operation.variable_definitions or ():
@@ -147,7 +150,7 @@ def plan_query(query: str, operation_name: str | None, max_tokens: int) -> Query
         defaults[definition.variable.name.value] = (
             None if default is None else _literal(default, {})
         )
-    always_at_head = False
+    always_at_head = _selects(document, HEAD_DEPENDENT_FIELDS)
     root_fields: set[str] = set()
     block_arguments: list[tuple[_Argument, _Argument | None]] = []
     for field in _root_fields(operation.selection_set, fragments, set()):
@@ -211,7 +214,8 @@ def _root_fields(
     return fields
 
 
-def _selects_volatile(document: DocumentNode) -> bool:
+def _selects(document: DocumentNode, names: frozenset[str]) -> bool:
+    """Whether any operation or fragment of the document selects a field named in `names`."""
     pending: list[SelectionSetNode] = [
         d.selection_set
         for d in document.definitions
@@ -219,7 +223,7 @@ def _selects_volatile(document: DocumentNode) -> bool:
     ]
     while pending:
         for selection in pending.pop().selections:
-            if isinstance(selection, FieldNode) and selection.name.value in VOLATILE_FIELDS:
+            if isinstance(selection, FieldNode) and selection.name.value in names:
                 return True
             inner = getattr(selection, "selection_set", None)
             if inner is not None:

@@ -21,7 +21,6 @@ from ..models import (
     Epoch,
     Hyperparameters,
     Metagraph,
-    Subnet,
 )
 from ..models_block import BlockContent
 from ..models_metagraph import (
@@ -60,7 +59,7 @@ class Reader(Protocol):
         self, ref: BlockRef, netuid: int | None = None
     ) -> Hyperparameters: ...
 
-    async def subnet(self, ref: BlockRef, netuid: int | None = None) -> Subnet: ...
+    async def subnet(self, ref: BlockRef, netuid: int | None = None) -> SubnetOverview: ...
 
     async def epoch(self, ref: BlockRef, netuid: int | None = None) -> Epoch: ...
 

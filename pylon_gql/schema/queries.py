@@ -7,17 +7,18 @@ from typing import Annotated
 import strawberry
 
 from .. import models
-from ..chain.epochs import epoch_at
-from ..chain.errors import BlockNotFound, FutureBlock
+from ..chain.errors import BlockNotFound
+from ..freshness import head_is_stale
 from .arguments import check_ss58
 from .chain_commits import PendingWeightCommitInfo, RevealedCommitmentInfo
 from .context import Info
+from .epoch_reads import predicted_epoch
 from .errors import ApiError, BadUserInput, ErrorCode
 from .history import FromBlock, Step, ToBlock, history_of
 from .neuron_details import fill_details, selected_names
 from .neurons import Metagraph, Neuron
-from .subnets import SubnetInfo, SubnetOrderBy, SubnetWhere, subnets_at
-from .types import Block, BlockRef, Chain, Commitment, Epoch, Hyperparameters, Subnet
+from .subnets import Subnet, SubnetOrderBy, SubnetWhere, served_subnet, subnets_at
+from .types import Block, BlockRef, Chain, Commitment, Epoch, Hyperparameters
 
 #: The largest subnet number (netuids are u16).
 MAX_NETUID = 65535
@@ -181,8 +182,9 @@ class Query:
 
     @strawberry.field(
         description=(
-            "The subnet's name, symbol, owner and tempo at a block; NOT_FOUND when the subnet "
-            "does not exist there."
+            "A subnet at a block, as `subnets` lists it: identity, owner, tempo, size, burn, "
+            "pool, price, emission and epoch (read alone, not with every subnet); NOT_FOUND "
+            "when the subnet does not exist there."
         )
     )
     async def subnet(
@@ -190,7 +192,7 @@ class Query:
     ) -> Subnet:
         check_netuid(netuid)
         ref = await resolve_block(info, block)
-        return Subnet.from_model(await info.context.reader.subnet(ref, netuid), ref)
+        return served_subnet(info, ref, await info.context.reader.subnet(ref, netuid))
 
     @strawberry.field(
         description=(
@@ -226,7 +228,7 @@ class Query:
         block: BlockNumber = None,
         where: SubnetWhere = None,
         order_by: SubnetOrderBy = None,
-    ) -> list[SubnetInfo]:
+    ) -> list[Subnet]:
         if where is not None and where.owner_coldkey is not None:
             check_ss58(where.owner_coldkey, "ownerColdkey")
         ref = await resolve_block(info, block)
@@ -320,13 +322,15 @@ class Query:
         context = info.context
         chain = await context.reader.chain_info()
         head = context.reader.head
+        age = context.head_age()
         return Chain(
             network=chain.network,
             simulated=chain.simulated,
             genesis_hash=chain.genesis_hash,
             spec_version=chain.spec_version,
             head=None if head is None else BlockRef.from_model(head),
-            head_age_seconds=context.head_age(),
+            head_age_seconds=age,
+            stale=head_is_stale(age, context.settings.health_max_head_age),
         )
 
 
@@ -337,27 +341,12 @@ async def _subnet_exists(info: Info, ref: models.BlockRef, netuid: int | None) -
     await info.context.reader.hyperparameters(ref, netuid)
 
 
-#: The largest block number a GraphQL Int holds.
-_LARGEST_INT = 2**31 - 1
-
-
 async def _predicted_epoch(
     info: Info, head: models.BlockRef, number: int, netuid: int | None
 ) -> Epoch:
     """The epoch that will contain block `number` (past the head) if the tempo stays the
     head's: subtensor runs epochs at the blocks the tempo in force gives."""
-    settings = info.context.settings
-    hyperparameters = await info.context.reader.hyperparameters(head, netuid)
-    epoch = epoch_at(
-        number,
-        settings.netuid if netuid is None else netuid,
-        hyperparameters.tempo,
-        commit_window_start_offset=settings.commit_window_start_offset,
-        commit_window_end_buffer=settings.commit_window_end_buffer,
-    )
-    if epoch.end > _LARGEST_INT:
-        # Its end would not fit a GraphQL Int: too far ahead to answer, as any read there.
-        raise FutureBlock(number, head.number)
+    epoch = await predicted_epoch(info, head, number, netuid)
     return Epoch.from_model(epoch, head, predicted=True)
 
 

@@ -1,4 +1,5 @@
-"""`subnets(block:)`: every subnet at a block with its dynamic info, filtered and ordered."""
+"""`Subnet`, what `subnet(netuid:)` and each item of `subnets` answer, and `subnets(block:)`:
+every subnet at a block with its dynamic info, filtered and ordered."""
 
 from __future__ import annotations
 
@@ -19,17 +20,19 @@ _TOKENS = "in tokens (rao / 10^9)"
 
 
 @strawberry.type(
-    description="A subnet at one block, as `get_all_dynamic_info` gives it, with its size and "
-    "registration burn from storage. TAO and alpha amounts come as Float in tokens and as "
-    "BigInt in rao (10^-9)."
+    description="A subnet at one block: its identity and owner, size, registration burn, pool, "
+    "price, emission and epoch (`get_dynamic_info`, with its size and burn from storage). TAO "
+    "and alpha amounts come as Float in tokens and as BigInt in rao (10^-9)."
 )
-class SubnetInfo:
+class Subnet:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
     netuid: int = strawberry.field(description="The subnet's number.")
     name: str = strawberry.field(description="The subnet's name, as its owner set it.")
     symbol: str = strawberry.field(description="The symbol of the subnet's alpha token.")
     owner_hotkey: str = strawberry.field(description="SS58 address of the owner's hotkey.")
-    owner_coldkey: str = strawberry.field(description="SS58 address of the owner's coldkey.")
+    owner_coldkey: str = strawberry.field(
+        description="SS58 address of the owner's coldkey, which signs hyperparameter changes."
+    )
     tempo: int = strawberry.field(description="Blocks between two runs of the subnet's epoch.")
     registered_at: int = strawberry.field(description="Block at which the subnet was created.")
     last_step: int = strawberry.field(description="Block at which its epoch last ran.")
@@ -75,7 +78,7 @@ class SubnetInfo:
     )
 
     @classmethod
-    def from_model(cls, s: SubnetOverview, epoch: Epoch | None) -> SubnetInfo:
+    def from_model(cls, s: SubnetOverview, epoch: Epoch | None) -> Subnet:
         tokens = models.RAO_PER_TAO
         return cls(
             block=BlockRef.from_model(s.block),
@@ -185,21 +188,25 @@ SubnetOrderBy = Annotated[
 
 async def subnets_at(
     info: Info, ref: models.BlockRef, where: SubnetFilter | None, order_by: SubnetOrder | None
-) -> list[SubnetInfo]:
+) -> list[Subnet]:
+    found = select_subnets(await info.context.reader.subnets(ref), where, order_by)
+    return [served_subnet(info, ref, subnet, listed=True) for subnet in found]
+
+
+def served_subnet(
+    info: Info, ref: models.BlockRef, subnet: SubnetOverview, *, listed: bool = False
+) -> Subnet:
+    """The subnet as served, with its epoch containing the block (none for tempo 0); `listed`:
+    one of a list (its epoch's `next` reads tempos from a list of every subnet)."""
     settings = info.context.settings
-    served = []
-    for subnet in select_subnets(await info.context.reader.subnets(ref), where, order_by):
-        try:
-            epoch = epoch_at(
-                ref.number,
-                subnet.netuid,
-                subnet.tempo,
-                commit_window_start_offset=settings.commit_window_start_offset,
-                commit_window_end_buffer=settings.commit_window_end_buffer,
-            )
-        except NoEpochs:
-            found = None
-        else:
-            found = Epoch.from_model(epoch, ref)
-        served.append(SubnetInfo.from_model(subnet, found))
-    return served
+    try:
+        epoch = epoch_at(
+            ref.number,
+            subnet.netuid,
+            subnet.tempo,
+            commit_window_start_offset=settings.commit_window_start_offset,
+            commit_window_end_buffer=settings.commit_window_end_buffer,
+        )
+    except NoEpochs:
+        return Subnet.from_model(subnet, None)
+    return Subnet.from_model(subnet, Epoch.from_model(epoch, ref, listed=listed))

@@ -27,6 +27,7 @@ from .block_content import (
     extrinsics_of,
 )
 from .context import Info
+from .epoch_reads import epoch_of_block, predicted_epoch
 from .scalars import BIG_INT, BigInt
 
 __all__ = ["BIG_INT", "BigInt"]  # where the rest of the schema imports them from
@@ -91,10 +92,37 @@ class Epoch:
             "PYLON_COMMIT_WINDOW_END_BUFFER before the end)."
         )
     )
+    #: One of a subnet list's: the tempo at another block comes from that block's list.
+    listed: strawberry.Private[bool] = False
+
+    @strawberry.field(
+        description="The epoch after this one: the epoch containing block `end + 1`, as "
+        "`epoch(block: end + 1)` answers it. Past the head it is predicted from the head's "
+        "tempo (`predicted: true`); it starts at `end + 1` while the tempo stays."
+    )
+    async def next(self, info: Info) -> Epoch:
+        number = self.end + 1
+        reader = info.context.reader
+        head = await reader.resolve()
+        if number > head.number:
+            # An epoch answered at the head has the head's tempo already.
+            known = self.tempo if self.block.number == head.number else None
+            epoch = await predicted_epoch(
+                info, head, number, self.netuid, tempo=known, listed=self.listed
+            )
+            return Epoch.from_model(epoch, head, predicted=True, listed=self.listed)
+        ref = await reader.resolve(number=number)
+        epoch = await epoch_of_block(info, ref, self.netuid, listed=self.listed)
+        return Epoch.from_model(epoch, ref, listed=self.listed)
 
     @classmethod
     def from_model(
-        cls, epoch: models.Epoch, ref: models.BlockRef, *, predicted: bool = False
+        cls,
+        epoch: models.Epoch,
+        ref: models.BlockRef,
+        *,
+        predicted: bool = False,
+        listed: bool = False,
     ) -> Epoch:
         return cls(
             block=BlockRef.from_model(ref),
@@ -111,6 +139,7 @@ class Epoch:
                 end=epoch.commit_window_end,
                 open=epoch.in_commit_window,
             ),
+            listed=listed,
         )
 
 
@@ -311,23 +340,6 @@ class Hyperparameters:
         return from_fields(cls, h, block=BlockRef.from_model(ref))
 
 
-@strawberry.type(description="The subnet's identity and owner at one block.")
-class Subnet:
-    block: BlockRef = strawberry.field(description="The block this answer is for.")
-    netuid: int = strawberry.field(description="The subnet's number.")
-    name: str = strawberry.field(description="The subnet's name, as its owner set it.")
-    symbol: str = strawberry.field(description="The symbol of the subnet's alpha token.")
-    owner_hotkey: str = strawberry.field(description="SS58 address of the owner's hotkey.")
-    owner_coldkey: str = strawberry.field(
-        description="SS58 address of the owner's coldkey, which signs hyperparameter changes."
-    )
-    tempo: int = strawberry.field(description="Blocks between two runs of the subnet's epoch.")
-
-    @classmethod
-    def from_model(cls, s: models.Subnet, ref: models.BlockRef) -> Subnet:
-        return from_fields(cls, s, block=BlockRef.from_model(ref))
-
-
 @strawberry.type(description="What a hotkey has committed on chain (`Commitments.CommitmentOf`).")
 class Commitment:
     block: BlockRef = strawberry.field(description="The block this answer is for.")
@@ -365,6 +377,12 @@ class Chain:
     )
     head_age_seconds: float | None = strawberry.field(
         description="Seconds since the server saw a new head (null before the first)."
+    )
+    stale: bool | None = strawberry.field(
+        description="Whether the head is older than PYLON_HEALTH_MAX_HEAD_AGE, which makes "
+        "/health answer `stale` (503): no new block for that long (null before the first "
+        "head). /health also calls a head stale that lags the node's by more than "
+        "PYLON_HEALTH_MAX_LAG_BLOCKS."
     )
 
 

@@ -18,7 +18,6 @@ from pylon_gql.models import (
     Metagraph,
     Neuron,
     PrometheusInfo,
-    Subnet,
 )
 from pylon_gql.models_block import BlockContent, RuntimeCatalog
 from pylon_gql.models_metagraph import (
@@ -30,6 +29,7 @@ from pylon_gql.models_metagraph import (
     RevealedCommitment,
     StakeLinks,
 )
+from pylon_gql.models_subnets import SubnetOverview
 
 
 def block_hash(number: int) -> str:
@@ -135,9 +135,32 @@ class FakeChain:
         self._subnet_exists(netuid, ref)
         return hyperparameters(self.tempo(ref.number))
 
-    async def subnet(self, netuid: int, ref: BlockRef) -> Subnet:
+    async def subnet(self, netuid: int, ref: BlockRef) -> SubnetOverview:
         self._count("subnet", ref.hash)
-        return Subnet(netuid, "apex", "alpha", "owner-hot", "owner-cold", self.tempo(ref.number))
+        return SubnetOverview(
+            netuid=netuid,
+            block=ref,
+            name="apex",
+            symbol="alpha",
+            owner_hotkey="owner-hot",
+            owner_coldkey="owner-cold",
+            tempo=self.tempo(ref.number),
+            registered_at=1,
+            last_step=ref.number,
+            blocks_since_last_step=0,
+            neuron_count=4,
+            max_neurons=256,
+            burn_rao=10**9,
+            alpha_in_rao=0,
+            alpha_out_rao=0,
+            tao_in_rao=0,
+            emission_rao=0,
+            tao_in_emission_rao=0,
+            alpha_in_emission_rao=0,
+            alpha_out_emission_rao=0,
+            moving_price=0.0,
+            volume_rao=0,
+        )
 
     async def commitment(self, netuid: int, hotkey: str, ref: BlockRef) -> Commitment | None:
         self._count("commitment", ref.hash)

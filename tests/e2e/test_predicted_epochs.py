@@ -67,3 +67,65 @@ async def test_a_far_block_is_predicted_and_a_negative_one_refused(served: Serve
     assert now["data"]["epoch"]["predicted"] is False
     negative = await served.query(EPOCH, {"b": -1})
     assert negative["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+NEXT = """query ($b: Int, $n: Int) { epoch(block: $b, netuid: $n) { end tempo
+    next { block { number } forBlock predicted netuid tempo index start end blocksRemaining
+      commitWindow { start end open } next { predicted start end } } } }"""
+
+
+async def test_next_is_the_epoch_after_and_comes_true_when_the_chain_gets_there(
+    served: Served,
+) -> None:
+    simnet = served.services.simnet
+    assert simnet is not None
+    head = await head_number(served)
+    listed = await served.query("{ subnets { netuid epoch { blocksRemaining } } }")
+    soonest = min(
+        (s for s in listed["data"]["subnets"] if s["netuid"] and s["epoch"]),
+        key=lambda s: s["epoch"]["blocksRemaining"],
+    )
+    netuid = soonest["netuid"]
+    answer = await served.query(NEXT, {"b": head, "n": netuid})
+    assert "errors" not in answer, answer
+    epoch = answer["data"]["epoch"]
+    predicted = epoch["next"]
+    start = epoch["end"] + 1
+    assert predicted["start"] == start == predicted["forBlock"]
+    assert predicted["end"] == start + epoch["tempo"]
+    assert predicted["predicted"] is True and predicted["block"] == {"number": head}
+    assert predicted["next"] == {
+        "predicted": True,
+        "start": predicted["end"] + 1,
+        "end": predicted["end"] + 1 + epoch["tempo"],
+    }
+    # what `epoch(block:)` predicts for that block
+    ahead = await served.query(EPOCH, {"b": start, "n": netuid})
+    without_next = {key: value for key, value in predicted.items() if key != "next"}
+    assert ahead == {"data": {"epoch": without_next}}
+
+    # the chain gets there
+    await simnet.produce_blocks(start - head + simnet.config.finality_lag)
+    async with asyncio.timeout(PATIENCE):
+        while await head_number(served) < start:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    real = dict(without_next, predicted=False, block={"number": start})
+    got = await served.query(EPOCH, {"b": start, "n": netuid})
+    assert got == {"data": {"epoch": real}}
+    # and the same epoch's `next` is now the real one
+    again = await served.query(NEXT, {"b": head, "n": netuid})
+    assert "errors" not in again, again
+    assert {k: v for k, v in again["data"]["epoch"]["next"].items() if k != "next"} == real
+    # as `subnet` and `subnets` give it (the list reads its tempos from the list at that block)
+    fields = " ".join(key for key in real if key not in ("block", "commitWindow"))
+    both = await served.query(
+        f"""query ($b: Int, $n: Int!) {{
+          subnet(block: $b, netuid: $n) {{ epoch {{ next {{ {fields} block {{ number }}
+            commitWindow {{ start end open }} }} }} }}
+          subnets(block: $b, where: {{netuids: [$n]}}) {{ epoch {{ next {{ {fields}
+            block {{ number }} commitWindow {{ start end open }} }} }} }} }}""",
+        {"b": head, "n": netuid},
+    )
+    assert "errors" not in both, both
+    assert both["data"]["subnet"]["epoch"]["next"] == real
+    assert both["data"]["subnets"] == [{"epoch": {"next": real}}]

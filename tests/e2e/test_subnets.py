@@ -128,3 +128,67 @@ async def test_where_and_order_by(served: Served) -> None:
     ]
     bad = await served.query(SUBNETS, {"where": {"ownerColdkey": "nope"}})
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+SUBNET = f"""query ($b: Int, $n: Int) {{ subnet(block: $b, netuid: $n) {{ {FIELDS} }} }}"""
+
+
+async def test_subnet_answers_what_subnets_lists_and_turbobt_reads(served: Served) -> None:
+    number, block_hash = await _head(served)
+    listed = (await served.query(SUBNETS, {"b": number}))["data"]["subnets"]
+    assert len(listed) >= 2
+    for entry in listed:
+        one = await served.query(SUBNET, {"b": number, "n": entry["netuid"]})
+        assert one == {"data": {"subnet": entry}}, entry["netuid"]
+    simnet = served.services.simnet
+    assert simnet is not None
+    async with Bittensor(simnet.url) as bt:
+        for entry in listed:
+            info: Any = await bt.subtensor.subnet_info.get_dynamic_info(
+                entry["netuid"], block_hash=block_hash
+            )
+            assert info is not None
+            want = {
+                "netuid": info["netuid"],
+                "name": info["subnet_name"],
+                "symbol": info["token_symbol"],
+                "ownerHotkey": info["owner_hotkey"],
+                "ownerColdkey": info["owner_coldkey"],
+                "tempo": info["tempo"],
+                "registeredAt": info["network_registered_at"],
+                "lastStep": info["last_step"],
+                "blocksSinceLastStep": info["blocks_since_last_step"],
+                "alphaInRao": str(info["alpha_in"]),
+                "alphaOutRao": str(info["alpha_out"]),
+                "taoInRao": str(info["tao_in"]),
+                "emissionRao": str(info["emission"]),
+                "movingPrice": pytest.approx(info["moving_price"]["bits"] / 2**32),
+                "volumeRao": str(info["subnet_volume"]),
+            }
+            assert {key: entry[key] for key in want} == want, entry["netuid"]
+    # the server's subnet when no netuid is given; NOT_FOUND for one that does not exist
+    served_one = await served.query(SUBNET, {"b": number})
+    assert served_one == {"data": {"subnet": next(s for s in listed if s["netuid"] == 1)}}
+    missing = await served.query(SUBNET, {"b": number, "n": 999})
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND", missing
+
+
+async def test_each_subnets_next_epoch_starts_after_its_epoch(served: Served) -> None:
+    number, _ = await _head(served)
+    answer = await served.query(
+        "query ($b: Int) { subnets(block: $b) { netuid epoch { netuid end tempo "
+        "next { block { number } forBlock predicted netuid tempo start end } } } }",
+        {"b": number},
+    )
+    assert "errors" not in answer, answer
+    for subnet in answer["data"]["subnets"]:
+        epoch = subnet["epoch"]
+        if epoch is None:
+            continue  # tempo 0: no epochs
+        following = epoch["next"]
+        assert following["start"] == epoch["end"] + 1 == following["forBlock"]
+        assert following["end"] == following["start"] + epoch["tempo"]
+        assert following["netuid"] == subnet["netuid"]
+        # the head's epoch ends past it: the next one is predicted from the head
+        assert following["predicted"] is True
+        assert following["block"] == {"number": number}

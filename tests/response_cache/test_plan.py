@@ -29,6 +29,7 @@ def plan(document: str, operation: str | None = None) -> QueryPlan:
         "{ metagraph { neuronCount } weights { uid } }",  # a root field it does not know
         "{ chain { ...Age } } fragment Age on Chain { headAgeSeconds }",
         "{ ...Root } fragment Root on Query { chain { headAgeSeconds } }",
+        "{ chain { stale } }",  # flips when no block comes
         "{ metagraph { ",  # does not parse
         "query A { head { number } } query B { head { number } }",  # which one?
     ],
@@ -57,6 +58,13 @@ def test_what_is_not_cached(document: str) -> None:
         ("{ __typename }", {}, False),
         ("{ ... on Query { ...F } } fragment F on Query { subnet(block: 3) { name } }", {}, False),
         ("{ ...F } fragment F on Query { subnet { name } }", {}, True),
+        # a later epoch past the head is predicted from the head, whatever block asked
+        ("{ subnets(block: 3) { epoch { next { start } } } }", {}, True),
+        (
+            "{ metagraph(block: 3) { ...E } } fragment E on Metagraph { epoch { next { end } } }",
+            {},
+            True,
+        ),
     ],
 )
 def test_when_an_answer_depends_on_the_head(

@@ -22,7 +22,6 @@ from pylon_gql.models import (
     Metagraph,
     Neuron,
     PrometheusInfo,
-    Subnet,
 )
 from pylon_gql.models_block import (
     BlockContent,
@@ -159,16 +158,9 @@ class FakeReader:
         )
         return Hyperparameters(**values)
 
-    async def subnet(self, ref: BlockRef, netuid: int | None = None) -> Subnet:
+    async def subnet(self, ref: BlockRef, netuid: int | None = None) -> SubnetOverview:
         self._call("subnet")
-        return Subnet(
-            netuid=NETUID,
-            name="apex",
-            symbol="\u03b1",
-            owner_hotkey=account(1),
-            owner_coldkey=account(2),
-            tempo=TEMPO,
-        )
+        return self._subnets(ref)[1]
 
     async def epoch(self, ref: BlockRef, netuid: int | None = None) -> Epoch:
         self._call("epoch")
@@ -262,8 +254,11 @@ class FakeReader:
         return tuple(c for c in found if hotkey in (None, c.hotkey))
 
     async def subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]:
-        """Subnets 0 (root) and NETUID, a pool of 10 TAO against 40 alpha."""
         self._call("subnets")
+        return self._subnets(ref)
+
+    def _subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]:
+        """Subnets 0 (root) and NETUID, a pool of 10 TAO against 40 alpha."""
         rao = RAO_PER_TAO
         return tuple(
             SubnetOverview(

@@ -8,7 +8,7 @@ import pytest
 from strawberry.types.enum import has_enum_definition
 
 from pylon_gql import models
-from pylon_gql.schema.types import Hyperparameters, Subnet, domain_enum, from_fields
+from pylon_gql.schema.types import BlockRef, Hyperparameters, domain_enum, from_fields
 
 from .fakes import FakeReader, block_hash
 
@@ -24,9 +24,8 @@ async def test_a_type_copies_every_field_of_its_model_by_name():
 
 
 def test_given_fields_are_taken_as_given_and_others_from_the_model():
-    model = models.Subnet(1, "apex", "APX", "5Hot", "5Cold", 99)
-    served = from_fields(Subnet, model, block=None, tempo=360)
-    assert (served.name, served.symbol, served.tempo, served.block) == ("apex", "APX", 360, None)
+    served = from_fields(BlockRef, REF, hash="0xab")
+    assert (served.number, served.hash) == (1005, "0xab")
 
 
 class Colour(StrEnum):
