@@ -424,8 +424,10 @@ class FakeAsyncPylonClient(AsyncApi):
         return extrinsics.set_hyperparameter(self._chain, name, value)
 
     async def subscribe_epochs(self, *, netuid: int | None = None) -> AsyncGenerator[Epoch]:
-        """Not faked: raises NotImplementedError (or what `fail` gave)."""
+        """Not faked: raises NotImplementedError (or what `fail` gave), after refusing a
+        `netuid` the server refuses."""
         self.script.record("subscribe_epochs", {"netuid": netuid})
+        self._chain.at(None, netuid)
         raise NotImplementedError("the fake does not stream epochs")
         yield self._chain.epoch  # an async generator, like the client's
 
