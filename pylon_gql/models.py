@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 RAO_PER_TAO = 1_000_000_000
 
@@ -104,9 +105,25 @@ class Metagraph:
 
 
 @dataclass(frozen=True, slots=True)
+class HyperparameterValue:
+    """One field of the runtime's hyperparameter answer, whatever the runtime calls it: what
+    a new runtime adds shows up here before any code names it."""
+
+    #: The runtime's name of the field (snake_case).
+    name: str
+    #: Its type as the metadata names it: `u16`, `Compact<u64>`, `I32F32`, `bool`, ...
+    type: str
+    #: Its value as JSON: a number (an integer beyond 2^53 as decimal text, a fixed-point
+    #: number as a float), a boolean, a string, a list or an object.
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Hyperparameters:
     """`SubnetInfoRuntimeApi_get_subnet_hyperparams_v2`, field for field (burns in rao); the
-    fields after `liquid_alpha_enabled` are v2's (None from a runtime without them)."""
+    fields after `liquid_alpha_enabled` are v2's (None from a runtime without them).
+    `runtime_fields` holds every field of the answer as the metadata types it, these and any
+    the model does not name."""
 
     rho: int
     kappa: int
@@ -143,6 +160,12 @@ class Hyperparameters:
     transfers_enabled: bool | None = None
     bonds_reset_enabled: bool | None = None
     user_liquidity_enabled: bool | None = None
+    #: Every field of the runtime's answer, in its order (empty when built by hand).
+    runtime_fields: tuple[HyperparameterValue, ...] = ()
+
+    def runtime_field(self, name: str) -> HyperparameterValue | None:
+        """The runtime's field `name` (its snake_case name), None when the answer has none."""
+        return next((f for f in self.runtime_fields if f.name == name), None)
 
     @property
     def yuma3_enabled(self) -> bool | None:
@@ -165,6 +188,27 @@ RENAMED_HYPERPARAMETERS = {
     "sudo_set_max_registrations_per_block": "max_regs_per_block",
     "sudo_set_weights_version_key": "weights_version",
     "sudo_set_toggle_transfer": "transfers_enabled",
+}
+
+
+#: `AdminUtils.sudo_set_*` calls whose value `get_subnet_hyperparams_v2` does not return, and
+#: the `SubtensorModule` storage item (keyed by netuid) subtensor keeps it in, which
+#: `setHyperparameter` reads it back from (as subtensor's admin-utils pallet writes them;
+#: names as the runtime metadata spells them). The client's fake reads back what such a call
+#: set, as this storage read does.
+STORAGE_HYPERPARAMETERS = {
+    "sudo_set_bonds_penalty": "BondsPenalty",
+    "sudo_set_ema_price_halving_period": "EMAPriceHalvingBlocks",
+    "sudo_set_max_allowed_uids": "MaxAllowedUids",
+    "sudo_set_mechanism_count": "MechanismCountCurrent",
+    "sudo_set_min_allowed_uids": "MinAllowedUids",
+    "sudo_set_network_pow_registration_allowed": "NetworkPowRegistrationAllowed",
+    "sudo_set_owner_immune_neuron_limit": "ImmuneOwnerUidsLimit",
+    "sudo_set_rao_recycled": "RAORecycledForRegistration",
+    "sudo_set_recycle_or_burn": "RecycleOrBurn",
+    "sudo_set_sn_owner_hotkey": "SubnetOwnerHotkey",
+    "sudo_set_subnet_owner_hotkey": "SubnetOwnerHotkey",
+    "sudo_set_subtoken_enabled": "SubtokenEnabled",
 }
 
 

@@ -52,7 +52,6 @@ from .decode import (
     block_from_raw,
     commitment_from_raw,
     header_number,
-    hyperparameters_from_raw,
     neurons_from_scale,
 )
 from .errors import (
@@ -65,7 +64,10 @@ from .errors import (
 )
 from .extrinsics import InBlockCallback
 from .full_reads import FullMetagraphReads
+from .hyperparameter_fields import HyperparameterAnswer
+from .hyperparameter_storage import storage_value
 from .rpc_errors import block_error, is_transient, is_unknown_method
+from .runtime_types import loaded_runtime_types, runtime_types
 from .subnet_reads import SubnetReads
 from .transport import NodeConnection
 
@@ -304,14 +306,32 @@ class ChainClient(FullMetagraphReads, SubnetReads):
         return Metagraph(netuid=netuid, block=ref, neurons=neurons or ())
 
     async def hyperparameters(self, netuid: int, ref: BlockRef) -> Hyperparameters:
-        raw: Any = await self._at(
-            "hyperparameters",
-            # v2: v1's fields and the six later ones (yuma version, steepness, toggles)
-            lambda bt: bt.subtensor.subnet_info.get_subnet_hyperparams_v2(
-                netuid, block_hash=ref.hash
-            ),
-        )
-        return hyperparameters_from_raw(_of_subnet(raw, netuid, ref))
+        """`get_subnet_hyperparams_v2` (v1's fields and the later ones), every field of its
+        answer kept as the metadata types it (`hyperparameter_fields`)."""
+
+        async def read(bt: Bittensor) -> Hyperparameters | None:
+            answer, output = await _internals.runtime_call_bytes(
+                bt, "SubnetInfoRuntimeApi", "get_subnet_hyperparams_v2", ref.hash, netuid=netuid
+            )
+            if answer is None:
+                return None
+            types = runtime_types(bt)
+            return types.made(
+                "hyperparameters_v2", lambda t: HyperparameterAnswer(t.codec, output)
+            ).read(answer)
+
+        return _of_subnet(await self._at("hyperparameters", read), netuid, ref)
+
+    async def subnet_storage(self, item: str, netuid: int, ref: BlockRef) -> tuple[str, Any] | None:
+        """`SubtensorModule.<item>` of the subnet at the block, decoded as the metadata types it
+        (an unset key reads as the item's default, as on a node): its type name and its value as
+        JSON; None when the runtime has no such item keyed by netuid alone."""
+
+        async def read(bt: Bittensor) -> tuple[str, Any] | None:
+            types = await loaded_runtime_types(bt)
+            return await storage_value(bt, types, item, netuid, ref.hash)
+
+        return await self._at("subnet_storage", read)
 
     # `subnet` and `subnets`: subnet_reads.SubnetReads
 

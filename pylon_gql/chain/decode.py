@@ -21,6 +21,7 @@ from ..models import (
     Block,
     Commitment,
     Hyperparameters,
+    HyperparameterValue,
     Neuron,
     PrometheusInfo,
 )
@@ -29,7 +30,9 @@ from ..models import (
 U16_MAX = 65535
 
 _INT_KINDS = {f"{sign}{bits}" for sign in "ui" for bits in (8, 16, 32, 64, 128)}
-_HYPERPARAMETER_FIELDS = tuple(f.name for f in dataclasses.fields(Hyperparameters))
+_HYPERPARAMETER_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Hyperparameters) if f.name != "runtime_fields"
+)
 
 
 def as_hex(value: Any) -> str:
@@ -122,10 +125,13 @@ def _ip(value: int, ip_type: int) -> str:
     return str(ipaddress.ip_address(value))
 
 
-def hyperparameters_from_raw(raw: dict[str, Any]) -> Hyperparameters:
+def hyperparameters_from_raw(
+    raw: dict[str, Any], runtime_fields: tuple[HyperparameterValue, ...] = ()
+) -> Hyperparameters:
     """`SubnetInfoRuntimeApi_get_subnet_hyperparams(_v2)`: the fields the model names, int or
-    bool; the I32F32 steepness as a number. A field the runtime does not return is None."""
-    values: dict[str, Any] = {}
+    bool; the I32F32 steepness as a number. A field the runtime does not return is None.
+    `runtime_fields`: every field of the answer, as `hyperparameter_fields` reads them."""
+    values: dict[str, Any] = {"runtime_fields": runtime_fields}
     for name in _HYPERPARAMETER_FIELDS:
         if name not in raw:
             continue  # v1's answer: v2's fields keep their None

@@ -6,6 +6,7 @@ kind is refused here, before anything is signed, with what it must be.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .. import models
@@ -44,6 +45,12 @@ def call_args(call: models.AdminCall, value: Any) -> tuple[dict[str, Any], str |
     argument, an object naming each otherwise), each checked against its runtime type; or the
     problem, said as the user should fix it."""
     wanted = call.subnet_args
+    unsupported = [arg.name for arg in wanted if arg.kind == "unsupported"]
+    if unsupported:
+        return {}, (
+            f"takes {', '.join(f'`{name}`' for name in unsupported)} of a type the API cannot "
+            "set (an option, a list or a struct): send this call with another client"
+        )
     if len(wanted) == 1 and not isinstance(value, dict):
         values = {wanted[0].name: value}
     elif isinstance(value, dict):
@@ -66,10 +73,28 @@ def call_args(call: models.AdminCall, value: Any) -> tuple[dict[str, Any], str |
     return args, None
 
 
-def read_back(call: models.AdminCall, hyperparameters: models.Hyperparameters) -> Any:
-    """The value(s) the call set, as `hyperparameters` shows them (None: it does not)."""
+#: Reads a subnet's `SubtensorModule` storage item at the receipt's block: its type name and
+#: its value as JSON, None when the runtime has no such item.
+StorageRead = Callable[[str], Awaitable[tuple[str, Any] | None]]
+
+
+async def read_back(
+    call: models.AdminCall, hyperparameters: models.Hyperparameters, storage: StorageRead
+) -> Any:
+    """The value(s) the call set: from the hyperparameters, or from the storage item the
+    runtime keeps it in when the hyperparameter answer leaves it out (None: neither shows it)."""
+    item = models.STORAGE_HYPERPARAMETERS.get(call.name)
+    if item is not None:
+        found = await storage(item)
+        return None if found is None else found[1]
     if len(call.subnet_args) == 1:
-        field = models.hyperparameter_set_by(call.name)
-        return getattr(hyperparameters, field, None)
-    values = {arg.name: getattr(hyperparameters, arg.name, None) for arg in call.subnet_args}
+        return _shown(hyperparameters, models.hyperparameter_set_by(call.name))
+    values = {arg.name: _shown(hyperparameters, arg.name) for arg in call.subnet_args}
     return None if any(value is None for value in values.values()) else values
+
+
+def _shown(hyperparameters: models.Hyperparameters, name: str) -> Any:
+    """A hyperparameter as JSON: the runtime's field of that name, else the model's (a field
+    derived from others, as `yuma3_enabled`)."""
+    found = hyperparameters.runtime_field(name)
+    return getattr(hyperparameters, name, None) if found is None else found.value

@@ -92,8 +92,10 @@ class SetHyperparameterSuccess:
     block: BlockRef = strawberry.field(description="The block the change was finalized in.")
     call: str = strawberry.field(description="The `AdminUtils` call made.")
     value: JSON | None = strawberry.field(
-        description="The value read back from the hyperparameters at `block` (null when the "
-        "call sets nothing `hyperparameters` shows)."
+        description="The value read back at `block`: from the hyperparameters, or, for a call "
+        "whose value they leave out, from the `SubtensorModule` storage item the runtime keeps "
+        "it in (e.g. `max_allowed_uids` from `MaxAllowedUids`); an object by argument name "
+        "for a call of several."
     )
     hyperparameters: Hyperparameters = strawberry.field(
         description="All the subnet's hyperparameters at `block`."
@@ -440,9 +442,14 @@ class Mutation:
             return ChainRejected(message=str(error), reason=error.reason)
         await _until_served(info, receipt.block)
         hyperparameters = await info.context.reader.hyperparameters(receipt.block)
+        value = await read_back(
+            call,
+            hyperparameters,
+            lambda item: writes.chain.subnet_storage(item, netuid, receipt.block),
+        )
         return SetHyperparameterSuccess(
             block=BlockRef.from_model(receipt.block),
             call=call_name,
-            value=read_back(call, hyperparameters),
+            value=value,
             hyperparameters=Hyperparameters.from_model(hyperparameters, receipt.block),
         )

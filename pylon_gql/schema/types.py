@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types.enum import has_enum_definition
 
 from .. import models
@@ -28,6 +29,7 @@ from .block_content import (
 )
 from .context import Info
 from .epoch_reads import epoch_of_block, predicted_epoch
+from .hyperparameter_values import HyperparameterValue, all_values, value_of
 from .scalars import BIG_INT, BigInt
 
 __all__ = ["BIG_INT", "BigInt"]  # where the rest of the schema imports them from
@@ -334,10 +336,35 @@ class Hyperparameters:
         description="Whether users may provide liquidity to the subnet's pool "
         "(`sudo_set_toggle_user_liquidity`); null from a runtime without it."
     )
+    source: strawberry.Private[models.Hyperparameters]
+
+    @strawberry.field(
+        name="all",
+        description="Every field of the runtime's answer, in its order, named and typed as "
+        "the runtime metadata has it: the fields above and any a newer runtime adds before "
+        "the schema has a typed field for it.",
+    )
+    def all_fields(self) -> list[HyperparameterValue]:
+        return all_values(self.source)
+
+    @strawberry.field(
+        description="The runtime's field `name` as JSON (what `all` holds for it); "
+        "BAD_USER_INPUT naming the closest names when the answer has no such field."
+    )
+    def value(
+        self,
+        name: Annotated[
+            str,
+            strawberry.argument(
+                description="The runtime's snake_case name of the field, e.g. `tempo`."
+            ),
+        ],
+    ) -> JSON:
+        return value_of(self.source, name)
 
     @classmethod
     def from_model(cls, h: models.Hyperparameters, ref: models.BlockRef) -> Hyperparameters:
-        return from_fields(cls, h, block=BlockRef.from_model(ref))
+        return from_fields(cls, h, block=BlockRef.from_model(ref), source=h)
 
 
 @strawberry.type(description="What a hotkey has committed on chain (`Commitments.CommitmentOf`).")

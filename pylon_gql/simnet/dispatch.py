@@ -443,6 +443,13 @@ class Dispatcher:
             block.subnets[subnet.netuid] = dataclasses.replace(
                 subnet, owner_hotkey=changes["owner_hotkey"]
             )
+        elif "mechanism_count" in changes:
+            # as subtensor's update_mechanism_counts_if_needed: a new count drops the split
+            count = changes["mechanism_count"]
+            split = subnet.mechanism_split if count == subnet.mechanism_count else None
+            block.subnets[subnet.netuid] = dataclasses.replace(
+                subnet, mechanism_count=count, mechanism_split=split
+            )
         else:
             block.subnets[subnet.netuid] = dataclasses.replace(
                 subnet, hyperparameters={**subnet.hyperparameters, **changes}

@@ -40,6 +40,19 @@ HYPERPARAMETER_NAMES = (
 # kept beside them: the subnet's storage and metagraph carry these too
 SUBNET_PARAMETER_NAMES = ("max_uids", "burn", "pow_registration_allowed")
 
+# kept beside them too, for the storage items (keyed by netuid) of the admin calls whose value
+# get_subnet_hyperparams leaves out, each set by `sudo_set_<name>`: their value at start is
+# the item's default in the runtime (subtoken_enabled: every finney subnet has started)
+STORAGE_PARAMETERS: dict[str, Any] = {
+    "bonds_penalty": 65535,
+    "ema_price_halving_period": 201_600,
+    "min_allowed_uids": 64,
+    "owner_immune_neuron_limit": 1,
+    "rao_recycled": 0,
+    "recycle_or_burn": "Burn",
+    "subtoken_enabled": True,
+}
+
 # sudo_set_<name> -> the hyperparameter it sets, where the names differ
 SUDO_HYPERPARAMETERS: dict[str, str] = {
     "weights_version_key": "weights_version",
@@ -53,6 +66,7 @@ SUDO_HYPERPARAMETERS: dict[str, str] = {
     "commit_reveal_weights_interval": "commit_reveal_period",
     "toggle_transfer": "transfers_enabled",
     "network_pow_registration_allowed": "pow_registration_allowed",
+    "max_allowed_uids": "max_uids",
 }
 
 
@@ -73,6 +87,7 @@ def simnet_hyperparameters(base: Mapping[str, Any]) -> dict[str, Any]:
         bonds_reset_enabled=False,
         user_liquidity_enabled=False,
     )
+    params.update(STORAGE_PARAMETERS)
     return params
 
 
@@ -90,6 +105,8 @@ def sudo_changes(
         return {"alpha_sigmoid_steepness": {"bits": args["steepness"] << 32}}
     if function in ("sudo_set_sn_owner_hotkey", "sudo_set_subnet_owner_hotkey"):
         return {"owner_hotkey": args["hotkey"]}
+    if function == "sudo_set_mechanism_count":
+        return {"mechanism_count": args["mechanism_count"]}
     target = SUDO_HYPERPARAMETERS.get(name, name)
     if target not in hyperparameters or len(args) != 1:
         return None

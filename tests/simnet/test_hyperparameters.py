@@ -24,7 +24,7 @@ def test_every_sudo_call_maps_to_a_kept_hyperparameter_or_to_nothing():
             continue
         changes = sudo_changes(function, {n: 1 for n in names if n != "netuid"}, kept)
         if changes is not None:
-            assert set(changes) <= {*kept, "owner_hotkey"}, function
+            assert set(changes) <= {*kept, "owner_hotkey", "mechanism_count"}, function
             mapped[function] = sorted(changes)
     assert mapped["sudo_set_tempo"] == ["tempo"]
     assert mapped["sudo_set_weights_set_rate_limit"] == ["weights_rate_limit"]
@@ -33,7 +33,17 @@ def test_every_sudo_call_maps_to_a_kept_hyperparameter_or_to_nothing():
     assert mapped["sudo_set_max_weight_limit"] == ["max_weights_limit"]
     assert mapped["sudo_set_alpha_values"] == ["alpha_high", "alpha_low"]
     assert mapped["sudo_set_network_pow_registration_allowed"] == ["pow_registration_allowed"]
-    assert "sudo_set_max_allowed_uids" not in mapped  # nothing the simnet keeps behind it
+    assert mapped["sudo_set_max_allowed_uids"] == ["max_uids"]
+    assert mapped["sudo_set_recycle_or_burn"] == ["recycle_or_burn"]
+    assert mapped["sudo_set_mechanism_count"] == ["mechanism_count"]
+    # every call of a subnet changes what it sets (setHyperparameter reads each back), but the
+    # one whose argument the API cannot send
+    unmapped = {
+        f
+        for f, names in calls.items()
+        if f.startswith("sudo_set_") and "netuid" in names and f not in mapped
+    }
+    assert unmapped == {"sudo_set_mechanism_emission_split"}
     # every renamed call in the table exists in the metadata
     assert {f"sudo_set_{name}" for name in SUDO_HYPERPARAMETERS} <= set(calls)
     # every hyperparameter turbobt reads can be set by some call

@@ -164,7 +164,7 @@ SERVED: dict[tuple[str, str], ItemSource] = {
     ("SubtensorModule", "SubnetMechanism"): _per_subnet(lambda s, n: DYNAMIC_MECHANISM),
     ("SubtensorModule", "MechanismCountCurrent"): _per_subnet(lambda s, n: n.mechanism_count),
     ("SubtensorModule", "MechanismEmissionSplit"): _per_subnet(lambda s, n: n.mechanism_split),
-    ("SubtensorModule", "SubtokenEnabled"): _per_subnet(lambda s, n: True),
+    ("SubtensorModule", "SubtokenEnabled"): _hyperparameter("subtoken_enabled"),
     ("SubtensorModule", "SubnetworkN"): _per_subnet(lambda s, n: len(n.neurons)),
     ("SubtensorModule", "BlocksSinceLastStep"): _per_subnet(
         lambda s, n: blocks_since_last_step(n.netuid, n.hyperparameters["tempo"], s.number)
@@ -216,6 +216,13 @@ SERVED: dict[tuple[str, str], ItemSource] = {
     ("SubtensorModule", "Yuma3On"): _hyperparameter("yuma_version", lambda v: v == 3),
     ("SubtensorModule", "TransferToggle"): _hyperparameter("transfers_enabled"),
     ("SubtensorModule", "BondsResetOn"): _hyperparameter("bonds_reset_enabled"),
+    # -- what admin calls set that get_subnet_hyperparams leaves out (`STORAGE_PARAMETERS`) --
+    ("SubtensorModule", "BondsPenalty"): _hyperparameter("bonds_penalty"),
+    ("SubtensorModule", "EMAPriceHalvingBlocks"): _hyperparameter("ema_price_halving_period"),
+    ("SubtensorModule", "MinAllowedUids"): _hyperparameter("min_allowed_uids"),
+    ("SubtensorModule", "ImmuneOwnerUidsLimit"): _hyperparameter("owner_immune_neuron_limit"),
+    ("SubtensorModule", "RAORecycledForRegistration"): _hyperparameter("rao_recycled"),
+    ("SubtensorModule", "RecycleOrBurn"): _hyperparameter("recycle_or_burn"),
     # -- the pool -----------------------------------------------------------------------------
     ("SubtensorModule", "SubnetTAO"): _pool("tao_in"),
     ("SubtensorModule", "SubnetAlphaIn"): _pool("alpha_in"),
