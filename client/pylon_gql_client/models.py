@@ -66,6 +66,9 @@ class Epoch(Model):
     for_block: int | None = None
     #: Past the head: predicted from the head's tempo (`block` is then the head).
     predicted: bool = False
+    #: The epoch after this one (the one containing `end + 1`), when the document asks for it
+    #: (`epoch()` does); predicted from the head's tempo when it starts past the head.
+    next: Epoch | None = None
 
 
 class Axon(Model):
@@ -169,6 +172,10 @@ class Hyperparameters(Model):
 
 
 class Subnet(Model):
+    """A subnet at one block: identity, owner, size, burn, pool, price, emission and epoch
+    (TAO and alpha as `float` tokens and `int` rao); what `subnet()` and each item of
+    `subnets()` answer."""
+
     block: BlockRef
     netuid: int
     name: str
@@ -176,6 +183,29 @@ class Subnet(Model):
     owner_hotkey: str
     owner_coldkey: str
     tempo: int
+    registered_at: int
+    last_step: int
+    blocks_since_last_step: int
+    neuron_count: int
+    max_neurons: int | None
+    burn: float
+    burn_rao: BigInt
+    alpha_in: float
+    alpha_in_rao: BigInt
+    alpha_out: float
+    alpha_out_rao: BigInt
+    tao_in: float
+    tao_in_rao: BigInt
+    price: float
+    moving_price: float
+    emission: float
+    emission_rao: BigInt
+    tao_in_emission_rao: BigInt
+    alpha_in_emission_rao: BigInt
+    alpha_out_emission_rao: BigInt
+    volume_rao: BigInt
+    #: The subnet's epoch containing the block (None for tempo 0: no epochs).
+    epoch: Epoch | None
 
 
 class Commitment(Model):
@@ -193,6 +223,9 @@ class Chain(Model):
     spec_version: int
     head: BlockRef | None
     head_age_seconds: float | None
+    #: The head is older than the server's PYLON_HEALTH_MAX_HEAD_AGE (/health says `stale`);
+    #: None before the first head.
+    stale: bool | None = None
 
 
 class NeuronOrderField(StrEnum):

@@ -1,45 +1,14 @@
-"""Typed answers of `subnets(...)` (see `models` for the rules)."""
+"""Typed arguments of `subnets(...)` (see `models` for the rules); its items are `Subnet`s."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from .models import BigInt, BlockRef, Epoch, Input, Model, OrderDirection
+from .models import Input, OrderDirection, Subnet
 
-
-class SubnetInfo(Model):
-    """A subnet at one block: identity, size, burn, pool, price and emission (TAO and alpha
-    as `float` tokens and `int` rao)."""
-
-    block: BlockRef
-    netuid: int
-    name: str
-    symbol: str
-    owner_hotkey: str
-    owner_coldkey: str
-    tempo: int
-    registered_at: int
-    last_step: int
-    blocks_since_last_step: int
-    neuron_count: int
-    max_neurons: int | None
-    burn: float
-    burn_rao: BigInt
-    alpha_in: float
-    alpha_in_rao: BigInt
-    alpha_out: float
-    alpha_out_rao: BigInt
-    tao_in: float
-    tao_in_rao: BigInt
-    price: float
-    moving_price: float
-    emission: float
-    emission_rao: BigInt
-    tao_in_emission_rao: BigInt
-    alpha_in_emission_rao: BigInt
-    alpha_out_emission_rao: BigInt
-    volume_rao: BigInt
-    epoch: Epoch | None
+#: The items of `subnets(...)`: the server's one type `Subnet`, as `subnet()` answers it (the
+#: name of the list's items before the two were one).
+SubnetInfo = Subnet
 
 
 class SubnetOrderField(StrEnum):

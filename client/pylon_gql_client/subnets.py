@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .full_reads import _input
-from .models import Metagraph, NeuronFilter, NeuronOrder
-from .subnet_models import SubnetFilter, SubnetInfo, SubnetOrder
+from .models import Metagraph, NeuronFilter, NeuronOrder, Subnet
+from .subnet_models import SubnetFilter, SubnetOrder
 
 
 class SubnetReads:
@@ -23,9 +23,10 @@ class SubnetReads:
         *,
         where: SubnetFilter | Mapping[str, Any] | None = None,
         order_by: SubnetOrder | Mapping[str, Any] | None = None,
-    ) -> list[SubnetInfo]:
-        """Every subnet at `block` (the head when None) with its dynamic info, filtered
-        (`where`) and ordered (`order_by`, netuid ascending by default)."""
+    ) -> list[Subnet]:
+        """Every subnet at `block` (the head when None) with its dynamic info, as `subnet()`
+        answers one, filtered (`where`) and ordered (`order_by`, netuid ascending by
+        default)."""
         value = await self._query(
             "subnets",
             {
@@ -34,7 +35,7 @@ class SubnetReads:
                 "orderBy": _input(order_by, SubnetOrder),
             },
         )
-        return [SubnetInfo.model_validate(subnet) for subnet in value]
+        return [Subnet.model_validate(subnet) for subnet in value]
 
     async def history(
         self,

@@ -59,6 +59,7 @@ async def subnet_answers(server: Server, head: int, netuid: int | None) -> dict[
     metagraph = answer["data"]["metagraph"]
     metagraph["neuronCount"] = len(metagraph["neurons"])
     answers["metagraph"] = metagraph
+    answers["subnet"]["neuronCount"] = metagraph["neuronCount"]  # as trimmed
     return answers
 
 

@@ -65,9 +65,10 @@ from .weights import FakeWeights
 __all__ = ["Call", "FakeAsyncPylonClient", "sample_data"]
 
 
-def predicted_epoch(canned: Epoch, number: int) -> Epoch:
+def predicted_epoch(canned: Epoch, number: int, *, then: bool = True) -> Epoch:
     """The epoch containing block `number` (past the head) at the canned epoch's tempo, as the
-    server predicts it (subtensor's epoch formula, the canned commit window's offsets)."""
+    server predicts it (subtensor's epoch formula, the canned commit window's offsets); `then`:
+    with the epoch after it as `next`, as `epoch()` asks."""
     netuid, tempo = canned.netuid, canned.tempo
     until = tempo - (number + netuid + 1) % (tempo + 1)
     start = number if until == 0 else number + until - (tempo + 1)
@@ -85,6 +86,7 @@ def predicted_epoch(canned: Epoch, number: int) -> Epoch:
             ),
             "for_block": number,
             "predicted": True,
+            "next": predicted_epoch(canned, end + 1, then=False) if then else None,
         }
     )
 
@@ -292,7 +294,8 @@ class FakeAsyncPylonClient(AsyncApi):
             subnets.check_netuid(netuid)
             canned = self._chain.served(netuid, head).epoch  # the head's tempo
             predicted = predicted_epoch(canned, block)
-            if predicted.end < 2**31:
+            assert predicted.next is not None
+            if predicted.next.end < 2**31:  # `next`'s too, which `epoch()` asks for
                 return predicted
             # Its end past a GraphQL Int: the server refuses it as any read there.
         return self._chain.at(block, netuid)[1].epoch
