@@ -3,13 +3,16 @@ turbobt's own decode of `get_all_dynamic_info` and of the subnets' storage at th
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from scalecodec.utils.ss58 import ss58_encode
 from turbobt import Bittensor
 
-from .conftest import Served
+from pylon_gql import metrics
+
+from .conftest import PATIENCE, Served
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -192,3 +195,26 @@ async def test_each_subnets_next_epoch_starts_after_its_epoch(served: Served) ->
         # the head's epoch ends past it: the next one is predicted from the head
         assert following["predicted"] is True
         assert following["block"] == {"number": number}
+
+
+def _calls(call: str) -> float:
+    return metrics.CHAIN_CALLS.labels(call, "ok")._value.get()
+
+
+async def test_one_subnet_is_read_alone_and_once_per_block(served: Served) -> None:
+    simnet = served.services.simnet
+    assert simnet is not None
+    before = await _head(served)
+    await simnet.produce_blocks(1 + simnet.config.finality_lag)
+    async with asyncio.timeout(PATIENCE):
+        while (number := (await _head(served))[0]) <= before[0]:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    alone, every = _calls("dynamic_info"), _calls("all_dynamic_info")
+    # two documents (the response cache would share one), asked at once: one read
+    answers = await asyncio.gather(
+        served.query("query ($b: Int) { subnet(block: $b, netuid: 2) { price } }", {"b": number}),
+        served.query("query ($b: Int) { subnet(block: $b, netuid: 2) { burn } }", {"b": number}),
+    )
+    assert all("errors" not in answer for answer in answers), answers
+    assert _calls("dynamic_info") - alone == 1
+    assert _calls("all_dynamic_info") == every  # not every subnet's
