@@ -5,7 +5,7 @@ That it answers like the server is the contract suite's (`contract/test_subnets.
 from __future__ import annotations
 
 import pytest
-from pylon_gql_client import NotFound
+from pylon_gql_client import InvalidInput, NotFound
 from pylon_gql_client.testing import FakeAsyncPylonClient, FakePylonClient, sample_data
 
 
@@ -65,3 +65,13 @@ async def test_a_file_of_one_subnet_has_the_samples_others() -> None:
     without_others = FakeAsyncPylonClient({"otherSubnets": {}})
     with pytest.raises(NotFound):
         await without_others.subnet(netuid=2)
+
+
+async def test_a_cursor_belongs_to_its_subnets_list() -> None:
+    fake = FakeAsyncPylonClient()
+    page = await fake.neuron_page(netuid=2, first=2)
+    assert page.page_info.end_cursor is not None
+    following = await fake.neuron_page(netuid=2, first=2, after=page.page_info.end_cursor)
+    assert [n.uid for n in following.neurons] == [2, 3]
+    with pytest.raises(InvalidInput, match="not a cursor of this list"):
+        await fake.neuron_page(netuid=1, first=2, after=page.page_info.end_cursor)

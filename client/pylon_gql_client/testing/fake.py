@@ -264,7 +264,9 @@ class FakeAsyncPylonClient(AsyncApi):
         )
         # checks them
         self._chain.neurons(self.max_page_size, ref, netuid=netuid, first=first, offset=offset)
-        key = f"{number}:{hash((repr(where), repr(order_by))) & 0xFFFFFF:x}"
+        # a cursor of one list: its subnet, block, filter and order
+        listed = (metagraph.netuid, repr(where), repr(order_by))
+        key = f"{number}:{hash(listed) & 0xFFFFFF:x}"
         start = offset
         if after is not None:
             position = after.removeprefix(f"fake:{key}:")
