@@ -5,6 +5,7 @@ GraphQL `BigInt` (a decimal string on the wire) is a Python `int`; `DateTime` a 
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -132,7 +133,26 @@ class NeuronPage(Model):
     page_info: PageInfo
 
 
+class HyperparameterValue(Model):
+    """One field of the runtime's hyperparameter answer, named and typed as the runtime
+    metadata has it: a field a newer runtime adds shows here before the schema types it."""
+
+    #: The runtime's name of the field, snake_case (`max_weights_limit`).
+    name: str
+    #: The typed field of `Hyperparameters` that shows it, camelCase as the schema spells it
+    #: (`maxWeightsLimit`); None when the schema has none yet.
+    field: str | None
+    #: Its type as the metadata names it: `u16`, `Compact<u64>`, `I32F32`, `bool`, ...
+    type: str
+    #: The value as JSON: an int (decimal text beyond 2^53), a float for a fixed-point number,
+    #: a bool, an SS58 address, an enum's variant name.
+    value: Any
+
+
 class Hyperparameters(Model):
+    """A subnet's hyperparameters at one block: the typed fields, and `all`, every field of
+    the runtime's answer (`value(name)` looks one up by its runtime name)."""
+
     block: BlockRef
     rho: int
     kappa: int
@@ -169,6 +189,17 @@ class Hyperparameters(Model):
     transfers_enabled: bool | None = None
     bonds_reset_enabled: bool | None = None
     user_liquidity_enabled: bool | None = None
+    #: Every field of the runtime's answer, in its order (empty from a document without it).
+    all: list[HyperparameterValue] = []
+
+    def value(self, name: str) -> Any:
+        """The runtime's field `name` (snake_case) from `all`; KeyError naming the closest
+        names when the answer has none."""
+        for found in self.all:
+            if found.name == name:
+                return found.value
+        close = difflib.get_close_matches(name, [v.name for v in self.all], n=3, cutoff=0.5)
+        raise KeyError(f"{name!r} is not a field of the hyperparameters; closest: {close}")
 
 
 class Subnet(Model):

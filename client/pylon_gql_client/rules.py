@@ -406,6 +406,13 @@ def call_arguments(call: AdminCall, value: Any) -> tuple[dict[str, Any] | None, 
     """`value` as the call's arguments by name, or (None, why the server refuses it): a bare
     value for a one-argument call, else an object by argument name."""
     wanted = call.subnet_args
+    unsupported = [arg.name for arg in wanted if arg.kind == "unsupported"]
+    if unsupported:
+        return None, (
+            f"AdminUtils.{call.name}: takes {', '.join(f'`{name}`' for name in unsupported)} of "
+            "a type the API cannot set (an option, a list or a struct): send this call with "
+            "another client"
+        )
     if len(wanted) == 1 and not isinstance(value, dict):
         values: dict[str, Any] = {wanted[0].name: value}
     elif isinstance(value, dict):
@@ -430,13 +437,22 @@ def call_arguments(call: AdminCall, value: Any) -> tuple[dict[str, Any] | None, 
     return {arg.name: values[arg.name] for arg in wanted}, ""
 
 
-def read_back(call: AdminCall, hyperparameters: Mapping[str, Any]) -> Any:
+def read_back(
+    call: AdminCall, hyperparameters: Mapping[str, Any], args: Mapping[str, Any] | None = None
+) -> Any:
     """What `setHyperparameter` answers as `value`: the value(s) the call set, as
-    `hyperparameters` (snake_case names) shows them; None when it shows none of them."""
+    `hyperparameters` (snake_case names) shows them. A call whose value it leaves out the server
+    reads back from the storage item the runtime keeps it in (`max_allowed_uids` from
+    `MaxAllowedUids`): what was set, `args` (None when not given)."""
     if len(call.subnet_args) == 1:
-        return hyperparameters.get(hyperparameter_field(call.name))
+        found = hyperparameters.get(hyperparameter_field(call.name))
+        if found is None and args:
+            [found] = args.values()
+        return found
     values = {arg.name: hyperparameters.get(arg.name) for arg in call.subnet_args}
-    return None if any(value is None for value in values.values()) else values
+    if any(value is None for value in values.values()):
+        return dict(args) if args else None
+    return values
 
 
 def commit_refusal(

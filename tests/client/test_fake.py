@@ -208,7 +208,7 @@ async def test_writes_land_in_blocks_of_their_own() -> None:
     assert mine.block == done.block and mine.text == "hello"
     owner = (await fake.neurons(first=2))[1].hotkey
     changed = await fake.set_hyperparameter("sn_owner_hotkey", owner)
-    assert changed.value is None  # not a hyperparameter: the subnet shows it
+    assert changed.value == owner  # read back from the subnet's storage (SubnetOwnerHotkey)
     assert (await fake.subnet()).owner_hotkey == owner
     assert (await fake.head()).number == head.number + 2
 

@@ -182,7 +182,7 @@ async def test_hyperparameters(client: AsyncPylonClient, server: Server, head: B
               servingRateLimit maxValidators adjustmentAlpha difficulty commitRevealPeriod
               commitRevealWeightsEnabled alphaHigh alphaLow liquidAlphaEnabled
               alphaSigmoidSteepness yumaVersion yuma3Enabled subnetIsActive transfersEnabled
-              bondsResetEnabled userLiquidityEnabled }} }}""",
+              bondsResetEnabled userLiquidityEnabled all {{ name field type value }} }} }}""",
         {"b": head.number},
     )
     assert as_json(typed) == answer

@@ -240,7 +240,7 @@ def test_hyperparameters(vector: dict[str, Any]) -> None:
         written = args
     before = {_snake(key): value for key, value in sample_data()["hyperparameters"].items()}
     after = {key: written.get(key, value) for key, value in before.items()}
-    assert rules.read_back(call, after) == vector["read_back"]
+    assert rules.read_back(call, after, args) == vector["read_back"]
 
 
 def _snake(name: str) -> str:

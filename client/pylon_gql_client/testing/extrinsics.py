@@ -4,6 +4,7 @@ answers once the extrinsic is finalized, in a block after the head)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import rules
@@ -13,6 +14,7 @@ from ..models import (
     Commitment,
     CommitmentEncoding,
     Hyperparameters,
+    HyperparameterValue,
     SetCommitmentSuccess,
     SetHyperparameterSuccess,
 )
@@ -22,7 +24,11 @@ from .refusals import validation_failed, variable_refused
 #: Calls that set the subnet's owner hotkey (a `subnet` field, not a hyperparameter).
 OWNER_HOTKEY_CALLS = ("sudo_set_sn_owner_hotkey", "sudo_set_subnet_owner_hotkey")
 #: What `hyperparameters` shows.
-SHOWN = frozenset(Hyperparameters.model_fields) - {"block"}
+SHOWN = frozenset(Hyperparameters.model_fields) - {"block", "all"}
+#: A fixed-point type (`I32F32`): `all` shows its value as a number.
+_FIXED_POINT = re.compile(r"^[IU]\d+F\d+$")
+#: Integers past this are served in `all` as decimal text (JavaScript's exact range).
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def _landed(chain: FakeChain) -> BlockRef:
@@ -84,10 +90,24 @@ def set_hyperparameter(chain: FakeChain, name: str, value: Any) -> SetHyperparam
             changes["yuma_version"] = 3 if given else 2
     else:
         changes = {key: value for key, value in args.items() if key in SHOWN}
-    chain.hyperparameters = chain.hyperparameters.model_copy(update={**changes, "block": ref})
+    shown = chain.hyperparameters
+    changes["all"] = [_changed(v, changes) for v in shown.all]
+    chain.hyperparameters = shown.model_copy(update={**changes, "block": ref})
     return SetHyperparameterSuccess(
         block=ref,
         call=call.name,
-        value=rules.read_back(call, chain.hyperparameters.model_dump()),
+        value=rules.read_back(call, chain.hyperparameters.model_dump(), args),
         hyperparameters=chain.hyperparameters,
     )
+
+
+def _changed(field: HyperparameterValue, changes: dict[str, Any]) -> HyperparameterValue:
+    """A field of `all` after the change, its value as the server serves it in JSON."""
+    if field.name not in changes:
+        return field
+    value = changes[field.name]
+    if _FIXED_POINT.match(field.type):
+        value = float(value)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        value = str(value)
+    return field.model_copy(update={"value": value})

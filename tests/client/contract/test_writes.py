@@ -185,3 +185,32 @@ async def test_weights_by_epoch_take_the_epochs_first_block(writer: Api) -> None
         assert refused.code == "BAD_USER_INPUT", wrong
     refused, _ = await outcome(writer.weights(epoch.block.number, epoch=epoch.start))
     assert refused.code == "BAD_USER_INPUT"  # block or epoch, not both
+
+
+async def test_all_lists_every_field_and_follows_a_set(owner: Api) -> None:
+    before = await owner.hyperparameters()
+    # every typed field is among the runtime's, named alike, its value the same
+    by_name = {v.name: v for v in before.all}
+    assert by_name["kappa"].field == "kappa" and by_name["kappa"].type == "Compact<u16>"
+    assert before.value("tempo") == before.tempo
+    assert by_name["alpha_sigmoid_steepness"].type == "I32F32"
+    steepness = before.alpha_sigmoid_steepness
+    assert by_name["alpha_sigmoid_steepness"].value == steepness
+    assert steepness is not None
+    try:
+        done = await owner.set_hyperparameter("alpha_sigmoid_steepness", int(steepness) + 1)
+        assert done.value == int(steepness) + 1
+        assert done.hyperparameters.value("alpha_sigmoid_steepness") == int(steepness) + 1.0
+        names = [v.name for v in done.hyperparameters.all]
+        assert names == [v.name for v in before.all]  # the same fields, in the runtime's order
+        with pytest.raises(KeyError, match="'tempo'"):
+            done.hyperparameters.value("tempoo")
+    finally:
+        await owner.set_hyperparameter("alpha_sigmoid_steepness", int(steepness))
+
+
+async def test_a_call_the_hyperparameters_leave_out_reads_back_what_it_set(owner: Api) -> None:
+    done = await owner.set_hyperparameter("recycle_or_burn", "Recycle")
+    assert (done.call, done.value) == ("sudo_set_recycle_or_burn", "Recycle")
+    done = await owner.set_hyperparameter("recycle_or_burn", "Burn")
+    assert done.value == "Burn"
