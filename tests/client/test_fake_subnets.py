@@ -75,3 +75,13 @@ async def test_a_cursor_belongs_to_its_subnets_list() -> None:
     assert [n.uid for n in following.neurons] == [2, 3]
     with pytest.raises(InvalidInput, match="not a cursor of this list"):
         await fake.neuron_page(netuid=1, first=2, after=page.page_info.end_cursor)
+
+
+async def test_the_subnet_list_holds_each_subnet_as_read_alone() -> None:
+    fake = FakeAsyncPylonClient()
+    owner = (await fake.neurons(first=2))[1].hotkey
+    await fake.set_hyperparameter("sn_owner_hotkey", owner)
+    listed = await fake.subnets()
+    alone = [await fake.subnet(netuid=netuid) for netuid in (1, 2)]
+    assert listed == alone
+    assert listed[0].owner_hotkey == owner

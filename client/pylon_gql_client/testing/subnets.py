@@ -94,7 +94,12 @@ def subnets(
     if condition.owner_coldkey is not None:
         check_account(condition.owner_coldkey, "ownerColdkey")
     ref = chain.resolve(block)
-    kept = [s for s in chain.subnet_list if _keeps(condition, s)]
+    # each subnet as `subnet(netuid=...)` answers it, where the fake has its answers (a write
+    # changes the served one's)
+    current = {s.netuid: s for s in chain.subnet_list}
+    current |= {netuid: data.subnet for netuid, data in chain.others.items()}
+    current[chain.subnet.netuid] = chain.subnet
+    kept = [s for s in current.values() if _keeps(condition, s)]
     kept.sort(key=lambda s: s.netuid)
     if order.field is not SubnetOrderField.NETUID:
         key = SUBNET_ORDER_KEYS[order.field]
