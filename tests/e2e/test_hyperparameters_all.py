@@ -6,6 +6,7 @@ from the hyperparameters or from the storage item the runtime keeps it in."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -215,3 +216,17 @@ async def test_the_refused_calls_are_exactly_those_of_an_unsupported_kind(chain:
             refused.add(name)
     assert refused == UNSUPPORTED
     assert "sudo_set_mechanism_emission_split" in refused
+
+
+async def test_the_readmes_example_of_all_answers(chain: Chain) -> None:
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    [example] = [
+        block[: block.index("```")]
+        for block in text.split("```graphql\n")[1:]
+        if "all { name field type value }" in block[: block.index("```")]
+    ]
+    answer = await chain.post(example)
+    assert "errors" not in answer, answer
+    got = answer["data"]["hyperparameters"]
+    steepness = next(v for v in got["all"] if v["name"] == "alpha_sigmoid_steepness")
+    assert got["steepness"] == steepness["value"] and steepness["field"] is not None
