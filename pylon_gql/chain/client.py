@@ -38,7 +38,6 @@ from ..models import (
     BlockRef,
     Commitment,
     ExtrinsicReceipt,
-    Hyperparameters,
     Metagraph,
     Neuron,
 )
@@ -59,15 +58,12 @@ from .errors import (
     BlockPruned,
     ChainError,
     ChainUnavailable,
-    SubnetNotFound,
     SubscriptionUnsupported,
 )
 from .extrinsics import InBlockCallback
 from .full_reads import FullMetagraphReads
-from .hyperparameter_fields import HyperparameterAnswer
-from .hyperparameter_storage import storage_value
+from .hyperparameter_reads import HyperparameterReads
 from .rpc_errors import block_error, is_transient, is_unknown_method
-from .runtime_types import loaded_runtime_types, runtime_types
 from .subnet_reads import SubnetReads
 from .transport import NodeConnection
 
@@ -100,7 +96,7 @@ def _codec_of(bt: Bittensor) -> Codec:
     return found[1]
 
 
-class ChainClient(FullMetagraphReads, SubnetReads):
+class ChainClient(FullMetagraphReads, HyperparameterReads, SubnetReads):
     """A connection to one subtensor node (and, optionally, an archive node behind it)."""
 
     def __init__(
@@ -305,33 +301,7 @@ class ChainClient(FullMetagraphReads, SubnetReads):
             await self.hyperparameters(netuid, ref)
         return Metagraph(netuid=netuid, block=ref, neurons=neurons or ())
 
-    async def hyperparameters(self, netuid: int, ref: BlockRef) -> Hyperparameters:
-        """`get_subnet_hyperparams_v2` (v1's fields and the later ones), every field of its
-        answer kept as the metadata types it (`hyperparameter_fields`)."""
-
-        async def read(bt: Bittensor) -> Hyperparameters | None:
-            answer, output = await _internals.runtime_call_bytes(
-                bt, "SubnetInfoRuntimeApi", "get_subnet_hyperparams_v2", ref.hash, netuid=netuid
-            )
-            if answer is None:
-                return None
-            types = runtime_types(bt)
-            return types.made(
-                "hyperparameters_v2", lambda t: HyperparameterAnswer(t.codec, output)
-            ).read(answer)
-
-        return _of_subnet(await self._at("hyperparameters", read), netuid, ref)
-
-    async def subnet_storage(self, item: str, netuid: int, ref: BlockRef) -> tuple[str, Any] | None:
-        """`SubtensorModule.<item>` of the subnet at the block, decoded as the metadata types it
-        (an unset key reads as the item's default, as on a node): its type name and its value as
-        JSON; None when the runtime has no such item keyed by netuid alone."""
-
-        async def read(bt: Bittensor) -> tuple[str, Any] | None:
-            types = await loaded_runtime_types(bt)
-            return await storage_value(bt, types, item, netuid, ref.hash)
-
-        return await self._at("subnet_storage", read)
+    # `hyperparameters` and `subnet_storage`: hyperparameter_reads.HyperparameterReads
 
     # `subnet` and `subnets`: subnet_reads.SubnetReads
 
@@ -498,10 +468,3 @@ class ChainClient(FullMetagraphReads, SubnetReads):
 class _Transient(ChainUnavailable):
     """A failure worth another attempt: the node shed load or is rate limiting, or the
     connection dropped."""
-
-
-def _of_subnet(raw: Any, netuid: int, ref: BlockRef) -> Any:
-    """A subnet's record as the node answered it; None means no such subnet at that block."""
-    if raw is None:
-        raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
-    return raw

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import balances, hash_commits
 from .hashing import blake2_256
-from .hyperparameters import sudo_changes
+from .hyperparameters import sudo_changes, with_changes
 from .keys import SUDO_KEY, VALIDATOR_HOTKEY
 from .runtime import Runtime
 from .state import BlockDraft, Neuron, Subnet, epoch_index, storage_index
@@ -439,21 +439,7 @@ class Dispatcher:
                 tx.function,
             )
             return Outcome()
-        if "owner_hotkey" in changes:
-            block.subnets[subnet.netuid] = dataclasses.replace(
-                subnet, owner_hotkey=changes["owner_hotkey"]
-            )
-        elif "mechanism_count" in changes:
-            # as subtensor's update_mechanism_counts_if_needed: a new count drops the split
-            count = changes["mechanism_count"]
-            split = subnet.mechanism_split if count == subnet.mechanism_count else None
-            block.subnets[subnet.netuid] = dataclasses.replace(
-                subnet, mechanism_count=count, mechanism_split=split
-            )
-        else:
-            block.subnets[subnet.netuid] = dataclasses.replace(
-                subnet, hyperparameters={**subnet.hyperparameters, **changes}
-            )
+        block.subnets[subnet.netuid] = with_changes(subnet, changes)
         return Outcome()
 
 

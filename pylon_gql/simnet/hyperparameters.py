@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
+
+from .state import Subnet
 
 # what get_subnet_hyperparams returns (and turbobt reads)
 HYPERPARAMETER_NAMES = (
@@ -112,3 +115,16 @@ def sudo_changes(
         return None
     (value,) = args.values()
     return {target: value}
+
+
+def with_changes(subnet: Subnet, changes: Mapping[str, Any]) -> Subnet:
+    """The subnet after an AdminUtils call's `sudo_changes`: its owner hotkey, its mechanism
+    count (as subtensor's update_mechanism_counts_if_needed, a new count drops the emission
+    split), else its hyperparameters."""
+    if "owner_hotkey" in changes:
+        return dataclasses.replace(subnet, owner_hotkey=changes["owner_hotkey"])
+    if "mechanism_count" in changes:
+        count = changes["mechanism_count"]
+        split = subnet.mechanism_split if count == subnet.mechanism_count else None
+        return dataclasses.replace(subnet, mechanism_count=count, mechanism_split=split)
+    return dataclasses.replace(subnet, hyperparameters={**subnet.hyperparameters, **changes})
