@@ -41,10 +41,11 @@ class HyperparameterValue:
         description="The field's type as the runtime metadata names it: `u16`, "
         "`Compact<u64>`, `Compact<TaoCurrency>`, `I32F32`, `bool`, ..."
     )
-    value: JSON = strawberry.field(
+    value: JSON | None = strawberry.field(
         description="The value as JSON: an integer as a number, or as a decimal string beyond "
         "2^53 (JavaScript's exact range); a fixed-point number (`I32F32`) as a number; a "
-        "boolean; an account as its SS58 address; an enum as its variant name."
+        "boolean; an account as its SS58 address; an enum as its variant name; null for an "
+        "optional value the runtime leaves unset."
     )
 
     @classmethod
@@ -57,7 +58,7 @@ def all_values(hyperparameters: models.Hyperparameters) -> list[HyperparameterVa
     return [HyperparameterValue.from_model(v) for v in hyperparameters.runtime_fields]
 
 
-def value_of(hyperparameters: models.Hyperparameters, name: str) -> JSON:
+def value_of(hyperparameters: models.Hyperparameters, name: str) -> JSON | None:
     """The runtime's field `name`; BAD_USER_INPUT naming the closest names when there is none."""
     found = hyperparameters.runtime_field(name)
     if found is not None:

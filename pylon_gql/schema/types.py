@@ -359,7 +359,7 @@ class Hyperparameters:
                 description="The runtime's snake_case name of the field, e.g. `tempo`."
             ),
         ],
-    ) -> JSON:
+    ) -> JSON | None:
         return value_of(self.source, name)
 
     @classmethod
