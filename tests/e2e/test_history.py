@@ -106,3 +106,24 @@ async def test_a_cold_series_is_over_the_anonymous_budget(served: Served) -> Non
     (error,) = answer["errors"]
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX", error
     assert "send a token" in error["message"]
+
+
+async def test_a_series_asked_again_is_the_response_caches_answer(served: Served) -> None:
+    head = await head_number(served)
+    token = served.services.dev_tokens[Role.VALIDATOR]
+    series = {
+        "query": "query ($f: Int!, $t: Int!) { history(fromBlock: $f, toBlock: $t, step: 2) "
+        "{ block { number } neuronCount } }",
+        "variables": {"f": head - 20, "t": head - 1},
+    }
+    answers = [
+        await served.client.post(
+            "/graphql", json=series, headers={"authorization": f"Bearer {token}"}
+        )
+        for _ in range(2)
+    ]
+    assert [a.headers.get("x-pylon-cache") for a in answers] == ["miss", "hit"]
+    assert answers[1].content == answers[0].content
+    assert [p["block"]["number"] for p in answers[0].json()["data"]["history"]] == list(
+        range(head - 20, head, 2)
+    )
