@@ -7,9 +7,10 @@ and a number past the head is an error, which is never cached. So a new head inv
 nothing; it only moves what the head-defaulting queries' keys say.
 
 A query is cached only when every root field is one of the chain reads this module knows
-(`BLOCK_FIELDS`, `HEAD_FIELDS`, `STATIC_FIELDS`, `history` up to its `toBlock`): a root field it does not know (the weight
-store's, a mutation's, a subscription's) or a field whose answer changes without a new block
-(`VOLATILE_FIELDS`) makes the whole request go past the cache.
+(`BLOCK_FIELDS`, `HEAD_FIELDS`, `STATIC_FIELDS`, and `history`, fixed by its `toBlock`): a root
+field it does not know (the weight store's, a mutation's, a subscription's) or a field whose
+answer changes without a new block (`VOLATILE_FIELDS`) makes the whole request go past the
+cache.
 """
 
 from __future__ import annotations
