@@ -27,7 +27,8 @@ class NeuronReuse:
     (a race keeps one of two recent answers, both of which are right to compare with)."""
 
     def __init__(self) -> None:
-        self._last: dict[int, tuple[Encoded, ...]] = {}
+        #: Per subnet: the codec (runtime) that decoded the last answer, and its neurons.
+        self._last: dict[int, tuple[Codec, tuple[Encoded, ...]]] = {}
 
     def neurons(self, netuid: int, codec: Codec, output: int, answer: bytes) -> tuple[Neuron, ...]:
         sequence = codec.type_def(output)["def"].get("sequence")
@@ -35,7 +36,13 @@ class NeuronReuse:
             return neurons_from_scale(codec.decoder(output)(answer, 0)[0])
         item = codec.decoder(sequence["type"])
         count, offset = decode_compact(answer, 0)
-        previous = self._last.get(netuid, ())
+        codec_and_neurons = self._last.get(netuid)
+        # after a runtime upgrade the same bytes may mean another neuron: compare within one
+        previous = (
+            codec_and_neurons[1]
+            if codec_and_neurons is not None and codec_and_neurons[0] is codec
+            else ()
+        )
         kept: list[Encoded] = []
         for index in range(count):
             if index < len(previous):
@@ -49,5 +56,5 @@ class NeuronReuse:
             offset = end
         if offset != len(answer):
             raise ScaleError(f"{len(answer) - offset} bytes left after the neurons")
-        self._last[netuid] = tuple(kept)
+        self._last[netuid] = (codec, tuple(kept))
         return tuple(neuron for _, neuron in kept)
