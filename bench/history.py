@@ -1,81 +1,211 @@
-"""How long a `history` series takes: prints a table (no assertions; run it by hand).
+"""How long a `history` series takes over HTTP, cold and warm: prints a table (no assertions).
 
-    uv run python bench/history.py [points]
+    uv run --group dev python bench/history.py [--points 500] [--rounds 3]
 
-An archive simnet (in this process) makes `points` + 10 blocks of subnet 1 (1024 neurons);
-then the schema answers `history(netuid: 1, ...)` of `points` points (default 500) with a
-ChainReader over a real websocket: cold (every point a node call and a SCALE decode, 8 at a
-time) and warm (every point from the reader's per-block cache). The simnet encodes in this
-process's event loop too, so the cold figure includes its work.
+Processes, each its own: an archive simnet (`pylon-gql simnet --manual --archive`), and two
+servers on it (`pylon-gql serve`, a validator token, rate limits off): one on the defaults
+(PYLON_CACHE_BLOCKS=128, so a 500-point series does not fit the per-block cache) and one whose
+per-block cache holds a whole series (PYLON_CACHE_BLOCKS = points + 16). The client here only
+sends requests and waits.
 
-Here (2 cores, shared): 500 points cold 20.7 s (41 ms a point), warm 0.14 s (0.28 ms a
-point); 50 points cold 1.6 s. A cold series that long outlasts the default 15 s
-PYLON_CHAIN_TIMEOUT (the query's deadline), which this bench raises.
+Every round, for each server in turn, on a range of `points` blocks nobody has read:
+- cold: `history(netuid: 1, ...)` of 1024-neuron subnet 1, a few fields of 4 validators per
+  point (every point a runtime call and a SCALE decode, 8 at a time);
+- again: the same request (the response cache's answer);
+- other fields: another selection over the same range (the reader's per-block cache, where it
+  holds the blocks).
+Per cell: the median over rounds and the range (min-max). Then each server's peak resident
+memory (VmHWM), which the series' metagraphs would dominate were they all held at once
+(about 1.3 MB each).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
-from pylon_gql.chain.client import ChainClient
-from pylon_gql.chain.reader import ChainReader
-from pylon_gql.models import BlockRef
-from pylon_gql.schema import Context, create_schema
-from pylon_gql.settings import Settings
-from pylon_gql.simnet import Simnet, SimnetConfig
+import httpx
+import websockets.asyncio.client
 
-DOCUMENT = """query ($f: Int!, $t: Int!) { history(netuid: 1, fromBlock: $f, toBlock: $t) {
-  block { number } neuronCount neurons(where: {uids: [0, 5]}) { stake trust } } }"""
+PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
+TOKEN = "bench-validator-token"
+
+COLD = """query ($f: Int!, $t: Int!) { history(netuid: 1, fromBlock: $f, toBlock: $t) {
+  block { number } neuronCount
+  neurons(where: {validatorPermit: true}, orderBy: {field: STAKE, direction: DESC}, first: 4) {
+    uid stake trust lastUpdate } } }"""
+OTHER = """query ($f: Int!, $t: Int!) { history(netuid: 1, fromBlock: $f, toBlock: $t) {
+  block { number }
+  neurons(where: {uids: [0, 1, 2, 3]}) { uid emission incentive dividends } } }"""
 
 
-async def main(points: int) -> None:
-    simnet = Simnet(SimnetConfig(port=0, manual=True, archive=True))
-    await simnet.start()
-    try:
-        start = time.perf_counter()
-        first = simnet.finalized_number + 1
-        while simnet.finalized_number < first + points + 5:
-            await simnet.produce_blocks(16)
-        made = time.perf_counter() - start
-        settings = Settings(
-            _env_file=None,  # pyright: ignore[reportCallIssue]
-            network=simnet.url,
-            cache_blocks=points + 16,
-            max_history_points=points,
-            max_cost_anonymous=10**12,
-            chain_timeout=600,
-            log_level="WARNING",
-        )
-        # a cold series of 500 points takes longer than the default 15 s PYLON_CHAIN_TIMEOUT
-        async with ChainClient(simnet.url, timeout=600) as client:
-            reader = ChainReader(client, settings)
-            head = await client.finalized_head()
-            reader.set_head(BlockRef(head.number, head.hash))
-            schema = create_schema(settings)
-            variables = {"f": first, "t": first + points - 1}
-            rows = []
-            for label in ("cold", "warm"):
-                context = Context(settings=settings, reader=reader, request_id=label)
-                began = time.perf_counter()
-                result = await schema.execute(
-                    DOCUMENT, variable_values=variables, context_value=context
-                )
-                seconds = time.perf_counter() - began
-                assert not result.errors, result.errors
-                assert result.data is not None and len(result.data["history"]) == points
-                rows.append((label, seconds))
-    finally:
-        await simnet.stop()
-    print(
-        f"history of {points} points, subnet 1 (1024 neurons); {points + 5} blocks made in "
-        f"{made:.1f} s"
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    print(f"{'':6} {'total':>9} {'per point':>10}")
-    for label, seconds in rows:
-        print(f"{label:6} {seconds:8.2f}s {1000 * seconds / points:8.2f}ms")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def wait_until(probe: Any, what: str, within: float = 180) -> None:
+    async with asyncio.timeout(within):
+        while True:
+            try:
+                if await probe():
+                    return
+            except (OSError, httpx.HTTPError):
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up")
+
+
+async def simnet_call(url: str, method: str, params: list[Any]) -> Any:
+    async with websockets.asyncio.client.connect(url, max_size=2**24) as ws:
+        await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+        return json.loads(await ws.recv())["result"]
+
+
+def summary(values: list[float]) -> str:
+    return f"{statistics.median(values):8.2f} s ({min(values):.2f}-{max(values):.2f})"
+
+
+async def timed(client: httpx.AsyncClient, document: str, first: int, points: int) -> float:
+    began = time.perf_counter()
+    response = await client.post(
+        "/graphql",
+        json={"query": document, "variables": {"f": first, "t": first + points - 1}},
+        headers={"authorization": f"Bearer {TOKEN}"},
+    )
+    seconds = time.perf_counter() - began
+    answer = response.json()
+    if response.status_code != 200 or "errors" in answer:
+        raise RuntimeError(f"history failed: {response.status_code} {response.text[:500]}")
+    if len(answer["data"]["history"]) != points:
+        raise RuntimeError("history answered the wrong number of points")
+    return seconds
+
+
+async def main(points: int, rounds: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="pylon-history-bench-"))
+    sim_port = free_port()
+    sim_url = f"ws://127.0.0.1:{sim_port}"
+    processes: list[subprocess.Popen] = []
+    try:
+        processes.append(
+            spawn(
+                PYLON_GQL,
+                "simnet",
+                "--manual",
+                "--archive",
+                "--finality-lag=0",
+                f"--port={sim_port}",
+                "--log-level=WARNING",
+            )
+        )
+
+        async def simnet_up() -> bool:
+            await simnet_call(sim_url, "simnet_info", [])
+            return True
+
+        await wait_until(simnet_up, "the simnet")
+        info = await simnet_call(sim_url, "simnet_info", [])
+        start = int(info["finalized"]["number"]) + 1
+        servers = {"defaults": {}, "cache holds the series": {"PYLON_CACHE_BLOCKS": points + 16}}
+        blocks = points * rounds * len(servers) + 2
+        began = time.perf_counter()
+        while blocks > 0:
+            await simnet_call(sim_url, "simnet_produceBlocks", [min(blocks, 200)])
+            blocks -= 200
+        made = time.perf_counter() - began
+        urls: dict[str, str] = {}
+        pids: dict[str, int] = {}
+        for name, extra in servers.items():
+            port = free_port()
+            process = spawn(
+                PYLON_GQL,
+                "serve",
+                env={
+                    "PYLON_NETWORK": sim_url,
+                    "PYLON_PORT": str(port),
+                    "PYLON_LOG_LEVEL": "WARNING",
+                    "PYLON_DATA_DIR": str(work / name.replace(" ", "-")),
+                    "PYLON_RATE_LIMITS": "false",
+                    "PYLON_VALIDATOR_TOKENS": TOKEN,
+                    "PYLON_MAX_HISTORY_POINTS": str(points),
+                    **{key: str(value) for key, value in extra.items()},
+                },
+            )
+            processes.append(process)
+            urls[name], pids[name] = f"http://127.0.0.1:{port}", process.pid
+        cells: dict[tuple[str, str], list[float]] = {}
+        async with httpx.AsyncClient(timeout=600) as client:
+            for name, url in urls.items():
+
+                async def healthy(url: str = url) -> bool:
+                    return (await client.get(f"{url}/health")).status_code == 200
+
+                await wait_until(healthy, name)
+            rss_before = {name: peak_rss_mb(pid) for name, pid in pids.items()}
+            first = start
+            for _ in range(rounds):
+                for name, url in urls.items():  # interleaved: each round runs every server
+                    client.base_url = httpx.URL(url)
+                    for label, document in (("cold", COLD), ("again", COLD), ("other", OTHER)):
+                        seconds = await timed(client, document, first, points)
+                        cells.setdefault((name, label), []).append(seconds)
+                    first += points
+        print(
+            f"history of {points} points of subnet 1 (1024 neurons), {rounds} rounds; "
+            f"{points * rounds * len(servers)} blocks made in {made:.1f} s"
+        )
+        print(f"{'server':24} {'cell':12} {'median (min-max)':>24} {'per point':>10}")
+        for (name, label), values in cells.items():
+            per_point = 1000 * statistics.median(values) / points
+            print(f"{name:24} {label:12} {summary(values):>24} {per_point:8.2f}ms")
+        for name, pid in pids.items():
+            print(
+                f"{name}: peak resident memory {rss_before[name]:.0f} MB after start, "
+                f"{peak_rss_mb(pid):.0f} MB after the rounds"
+            )
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 500))
+    parser = argparse.ArgumentParser(description="How long a `history` series takes over HTTP.")
+    parser.add_argument("--points", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.points, arguments.rounds))

@@ -28,6 +28,17 @@ def within(seconds: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+@contextlib.contextmanager
+def until(when: float) -> Iterator[None]:
+    """Chain calls made inside end by the event loop time `when`, even past an enclosing
+    deadline: for the part of a request that is allowed longer (a `history` series)."""
+    token = _DEADLINE.set(when)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
 def deadline_in(seconds: float) -> float:
     """The event loop time by which a call given `seconds` must end: the sooner of that and
     the deadline of the request it is made for."""

@@ -101,7 +101,12 @@ def neuron_from_raw(raw: dict[str, Any]) -> Neuron:
 
 def neurons_from_scale(decoded: list[dict[str, Any]] | None) -> tuple[Neuron, ...]:
     """`get_neurons_lite` as `pylon_gql.scale` decodes it (account ids as 32 bytes)."""
-    return tuple(neuron_from_raw(_with_ss58_keys(raw)) for raw in decoded or ())
+    return tuple(neuron_from_scale(raw) for raw in decoded or ())
+
+
+def neuron_from_scale(raw: dict[str, Any]) -> Neuron:
+    """One `get_neurons_lite` entry as `pylon_gql.scale` decodes it."""
+    return neuron_from_raw(_with_ss58_keys(raw))
 
 
 def _with_ss58_keys(raw: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from ..response_cache import (
 )
 from ..schema import Context, create_schema
 from ..schema.context import Reader
+from ..schema.deadline import REQUEST_TIMEOUT
 from ..schema.errors import bounded, operation_not_found
 from ..schema.turns import DELIVERY_CONCURRENCY, DeliveryTurns
 from ..settings import Settings
@@ -253,14 +254,27 @@ class PylonGraphQL(GraphQL[Context, None]):
         root_value: UnsetType | None = UNSET,
     ) -> Response:
         timeout = self.settings.request_timeout
+        limit = asyncio.timeout(timeout)
+        scheduled = None
         try:
-            async with asyncio.timeout(timeout):
-                response = await super().run(request, context, root_value)  # type: ignore[arg-type, call-overload]
+            async with limit:
+                scheduled = limit.when()
+                # a field allowed longer (`history`) moves `limit` out (schema.deadline)
+                token = REQUEST_TIMEOUT.set(limit)
+                try:
+                    response = await super().run(request, context, root_value)  # type: ignore[arg-type, call-overload]
+                finally:
+                    REQUEST_TIMEOUT.reset(token)
         except TimeoutError:
+            # a `history` series moved the limit out (schema.deadline.longer_deadline)
+            seconds, setting = (
+                (self.settings.history_timeout, "PYLON_HISTORY_TIMEOUT")
+                if limit.when() != scheduled
+                else (timeout, "PYLON_REQUEST_TIMEOUT")
+            )
             return _error_response(
                 504,
-                f"the request ran longer than {timeout:g} s (PYLON_REQUEST_TIMEOUT); ask for "
-                "less, or retry",
+                f"the request ran longer than {seconds:g} s ({setting}); ask for less, or retry",
                 "TIMEOUT",
             )
         assert isinstance(response, Response)

@@ -7,9 +7,10 @@ and a number past the head is an error, which is never cached. So a new head inv
 nothing; it only moves what the head-defaulting queries' keys say.
 
 A query is cached only when every root field is one of the chain reads this module knows
-(`BLOCK_FIELDS`, `HEAD_FIELDS`, `STATIC_FIELDS`): a root field it does not know (the weight
-store's, a mutation's, a subscription's) or a field whose answer changes without a new block
-(`VOLATILE_FIELDS`) makes the whole request go past the cache.
+(`BLOCK_FIELDS`, `HEAD_FIELDS`, `STATIC_FIELDS`, and `history`, fixed by its `toBlock`): a root
+field it does not know (the weight store's, a mutation's, a subscription's) or a field whose
+answer changes without a new block (`VOLATILE_FIELDS`) makes the whole request go past the
+cache.
 """
 
 from __future__ import annotations
@@ -166,6 +167,9 @@ def plan_query(query: str, operation_name: str | None, max_tokens: int) -> Query
             block_arguments.append((arguments.get("block", absent), None))
         elif name == "block":
             block_arguments.append((arguments.get("number", absent), arguments.get("hash", absent)))
+        elif name == "history":
+            # every point is at or below `toBlock` (past the head: an error, never kept)
+            block_arguments.append((arguments.get("toBlock", absent), None))
         else:
             raise Uncacheable(f"root field {name!r} is not a chain read")
     return QueryPlan(

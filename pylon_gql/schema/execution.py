@@ -121,7 +121,8 @@ class PlainListExecutor(StrawberryGraphQLCoreExecutionContext):
                         except _Fallback:
                             pass
             result = list(result)
-        if isinstance(result, list | tuple) and not wrapped:
+        # A list of awaitables (`history`'s points) is graphql-core's to await, item by item.
+        if isinstance(result, list | tuple) and not wrapped and not self._awaited(result):
             item_type = return_type.of_type
             if is_non_null_type(item_type) and is_object_type(item_type.of_type):
                 complete = self._plan(item_type.of_type, field_details_list)
@@ -133,6 +134,9 @@ class PlainListExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def _awaited(self, items: list[Any] | tuple[Any, ...]) -> bool:
+        return bool(items) and self.is_awaitable(items[0])
 
     def _plan(
         self, object_type: GraphQLObjectType, field_details_list: list[FieldDetails]

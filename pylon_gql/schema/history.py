@@ -9,11 +9,12 @@ bounded number at a time; at most PYLON_MAX_HISTORY_POINTS of them.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 
 from .context import Info
+from .deadline import longer_deadline, within_longer
 from .errors import BadUserInput
 from .neurons import Metagraph
 
@@ -54,14 +55,24 @@ def history_blocks(start: int, end: int, step: int, most: int) -> list[int]:
 async def history_of(
     info: Info, start: int, end: int, step: int, netuid: int | None
 ) -> list[Metagraph]:
+    """The series' points, each an awaitable the executor awaits (typed as the field is).
+
+    A cold point reads and decodes a whole metagraph (tens of ms for 1024 neurons), so a long
+    series may run for PYLON_HISTORY_TIMEOUT instead of the request's usual limits. The points
+    are handed over as awaitables: the executor completes each point's selection as soon as it
+    is read, so a point's metagraph is let go then (but for the reader's per-block cache), not
+    kept until the last point is in (500 of them would be over half a gigabyte).
+    """
     reader = info.context.reader
     numbers = history_blocks(start, end, step, info.context.settings.max_history_points)
     await reader.resolve(number=end)  # BLOCK_IN_FUTURE before any read
+    deadline = longer_deadline(info.context.settings.history_timeout)
     turns = asyncio.Semaphore(POINTS_IN_FLIGHT)
 
     async def point(number: int) -> Metagraph:
         async with turns:
-            ref = await reader.resolve(number=number)
-            return Metagraph.from_model(await reader.metagraph(ref, netuid))
+            with within_longer(deadline):
+                ref = await reader.resolve(number=number)
+                return Metagraph.from_model(await reader.metagraph(ref, netuid))
 
-    return list(await asyncio.gather(*(point(number) for number in numbers)))
+    return cast(list[Metagraph], [point(number) for number in numbers])

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     max_history_points: int = Field(
         500, ge=1, description="Most points (blocks) one `history` series holds."
     )
+    history_timeout: float = Field(
+        120.0,
+        gt=0,
+        description="Seconds a request with a `history` series may execute, in place of "
+        "PYLON_REQUEST_TIMEOUT and PYLON_CHAIN_TIMEOUT (each chain call still fails after "
+        "PYLON_CHAIN_TIMEOUT): a cold series reads a metagraph per point.",
+    )
     max_body_bytes: int = Field(
         1_048_576,
         ge=1024,
@@ -144,14 +151,16 @@ class Settings(BaseSettings):
         "(a full metagraph is about 1024 x the neuron fields selected); plus "
         "PYLON_COLD_BLOCK_COST per block not in the cache.",
     )
+    # A token's budget holds a `history` series of PYLON_MAX_HISTORY_POINTS cold points
+    # (500 x PYLON_COLD_BLOCK_COST = 5,000,000) with a few fields per point.
     max_cost_reader: int = Field(
-        1_000_000, ge=1, description="Query cost budget of a `reader` token."
+        6_000_000, ge=1, description="Query cost budget of a `reader` token."
     )
     max_cost_validator: int = Field(
-        1_000_000, ge=1, description="Query cost budget of a `validator` token."
+        6_000_000, ge=1, description="Query cost budget of a `validator` token."
     )
     max_cost_owner: int = Field(
-        1_000_000, ge=1, description="Query cost budget of an `owner` token."
+        6_000_000, ge=1, description="Query cost budget of an `owner` token."
     )
     cold_block_cost: int = Field(
         10_000,

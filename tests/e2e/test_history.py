@@ -82,8 +82,8 @@ async def test_history_bounds(served: Served) -> None:
     for variables, code, words in (
         ({"f": head - 10, "t": head, "s": 0}, "BAD_USER_INPUT", "`step` must be 1 or more"),
         ({"f": head, "t": head - 1, "s": 1}, "BAD_USER_INPUT", "at most `toBlock`"),
-        # 500 cold blocks and more: over even a validator's budget before the resolver's bound
-        ({"f": 0, "t": head, "s": 1}, "QUERY_TOO_COMPLEX", "fewer blocks"),
+        # more points than PYLON_MAX_HISTORY_POINTS (a token's budget holds that many)
+        ({"f": 0, "t": head, "s": 1}, "BAD_USER_INPUT", "at most 500 (PYLON_MAX_HISTORY_POINTS)"),
         ({"f": head, "t": head + 5, "s": 1}, "BLOCK_IN_FUTURE", "in the future"),
     ):
         answer = await ask(
@@ -95,3 +95,35 @@ async def test_history_bounds(served: Served) -> None:
         (error,) = answer["errors"]
         assert error["extensions"]["code"] == code, (variables, error)
         assert words in error["message"], error
+
+
+async def test_a_cold_series_is_over_the_anonymous_budget(served: Served) -> None:
+    # the follower keeps the recent heads warm: blocks 1 to 40 are cold (and long pruned)
+    answer = await served.query(
+        "query ($f: Int!, $t: Int!) { history(fromBlock: $f, toBlock: $t) { netuid } }",
+        {"f": 1, "t": 40},
+    )
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX", error
+    assert "send a token" in error["message"]
+
+
+async def test_a_series_asked_again_is_the_response_caches_answer(served: Served) -> None:
+    head = await head_number(served)
+    token = served.services.dev_tokens[Role.VALIDATOR]
+    series = {
+        "query": "query ($f: Int!, $t: Int!) { history(fromBlock: $f, toBlock: $t, step: 2) "
+        "{ block { number } neuronCount } }",
+        "variables": {"f": head - 20, "t": head - 1},
+    }
+    answers = [
+        await served.client.post(
+            "/graphql", json=series, headers={"authorization": f"Bearer {token}"}
+        )
+        for _ in range(2)
+    ]
+    assert [a.headers.get("x-pylon-cache") for a in answers] == ["miss", "hit"]
+    assert answers[1].content == answers[0].content
+    assert [p["block"]["number"] for p in answers[0].json()["data"]["history"]] == list(
+        range(head - 20, head, 2)
+    )

@@ -65,6 +65,9 @@ def test_what_is_not_cached(document: str) -> None:
             {},
             True,
         ),
+        # a series: every point at or below `toBlock`, fixed once it is finalized
+        ("{ history(fromBlock: 1, toBlock: 9) { neuronCount } }", {}, False),
+        ("query($t: Int!) { history(fromBlock: 1, toBlock: $t) { netuid } }", {"t": 9}, False),
     ],
 )
 def test_when_an_answer_depends_on_the_head(
