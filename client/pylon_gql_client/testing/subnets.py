@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, Unpack
 
 from .. import rules
+from ..api import NeuronQuery
 from ..errors import InvalidInput
 from ..models import (
     BlockRef,
@@ -15,6 +16,7 @@ from ..models import (
     Epoch,
     Hyperparameters,
     Metagraph,
+    Neuron,
     NeuronFilter,
     NeuronOrder,
     OrderDirection,
@@ -23,8 +25,32 @@ from ..models import (
 from ..subnet_models import SubnetFilter, SubnetInfo, SubnetOrder, SubnetOrderField
 from .refusals import bad_input, check_account, check_ints, variable_refused
 
-if TYPE_CHECKING:
-    from .chain import FakeChain
+
+class FakeChain(Protocol):
+    """What the subnets' answers read of the fake's chain (`chain.FakeChain`, which imports
+    this module: named here by what it offers, not imported)."""
+
+    subnet: Subnet
+    others: dict[int, SubnetData]
+    subnet_list: list[SubnetInfo]
+
+    def resolve(self, block: int | None) -> BlockRef | None: ...
+
+    def ref_at(self, number: int) -> BlockRef: ...
+
+    def served(self, netuid: int | None, number: int) -> SubnetData: ...
+
+    def metagraph_at(self, ref: BlockRef | None, netuid: int | None = None) -> Metagraph: ...
+
+    def neurons(
+        self,
+        max_page_size: int,
+        ref: BlockRef | None,
+        *,
+        netuid: int | None = None,
+        **query: Unpack[NeuronQuery],
+    ) -> list[Neuron]: ...
+
 
 #: The attribute each subnet order field sorts by (the server's).
 SUBNET_ORDER_KEYS: dict[SubnetOrderField, str] = {
