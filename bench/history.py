@@ -23,21 +23,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
-import websockets.asyncio.client
+from processes import PYLON_GQL, free_port, simnet_call, spawn, wait_until
 
-PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
 TOKEN = "bench-validator-token"
 
 COLD = """query ($f: Int!, $t: Int!) { history(netuid: 1, fromBlock: $f, toBlock: $t) {
@@ -49,46 +44,11 @@ OTHER = """query ($f: Int!, $t: Int!) { history(netuid: 1, fromBlock: $f, toBloc
   neurons(where: {uids: [0, 1, 2, 3]}) { uid emission incentive dividends } } }"""
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen(
-        args,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-async def wait_until(probe: Any, what: str, within: float = 180) -> None:
-    async with asyncio.timeout(within):
-        while True:
-            try:
-                if await probe():
-                    return
-            except (OSError, httpx.HTTPError):
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up")
-
-
-async def simnet_call(url: str, method: str, params: list[Any]) -> Any:
-    async with websockets.asyncio.client.connect(url, max_size=2**24) as ws:
-        await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
-        return json.loads(await ws.recv())["result"]
 
 
 def summary(values: list[float]) -> str:

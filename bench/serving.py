@@ -30,7 +30,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import websockets.asyncio.client
+from processes import PYLON_GQL, free_port, simnet_call, spawn, wait_until
 from turbobt import Bittensor
 
 CONCURRENCY = (1, 16, 64)
@@ -51,7 +50,6 @@ HISTORY_BLOCKS = 40
 COLD_ROUNDS = 7
 STARTUPS = 3
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
 RAW_APP = str(Path(__file__).with_name("raw_app.py"))
 
 EVERY_FIELD = """query Full($block: Int) { metagraph(block: $block) {
@@ -63,12 +61,6 @@ EVERY_FIELD = """query Full($block: Int) { metagraph(block: $block) {
 THREE_FIELDS = "query Three { metagraph { neurons { uid hotkey stake } } }"
 ONE_NEURON = """query One($hotkey: String!) { neuron(hotkey: $hotkey) {
     uid hotkey coldkey stake incentive dividends lastUpdate axon { ip port } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def ensure_wrk() -> str:
@@ -167,39 +159,6 @@ def wrk(binary: str, url: str, script: Path, concurrency: int, seconds: float, p
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     percentiles = {p: float(v) * scale[u] for p, v, u in WRK_PERCENTILE.findall(output)}
     return Run(rate, requests, percentiles["50"], percentiles["99"], spent / requests * 1e6)
-
-
-# --- the processes
-
-
-def spawn(
-    *args: str, env: dict[str, str] | None = None, cwd: str | None = None
-) -> subprocess.Popen:
-    return subprocess.Popen(
-        args,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def wait_until(probe: Any, what: str, within: float = 180) -> None:
-    async with asyncio.timeout(within):
-        while True:
-            try:
-                if await probe():
-                    return
-            except (OSError, httpx.HTTPError):
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up")
-
-
-async def simnet_call(url: str, method: str, params: list[Any]) -> Any:
-    async with websockets.asyncio.client.connect(url, max_size=2**24) as ws:
-        await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
-        return json.loads(await ws.recv())["result"]
 
 
 #: Headers uvicorn writes itself (in the limit's answers too), or the raw app does.

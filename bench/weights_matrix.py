@@ -24,20 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-import websockets.asyncio.client
+from processes import PYLON_GQL, free_port, simnet_call, spawn, wait_until
 
 from pylon_gql.chain.client import ChainClient
 from pylon_gql.chain.reader import ChainReader
@@ -49,7 +45,6 @@ from pylon_gql.schema import ROOT_QUERY, Context, PylonSchema, _config, create_s
 from pylon_gql.schema.mutations import Mutation
 from pylon_gql.settings import Settings
 
-PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
 ROUNDS = 5
 TOKEN = "bench-token"
 DOCUMENT = (
@@ -58,39 +53,6 @@ DOCUMENT = (
 #: The same data under another key (the response cache keys on the printed document, so
 #: whitespace would not do): the response cache misses, the reader's cache hits.
 OTHER_TEXT = DOCUMENT.replace("weights {", "w: weights {")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        args,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def simnet_call(url: str, method: str, params: list[Any]) -> Any:
-    async with websockets.asyncio.client.connect(url, max_size=2**24) as ws:
-        await ws.send(orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
-        return orjson.loads(await ws.recv())["result"]
-
-
-async def wait_until(probe: Callable[[], Awaitable[bool]], what: str) -> None:
-    async with asyncio.timeout(180):
-        while True:
-            try:
-                if await probe():
-                    return
-            except (OSError, httpx.HTTPError):
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up")
 
 
 def ms(samples: list[float]) -> str:
