@@ -37,28 +37,34 @@ class SubnetReads:
     async def subnets(self, ref: BlockRef) -> tuple[SubnetOverview, ...]:
         """Every subnet at the block, by netuid."""
 
-        async def read(bt: Bittensor) -> tuple[SubnetOverview, ...]:
-            raw: Any = await bt.subtensor.api_call(
+        raw: Any = await self._at(
+            "all_dynamic_info",
+            lambda bt: bt.subtensor.api_call(
                 "SubnetInfoRuntimeApi", "get_all_dynamic_info", block_hash=ref.hash
-            )
-            infos = [info for info in raw or () if info]
-            counts = await _counts(bt, [int(info["netuid"]) for info in infos], ref)
-            overviews = (overview_from_raw(info, counts, ref) for info in infos)
-            return tuple(sorted(overviews, key=lambda s: s.netuid))
-
-        return await self._at("all_dynamic_info", read)
+            ),
+        )
+        infos = [info for info in raw or () if info]
+        netuids = [int(info["netuid"]) for info in infos]
+        # a call of its own, retried on its own: one retry unit of two calls fails more often
+        counts = await self._at("subnet_counts", lambda bt: _counts(bt, netuids, ref))
+        overviews = (overview_from_raw(info, counts, ref) for info in infos)
+        return tuple(sorted(overviews, key=lambda s: s.netuid))
 
     async def subnet(self, netuid: int, ref: BlockRef) -> SubnetOverview:
         """One subnet at the block, as `subnets` has it; SubnetNotFound when it does not exist
         there. The storage keys depend on the netuid alone: read beside the dynamic info."""
 
-        async def read(bt: Bittensor) -> tuple[Any, dict[tuple[str, int], int]]:
-            info = bt.subtensor.api_call(
+        # side by side, each retried on its own (as one retry unit, a node that fails 30% of
+        # calls would fail the pair half the time)
+        async def info(bt: Bittensor) -> Any:
+            return await bt.subtensor.api_call(
                 "SubnetInfoRuntimeApi", "get_dynamic_info", netuid=netuid, block_hash=ref.hash
             )
-            return await asyncio.gather(info, _counts(bt, [netuid], ref))
 
-        raw, counts = await self._at("dynamic_info", read)
+        raw, counts = await asyncio.gather(
+            self._at("dynamic_info", info),
+            self._at("subnet_counts", lambda bt: _counts(bt, [netuid], ref)),
+        )
         if not raw:
             raise SubnetNotFound(f"subnet {netuid} does not exist at block {ref.number}")
         return overview_from_raw(raw, counts, ref)

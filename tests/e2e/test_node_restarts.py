@@ -170,6 +170,13 @@ async def down_then_back(
                 "query ($h: String) { head { number hash } block(hash: $h) { number } }",
                 {"h": behind["hash"]},
             )
+            # the asking loop answers at this head too before the node moves on (a loaded
+            # machine may take longer over one answer than the head stays here)
+            async with asyncio.timeout(PATIENCE):
+                while not any(  # noqa: ASYNC110
+                    (a.get("data") or {}).get("head") == behind for a in answers
+                ):
+                    await asyncio.sleep(0.02)
             await second.produce_blocks(1)  # and on along the node's chain
             following = {"number": behind["number"] + 1, "hash": second.finalized_hash}
             await health_until(client, 200, head=following)
