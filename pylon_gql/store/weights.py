@@ -33,6 +33,7 @@ from ..chain.epochs import started_at
 from ..models import BlockRef, Epoch, WeightEntry
 from ..validation import delta_problem, weight_problem
 from . import deltas
+from .binding import bind_per_task, connection_named
 from .commits import CommitLog, EpochAt
 from .errors import StoreUnavailable, WeightRangeError, unreachable
 from .migrations import dialect, ensure_sqlite_dir, migrate, tortoise_config
@@ -133,6 +134,7 @@ class WeightStore(CommitLog):
         (`PYLON_REPLICA_ID`); default: a generated one (`replica_id`)."""
         self.url = url
         self._connection = dialect(url)
+        bind_per_task(TABLES)
         self.replica = replica_id(replica)
         self._context: TortoiseContext | None = None
         #: The epoch records as this store last wrote them: a write at the same head needs
@@ -185,12 +187,10 @@ class WeightStore(CommitLog):
         # Our own token per use: TortoiseContext's `with` keeps one token on the context
         # itself, so concurrent tasks cannot share it.
         token = _current_context.set(self._context)
-        # Tortoise binds the model classes (process-wide) to the connection name of the last
-        # init: a process holding stores of both dialects (the tests) points them back at ours.
-        for table in TABLES:
-            table._meta.default_connection = self._connection  # pyright: ignore[reportPrivateUsage]
         try:
-            yield
+            # the tables' connection name is this task's (binding.py: not process-wide)
+            with connection_named(self._connection):
+                yield
         except BaseException:
             self._recorded.clear()  # a rolled back transaction may have held a record
             self._written.clear()
