@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,8 +34,14 @@ def free_port() -> int:
 
 def settings_for(**overrides: Any) -> Settings:
     # The suite's many requests from one address would trip the default rate limits:
-    # tests/http/test_ratelimit.py turns them on.
-    values: dict[str, Any] = {"log_level": "WARNING", "rate_limits": False, **overrides}
+    # tests/http/test_ratelimit.py turns them on. Each server gets a data directory of its own
+    # (not ./data, which every test worker would share, database and committer lease alike).
+    values: dict[str, Any] = {
+        "log_level": "WARNING",
+        "rate_limits": False,
+        "data_dir": Path(tempfile.mkdtemp(prefix="pylon-test-data-")),
+        **overrides,
+    }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
