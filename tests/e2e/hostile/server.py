@@ -1,16 +1,16 @@
 """`pylon-gql serve` in a subprocess, its resident memory, its log, and a /health probe.
 
-A subprocess, so that the RSS measured is the server's alone and a blocked event loop shows
-as the probe's latency, not as the test's own.
+A subprocess, so that the RSS measured is the server's alone; the probe is another, so that a
+blocked event loop of the server shows as its latency, and a pause of the test's own does not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,7 @@ from ..conftest import PATIENCE, free_port
 PYLON_GQL = str(Path(sys.executable).with_name("pylon-gql"))
 #: Seconds between two /health requests of the probe.
 PROBE_EVERY = 0.02
+PROBE = Path(__file__).with_name("probe_health.py")
 
 
 @dataclass
@@ -84,35 +85,36 @@ async def serve(tmp: Path, **env: str) -> AsyncIterator[Server]:
 
 @dataclass
 class Probe:
-    """GET /health every `PROBE_EVERY` s while running; the slowest answer's latency."""
+    """GET /health every `PROBE_EVERY` s while running, from a process of its own
+    (`probe_health.py`): the slowest answer's latency, and the failures."""
 
     url: str
     worst: float = 0.0
     failures: list[str] = field(default_factory=list)
-    _task: asyncio.Task[None] | None = None
-    _stop: bool = False
-
-    async def _run(self) -> None:
-        async with httpx.AsyncClient(base_url=self.url, timeout=PATIENCE) as client:
-            while not self._stop:
-                started = time.perf_counter()
-                try:
-                    response = await client.get("/health")
-                    if response.status_code != 200:
-                        self.failures.append(f"/health {response.status_code}")
-                except httpx.HTTPError as error:
-                    self.failures.append(f"/health {error!r}")
-                self.worst = max(self.worst, time.perf_counter() - started)
-                await asyncio.sleep(PROBE_EVERY)
+    _process: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> Probe:
-        self._task = asyncio.create_task(self._run())
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(PROBE),
+            self.url,
+            str(PROBE_EVERY),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self._process.stdout is not None
+        async with asyncio.timeout(PATIENCE):
+            assert await self._process.stdout.readline() == b"started\n"
         await asyncio.sleep(PROBE_EVERY)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._task is not None
+        process = self._process
+        assert process is not None and process.stdin is not None and process.stdout is not None
         # The request in flight ends first: a loop still blocked after the attack counts too.
         await asyncio.sleep(2 * PROBE_EVERY)
-        self._stop = True
-        await self._task
+        process.stdin.close()
+        async with asyncio.timeout(PATIENCE):
+            found = json.loads(await process.stdout.readline())
+            await process.wait()
+        self.worst, self.failures = found["worst"], found["failures"]
